@@ -1,0 +1,56 @@
+/* Shared pieces of the interlock command. */
+#ifndef IL_CLI_H
+#define IL_CLI_H
+
+#include "ruleset.h"
+
+#define EXIT_INTERLOCK 125 /* interlock itself failed: bad rules, bad usage */
+
+/* Options common to run, check and rules. */
+struct il_opts {
+	const char **rules; /* --rules DIR... */
+	int nrules;
+	const char *profile;
+	int json;
+	int prompt_timeout;
+};
+
+/* Parses a common option at argv[*i]; returns 1 if consumed, 0 if not an
+ * option of ours, -1 on error (message printed). */
+int il_common_opt(struct il_opts *o, int argc, char **argv, int *i) IL_HIDDEN;
+
+/* Paths */
+char **il_rule_dirs(const struct il_opts *o) IL_HIDDEN;      /* malloc'd, NULL-terminated */
+void il_strv_free(char **v) IL_HIDDEN;
+char *il_library_path(void) IL_HIDDEN;                        /* malloc'd or NULL */
+char *il_audit_path(void) IL_HIDDEN;                          /* malloc'd */
+
+/* A compiled rule set, as the preload will see it. */
+struct il_compiled {
+	struct il_ruleset rs;
+	void *blob;
+	size_t len;
+	struct il_snap_view view;
+	void *persist;
+};
+/* Loads the rule directories and builds the snapshot. Returns 0, or
+ * EXIT_INTERLOCK after printing every error. */
+int il_compile(struct il_compiled *c, const struct il_opts *o, const struct il_session_meta *m) IL_HIDDEN;
+void il_compiled_free(struct il_compiled *c) IL_HIDDEN;
+
+/* Evaluates argv as an exec from cwd with the current environment. */
+int il_eval_argv(struct il_compiled *c, char **argv, const char *cwd, const char *profile,
+		 struct il_verdict *v, struct il_arena *a) IL_HIDDEN;
+struct il_arena *il_scratch(void) IL_HIDDEN; /* reset and return the CLI's arena */
+
+const char *il_program_path(const char *file, char *buf, size_t cap) IL_HIDDEN;
+
+/* Subcommands */
+int il_cmd_run(int argc, char **argv) IL_HIDDEN;
+int il_cmd_check(int argc, char **argv) IL_HIDDEN;
+int il_cmd_rules(int argc, char **argv) IL_HIDDEN;
+
+/* The one-line "interlock: blocked: ..." message. */
+void il_print_blocked(FILE *f, const struct il_verdict *v, char **argv) IL_HIDDEN;
+
+#endif

@@ -1,0 +1,84 @@
+/* interlock check: evaluate one exec without running it. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void json_field(const char *name, const char *value, int first)
+{
+	size_t cap = (value ? strlen(value) * 6 : 0) + 16;
+	char *buf = malloc(cap);
+	if (!buf)
+		abort();
+	if (!value || !il_json_quote(buf, cap, value))
+		strcpy(buf, "null");
+	printf("%s\"%s\":%s", first ? "" : ",", name, buf);
+	free(buf);
+}
+
+int il_cmd_check(int argc, char **argv)
+{
+	struct il_opts o = { 0 };
+	int i;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			puts("usage: interlock check [--rules DIR]... [--profile NAME] [--json] -- ARGV...\n"
+			     "Evaluates one exec of ARGV from the current directory without running it.\n"
+			     "With --json the last line is {\"action\",\"rule\",\"why\",...}.");
+			return 0;
+		}
+		int r = il_common_opt(&o, argc, argv, &i);
+		if (r < 0)
+			return EXIT_INTERLOCK;
+		if (r == 0) {
+			if (argv[i][0] == '-') {
+				fprintf(stderr, "interlock check: unknown option '%s'\n", argv[i]);
+				return EXIT_INTERLOCK;
+			}
+			break;
+		}
+	}
+	if (i >= argc) {
+		fprintf(stderr, "usage: interlock check [--rules DIR]... [--json] -- ARGV...\n");
+		return EXIT_INTERLOCK;
+	}
+	struct il_compiled c;
+	int rc = il_compile(&c, &o, &(struct il_session_meta){ .home = getenv("HOME"), .profile = o.profile });
+	if (rc)
+		return rc;
+	char cwd[4096];
+	if (!getcwd(cwd, sizeof cwd))
+		strcpy(cwd, "/");
+	struct il_verdict v;
+	il_eval_argv(&c, argv + i, cwd, o.profile, &v, il_scratch());
+	char cmd[2048] = "";
+	if (v.cmd)
+		il_format_argv(cmd, sizeof cmd, v.cmd->argv, v.cmd->argc);
+	if (v.action == IL_ALLOW)
+		printf("allow: no rule matches\n");
+	else
+		printf("%s: %s (rule %s)%s%s%s\n", il_action_name(v.action), v.why ? v.why : "",
+		       v.rule_id ? v.rule_id : "none", cmd[0] ? "\n  command: " : "", cmd,
+		       v.action == IL_CONFIRM ? "" : "");
+	if (v.action == IL_CONFIRM)
+		printf("  a human must type: %s\n", v.word);
+	if (o.json) {
+		printf("{");
+		json_field("action", il_action_name(v.action), 1);
+		json_field("rule", v.rule_id, 0);
+		json_field("why", v.action == IL_ALLOW ? 0 : v.why, 0);
+		json_field("confirm", v.action == IL_CONFIRM ? v.word : 0, 0);
+		json_field("target", v.target, 0);
+		json_field("command", cmd[0] ? cmd : 0, 0);
+		json_field("profile", o.profile, 0);
+		printf("}\n");
+	}
+	il_compiled_free(&c);
+	free(o.rules);
+	return 0;
+}

@@ -1,0 +1,99 @@
+/* Loading the rules once and evaluating execs the way the preload does:
+ * the CLI always goes through a serialized snapshot, so `check` and
+ * `rules test` exercise exactly what guarded processes read. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+extern char **environ;
+
+int il_common_opt(struct il_opts *o, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	const char *val = 0;
+	const char *names[] = { "--rules", "--profile", "--prompt-timeout" };
+	for (size_t k = 0; k < 3; k++) {
+		size_t n = strlen(names[k]);
+		if (!strncmp(a, names[k], n) && (a[n] == '=' || a[n] == 0)) {
+			if (a[n] == '=') {
+				val = a + n + 1;
+			} else if (*i + 1 < argc) {
+				val = argv[++*i];
+			} else {
+				fprintf(stderr, "interlock: %s needs a value\n", names[k]);
+				return -1;
+			}
+			if (k == 0) {
+				o->rules = realloc(o->rules, sizeof *o->rules * (size_t)(o->nrules + 1));
+				o->rules[o->nrules++] = val;
+			} else if (k == 1) {
+				o->profile = val;
+			} else {
+				char *end;
+				long t = strtol(val, &end, 10);
+				if (*end || t < 1 || t > 86400) {
+					fprintf(stderr, "interlock: --prompt-timeout: expected seconds (1-86400), got '%s'\n", val);
+					return -1;
+				}
+				o->prompt_timeout = (int)t;
+			}
+			return 1;
+		}
+	}
+	if (!strcmp(a, "--json")) {
+		o->json = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int il_compile(struct il_compiled *c, const struct il_opts *o, const struct il_session_meta *m)
+{
+	memset(c, 0, sizeof *c);
+	char **dirs = il_rule_dirs(o);
+	il_ruleset_load(&c->rs, dirs);
+	il_strv_free(dirs);
+	if (c->rs.errors) {
+		fprintf(stderr, "interlock: %d error%s in the rules; nothing was run\n", c->rs.errors,
+			c->rs.errors == 1 ? "" : "s");
+		return EXIT_INTERLOCK;
+	}
+	if (il_snapshot_build(&c->rs, m, &c->blob, &c->len) < 0 || il_snap_open(&c->view, c->blob, c->len) < 0) {
+		fprintf(stderr, "interlock: cannot build the rule snapshot\n");
+		return EXIT_INTERLOCK;
+	}
+	size_t need = c->len * 4 + (1u << 20);
+	c->persist = malloc(need);
+	if (!c->persist)
+		abort();
+	il_arena_init(&c->view.persist, c->persist, need);
+	return 0;
+}
+
+void il_compiled_free(struct il_compiled *c)
+{
+	il_ruleset_free(&c->rs);
+	free(c->blob);
+	free(c->persist);
+}
+
+struct il_arena *il_scratch(void)
+{
+	static struct il_arena a;
+	static char *mem;
+	const size_t size = 16u << 20;
+	if (!mem && !(mem = malloc(size)))
+		abort();
+	il_arena_init(&a, mem, size);
+	return &a;
+}
+
+int il_eval_argv(struct il_compiled *c, char **argv, const char *cwd, const char *profile,
+		 struct il_verdict *v, struct il_arena *a)
+{
+	char buf[4096];
+	const char *path = argv[0] ? il_program_path(argv[0], buf, sizeof buf) : "";
+	struct il_exec_event ev = { path, argv, environ, cwd, profile };
+	return il_decide_exec(&c->view, &ev, a, v);
+}

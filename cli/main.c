@@ -1,0 +1,44 @@
+/* interlock: the command. Dispatches to one file per subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: interlock run [--rules DIR]... [--profile NAME] [--prompt-timeout S] -- COMMAND [ARG]...\n"
+	      "       interlock check [--rules DIR]... [--profile NAME] [--json] -- ARGV...\n"
+	      "       interlock rules lint|list|test [--rules DIR]...\n"
+	      "       interlock --version | --help\n"
+	      "\n"
+	      "Runs COMMAND with every exec of its process tree checked against the rules\n"
+	      "(rules.d, /etc/interlock/rules.d, ~/.config/interlock/rules.d, --rules DIR).\n"
+	      "Exit status: COMMAND's; 125 when interlock itself fails.\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_INTERLOCK;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("interlock %s\n", IL_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "run"))
+		return il_cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "check"))
+		return il_cmd_check(argc - 1, argv + 1);
+	if (!strcmp(cmd, "rules"))
+		return il_cmd_rules(argc - 1, argv + 1);
+	fprintf(stderr, "interlock: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return EXIT_INTERLOCK;
+}

@@ -1,0 +1,149 @@
+/* Where things are: rule directories, the preload library, the audit log.
+ * interlock is relocatable: the library and the shipped rules are found
+ * relative to the executable, both in a build tree and in an install. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static char *xasprintf2(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 1;
+	char *s = malloc(n);
+	if (!s)
+		abort();
+	snprintf(s, n, "%s%s", a, b);
+	return s;
+}
+
+static char *exe_dir(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+	if (n <= 0)
+		return strdup(".");
+	buf[n] = 0;
+	char *slash = strrchr(buf, '/');
+	if (slash)
+		*slash = 0;
+	return strdup(buf);
+}
+
+static int is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int is_file(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static char *shipped_rules(void)
+{
+	char *dir = exe_dir();
+	char *installed = xasprintf2(dir, "/" IL_REL_DATADIR "/rules.d");
+	free(dir);
+	if (is_dir(installed))
+		return installed;
+	free(installed);
+	return strdup(IL_SOURCE_RULES_DIR);
+}
+
+static void push(char ***v, int *n, char *s)
+{
+	*v = realloc(*v, sizeof **v * (size_t)(*n + 2));
+	if (!*v)
+		abort();
+	(*v)[(*n)++] = s;
+	(*v)[*n] = 0;
+}
+
+char **il_rule_dirs(const struct il_opts *o)
+{
+	char **v = 0;
+	int n = 0;
+	push(&v, &n, 0);
+	n = 0;
+	const char *over = getenv("INTERLOCK_RULES_PATH");
+	if (over) {
+		char *copy = strdup(over), *save = 0;
+		for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(0, ":", &save))
+			push(&v, &n, strdup(d));
+		free(copy);
+	} else {
+		push(&v, &n, shipped_rules());
+		push(&v, &n, strdup(IL_SYSCONFDIR "/interlock/rules.d"));
+		const char *xdg = getenv("XDG_CONFIG_HOME");
+		const char *home = getenv("HOME");
+		if (xdg && *xdg)
+			push(&v, &n, xasprintf2(xdg, "/interlock/rules.d"));
+		else if (home && *home)
+			push(&v, &n, xasprintf2(home, "/.config/interlock/rules.d"));
+	}
+	for (int i = 0; o && i < o->nrules; i++)
+		push(&v, &n, strdup(o->rules[i]));
+	return v;
+}
+
+void il_strv_free(char **v)
+{
+	for (int i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+char *il_library_path(void)
+{
+	const char *env = getenv("INTERLOCK_LIBRARY");
+	if (env && *env)
+		return realpath(env, 0);
+	char *dir = exe_dir();
+	const char *cands[] = { "/libinterlock.so", "/" IL_REL_LIBDIR "/libinterlock.so" };
+	for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
+		char *p = xasprintf2(dir, cands[i]);
+		if (is_file(p)) {
+			char *r = realpath(p, 0);
+			free(p);
+			free(dir);
+			return r;
+		}
+		free(p);
+	}
+	free(dir);
+	return 0;
+}
+
+char *il_audit_path(void)
+{
+	const char *state = getenv("XDG_STATE_HOME");
+	if (state && *state)
+		return xasprintf2(state, "/interlock/audit.jsonl");
+	const char *home = getenv("HOME");
+	return xasprintf2(home && *home ? home : "/tmp", "/.local/state/interlock/audit.jsonl");
+}
+
+const char *il_program_path(const char *file, char *buf, size_t cap)
+{
+	if (strchr(file, '/'))
+		return file;
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/bin:/usr/bin";
+	char *copy = strdup(path), *save = 0;
+	const char *found = file;
+	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(0, ":", &save)) {
+		snprintf(buf, cap, "%s/%s", d, file);
+		if (access(buf, X_OK) == 0 && is_file(buf)) {
+			found = buf;
+			break;
+		}
+	}
+	free(copy);
+	return found;
+}

@@ -1,0 +1,198 @@
+/* Audit records: one JSON line per decision that was not a plain allow.
+ * Written with one O_APPEND write so concurrent processes never interleave
+ * within a line; formatted without stdio or malloc (it runs in hooks). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "il.h"
+
+struct out {
+	char *p;
+	size_t n, cap;
+	int overflow;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->n + n >= o->cap) {
+		o->overflow = 1;
+		return;
+	}
+	il_memcpy(o->p + o->n, s, n);
+	o->n += n;
+}
+
+static void puts_(struct out *o, const char *s)
+{
+	put(o, s, il_strlen(s));
+}
+
+static void put_hex2(struct out *o, const char *prefix, unsigned char b)
+{
+	static const char hex[] = "0123456789abcdef";
+	char t[8];
+	size_t n = il_strlen(prefix);
+	il_memcpy(t, prefix, n);
+	t[n] = hex[b >> 4];
+	t[n + 1] = hex[b & 15];
+	put(o, t, n + 2);
+}
+
+/* Length of a valid UTF-8 sequence at s, or 0. */
+static int utf8_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	int n = (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+	if (!n || (n == 2 && s[0] < 0xc2))
+		return 0;
+	for (int i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* A JSON string. Bytes that are not UTF-8 become the text \xHH so that
+ * every line stays valid JSON and the original bytes stay visible. */
+static void put_str(struct out *o, const char *s)
+{
+	if (!s) {
+		puts_(o, "null");
+		return;
+	}
+	put(o, "\"", 1);
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned char ch = *p;
+		if (ch == '"' || ch == '\\') {
+			char t[2] = { '\\', (char)ch };
+			put(o, t, 2);
+			p++;
+		} else if (ch == '\n') {
+			puts_(o, "\\n"), p++;
+		} else if (ch == '\t') {
+			puts_(o, "\\t"), p++;
+		} else if (ch < 0x20 || ch == 0x7f) {
+			put_hex2(o, "\\u00", ch), p++;
+		} else {
+			int n = utf8_len(p);
+			if (n) {
+				put(o, (const char *)p, (size_t)n);
+				p += n;
+			} else {
+				put_hex2(o, "\\\\x", ch);
+				p++;
+			}
+		}
+	}
+	put(o, "\"", 1);
+}
+
+static void put_num(struct out *o, long long v)
+{
+	char t[24];
+	int n = 0;
+	unsigned long long u = v < 0 ? (unsigned long long)-v : (unsigned long long)v;
+	do
+		t[n++] = (char)('0' + u % 10);
+	while ((u /= 10));
+	if (v < 0)
+		t[n++] = '-';
+	for (int i = n - 1; i >= 0; i--)
+		put(o, &t[i], 1);
+}
+
+static void put_pad(struct out *o, long v, int width)
+{
+	char t[8];
+	for (int i = width - 1; i >= 0; i--, v /= 10)
+		t[i] = (char)('0' + v % 10);
+	put(o, t, (size_t)width);
+}
+
+/* UTC time without localtime(): it takes locks and reads files. */
+static void put_time(struct out *o, long long ms)
+{
+	long long secs = ms / 1000, days = secs / 86400, rem = secs % 86400;
+	/* civil-from-days (proleptic Gregorian) */
+	long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	long long doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long long y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	long long d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+	if (m <= 2)
+		y++;
+	put(o, "\"", 1);
+	put_pad(o, (long)y, 4), put(o, "-", 1), put_pad(o, (long)m, 2), put(o, "-", 1), put_pad(o, (long)d, 2);
+	put(o, "T", 1), put_pad(o, (long)(rem / 3600), 2), put(o, ":", 1), put_pad(o, (long)(rem / 60 % 60), 2);
+	put(o, ":", 1), put_pad(o, (long)(rem % 60), 2), put(o, ".", 1), put_pad(o, (long)(ms % 1000), 3);
+	put(o, "Z\"", 2);
+}
+
+size_t il_audit_format(char *buf, size_t cap, const struct il_audit_rec *r, long long unix_ms)
+{
+	struct out o = { buf, 0, cap, 0 };
+	puts_(&o, "{\"time\":"), put_time(&o, unix_ms);
+	puts_(&o, ",\"session\":"), put_str(&o, r->session);
+	puts_(&o, ",\"profile\":"), put_str(&o, r->profile && *r->profile ? r->profile : 0);
+	puts_(&o, ",\"pid\":"), put_num(&o, r->pid);
+	puts_(&o, ",\"ppid\":"), put_num(&o, r->ppid);
+	puts_(&o, ",\"exe\":"), put_str(&o, r->exe);
+	puts_(&o, ",\"argv\":[");
+	for (int i = 0; r->argv && r->argv[i]; i++) {
+		if (i)
+			put(&o, ",", 1);
+		put_str(&o, r->argv[i]);
+	}
+	puts_(&o, "],\"cwd\":"), put_str(&o, r->cwd);
+	puts_(&o, ",\"event\":"), put_str(&o, r->event);
+	puts_(&o, ",\"rule\":"), put_str(&o, r->rule);
+	puts_(&o, ",\"action\":"), put_str(&o, il_action_name(r->action));
+	puts_(&o, ",\"decision\":"), put_str(&o, r->decision);
+	puts_(&o, ",\"by\":"), put_str(&o, r->by);
+	puts_(&o, "}\n");
+	if (o.overflow)
+		return 0;
+	buf[o.n] = 0;
+	return o.n;
+}
+
+static void mkdir_parents(const char *path)
+{
+	char tmp[4096];
+	size_t n = il_strlen(path);
+	if (n >= sizeof tmp)
+		return;
+	il_memcpy(tmp, path, n + 1);
+	for (size_t i = 1; i < n; i++)
+		if (tmp[i] == '/') {
+			tmp[i] = 0;
+			mkdir(tmp, 0700);
+			tmp[i] = '/';
+		}
+}
+
+int il_audit_append(const char *path, const char *line, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		mkdir_parents(path);
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	}
+	if (fd < 0)
+		return -1;
+	ssize_t w = write(fd, line, len);
+	close(fd);
+	return w == (ssize_t)len ? 0 : -1;
+}
+
+size_t il_json_quote(char *buf, size_t cap, const char *s)
+{
+	struct out o = { buf, 0, cap, 0 };
+	put_str(&o, s);
+	if (o.overflow || o.n >= cap)
+		return 0;
+	buf[o.n] = 0;
+	return o.n;
+}

@@ -1,0 +1,359 @@
+/* Deciding one exec: peel it into commands, match every command against
+ * the rules that name its program, keep the strictest verdict. */
+#include "engine_int.h"
+
+struct dctx {
+	struct il_snap_view *v;
+	struct il_arena *a;
+	const struct il_exec_event *ev;
+	pcre2_match_data *md;
+	pcre2_match_context *mc;
+	const char *home, *home2;
+	int error;
+	int only_rule; /* -1, or the one rule to try (rule examples) */
+};
+
+/* Per-command facts computed on first use. */
+struct cmdinfo {
+	const struct il_cmd *cmd;
+	int scanned;
+	struct il_argscan scan;
+	const char *words; /* operands joined */
+	const char *args;  /* argv[1..] joined */
+};
+
+static const char *join(struct il_arena *a, const char *const *v, int n)
+{
+	size_t len = 1;
+	for (int i = 0; i < n; i++)
+		len += il_strlen(v[i]) + 1;
+	char *s = il_arena_alloc(a, len);
+	if (!s)
+		return "";
+	size_t o = 0;
+	for (int i = 0; i < n; i++) {
+		if (i)
+			s[o++] = ' ';
+		size_t l = il_strlen(v[i]);
+		il_memcpy(s + o, v[i], l);
+		o += l;
+	}
+	s[o] = 0;
+	return s;
+}
+
+static void scan(struct dctx *d, struct cmdinfo *ci)
+{
+	if (ci->scanned)
+		return;
+	ci->scanned = 1;
+	il_argscan(d->a, d->v, ci->cmd, &ci->scan);
+	ci->words = join(d->a, ci->scan.operands, ci->scan.noperands);
+	ci->args = join(d->a, ci->cmd->argv + 1, ci->cmd->argc - 1);
+}
+
+/* Runs pattern i on s; on a match, stores the (?<target>) capture. */
+static int run(struct dctx *d, const struct il_snap_cond *c, const char *s, const char **target)
+{
+	const pcre2_code *code = d->v->codes[c->pattern];
+	int rc = pcre2_match(code, (PCRE2_SPTR)s, il_strlen(s), 0, 0, d->md, d->mc);
+	if (rc < 0) {
+		if (rc != PCRE2_ERROR_NOMATCH)
+			d->error = 1; /* limits hit: treat as a match, fail closed */
+		return rc != PCRE2_ERROR_NOMATCH;
+	}
+	if (c->target_group && target && !*target) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(d->md);
+		uint32_t g = c->target_group;
+		if ((int)g < rc && ov[2 * g] != PCRE2_UNSET)
+			*target = il_arena_strndup(d->a, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+	}
+	return 1;
+}
+
+static int any(struct dctx *d, const struct il_snap_cond *c, const char *const *v, int n, const char **target)
+{
+	for (int i = 0; i < n; i++)
+		if (run(d, c, v[i], target))
+			return 1;
+	return 0;
+}
+
+static int cond_holds(struct dctx *d, struct cmdinfo *ci, const struct il_snap_cond *c, const char **target)
+{
+	scan(d, ci);
+	const struct il_cmd *cmd = ci->cmd;
+	switch (c->kind) {
+	case IL_C_WORDS:
+		return run(d, c, ci->words, target);
+	case IL_C_OPTION:
+		return any(d, c, ci->scan.options, ci->scan.noptions, target);
+	case IL_C_NO_OPTION:
+		return !any(d, c, ci->scan.options, ci->scan.noptions, 0);
+	case IL_C_ARG:
+		return any(d, c, cmd->argv + 1, cmd->argc - 1, target);
+	case IL_C_NO_ARG:
+		return !any(d, c, cmd->argv + 1, cmd->argc - 1, 0);
+	case IL_C_ARGS:
+		return run(d, c, ci->args, target);
+	}
+	return 0;
+}
+
+/* A target ending in a bare glob (DIR/ followed by a star) removes
+ * everything in DIR: judge it as DIR. */
+static const char *strip_glob_tail(struct il_arena *a, const char *p)
+{
+	size_t n = il_strlen(p);
+	size_t k = n;
+	while (k > 0 && p[k - 1] != '/')
+		k--;
+	int all_glob = k < n;
+	for (size_t i = k; i < n; i++)
+		if (p[i] != '*' && p[i] != '.' && p[i] != '?')
+			all_glob = 0;
+	if (!all_glob || k == 0)
+		return p;
+	return k == 1 ? "/" : il_arena_strndup(a, p, k - 1);
+}
+
+static const char *target_hit(struct dctx *d, struct cmdinfo *ci, unsigned wanted, const char *captured)
+{
+	const struct il_snap_prog *p = il_snap_prog_for(d->v, ci->cmd->name);
+	int n = ci->scan.noperands;
+	if (p && (p->flags & IL_T_LEADING_OPERANDS))
+		n = ci->scan.nleading;
+	if (p && (p->flags & IL_T_LEADING_OPERANDS) && n == 0 && !captured) {
+		static const char *const dot[] = { "." };
+		ci->scan.operands = (const char **)dot;
+		n = 1;
+	}
+	for (int i = captured ? -1 : 0; i < n; i++) {
+		const char *t = i < 0 ? captured : ci->scan.operands[i];
+		if (!t || !*t)
+			continue;
+		const char *abs = il_path_abs(d->a, ci->cmd->cwd, t);
+		if (!abs)
+			return 0;
+		abs = strip_glob_tail(d->a, abs);
+		if (abs && il_path_predicates(abs, wanted, d->home, d->home2))
+			return abs;
+		if (captured)
+			break;
+	}
+	return 0;
+}
+
+static int profile_active(struct dctx *d, const struct il_snap_rule *r)
+{
+	if (r->profiles == IL_NONE)
+		return 1;
+	const char *p = d->ev->profile;
+	return p && *p && il_list_has(il_snap_str(d->v, r->profiles), p, il_strlen(p));
+}
+
+static void expand_word(char *out, size_t cap, const char *tmpl, const char *target)
+{
+	size_t o = 0;
+	const char *base = target ? il_basename(target) : "";
+	while (*tmpl && o + 1 < cap) {
+		const char *rep = 0;
+		size_t skip = 0;
+		if (il_strneq(tmpl, "{target-path}", 13))
+			rep = target ? target : "", skip = 13;
+		else if (il_strneq(tmpl, "{target}", 8))
+			rep = base, skip = 8;
+		if (rep) {
+			for (; *rep && o + 1 < cap; rep++)
+				out[o++] = *rep;
+			tmpl += skip;
+		} else {
+			out[o++] = *tmpl++;
+		}
+	}
+	out[o] = 0;
+	if (!out[0] && cap > 3)
+		il_memcpy(out, "yes", 4);
+}
+
+static void try_rule(struct dctx *d, struct cmdinfo *ci, uint32_t ri, struct il_verdict *out)
+{
+	const struct il_snap_rule *r = il_snap_rule(d->v, ri);
+	if (r->on != IL_ON_EXEC || (int)r->action <= out->action || !profile_active(d, r))
+		return;
+	const struct il_snap_cond *conds = (const void *)(d->v->base + r->conds);
+	const char *captured = 0;
+	for (uint32_t k = 0; k < r->nconds; k++)
+		if (!cond_holds(d, ci, &conds[k], &captured))
+			return;
+	const char *target = captured;
+	if (r->targets) {
+		scan(d, ci);
+		target = target_hit(d, ci, r->targets, captured);
+		if (!target)
+			return;
+	}
+	out->action = (int)r->action;
+	out->rule = (int)ri;
+	out->rule_id = il_snap_str(d->v, r->id);
+	out->why = il_snap_str(d->v, r->why);
+	out->target = target;
+	out->cmd = ci->cmd;
+	expand_word(out->word, sizeof out->word, il_snap_str(d->v, r->confirm), target);
+}
+
+static void match_cmd(struct dctx *d, const struct il_cmd *cmd, struct il_verdict *out)
+{
+	struct cmdinfo ci = { .cmd = cmd };
+	if (d->only_rule >= 0) {
+		if (il_snap_rule_names(d->v, il_snap_rule(d->v, (uint32_t)d->only_rule), cmd->name))
+			try_rule(d, &ci, (uint32_t)d->only_rule, out);
+		return;
+	}
+	const struct il_snap_slot *s = il_snap_lookup(d->v, cmd->name);
+	if (s && s->nrules) {
+		const uint32_t *ri = (const void *)(d->v->base + s->rules);
+		for (uint32_t i = 0; i < s->nrules; i++)
+			try_rule(d, &ci, ri[i], out);
+	}
+	const uint32_t *g = (const void *)(d->v->base + d->v->hdr->glob_rules);
+	for (uint32_t i = 0; i < d->v->hdr->nglob; i++)
+		if (il_snap_rule_names(d->v, il_snap_rule(d->v, g[i]), cmd->name))
+			try_rule(d, &ci, g[i], out);
+}
+
+static int fail(struct il_verdict *out)
+{
+	out->error = 1;
+	out->action = IL_DENY;
+	out->why = "interlock could not evaluate this command (too large or too complex); a human must run it";
+	return -1;
+}
+
+static int setup(struct dctx *d, struct il_snap_view *v, const struct il_exec_event *ev, struct il_arena *a,
+		 struct il_verdict *out, int only_rule)
+{
+	*out = (struct il_verdict){ .action = IL_ALLOW, .rule = -1 };
+	*d = (struct dctx){ .v = v, .a = a, .ev = ev, .only_rule = only_rule };
+	if (il_snap_decode(v, &v->persist) < 0)
+		return fail(out);
+	pcre2_general_context *g = il_pcre2_context(a);
+	d->md = g ? pcre2_match_data_create(32, g) : 0;
+	d->mc = g ? pcre2_match_context_create(g) : 0;
+	if (!d->md || !d->mc)
+		return fail(out);
+	pcre2_set_heap_limit(d->mc, 1024); /* KiB */
+	pcre2_set_match_limit(d->mc, 1000000);
+	d->home = il_env_get(ev->envp, "HOME");
+	d->home2 = il_snap_str(v, v->hdr->home);
+	return 0;
+}
+
+static int finish(struct dctx *d, struct il_cmdlist *list, struct il_peel_ctx *pc, struct il_verdict *out)
+{
+	for (int i = 0; i < list->n && out->action < IL_DENY; i++)
+		match_cmd(d, &list->v[i], out);
+	if (d->a->failed || d->error || pc->budget <= 0) {
+		/* Out of scratch or limits: the exec could not be judged. */
+		out->error = 1;
+		if (out->action < IL_DENY) {
+			out->action = IL_DENY;
+			out->why = "interlock could not evaluate this command (too large or too complex); a human must run it";
+		}
+	}
+	return 0;
+}
+
+static int decide(struct il_snap_view *v, const struct il_exec_event *ev, struct il_arena *a,
+		  struct il_verdict *out, int only_rule)
+{
+	struct dctx d;
+	if (setup(&d, v, ev, a, out, only_rule) < 0)
+		return -1;
+	int argc = 0;
+	while (ev->argv && ev->argv[argc])
+		argc++;
+	/* The program is what is executed, not what argv[0] claims; when the
+	 * two differ (busybox applets, exec -a) both are looked at. */
+	const char *argv0 = argc ? ev->argv[0] : "";
+	const char *prog = ev->path && *ev->path ? ev->path : argv0;
+	const char **av = il_arena_alloc(a, sizeof(char *) * (size_t)(argc + 2));
+	if (!av)
+		return fail(out);
+	for (int i = 0; i < argc; i++)
+		av[i] = ev->argv[i];
+	av[0] = prog;
+	av[argc ? argc : 1] = 0;
+	if (!argc)
+		argc = 1;
+	struct il_cmdlist list = { 0 };
+	struct il_peel_ctx pc = { .snap = v, .a = a, .envp = ev->envp, .out = &list, .budget = 4096 };
+	il_peel(&pc, av, argc, ev->cwd, 0);
+	if (argv0[0] && !il_streq(il_basename(argv0), il_basename(prog)) &&
+	    il_snap_exec_candidate(v, il_basename(argv0))) {
+		const char **av2 = il_arena_alloc(a, sizeof(char *) * (size_t)(argc + 1));
+		if (av2) {
+			for (int i = 0; i < argc; i++)
+				av2[i] = av[i];
+			av2[0] = argv0;
+			av2[argc] = 0;
+			il_peel(&pc, av2, argc, ev->cwd, 0);
+		}
+	}
+	return finish(&d, &list, &pc, out);
+}
+
+int il_decide_exec(struct il_snap_view *v, const struct il_exec_event *ev, struct il_arena *a,
+		   struct il_verdict *out)
+{
+	return decide(v, ev, a, out, -1);
+}
+
+int il_decide_shell(struct il_snap_view *v, const char *text, const struct il_exec_event *ev,
+		    struct il_arena *a, struct il_verdict *out, int only_rule)
+{
+	struct dctx d;
+	if (setup(&d, v, ev, a, out, only_rule) < 0)
+		return -1;
+	struct il_cmdlist list = { 0 };
+	struct il_peel_ctx pc = { .snap = v, .a = a, .envp = ev->envp, .out = &list, .budget = 4096 };
+	il_shell_parse(&pc, text, ev->cwd, 0);
+	return finish(&d, &list, &pc, out);
+}
+
+size_t il_format_argv(char *buf, size_t cap, const char *const *argv, int argc)
+{
+	size_t o = 0;
+	if (!cap)
+		return 0;
+	for (int i = 0; i < argc && o + 1 < cap; i++) {
+		const char *s = argv[i];
+		int plain = *s != 0;
+		for (const char *p = s; *p; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			      *p == '-' || *p == '_' || *p == '/' || *p == '.' || *p == '=' || *p == ':' || *p == ',' ||
+			      *p == '+' || *p == '@' || *p == '%' || *p == '~'))
+				plain = 0;
+		if (i && o + 1 < cap)
+			buf[o++] = ' ';
+		if (!plain && o + 1 < cap)
+			buf[o++] = '\'';
+		for (; *s && o + 1 < cap; s++) {
+			unsigned char ch = (unsigned char)*s;
+			if (ch == '\'' && o + 4 < cap) {
+				il_memcpy(buf + o, "'\\''", 4);
+				o += 4;
+			} else if (ch < 0x20 || ch == 0x7f) {
+				buf[o++] = '?';
+			} else {
+				buf[o++] = (char)ch;
+			}
+		}
+		if (!plain && o + 1 < cap)
+			buf[o++] = '\'';
+	}
+	if (o + 1 >= cap && cap > 4)
+		il_memcpy(buf + cap - 4, "...", 3), o = cap - 1;
+	buf[o] = 0;
+	return o;
+}

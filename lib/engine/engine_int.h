@@ -1,0 +1,65 @@
+/* Internal declarations shared by the engine's runtime files. */
+#ifndef IL_ENGINE_INT_H
+#define IL_ENGINE_INT_H
+
+#include "il.h"
+#include "snapshot.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+static inline void il_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+uint32_t il_hash_name(const char *s) IL_HIDDEN;
+const struct il_snap_slot *il_snap_lookup(const struct il_snap_view *v, const char *name) IL_HIDDEN;
+const struct il_snap_rule *il_snap_rule(const struct il_snap_view *v, uint32_t i) IL_HIDDEN;
+const struct il_snap_prog *il_snap_prog_for(const struct il_snap_view *v, const char *name) IL_HIDDEN;
+int il_snap_rule_names(const struct il_snap_view *v, const struct il_snap_rule *r, const char *name) IL_HIDDEN;
+int il_snap_decode(struct il_snap_view *v, struct il_arena *persist) IL_HIDDEN;
+pcre2_general_context *il_pcre2_context(struct il_arena *a) IL_HIDDEN;
+
+/* True if the space-separated list contains word (length n). */
+int il_list_has(const char *list, const char *word, size_t n) IL_HIDDEN;
+
+/* Lexical canonical absolute path of p against cwd, in arena memory. */
+char *il_path_abs(struct il_arena *a, const char *cwd, const char *p) IL_HIDDEN;
+
+/* Predicates (IL_P_* mask) that hold for an absolute path. */
+unsigned il_path_predicates(const char *path, unsigned wanted, const char *home, const char *home2) IL_HIDDEN;
+
+/* A list of commands produced by peeling one exec. */
+struct il_cmdlist {
+	struct il_cmd *v;
+	int n, cap;
+};
+/* Splits a shell string into commands, appended to out (and peeled). */
+struct il_peel_ctx {
+	struct il_snap_view *snap;
+	struct il_arena *a;
+	char *const *envp;
+	struct il_cmdlist *out;
+	int budget; /* bounds recursion and work */
+};
+void il_peel(struct il_peel_ctx *c, const char **argv, int argc, const char *cwd, int layer) IL_HIDDEN;
+void il_shell_parse(struct il_peel_ctx *c, const char *s, const char *cwd, int layer) IL_HIDDEN;
+int il_cmdlist_add(struct il_peel_ctx *c, const char **argv, int argc, const char *cwd, int layer) IL_HIDDEN;
+
+/* Argument classification of one command, per its program traits. */
+struct il_argscan {
+	const char **options;   /* normalized option names */
+	int noptions;
+	const char **operands;
+	int noperands;
+	int nleading;           /* operands before the first option */
+};
+void il_argscan(struct il_arena *a, const struct il_snap_view *v, const struct il_cmd *cmd,
+		struct il_argscan *out) IL_HIDDEN;
+
+#endif

@@ -1,0 +1,143 @@
+/* interlock engine: the interface shared by the preload, the CLI and (later) the
+ * seccomp supervisor.
+ *
+ * Two halves with different rules:
+ *   - compile side (rules_load.c, snapshot_build.c): runs once per session in the
+ *     wrapper or CLI; may allocate, parse INI and compile regexes.
+ *   - runtime side (everything else): runs inside every guarded process, possibly
+ *     in a vfork child. It never calls malloc, takes no locks and uses no stdio;
+ *     all scratch memory comes from a caller-provided arena.
+ */
+#ifndef IL_H
+#define IL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define IL_HIDDEN __attribute__((visibility("hidden")))
+
+enum il_action { IL_ALLOW = 0, IL_LOG = 1, IL_CONFIRM = 2, IL_DENY = 3 };
+enum il_on { IL_ON_EXEC = 0, IL_ON_OPEN = 1, IL_ON_CONNECT = 2 };
+
+/* Target predicates (bit mask in a rule). */
+enum {
+	IL_P_ROOT = 1u << 0,
+	IL_P_SYSTEM = 1u << 1,
+	IL_P_HOME = 1u << 2,
+	IL_P_HOME_CHILD = 1u << 3,
+	IL_P_GIT_WORKTREE = 1u << 4,
+	IL_P_GIT_DIR = 1u << 5,
+	IL_P_BLOCK_DEVICE = 1u << 6,
+};
+
+const char *il_action_name(int action) IL_HIDDEN;
+int il_action_parse(const char *s) IL_HIDDEN;
+
+/* ---- small string helpers usable on the hot path ---- */
+size_t il_strlen(const char *s) IL_HIDDEN;
+int il_streq(const char *a, const char *b) IL_HIDDEN;
+int il_strneq(const char *a, const char *b, size_t n) IL_HIDDEN;
+void il_memcpy(void *d, const void *s, size_t n) IL_HIDDEN;
+const char *il_basename(const char *path) IL_HIDDEN;
+const char *il_env_get(char *const *envp, const char *name) IL_HIDDEN;
+int il_glob_match(const char *pat, const char *s) IL_HIDDEN;
+
+/* ---- arena: bump allocation over one caller-owned block ---- */
+struct il_arena {
+	char *base;
+	size_t size;
+	size_t used;
+	int failed; /* set once an allocation did not fit: callers fail closed */
+};
+void il_arena_init(struct il_arena *a, void *mem, size_t size) IL_HIDDEN;
+void *il_arena_alloc(struct il_arena *a, size_t n) IL_HIDDEN;
+char *il_arena_strndup(struct il_arena *a, const char *s, size_t n) IL_HIDDEN;
+char *il_arena_strdup(struct il_arena *a, const char *s) IL_HIDDEN;
+
+/* ---- snapshot: the compiled rule set, one read-only blob ---- */
+struct il_snap_hdr;
+struct il_snap_view {
+	const unsigned char *base;
+	size_t size;
+	const struct il_snap_hdr *hdr;
+	/* Decoded PCRE2 codes, filled lazily by il_snap_codes(). */
+	void **codes;
+	int codes_state; /* 0 none, 1 busy, 2 ready, 3 failed */
+	/* Where decoded patterns live for the life of the view; set by the
+	 * owner after il_snap_open(). */
+	struct il_arena persist;
+};
+
+/* Checks a blob and fills the view; 0 on success, -1 if it is not a snapshot
+ * this build can read. */
+int il_snap_open(struct il_snap_view *v, const void *buf, size_t size) IL_HIDDEN;
+/* True if an exec of a program with this base name can match any rule or is a
+ * wrapper/shell that must be looked into. Costs one hash probe. */
+int il_snap_exec_candidate(const struct il_snap_view *v, const char *name) IL_HIDDEN;
+const char *il_snap_str(const struct il_snap_view *v, uint32_t off) IL_HIDDEN;
+
+/* ---- one exec, as seen by a hook ---- */
+struct il_exec_event {
+	const char *path;   /* program path as resolved by the caller (may be NULL) */
+	char *const *argv;
+	char *const *envp;  /* environment of the new program (HOME, PATH, $VAR) */
+	const char *cwd;    /* absolute working directory */
+	const char *profile; /* active profile or NULL */
+};
+
+/* One command after peeling wrappers and shells. */
+struct il_cmd {
+	const char *name;    /* program base name */
+	const char **argv;   /* argv[0..argc-1], argv[argc] == NULL */
+	int argc;
+	const char *cwd;
+	int layer;           /* 0: the exec itself; >0: found inside it */
+};
+
+struct il_verdict {
+	int action;          /* enum il_action */
+	int rule;            /* rule index or -1 */
+	const char *rule_id;
+	const char *why;
+	const char *target;  /* matched target path or capture, or NULL */
+	char word[256];      /* confirmation word */
+	const struct il_cmd *cmd; /* the command that matched (arena memory) */
+	int error;           /* nonzero: evaluation failed (out of scratch) -> fail closed */
+};
+
+/* Decides one exec. Heap-free: all memory from a. */
+int il_decide_exec(struct il_snap_view *v, const struct il_exec_event *ev,
+		   struct il_arena *a, struct il_verdict *out) IL_HIDDEN;
+
+/* Decides a shell command line (rule examples, `interlock check -c`). With
+ * only_rule >= 0, only that rule is tried. */
+int il_decide_shell(struct il_snap_view *v, const char *text, const struct il_exec_event *ev,
+		    struct il_arena *a, struct il_verdict *out, int only_rule) IL_HIDDEN;
+
+/* Formats a command line for humans (shell-quoted where needed) into buf. */
+size_t il_format_argv(char *buf, size_t cap, const char *const *argv, int argc) IL_HIDDEN;
+
+/* ---- audit ---- */
+struct il_audit_rec {
+	const char *session;
+	const char *profile;
+	long pid, ppid;
+	const char *exe;
+	const char *const *argv;
+	const char *cwd;
+	const char *event;    /* "exec" */
+	const char *rule;     /* may be NULL */
+	int action;
+	const char *decision; /* "allowed", "denied", "logged", ... */
+	const char *by;       /* who decided: "rule", "no-terminal", "human", ... */
+};
+/* Formats one JSON line (with trailing newline) into buf; returns its length,
+ * or 0 if it did not fit. */
+size_t il_audit_format(char *buf, size_t cap, const struct il_audit_rec *r, long long unix_ms) IL_HIDDEN;
+/* s as a JSON string literal (same escaping as the audit log); 0 if it
+ * did not fit. */
+size_t il_json_quote(char *buf, size_t cap, const char *s) IL_HIDDEN;
+/* Appends one line to path with a single O_APPEND write, creating parent dirs. */
+int il_audit_append(const char *path, const char *line, size_t len) IL_HIDDEN;
+
+#endif

@@ -1,0 +1,165 @@
+/* Canonical paths and the facts rules ask about them (target predicates).
+ * Paths are canonicalised lexically: `rm -r link` removes the link, not what
+ * it points to, so resolving symlinks would describe the wrong object. */
+#include <sys/stat.h>
+
+#include "engine_int.h"
+
+char *il_path_abs(struct il_arena *a, const char *cwd, const char *p)
+{
+	size_t lc = (p[0] == '/' || !cwd) ? 0 : il_strlen(cwd);
+	size_t lp = il_strlen(p);
+	char *out = il_arena_alloc(a, lc + lp + 3);
+	if (!out)
+		return 0;
+	size_t n = 0;
+	out[n++] = '/';
+	/* Walk cwd then p component by component. */
+	for (int pass = 0; pass < 2; pass++) {
+		const char *s = pass == 0 ? (lc ? cwd : "") : p;
+		while (*s) {
+			while (*s == '/')
+				s++;
+			const char *e = s;
+			while (*e && *e != '/')
+				e++;
+			size_t k = (size_t)(e - s);
+			if (k == 0)
+				break;
+			if (k == 1 && s[0] == '.') {
+				/* nothing */
+			} else if (k == 2 && s[0] == '.' && s[1] == '.') {
+				while (n > 1 && out[n - 1] != '/')
+					n--;
+				if (n > 1)
+					n--; /* the separator, unless it is the root */
+			} else {
+				if (n > 1)
+					out[n++] = '/';
+				il_memcpy(out + n, s, k);
+				n += k;
+			}
+			s = e;
+		}
+	}
+	out[n] = 0;
+	return out;
+}
+
+static int has_prefix_dir(const char *path, const char *dir)
+{
+	size_t n = il_strlen(dir);
+	return il_strneq(path, dir, n) && (path[n] == '/' || path[n] == 0);
+}
+
+static int depth(const char *path)
+{
+	int d = 0;
+	if (path[0] == '/' && !path[1])
+		return 0;
+	for (; *path; path++)
+		if (*path == '/')
+			d++;
+	return d;
+}
+
+static int is_system(const char *p)
+{
+	static const char *const whole[] = { "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64",
+					     "/libx32", "/proc", "/sbin", "/sys", "/usr", "/root", 0 };
+	int d = depth(p);
+	if (d <= 1)
+		return 1; /* "/" and every top-level directory */
+	for (int i = 0; whole[i]; i++)
+		if (has_prefix_dir(p, whole[i]))
+			return 1;
+	if (has_prefix_dir(p, "/var"))
+		return !has_prefix_dir(p, "/var/tmp") || d <= 2;
+	/* Someone's home directory, /opt/app, /srv/site, /mnt/disk. */
+	if (d == 2 && (has_prefix_dir(p, "/home") || has_prefix_dir(p, "/opt") || has_prefix_dir(p, "/srv") ||
+		       has_prefix_dir(p, "/mnt") || has_prefix_dir(p, "/media")))
+		return 1;
+	return 0;
+}
+
+/* home or an ancestor of it */
+static int is_home(const char *p, const char *home)
+{
+	if (!home || home[0] != '/')
+		return 0;
+	size_t n = il_strlen(p);
+	if (n == 1)
+		return 1;
+	return il_strneq(home, p, n) && (home[n] == '/' || home[n] == 0);
+}
+
+static int is_home_child(const char *p, const char *home)
+{
+	if (!home || home[0] != '/')
+		return 0;
+	size_t n = il_strlen(home);
+	while (n > 1 && home[n - 1] == '/')
+		n--;
+	if (!il_strneq(p, home, n) || p[n] != '/' || p[n + 1] == '.' || !p[n + 1])
+		return 0;
+	for (const char *s = p + n + 1; *s; s++)
+		if (*s == '/')
+			return 0;
+	return 1;
+}
+
+static int in_git_dir(const char *p)
+{
+	for (const char *s = p; *s; s++)
+		if (s[0] == '/' && s[1] == '.' && s[2] == 'g' && s[3] == 'i' && s[4] == 't' &&
+		    (s[5] == '/' || s[5] == 0))
+			return 1;
+	return 0;
+}
+
+static int is_git_worktree(const char *p)
+{
+	char buf[4096];
+	size_t n = il_strlen(p);
+	if (n + 6 > sizeof buf)
+		return 0;
+	il_memcpy(buf, p, n);
+	il_memcpy(buf + n, n == 1 ? ".git" : "/.git", n == 1 ? 5 : 6);
+	struct stat st;
+	return stat(buf, &st) == 0;
+}
+
+static int is_block_device(const char *p)
+{
+	struct stat st;
+	if (stat(p, &st) == 0 && S_ISBLK(st.st_mode))
+		return 1;
+	static const char *const disks[] = { "sd", "hd", "vd", "xvd", "nvme", "mmcblk", "loop", "dm-",
+					     "md", "mapper/", "disk/", "sr", 0 };
+	if (!il_strneq(p, "/dev/", 5))
+		return 0;
+	for (int i = 0; disks[i]; i++)
+		if (il_strneq(p + 5, disks[i], il_strlen(disks[i])) && p[5 + il_strlen(disks[i])])
+			return 1;
+	return 0;
+}
+
+unsigned il_path_predicates(const char *p, unsigned wanted, const char *home, const char *home2)
+{
+	unsigned r = 0;
+	if ((wanted & IL_P_ROOT) && p[0] == '/' && !p[1])
+		r |= IL_P_ROOT;
+	if ((wanted & IL_P_SYSTEM) && is_system(p))
+		r |= IL_P_SYSTEM;
+	if ((wanted & IL_P_HOME) && (is_home(p, home) || is_home(p, home2)))
+		r |= IL_P_HOME;
+	if ((wanted & IL_P_HOME_CHILD) && (is_home_child(p, home) || is_home_child(p, home2)))
+		r |= IL_P_HOME_CHILD;
+	if ((wanted & IL_P_GIT_DIR) && in_git_dir(p))
+		r |= IL_P_GIT_DIR;
+	if ((wanted & IL_P_GIT_WORKTREE) && is_git_worktree(p))
+		r |= IL_P_GIT_WORKTREE;
+	if ((wanted & IL_P_BLOCK_DEVICE) && is_block_device(p))
+		r |= IL_P_BLOCK_DEVICE;
+	return r;
+}

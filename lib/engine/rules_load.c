@@ -1,0 +1,528 @@
+/* Reading rule files: drop-in directory merge, INI parsing, validation and
+ * regex compilation. Every problem is reported as FILE:LINE: message and
+ * counted; a rule set with errors is never used. */
+#include <dirent.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ruleset.h"
+#include "snapshot.h"
+
+struct load_ctx {
+	struct il_ruleset *rs;
+	const char *file;
+	FILE *fp;
+	int line;          /* line of the text inih is working on */
+	int line_done;     /* previous chunk ended a line */
+	char section[256];
+	int section_line;
+	int kind;          /* 0 none, 1 rule, 2 program, -1 bad section */
+	int cur;           /* index of the current rule/prog */
+	char last_key[64];
+};
+
+static void diag(struct il_ruleset *rs, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	FILE *out = rs->diag ? rs->diag : stderr;
+	fprintf(out, "%s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	fputc('\n', out);
+	rs->errors++;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s ? s : "");
+	if (!d)
+		abort();
+	return d;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		abort();
+	return q;
+}
+
+static char *append_words(char *old, const char *more)
+{
+	if (!old)
+		return xstrdup(more);
+	size_t a = strlen(old), b = strlen(more);
+	old = xrealloc(old, a + b + 2);
+	old[a] = ' ';
+	memcpy(old + a + 1, more, b + 1);
+	return old;
+}
+
+/* ---- rules ---- */
+
+enum { K_ON = 1, K_PROGRAM = 2, K_ACTION = 4, K_WHY = 8, K_CONFIRM = 16, K_PROFILE = 32, K_TARGET = 64 };
+
+static const struct { const char *name; unsigned bit; } predicate_names[] = {
+	{ "root", IL_P_ROOT },
+	{ "system", IL_P_SYSTEM },
+	{ "home", IL_P_HOME },
+	{ "home-child", IL_P_HOME_CHILD },
+	{ "git-worktree", IL_P_GIT_WORKTREE },
+	{ "git-dir", IL_P_GIT_DIR },
+	{ "block-device", IL_P_BLOCK_DEVICE },
+};
+
+static int parse_predicates(struct load_ctx *c, const char *v, unsigned *mask)
+{
+	char *copy = xstrdup(v), *save = 0;
+	int ok = 1;
+	for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(0, " \t,", &save)) {
+		unsigned bit = 0;
+		for (size_t i = 0; i < sizeof predicate_names / sizeof predicate_names[0]; i++)
+			if (!strcmp(w, predicate_names[i].name))
+				bit = predicate_names[i].bit;
+		if (!bit) {
+			diag(c->rs, c->file, c->line, "unknown target predicate '%s' (known: root system home home-child git-worktree git-dir block-device)", w);
+			ok = 0;
+		}
+		*mask |= bit;
+	}
+	free(copy);
+	return ok;
+}
+
+static pcre2_code *compile_pattern(struct load_ctx *c, const char *pat)
+{
+	int err;
+	PCRE2_SIZE off;
+	pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, 0, &err, &off, 0);
+	if (!code) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(err, msg, sizeof msg);
+		diag(c->rs, c->file, c->line, "bad regex at offset %zu: %s: %s", (size_t)off, (char *)msg, pat);
+	}
+	return code;
+}
+
+static void add_cond(struct load_ctx *c, struct il_rule_src *r, int kind, const char *v)
+{
+	pcre2_code *code = compile_pattern(c, v);
+	if (!code)
+		return;
+	r->conds = xrealloc(r->conds, sizeof *r->conds * (size_t)(r->nconds + 1));
+	r->conds[r->nconds++] = (struct il_cond_src){ kind, xstrdup(v), c->line, code };
+}
+
+static void add_example(struct il_rule_src *r, const char *v, int line, int must)
+{
+	r->examples = xrealloc(r->examples, sizeof *r->examples * (size_t)(r->nexamples + 1));
+	r->examples[r->nexamples++] = (struct il_example){ xstrdup(v), line, must };
+}
+
+static int once(struct load_ctx *c, unsigned *seen, unsigned bit, const char *key)
+{
+	if (*seen & bit) {
+		diag(c->rs, c->file, c->line, "duplicate key '%s' in [%s]", key, c->section);
+		return 0;
+	}
+	*seen |= bit;
+	return 1;
+}
+
+static void rule_key(struct load_ctx *c, struct il_rule_src *r, const char *k, const char *v)
+{
+	static const struct { const char *name; int kind; } cond_keys[] = {
+		{ "words", IL_C_WORDS }, { "option", IL_C_OPTION }, { "no-option", IL_C_NO_OPTION },
+		{ "arg", IL_C_ARG }, { "no-arg", IL_C_NO_ARG }, { "args", IL_C_ARGS },
+	};
+	int continuation = !strcmp(k, c->last_key);
+	for (size_t i = 0; i < sizeof cond_keys / sizeof cond_keys[0]; i++)
+		if (!strcmp(k, cond_keys[i].name)) {
+			add_cond(c, r, cond_keys[i].kind, v);
+			return;
+		}
+	if (!strcmp(k, "match") || !strcmp(k, "no-match")) {
+		add_example(r, v, c->line, k[0] == 'm');
+		return;
+	}
+	if (!strcmp(k, "why")) {
+		if (continuation && r->why) {
+			r->why = append_words(r->why, v);
+			return;
+		}
+		if (once(c, &r->seen, K_WHY, k))
+			r->why = xstrdup(v);
+		return;
+	}
+	if (!strcmp(k, "on")) {
+		if (!once(c, &r->seen, K_ON, k))
+			return;
+		if (!strcmp(v, "exec"))
+			r->on = IL_ON_EXEC;
+		else if (!strcmp(v, "open") || !strcmp(v, "connect"))
+			diag(c->rs, c->file, c->line, "on = %s is not supported by this version (only exec)", v);
+		else
+			diag(c->rs, c->file, c->line, "unknown value for 'on': '%s' (expected exec)", v);
+		return;
+	}
+	if (!strcmp(k, "program")) {
+		if (continuation && r->globs) {
+			r->globs = append_words(r->globs, v);
+			return;
+		}
+		if (once(c, &r->seen, K_PROGRAM, k))
+			r->globs = xstrdup(v);
+		return;
+	}
+	if (!strcmp(k, "action")) {
+		if (!once(c, &r->seen, K_ACTION, k))
+			return;
+		r->action = il_action_parse(v);
+		if (r->action < 0)
+			diag(c->rs, c->file, c->line, "unknown action '%s' (expected allow, log, confirm or deny)", v);
+		return;
+	}
+	if (!strcmp(k, "confirm")) {
+		if (once(c, &r->seen, K_CONFIRM, k))
+			r->confirm = xstrdup(v);
+		if (!*v || strspn(v, " \t") == strlen(v))
+			diag(c->rs, c->file, c->line, "empty confirmation word");
+		return;
+	}
+	if (!strcmp(k, "profile")) {
+		if (once(c, &r->seen, K_PROFILE, k))
+			r->profiles = xstrdup(v);
+		return;
+	}
+	if (!strcmp(k, "target")) {
+		if (continuation || once(c, &r->seen, K_TARGET, k))
+			parse_predicates(c, v, &r->targets);
+		return;
+	}
+	diag(c->rs, c->file, c->line, "unknown key '%s' in rule [%s]", k, c->section);
+}
+
+/* ---- program traits ---- */
+
+static int parse_bool(struct load_ctx *c, const char *k, const char *v)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+		return 1;
+	if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+		return 0;
+	diag(c->rs, c->file, c->line, "'%s' must be yes or no, not '%s'", k, v);
+	return 0;
+}
+
+static void prog_key(struct load_ctx *c, struct il_prog_src *p, const char *k, const char *v)
+{
+	static const struct { const char *name; unsigned flag; } bools[] = {
+		{ "single-dash-long", IL_T_SINGLE_DASH_LONG }, { "leading-operands", IL_T_LEADING_OPERANDS },
+		{ "wrapper", IL_T_WRAPPER }, { "assignments", IL_T_ASSIGNMENTS },
+		{ "join-command", IL_T_JOIN_COMMAND }, { "applet", IL_T_APPLET },
+	};
+	for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++)
+		if (!strcmp(k, bools[i].name)) {
+			if (parse_bool(c, k, v))
+				p->flags |= bools[i].flag;
+			else
+				p->flags &= ~bools[i].flag;
+			return;
+		}
+	struct { const char *name; char **dst; } lists[] = {
+		{ "value-options", &p->value_options }, { "chdir-options", &p->chdir_options },
+		{ "shell-options", &p->shell_options }, { "exec-options", &p->exec_options },
+		{ "subcommands", &p->subcommands },
+	};
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+		if (!strcmp(k, lists[i].name)) {
+			*lists[i].dst = append_words(*lists[i].dst, v);
+			return;
+		}
+	if (!strcmp(k, "skip-operands")) {
+		char *end;
+		long n = strtol(v, &end, 10);
+		if (*end || n < 0 || n > 16)
+			diag(c->rs, c->file, c->line, "skip-operands must be a number from 0 to 16, not '%s'", v);
+		else
+			p->skip_operands = (unsigned)n;
+		return;
+	}
+	diag(c->rs, c->file, c->line, "unknown key '%s' in [program %s]", k, p->name);
+}
+
+/* ---- sections ---- */
+
+static int valid_id(const char *s)
+{
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+static void free_rule(struct il_rule_src *r)
+{
+	free(r->id), free(r->file), free(r->why), free(r->confirm), free(r->profiles), free(r->globs);
+	for (int i = 0; i < r->nconds; i++) {
+		free(r->conds[i].pattern);
+		pcre2_code_free(r->conds[i].code);
+	}
+	free(r->conds);
+	for (int i = 0; i < r->nexamples; i++)
+		free(r->examples[i].text);
+	free(r->examples);
+}
+
+static void free_prog(struct il_prog_src *p)
+{
+	free(p->name), free(p->file), free(p->value_options), free(p->chdir_options);
+	free(p->shell_options), free(p->exec_options), free(p->subcommands);
+}
+
+/* A section ends: check what it must have. */
+static void finish_section(struct load_ctx *c)
+{
+	if (c->kind != 1)
+		return;
+	struct il_rule_src *r = &c->rs->rules[c->cur];
+	const char *f = c->file;
+	int l = c->section_line;
+	if (!(r->seen & K_ON))
+		diag(c->rs, f, l, "rule [%s] has no 'on' (what it looks at: exec)", r->id);
+	if (!(r->seen & K_ACTION))
+		diag(c->rs, f, l, "rule [%s] has no 'action'", r->id);
+	if (r->on == IL_ON_EXEC && !r->globs)
+		diag(c->rs, f, l, "rule [%s] has no 'program'", r->id);
+	if (r->action > IL_ALLOW && !r->why)
+		diag(c->rs, f, l, "rule [%s] has no 'why' (the human and the agent must be told what is at stake)", r->id);
+	int must = 0;
+	for (int i = 0; i < r->nexamples; i++)
+		must += r->examples[i].must_match;
+	if (r->action > IL_ALLOW && !must)
+		diag(c->rs, f, l, "rule [%s] has no 'match' example", r->id);
+}
+
+static void start_rule(struct load_ctx *c, const char *id)
+{
+	struct il_ruleset *rs = c->rs;
+	struct il_rule_src r = { 0 };
+	r.id = xstrdup(id);
+	r.file = xstrdup(c->file);
+	r.line = c->line;
+	r.action = IL_ALLOW;
+	for (int i = 0; i < rs->nrules; i++)
+		if (!strcmp(rs->rules[i].id, id)) {
+			if (!strcmp(rs->rules[i].file, c->file)) {
+				diag(rs, c->file, c->line, "rule [%s] is defined twice in this file (first at line %d)", id, rs->rules[i].line);
+				free_rule(&r);
+				c->kind = -1;
+				return;
+			}
+			/* A later file redefines the rule: it replaces it. */
+			free_rule(&rs->rules[i]);
+			rs->rules[i] = r;
+			c->kind = 1;
+			c->cur = i;
+			return;
+		}
+	rs->rules = xrealloc(rs->rules, sizeof *rs->rules * (size_t)(rs->nrules + 1));
+	rs->rules[rs->nrules] = r;
+	c->cur = rs->nrules++;
+	c->kind = 1;
+}
+
+static void start_prog(struct load_ctx *c, const char *name)
+{
+	struct il_ruleset *rs = c->rs;
+	struct il_prog_src p = { 0 };
+	p.name = xstrdup(name);
+	p.file = xstrdup(c->file);
+	p.line = c->line;
+	c->kind = 2;
+	for (int i = 0; i < rs->nprogs; i++)
+		if (!strcmp(rs->progs[i].name, name)) {
+			free_prog(&rs->progs[i]);
+			rs->progs[i] = p;
+			c->cur = i;
+			return;
+		}
+	rs->progs = xrealloc(rs->progs, sizeof *rs->progs * (size_t)(rs->nprogs + 1));
+	rs->progs[rs->nprogs] = p;
+	c->cur = rs->nprogs++;
+}
+
+static void new_section(struct load_ctx *c, const char *section)
+{
+	finish_section(c);
+	snprintf(c->section, sizeof c->section, "%s", section);
+	c->section_line = c->line;
+	c->last_key[0] = 0;
+	if (!strncmp(section, "program ", 8)) {
+		const char *name = section + 8;
+		while (*name == ' ')
+			name++;
+		if (!*name || strchr(name, '/') || strchr(name, ' ')) {
+			diag(c->rs, c->file, c->line, "bad program section [%s]: expected [program NAME]", section);
+			c->kind = -1;
+			return;
+		}
+		start_prog(c, name);
+		return;
+	}
+	if (!valid_id(section)) {
+		diag(c->rs, c->file, c->line, "bad rule id [%s]: use lower-case letters, digits, '.', '_' and '-'", section);
+		c->kind = -1;
+		return;
+	}
+	start_rule(c, section);
+}
+
+static int on_pair(void *user, const char *section, const char *k, const char *v)
+{
+	struct load_ctx *c = user;
+	if (strcmp(section, c->section) || c->kind == 0) {
+		if (!*section) {
+			diag(c->rs, c->file, c->line, "key '%s' outside of any [section]", k);
+			return 1;
+		}
+		new_section(c, section);
+	}
+	if (c->kind == 1)
+		rule_key(c, &c->rs->rules[c->cur], k, v);
+	else if (c->kind == 2)
+		prog_key(c, &c->rs->progs[c->cur], k, v);
+	snprintf(c->last_key, sizeof c->last_key, "%s", k);
+	return 1;
+}
+
+/* inih reads through this so that we know the line of every pair. With the
+ * heap line buffer, one line may arrive in several chunks. */
+static char *reader(char *buf, int num, void *stream)
+{
+	struct load_ctx *c = stream;
+	char *s = fgets(buf, num, c->fp);
+	if (!s)
+		return 0;
+	if (c->line_done)
+		c->line++;
+	size_t n = strlen(s);
+	c->line_done = n > 0 && s[n - 1] == '\n';
+	return s;
+}
+
+static void configure_inih(void)
+{
+	/* Regexes contain ';' and are often long: no inline comments, no
+	 * 200-byte line limit. */
+	ini_allow_inline_comments = 0;
+	ini_use_stack = 0;
+	ini_allow_realloc = 1;
+	ini_max_line = 1 << 20;
+	ini_allow_multiline = 1;
+}
+
+int il_ruleset_load_file(struct il_ruleset *rs, const char *path)
+{
+	configure_inih();
+	struct load_ctx c = { .rs = rs, .file = path, .line_done = 1, .kind = 0 };
+	int before = rs->errors;
+	c.fp = fopen(path, "r");
+	if (!c.fp) {
+		diag(rs, path, 0, "cannot read: %s", strerror(errno));
+		return rs->errors - before;
+	}
+	rs->files = xrealloc(rs->files, sizeof *rs->files * (size_t)(rs->nfiles + 1));
+	rs->files[rs->nfiles++] = xstrdup(path);
+	int r = ini_parse_stream(reader, &c, on_pair, &c);
+	finish_section(&c);
+	/* A section header with no keys never reaches the handler; it is
+	 * harmless, and an empty rule is caught when it has keys. */
+	if (r > 0)
+		diag(rs, path, r, "syntax error (expected [section], key = value, or a comment)");
+	else if (r < 0)
+		diag(rs, path, 0, "cannot parse (error %d)", r);
+	fclose(c.fp);
+	return rs->errors - before;
+}
+
+/* ---- directories ---- */
+
+struct conf_file {
+	char *name;
+	char *path;
+};
+
+static int cmp_conf(const void *a, const void *b)
+{
+	return strcmp(((const struct conf_file *)a)->name, ((const struct conf_file *)b)->name);
+}
+
+static int is_conf(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 5 && name[0] != '.' && !strcmp(name + n - 5, ".conf");
+}
+
+int il_ruleset_load(struct il_ruleset *rs, char *const *dirs)
+{
+	struct conf_file *files = 0;
+	int n = 0;
+	for (; *dirs; dirs++) {
+		DIR *d = opendir(*dirs);
+		if (!d) {
+			if (errno != ENOENT)
+				diag(rs, *dirs, 0, "cannot read rule directory: %s", strerror(errno));
+			continue;
+		}
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (!is_conf(e->d_name))
+				continue;
+			char *path;
+			if (asprintf(&path, "%s/%s", *dirs, e->d_name) < 0)
+				abort();
+			int i;
+			for (i = 0; i < n && strcmp(files[i].name, e->d_name); i++)
+				;
+			if (i < n) {
+				/* Same name in a later directory: it replaces the earlier file. */
+				free(files[i].path);
+				files[i].path = path;
+				continue;
+			}
+			files = xrealloc(files, sizeof *files * (size_t)(n + 1));
+			files[n++] = (struct conf_file){ xstrdup(e->d_name), path };
+		}
+		closedir(d);
+	}
+	qsort(files, (size_t)n, sizeof *files, cmp_conf);
+	for (int i = 0; i < n; i++) {
+		il_ruleset_load_file(rs, files[i].path);
+		free(files[i].name);
+		free(files[i].path);
+	}
+	free(files);
+	return rs->errors;
+}
+
+void il_ruleset_free(struct il_ruleset *rs)
+{
+	for (int i = 0; i < rs->nrules; i++)
+		free_rule(&rs->rules[i]);
+	for (int i = 0; i < rs->nprogs; i++)
+		free_prog(&rs->progs[i]);
+	for (int i = 0; i < rs->nfiles; i++)
+		free(rs->files[i]);
+	free(rs->rules);
+	free(rs->progs);
+	free(rs->files);
+	memset(rs, 0, sizeof *rs);
+}

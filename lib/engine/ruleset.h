@@ -1,0 +1,93 @@
+/* Compile side of the engine: rule files -> in-memory rule set -> snapshot.
+ * Runs in the wrapper and the CLI only (allocates, uses stdio). */
+#ifndef IL_RULESET_H
+#define IL_RULESET_H
+
+#include <stdio.h>
+#include "il.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+struct il_cond_src {
+	int kind;
+	char *pattern;
+	int line;
+	pcre2_code *code;
+};
+
+struct il_example {
+	char *text;
+	int line;
+	int must_match;
+};
+
+struct il_rule_src {
+	char *id;
+	char *file;
+	int line;
+	int on;
+	int action;
+	char *why;
+	char *confirm;
+	char *profiles;
+	char *globs;
+	unsigned targets;
+	struct il_cond_src *conds;
+	int nconds;
+	struct il_example *examples;
+	int nexamples;
+	unsigned seen; /* keys seen once, for duplicate detection */
+};
+
+struct il_prog_src {
+	char *name;
+	char *file;
+	int line;
+	unsigned flags;
+	unsigned skip_operands;
+	char *value_options, *chdir_options, *shell_options, *exec_options, *subcommands;
+	unsigned seen;
+};
+
+struct il_ruleset {
+	struct il_rule_src *rules;
+	int nrules;
+	struct il_prog_src *progs;
+	int nprogs;
+	int errors;
+	FILE *diag; /* where FILE:LINE: messages go (stderr by default) */
+	/* Files read, in order, for `rules list`. */
+	char **files;
+	int nfiles;
+};
+
+/* Loads every *.conf of the directories (sysctl.d merge). Returns the number
+ * of errors reported (0: usable). */
+int il_ruleset_load(struct il_ruleset *rs, char *const *dirs) IL_HIDDEN;
+/* Loads one file on top of what is loaded. */
+int il_ruleset_load_file(struct il_ruleset *rs, const char *path) IL_HIDDEN;
+void il_ruleset_free(struct il_ruleset *rs) IL_HIDDEN;
+
+struct il_session_meta {
+	const char *session;
+	const char *home;
+	const char *audit;
+	const char *profile;
+	const char *socket;
+};
+
+/* Serializes the rule set. *out is malloc'd. 0 on success. */
+int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta *m,
+		      void **out, size_t *len) IL_HIDDEN;
+
+/* Fabricated environment for rule examples (see interlock.rules(5)). */
+struct il_example_env {
+	char root[4096];     /* temp dir */
+	char home[4096];
+	char project[4096];
+};
+int il_example_env_make(struct il_example_env *e) IL_HIDDEN;
+void il_example_env_remove(struct il_example_env *e) IL_HIDDEN;
+
+#endif

@@ -1,0 +1,387 @@
+/* Looking inside shell strings (`bash -c '...'`, eval, watch, su -c).
+ *
+ * This is not a shell. It splits a string into simple commands and hands
+ * each to the peeler, well enough to catch the obvious spellings of a
+ * dangerous command. At run time the exec hook sees every command a real
+ * shell runs anyway; this pass exists so that `interlock check` and paths
+ * without the preload (static shells) see through the string too. */
+#include "engine_int.h"
+
+struct wbuf {
+	struct il_arena *a;
+	char *p;
+	size_t n, cap;
+	int any; /* a word was started (even an empty "" word) */
+};
+
+static void wb_put(struct wbuf *w, const char *s, size_t n)
+{
+	if (w->n + n + 1 > w->cap) {
+		size_t cap = (w->cap + n + 1) * 2;
+		char *q = il_arena_alloc(w->a, cap);
+		if (!q)
+			return;
+		if (w->n)
+			il_memcpy(q, w->p, w->n);
+		w->p = q;
+		w->cap = cap;
+	}
+	il_memcpy(w->p + w->n, s, n);
+	w->n += n;
+	w->any = 1;
+}
+
+static void wb_putc(struct wbuf *w, char ch)
+{
+	wb_put(w, &ch, 1);
+}
+
+struct sh {
+	struct il_peel_ctx *c;
+	const char *s;
+	size_t i, len;
+	const char *cwd;
+	int layer;
+	/* words of the current simple command */
+	const char **words;
+	int nwords, capwords;
+	int skip_next_word; /* the word after a redirection operator */
+};
+
+static int is_name_char(char ch, int first)
+{
+	return ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (!first && ch >= '0' && ch <= '9');
+}
+
+static const char *env_lookup(struct sh *sh, const char *name, size_t n)
+{
+	char tmp[128];
+	if (n == 0 || n >= sizeof tmp)
+		return 0;
+	il_memcpy(tmp, name, n);
+	tmp[n] = 0;
+	return il_env_get(sh->c->envp, tmp);
+}
+
+/* Finds the end of a $( ... ) or ` ... ` starting after the opener. */
+static size_t match_close(const char *s, size_t i, size_t len, char open, char close)
+{
+	int depth = 1;
+	char q = 0;
+	for (; i < len; i++) {
+		char ch = s[i];
+		if (q) {
+			if (ch == q)
+				q = 0;
+			else if (ch == '\\' && q == '"')
+				i++;
+			continue;
+		}
+		if (ch == '\\') {
+			i++;
+		} else if (ch == '\'' || ch == '"') {
+			q = ch;
+		} else if (ch == close && (open != close || depth == 1)) {
+			if (--depth == 0)
+				return i;
+		} else if (ch == open && open != close) {
+			depth++;
+		}
+	}
+	return len;
+}
+
+static void substitute(struct sh *sh, size_t from, size_t to)
+{
+	if (sh->c->budget-- <= 0)
+		return;
+	char *inner = il_arena_strndup(sh->c->a, sh->s + from, to - from);
+	if (inner)
+		il_shell_parse(sh->c, inner, sh->cwd, sh->layer + 1);
+}
+
+/* $NAME, ${NAME...}, $(...), $'...' at sh->s[sh->i] == '$'. */
+static void dollar(struct sh *sh, struct wbuf *w, int in_dquote)
+{
+	const char *s = sh->s;
+	size_t i = sh->i + 1;
+	if (i < sh->len && s[i] == '(') {
+		size_t end = match_close(s, i + 1, sh->len, '(', ')');
+		substitute(sh, i + 1, end);
+		sh->i = end < sh->len ? end + 1 : end;
+		if (in_dquote)
+			w->any = 1; /* "$EMPTY" is a word, $EMPTY is none */
+		return;
+	}
+	if (i < sh->len && s[i] == '{') {
+		size_t j = i + 1;
+		while (j < sh->len && is_name_char(s[j], j == i + 1))
+			j++;
+		const char *v = env_lookup(sh, s + i + 1, j - i - 1);
+		while (j < sh->len && s[j] != '}')
+			j++;
+		if (v)
+			wb_put(w, v, il_strlen(v));
+		if (in_dquote)
+			w->any = 1; /* "$EMPTY" is a word, $EMPTY is none */
+		sh->i = j < sh->len ? j + 1 : j;
+		return;
+	}
+	if (!in_dquote && i < sh->len && s[i] == '\'') {
+		/* ANSI-C quoting: the common escapes only. */
+		for (i++; i < sh->len && s[i] != '\''; i++) {
+			char ch = s[i];
+			if (ch == '\\' && i + 1 < sh->len) {
+				char e = s[++i];
+				ch = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e;
+			}
+			wb_putc(w, ch);
+		}
+		if (in_dquote)
+			w->any = 1; /* "$EMPTY" is a word, $EMPTY is none */
+		sh->i = i < sh->len ? i + 1 : i;
+		return;
+	}
+	size_t j = i;
+	while (j < sh->len && is_name_char(s[j], j == i))
+		j++;
+	if (j == i) {
+		if (i < sh->len && ((s[i] >= '0' && s[i] <= '9') || s[i] == '@' || s[i] == '*' || s[i] == '#' ||
+				    s[i] == '?' || s[i] == '$' || s[i] == '!' || s[i] == '-')) {
+			sh->i = i + 1; /* positional and special parameters: unknown, empty */
+			if (in_dquote)
+			w->any = 1; /* "$EMPTY" is a word, $EMPTY is none */
+			return;
+		}
+		wb_putc(w, '$');
+		sh->i = i;
+		return;
+	}
+	const char *v = env_lookup(sh, s + i, j - i);
+	if (v)
+		wb_put(w, v, il_strlen(v));
+	if (in_dquote)
+			w->any = 1; /* "$EMPTY" is a word, $EMPTY is none */
+	sh->i = j;
+}
+
+static void add_word(struct sh *sh, const char *word)
+{
+	if (sh->nwords + 1 >= sh->capwords) {
+		int cap = sh->capwords ? sh->capwords * 2 : 16;
+		const char **nw = il_arena_alloc(sh->c->a, sizeof(char *) * (size_t)cap);
+		if (!nw)
+			return;
+		for (int k = 0; k < sh->nwords; k++)
+			nw[k] = sh->words[k];
+		sh->words = nw;
+		sh->capwords = cap;
+	}
+	sh->words[sh->nwords++] = word;
+	sh->words[sh->nwords] = 0;
+}
+
+static int is_keyword(const char *w)
+{
+	static const char *const kw[] = { "if", "then", "else", "elif", "fi", "while", "until", "do", "done",
+					  "for", "case", "esac", "function", "!", "{", "}", "time", "[[", "]]",
+					  "in", "select", "coproc", 0 };
+	for (int i = 0; kw[i]; i++)
+		if (il_streq(w, kw[i]))
+			return 1;
+	return 0;
+}
+
+static void run_words(struct sh *sh);
+
+/* A finished simple command: builtins that matter are handled here, the
+ * rest goes to the peeler. */
+static void end_command(struct sh *sh)
+{
+	int start = 0;
+	while (start < sh->nwords) {
+		const char *w = sh->words[start];
+		size_t eq = 0;
+		while (w[eq] && is_name_char(w[eq], eq == 0))
+			eq++;
+		if (is_keyword(w) || (eq > 0 && w[eq] == '='))
+			start++; /* keywords and VAR=value prefixes */
+		else
+			break;
+	}
+	sh->words += start;
+	sh->nwords -= start;
+	if (sh->nwords > 0)
+		run_words(sh);
+	sh->words = 0;
+	sh->nwords = sh->capwords = 0;
+	sh->skip_next_word = 0;
+}
+
+static void run_words(struct sh *sh)
+{
+	const char **w = sh->words;
+	int n = sh->nwords;
+	while (n > 0 && (il_streq(w[0], "exec") || il_streq(w[0], "builtin") || il_streq(w[0], "command") ||
+			 il_streq(w[0], "noglob") || il_streq(w[0], "nocorrect"))) {
+		if (il_streq(w[0], "command") && n > 1 && (il_streq(w[1], "-v") || il_streq(w[1], "-V")))
+			return; /* a lookup, not a run */
+		w++, n--;
+		while (n > 0 && w[0][0] == '-' && !il_streq(w[0], "--") && w[0][1])
+			w++, n--; /* exec -a NAME and friends: options only */
+		if (n > 0 && il_streq(w[0], "--"))
+			w++, n--;
+	}
+	if (n <= 0)
+		return;
+	if (il_streq(w[0], "cd") || il_streq(w[0], "pushd")) {
+		const char *dir = n > 1 ? w[n - 1] : il_env_get(sh->c->envp, "HOME");
+		if (dir && !(dir[0] == '-' && dir[1] == 0)) {
+			char *abs = il_path_abs(sh->c->a, sh->cwd, dir);
+			if (abs)
+				sh->cwd = abs;
+		}
+		return;
+	}
+	if (il_streq(w[0], "eval") || il_streq(w[0], "source") || il_streq(w[0], ".")) {
+		if (!il_streq(w[0], "eval"))
+			return; /* sourced files are read by the real shell */
+		size_t len = 0;
+		for (int k = 1; k < n; k++)
+			len += il_strlen(w[k]) + 1;
+		char *joined = il_arena_alloc(sh->c->a, len + 1);
+		if (!joined)
+			return;
+		size_t o = 0;
+		for (int k = 1; k < n; k++) {
+			size_t l = il_strlen(w[k]);
+			il_memcpy(joined + o, w[k], l);
+			o += l;
+			joined[o++] = ' ';
+		}
+		joined[o] = 0;
+		if (sh->c->budget-- > 0)
+			il_shell_parse(sh->c, joined, sh->cwd, sh->layer + 1);
+		return;
+	}
+	il_peel(sh->c, w, n, sh->cwd, sh->layer);
+}
+
+static int is_redirect(const char *s, size_t i, size_t len, size_t *oplen)
+{
+	size_t j = i;
+	while (j < len && s[j] >= '0' && s[j] <= '9')
+		j++;
+	if (j < len && s[j] == '&' && j == i && j + 1 < len && s[j + 1] == '>')
+		j++; /* &> */
+	if (j >= len || (s[j] != '>' && s[j] != '<'))
+		return 0;
+	j++;
+	if (j < len && (s[j] == '>' || s[j] == '&' || s[j] == '|' || s[j] == '<'))
+		j++;
+	*oplen = j - i;
+	return 1;
+}
+
+void il_shell_parse(struct il_peel_ctx *c, const char *s, const char *cwd, int layer)
+{
+	struct sh sh = { .c = c, .s = s, .len = il_strlen(s), .cwd = cwd, .layer = layer };
+	struct wbuf w = { .a = c->a };
+	while (sh.i <= sh.len && !c->a->failed) {
+		char ch = sh.i < sh.len ? s[sh.i] : 0;
+		int boundary = ch == 0 || ch == ' ' || ch == '\t' || ch == '\n' || ch == ';' || ch == '&' ||
+			       ch == '|' || ch == '(' || ch == ')';
+		size_t oplen;
+		if (!boundary && !w.any && is_redirect(s, sh.i, sh.len, &oplen)) {
+			sh.i += oplen;
+			while (sh.i < sh.len && (s[sh.i] == ' ' || s[sh.i] == '\t'))
+				sh.i++;
+			sh.skip_next_word = 1;
+			continue;
+		}
+		if (boundary) {
+			if (w.any) {
+				wb_putc(&w, 0);
+				if (sh.skip_next_word)
+					sh.skip_next_word = 0;
+				else if (w.p)
+					add_word(&sh, w.p);
+				w = (struct wbuf){ .a = c->a };
+			}
+			if (ch == 0)
+				break;
+			if (ch != ' ' && ch != '\t')
+				end_command(&sh);
+			sh.i++;
+			continue;
+		}
+		if (ch == '#' && !w.any) {
+			while (sh.i < sh.len && s[sh.i] != '\n')
+				sh.i++;
+			continue;
+		}
+		if (ch == '\\') {
+			if (sh.i + 1 < sh.len && s[sh.i + 1] != '\n')
+				wb_putc(&w, s[sh.i + 1]);
+			sh.i += 2;
+			continue;
+		}
+		if (ch == '\'') {
+			size_t j = sh.i + 1;
+			while (j < sh.len && s[j] != '\'')
+				j++;
+			wb_put(&w, s + sh.i + 1, j - sh.i - 1);
+			w.any = 1;
+			sh.i = j + 1;
+			continue;
+		}
+		if (ch == '"') {
+			sh.i++;
+			w.any = 1;
+			while (sh.i < sh.len && s[sh.i] != '"') {
+				char d = s[sh.i];
+				if (d == '\\' && sh.i + 1 < sh.len &&
+				    (s[sh.i + 1] == '"' || s[sh.i + 1] == '\\' || s[sh.i + 1] == '$' || s[sh.i + 1] == '`')) {
+					wb_putc(&w, s[sh.i + 1]);
+					sh.i += 2;
+				} else if (d == '$') {
+					dollar(&sh, &w, 1);
+				} else if (d == '`') {
+					size_t end = match_close(s, sh.i + 1, sh.len, '`', '`');
+					substitute(&sh, sh.i + 1, end);
+					sh.i = end + 1;
+				} else {
+					wb_putc(&w, d);
+					sh.i++;
+				}
+			}
+			sh.i++;
+			continue;
+		}
+		if (ch == '$') {
+			dollar(&sh, &w, 0);
+			continue;
+		}
+		if (ch == '`') {
+			size_t end = match_close(s, sh.i + 1, sh.len, '`', '`');
+			substitute(&sh, sh.i + 1, end);
+			sh.i = end < sh.len ? end + 1 : end;
+			continue;
+		}
+		if (ch == '~' && !w.any) {
+			size_t j = sh.i + 1;
+			if (j >= sh.len || s[j] == '/' || s[j] == ' ' || s[j] == '\t' || s[j] == ';' || s[j] == '\n' ||
+			    s[j] == '&' || s[j] == '|' || s[j] == ')') {
+				const char *home = il_env_get(c->envp, "HOME");
+				if (home) {
+					wb_put(&w, home, il_strlen(home));
+					sh.i++;
+					continue;
+				}
+			}
+		}
+		wb_putc(&w, ch);
+		sh.i++;
+	}
+	end_command(&sh);
+}

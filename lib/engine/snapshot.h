@@ -1,0 +1,99 @@
+/* On-disk layout of a compiled rule set ("snapshot").
+ *
+ * The wrapper writes it once per session; every guarded process maps it
+ * read-only on its first hook. Everything is addressed by 32-bit offsets from
+ * the start of the blob, so it needs no relocation. PCRE2 patterns are stored
+ * in PCRE2's own serialized form and decoded lazily, only by a process that
+ * actually has to run one.
+ */
+#ifndef IL_SNAPSHOT_H
+#define IL_SNAPSHOT_H
+
+#include <stdint.h>
+
+#define IL_SNAP_MAGIC "ILSNAP\x01\x00"
+#define IL_SNAP_VERSION 3u
+#define IL_NONE 0xffffffffu
+
+/* Condition kinds of a rule. */
+enum il_cond_kind {
+	IL_C_WORDS = 1,
+	IL_C_OPTION,
+	IL_C_NO_OPTION,
+	IL_C_ARG,
+	IL_C_NO_ARG,
+	IL_C_ARGS,
+};
+
+struct il_snap_cond {
+	uint32_t kind;
+	uint32_t pattern;     /* index into the decoded code array */
+	uint32_t target_group; /* capture number of (?<target>), 0 if none */
+};
+
+struct il_snap_rule {
+	uint32_t id;          /* string offsets */
+	uint32_t why;
+	uint32_t confirm;
+	uint32_t file;
+	uint32_t line;
+	uint32_t on;
+	uint32_t action;
+	uint32_t targets;     /* IL_P_* mask, 0: no target condition */
+	uint32_t profiles;    /* string: space-separated, IL_NONE: all */
+	uint32_t conds;       /* offset of il_snap_cond[nconds] */
+	uint32_t nconds;
+	uint32_t globs;       /* string: space-separated program globs */
+};
+
+/* Traits of one program (see interlock.rules(5), [program NAME]). */
+enum {
+	IL_T_SINGLE_DASH_LONG = 1u << 0,
+	IL_T_LEADING_OPERANDS = 1u << 1,
+	IL_T_WRAPPER = 1u << 2,
+	IL_T_ASSIGNMENTS = 1u << 3,
+	IL_T_JOIN_COMMAND = 1u << 4,
+	IL_T_APPLET = 1u << 5,
+};
+struct il_snap_prog {
+	uint32_t name;
+	uint32_t flags;
+	uint32_t skip_operands;
+	/* Option lists: strings of space-separated option names, IL_NONE if empty. */
+	uint32_t value_options;
+	uint32_t chdir_options;
+	uint32_t shell_options;
+	uint32_t exec_options;
+	uint32_t subcommands;
+};
+
+/* Open-addressing hash of program names -> rules that name them literally,
+ * and traits. */
+struct il_snap_slot {
+	uint32_t name;    /* string offset, IL_NONE = empty slot */
+	uint32_t hash;
+	uint32_t prog;    /* index into progs, IL_NONE if no traits */
+	uint32_t rules;   /* offset of uint32_t[nrules] rule indices */
+	uint32_t nrules;
+};
+
+struct il_snap_hdr {
+	char magic[8];
+	uint32_t version;
+	uint32_t size;
+	uint32_t pcre2_major, pcre2_minor;
+	uint32_t nrules, rules;     /* il_snap_rule[] */
+	uint32_t nprogs, progs;     /* il_snap_prog[] */
+	uint32_t nslots, slots;     /* il_snap_slot[], power of two */
+	uint32_t nglob, glob_rules; /* uint32_t[] rule indices with wildcard globs */
+	uint32_t npatterns, patterns, patterns_len; /* pcre2 serialized blob */
+	uint32_t strings, strings_len;
+	/* Session facts, so an agent editing its environment cannot change them. */
+	uint32_t session;   /* session id string */
+	uint32_t home;      /* the wrapper's $HOME */
+	uint32_t audit;     /* audit log path */
+	uint32_t profile;   /* active profile */
+	uint32_t socket;    /* broker socket path, IL_NONE if none */
+};
+
+#endif

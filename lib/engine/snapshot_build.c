@@ -1,0 +1,228 @@
+/* Serializing a loaded rule set into the snapshot read by every guarded
+ * process (layout in snapshot.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ruleset.h"
+#include "snapshot.h"
+
+struct buf {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static uint32_t buf_reserve(struct buf *b, size_t n, size_t align)
+{
+	size_t off = (b->len + align - 1) & ~(align - 1);
+	if (off + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < off + n)
+			cap *= 2;
+		b->p = realloc(b->p, cap);
+		if (!b->p)
+			abort();
+		memset(b->p + b->cap, 0, cap - b->cap);
+		b->cap = cap;
+	}
+	b->len = off + n;
+	return (uint32_t)off;
+}
+
+static uint32_t buf_add(struct buf *b, const void *data, size_t n, size_t align)
+{
+	uint32_t off = buf_reserve(b, n, align);
+	memcpy(b->p + off, data, n);
+	return off;
+}
+
+static uint32_t add_str(struct buf *s, const char *str)
+{
+	if (!str)
+		return IL_NONE;
+	return buf_add(s, str, strlen(str) + 1, 1);
+}
+
+uint32_t il_hash_name(const char *s) IL_HIDDEN;
+
+/* Program names a rule names literally go into the hash; rules whose globs
+ * have wildcards are checked for every candidate exec instead. */
+static int has_wildcard(const char *g)
+{
+	return strpbrk(g, "*?[") != 0;
+}
+
+struct slot_build {
+	char *name;
+	uint32_t prog;
+	uint32_t *rules;
+	uint32_t nrules;
+};
+
+static struct slot_build *slot_for(struct slot_build **slots, int *n, const char *name)
+{
+	for (int i = 0; i < *n; i++)
+		if (!strcmp((*slots)[i].name, name))
+			return &(*slots)[i];
+	*slots = realloc(*slots, sizeof **slots * (size_t)(*n + 1));
+	if (!*slots)
+		abort();
+	struct slot_build *s = &(*slots)[(*n)++];
+	*s = (struct slot_build){ strdup(name), IL_NONE, 0, 0 };
+	return s;
+}
+
+static void slot_add_rule(struct slot_build *s, uint32_t rule)
+{
+	s->rules = realloc(s->rules, sizeof *s->rules * (s->nrules + 1));
+	if (!s->rules)
+		abort();
+	s->rules[s->nrules++] = rule;
+}
+
+int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta *m,
+		      void **out, size_t *len)
+{
+	struct buf b = { 0 }, strs = { 0 };
+	buf_reserve(&b, sizeof(struct il_snap_hdr), 8);
+	struct il_snap_hdr h = { 0 };
+	memcpy(h.magic, IL_SNAP_MAGIC, 8);
+	h.version = IL_SNAP_VERSION;
+	h.pcre2_major = PCRE2_MAJOR;
+	h.pcre2_minor = PCRE2_MINOR;
+	add_str(&strs, ""); /* offset 0 is the empty string */
+
+	/* Patterns in rule order; each condition records its index. */
+	int npat = 0;
+	for (int i = 0; i < rs->nrules; i++)
+		npat += rs->rules[i].nconds;
+	const pcre2_code **codes = calloc((size_t)npat + 1, sizeof *codes);
+	if (!codes)
+		abort();
+
+	struct il_snap_rule *rules = calloc((size_t)rs->nrules + 1, sizeof *rules);
+	struct slot_build *slots = 0;
+	int nslots_used = 0;
+	uint32_t *globr = calloc((size_t)rs->nrules + 1, sizeof *globr);
+	if (!rules || !globr)
+		abort();
+	int pi = 0;
+	for (int i = 0; i < rs->nrules; i++) {
+		const struct il_rule_src *r = &rs->rules[i];
+		struct il_snap_rule *sr = &rules[i];
+		sr->id = add_str(&strs, r->id);
+		sr->why = add_str(&strs, r->why ? r->why : "");
+		sr->confirm = add_str(&strs, r->confirm ? r->confirm : "yes");
+		sr->file = add_str(&strs, r->file);
+		sr->line = (uint32_t)r->line;
+		sr->on = (uint32_t)r->on;
+		sr->action = (uint32_t)r->action;
+		sr->targets = r->targets;
+		sr->profiles = r->profiles ? add_str(&strs, r->profiles) : IL_NONE;
+		sr->globs = add_str(&strs, r->globs ? r->globs : "");
+		sr->nconds = (uint32_t)r->nconds;
+		struct il_snap_cond *conds = calloc((size_t)r->nconds + 1, sizeof *conds);
+		if (!conds)
+			abort();
+		for (int k = 0; k < r->nconds; k++) {
+			int g = pcre2_substring_number_from_name(r->conds[k].code, (PCRE2_SPTR) "target");
+			conds[k] = (struct il_snap_cond){ (uint32_t)r->conds[k].kind, (uint32_t)pi,
+							  g > 0 ? (uint32_t)g : 0 };
+			codes[pi++] = r->conds[k].code;
+		}
+		sr->conds = buf_add(&b, conds, sizeof *conds * (size_t)(r->nconds ? r->nconds : 1), 8);
+		free(conds);
+
+		int wild = 0;
+		char *globs = strdup(r->globs ? r->globs : ""), *save = 0;
+		for (char *g = strtok_r(globs, " \t", &save); g; g = strtok_r(0, " \t", &save)) {
+			if (has_wildcard(g))
+				wild = 1;
+			else
+				slot_add_rule(slot_for(&slots, &nslots_used, g), (uint32_t)i);
+		}
+		free(globs);
+		if (wild)
+			globr[h.nglob++] = (uint32_t)i;
+	}
+	h.nrules = (uint32_t)rs->nrules;
+	h.rules = buf_add(&b, rules, sizeof *rules * (size_t)(rs->nrules ? rs->nrules : 1), 8);
+	h.glob_rules = buf_add(&b, globr, sizeof *globr * (h.nglob ? h.nglob : 1), 4);
+	free(rules);
+	free(globr);
+
+	struct il_snap_prog *progs = calloc((size_t)rs->nprogs + 1, sizeof *progs);
+	if (!progs)
+		abort();
+	for (int i = 0; i < rs->nprogs; i++) {
+		const struct il_prog_src *p = &rs->progs[i];
+		progs[i] = (struct il_snap_prog){
+			add_str(&strs, p->name), p->flags, p->skip_operands,
+			add_str(&strs, p->value_options), add_str(&strs, p->chdir_options),
+			add_str(&strs, p->shell_options), add_str(&strs, p->exec_options),
+			add_str(&strs, p->subcommands),
+		};
+		slot_for(&slots, &nslots_used, p->name)->prog = (uint32_t)i;
+	}
+	h.nprogs = (uint32_t)rs->nprogs;
+	h.progs = buf_add(&b, progs, sizeof *progs * (size_t)(rs->nprogs ? rs->nprogs : 1), 8);
+	free(progs);
+
+	/* Hash table at most half full. */
+	uint32_t cap = 16;
+	while (cap < (uint32_t)nslots_used * 2)
+		cap *= 2;
+	struct il_snap_slot *table = calloc(cap, sizeof *table);
+	if (!table)
+		abort();
+	for (uint32_t i = 0; i < cap; i++)
+		table[i].name = IL_NONE;
+	for (int i = 0; i < nslots_used; i++) {
+		struct slot_build *s = &slots[i];
+		uint32_t hv = il_hash_name(s->name), j = hv & (cap - 1);
+		while (table[j].name != IL_NONE)
+			j = (j + 1) & (cap - 1);
+		table[j].name = add_str(&strs, s->name);
+		table[j].hash = hv;
+		table[j].prog = s->prog;
+		table[j].nrules = s->nrules;
+		table[j].rules = s->nrules ? buf_add(&b, s->rules, sizeof *s->rules * s->nrules, 4) : 0;
+		free(s->rules);
+		free(s->name);
+	}
+	free(slots);
+	h.nslots = cap;
+	h.slots = buf_add(&b, table, sizeof *table * cap, 8);
+	free(table);
+
+	h.npatterns = (uint32_t)npat;
+	if (npat) {
+		uint8_t *ser;
+		PCRE2_SIZE serlen;
+		int32_t rc = pcre2_serialize_encode(codes, npat, &ser, &serlen, 0);
+		if (rc < 0) {
+			free(codes);
+			free(b.p);
+			free(strs.p);
+			return -1;
+		}
+		h.patterns = buf_add(&b, ser, serlen, 8);
+		h.patterns_len = (uint32_t)serlen;
+		pcre2_serialize_free(ser);
+	}
+	free(codes);
+
+	h.session = add_str(&strs, m && m->session ? m->session : "");
+	h.home = add_str(&strs, m && m->home ? m->home : "");
+	h.audit = add_str(&strs, m && m->audit ? m->audit : "");
+	h.profile = add_str(&strs, m && m->profile ? m->profile : "");
+	h.socket = m && m->socket ? add_str(&strs, m->socket) : IL_NONE;
+
+	h.strings = buf_add(&b, strs.p, strs.len, 8);
+	h.strings_len = (uint32_t)strs.len;
+	free(strs.p);
+	h.size = (uint32_t)b.len;
+	memcpy(b.p, &h, sizeof h);
+	*out = b.p;
+	*len = b.len;
+	return 0;
+}

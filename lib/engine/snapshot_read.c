@@ -1,0 +1,162 @@
+/* Reading a snapshot in a guarded process: validation, the program-name
+ * prefilter, and lazy decoding of the PCRE2 patterns. Heap-free. */
+#include "engine_int.h"
+
+uint32_t il_hash_name(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+const char *il_snap_str(const struct il_snap_view *v, uint32_t off)
+{
+	if (off == IL_NONE || off >= v->hdr->strings_len)
+		return 0;
+	return (const char *)v->base + v->hdr->strings + off;
+}
+
+static int range_ok(const struct il_snap_hdr *h, uint32_t off, uint64_t len)
+{
+	return (uint64_t)off + len <= h->size;
+}
+
+int il_snap_open(struct il_snap_view *v, const void *buf, size_t size)
+{
+	const struct il_snap_hdr *h = buf;
+	if (size < sizeof *h)
+		return -1;
+	for (int i = 0; i < 8; i++)
+		if (h->magic[i] != IL_SNAP_MAGIC[i])
+			return -1;
+	if (h->version != IL_SNAP_VERSION || h->size != size || h->pcre2_major != PCRE2_MAJOR ||
+	    h->pcre2_minor != PCRE2_MINOR)
+		return -1;
+	if (!range_ok(h, h->rules, (uint64_t)h->nrules * sizeof(struct il_snap_rule)) ||
+	    !range_ok(h, h->progs, (uint64_t)h->nprogs * sizeof(struct il_snap_prog)) ||
+	    !range_ok(h, h->slots, (uint64_t)h->nslots * sizeof(struct il_snap_slot)) ||
+	    !range_ok(h, h->glob_rules, (uint64_t)h->nglob * 4) ||
+	    !range_ok(h, h->patterns, h->patterns_len) || !range_ok(h, h->strings, h->strings_len) ||
+	    h->strings_len == 0 || ((const char *)buf)[h->strings + h->strings_len - 1] != 0 ||
+	    (h->nslots & (h->nslots - 1)) || h->nslots == 0)
+		return -1;
+	v->base = buf;
+	v->size = size;
+	v->hdr = h;
+	v->codes = 0;
+	v->codes_state = 0;
+	return 0;
+}
+
+const struct il_snap_slot *il_snap_lookup(const struct il_snap_view *v, const char *name)
+{
+	const struct il_snap_hdr *h = v->hdr;
+	const struct il_snap_slot *t = (const void *)(v->base + h->slots);
+	uint32_t hv = il_hash_name(name), mask = h->nslots - 1;
+	for (uint32_t j = hv & mask, n = 0; n < h->nslots; j = (j + 1) & mask, n++) {
+		if (t[j].name == IL_NONE)
+			return 0;
+		if (t[j].hash == hv && il_streq(il_snap_str(v, t[j].name), name))
+			return &t[j];
+	}
+	return 0;
+}
+
+const struct il_snap_rule *il_snap_rule(const struct il_snap_view *v, uint32_t i)
+{
+	return (const struct il_snap_rule *)(v->base + v->hdr->rules) + i;
+}
+
+const struct il_snap_prog *il_snap_prog_for(const struct il_snap_view *v, const char *name)
+{
+	const struct il_snap_slot *s = il_snap_lookup(v, name);
+	if (!s || s->prog == IL_NONE)
+		return 0;
+	return (const struct il_snap_prog *)(v->base + v->hdr->progs) + s->prog;
+}
+
+static int glob_list_match(const char *globs, const char *name, char *tmp, size_t cap)
+{
+	while (*globs) {
+		while (*globs == ' ' || *globs == '\t')
+			globs++;
+		size_t n = 0;
+		while (globs[n] && globs[n] != ' ' && globs[n] != '\t')
+			n++;
+		if (n && n < cap) {
+			il_memcpy(tmp, globs, n);
+			tmp[n] = 0;
+			if (il_glob_match(tmp, name))
+				return 1;
+		}
+		globs += n;
+	}
+	return 0;
+}
+
+int il_snap_rule_names(const struct il_snap_view *v, const struct il_snap_rule *r, const char *name)
+{
+	char tmp[256];
+	return glob_list_match(il_snap_str(v, r->globs), name, tmp, sizeof tmp);
+}
+
+int il_snap_exec_candidate(const struct il_snap_view *v, const char *name)
+{
+	if (il_snap_lookup(v, name))
+		return 1;
+	const uint32_t *g = (const void *)(v->base + v->hdr->glob_rules);
+	for (uint32_t i = 0; i < v->hdr->nglob; i++)
+		if (il_snap_rule_names(v, il_snap_rule(v, g[i]), name))
+			return 1;
+	return 0;
+}
+
+/* PCRE2 allocations go to an arena; nothing is ever freed individually. */
+static void *arena_malloc(PCRE2_SIZE n, void *data)
+{
+	return il_arena_alloc(data, n);
+}
+
+static void arena_free(void *p, void *data)
+{
+	(void)p, (void)data;
+}
+
+pcre2_general_context *il_pcre2_context(struct il_arena *a)
+{
+	return pcre2_general_context_create(arena_malloc, arena_free, a);
+}
+
+/* Decodes every pattern into `persist` once per process. Threads that race
+ * here wait for the first; a vfork child that does it leaves the result in
+ * its parent's memory, which is consistent because the state is published
+ * last. */
+int il_snap_decode(struct il_snap_view *v, struct il_arena *persist)
+{
+	int st = __atomic_load_n(&v->codes_state, __ATOMIC_ACQUIRE);
+	if (st == 2)
+		return 0;
+	if (st == 3)
+		return -1;
+	int expect = 0;
+	if (!__atomic_compare_exchange_n(&v->codes_state, &expect, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		while ((st = __atomic_load_n(&v->codes_state, __ATOMIC_ACQUIRE)) == 1)
+			il_cpu_relax();
+		return st == 2 ? 0 : -1;
+	}
+	const struct il_snap_hdr *h = v->hdr;
+	void **codes = il_arena_alloc(persist, sizeof(void *) * (h->npatterns + 1));
+	pcre2_general_context *g = il_pcre2_context(persist);
+	int ok = codes && g;
+	if (ok && h->npatterns) {
+		int32_t n = pcre2_serialize_decode((pcre2_code **)codes, (int32_t)h->npatterns,
+						   v->base + h->patterns, g);
+		ok = n == (int32_t)h->npatterns;
+	}
+	v->codes = codes;
+	__atomic_store_n(&v->codes_state, ok ? 2 : 3, __ATOMIC_RELEASE);
+	return ok ? 0 : -1;
+}

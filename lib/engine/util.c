@@ -1,0 +1,176 @@
+/* Heap-free helpers for the runtime half of the engine. They avoid libc string
+ * functions only where those may be interposed by the host program or
+ * instrumented; the cost is the same. */
+#include "il.h"
+
+static const char *const action_names[] = { "allow", "log", "confirm", "deny" };
+
+const char *il_action_name(int action)
+{
+	if (action < IL_ALLOW || action > IL_DENY)
+		return "deny";
+	return action_names[action];
+}
+
+int il_action_parse(const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (il_streq(s, action_names[i]))
+			return i;
+	return -1;
+}
+
+void il_arena_init(struct il_arena *a, void *mem, size_t size)
+{
+	a->base = mem;
+	a->size = size;
+	a->used = 0;
+	a->failed = 0;
+}
+
+void *il_arena_alloc(struct il_arena *a, size_t n)
+{
+	size_t off = (a->used + 15u) & ~(size_t)15u;
+	if (off > a->size || n > a->size - off) {
+		a->failed = 1;
+		return 0;
+	}
+	a->used = off + n;
+	return a->base + off;
+}
+
+char *il_arena_strndup(struct il_arena *a, const char *s, size_t n)
+{
+	char *d = il_arena_alloc(a, n + 1);
+	if (!d)
+		return 0;
+	il_memcpy(d, s, n);
+	d[n] = 0;
+	return d;
+}
+
+char *il_arena_strdup(struct il_arena *a, const char *s)
+{
+	return il_arena_strndup(a, s, il_strlen(s));
+}
+
+size_t il_strlen(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+int il_streq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+int il_strneq(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (a[i] != b[i])
+			return 0;
+		if (!a[i])
+			return 1;
+	}
+	return 1;
+}
+
+void il_memcpy(void *d, const void *s, size_t n)
+{
+	unsigned char *dd = d;
+	const unsigned char *ss = s;
+	while (n--)
+		*dd++ = *ss++;
+}
+
+const char *il_basename(const char *path)
+{
+	const char *b = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/' && p[1])
+			b = p + 1;
+	return b;
+}
+
+const char *il_env_get(char *const *envp, const char *name)
+{
+	if (!envp)
+		return 0;
+	size_t n = il_strlen(name);
+	for (; *envp; envp++)
+		if (il_strneq(*envp, name, n) && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return 0;
+}
+
+/* Bracket expression at p (just after '['); returns the char after ']' and
+ * sets *hit, or NULL if the bracket is unterminated. */
+static const char *glob_bracket(const char *p, unsigned char c, int *hit)
+{
+	int neg = (*p == '!' || *p == '^');
+	if (neg)
+		p++;
+	int in = 0;
+	int first = 1;
+	while (*p && (first || *p != ']')) {
+		unsigned char lo = (unsigned char)*p, hi = lo;
+		if (p[1] == '-' && p[2] && p[2] != ']') {
+			hi = (unsigned char)p[2];
+			p += 3;
+		} else {
+			p++;
+		}
+		if (c >= lo && c <= hi)
+			in = 1;
+		first = 0;
+	}
+	if (*p != ']')
+		return 0;
+	*hit = in != neg;
+	return p + 1;
+}
+
+int il_glob_match(const char *pat, const char *s)
+{
+	const char *star_p = 0, *star_s = 0;
+	for (;;) {
+		if (*pat == '*') {
+			star_p = ++pat;
+			star_s = s;
+			continue;
+		}
+		if (!*s) {
+			if (!*pat)
+				return 1;
+			goto backtrack;
+		}
+		if (*pat == '?') {
+			pat++, s++;
+			continue;
+		}
+		if (*pat == '[') {
+			int hit = 0;
+			const char *next = glob_bracket(pat + 1, (unsigned char)*s, &hit);
+			if (next) {
+				if (!hit)
+					goto backtrack;
+				pat = next, s++;
+				continue;
+			}
+		}
+		if (*pat && *pat == *s) {
+			pat++, s++;
+			continue;
+		}
+backtrack:
+		if (!star_p || !*star_s)
+			return 0;
+		pat = star_p;
+		s = ++star_s;
+	}
+}

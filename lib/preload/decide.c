@@ -1,0 +1,183 @@
+/* The exec decision as the hooks see it: prefilter, evaluate, tell the
+ * agent, record. Heap-free; scratch memory is one private mapping per
+ * evaluated exec, and only execs of programs some rule names get that far. */
+#include <errno.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine_int.h"
+#include "preload.h"
+
+#define SCRATCH_SIZE (4u << 20)
+
+const char *il_search_path(const char *file, char *buf, size_t cap)
+{
+	if (!file || !*file)
+		return file;
+	for (const char *p = file; *p; p++)
+		if (*p == '/')
+			return file;
+	const char *path = il_env_get(environ, "PATH");
+	if (!path)
+		path = "/bin:/usr/bin";
+	size_t fl = il_strlen(file);
+	while (1) {
+		const char *e = path;
+		while (*e && *e != ':')
+			e++;
+		size_t dl = (size_t)(e - path);
+		if (dl + fl + 2 <= cap) {
+			if (dl) {
+				il_memcpy(buf, path, dl);
+				buf[dl] = '/';
+				il_memcpy(buf + dl + 1, file, fl + 1);
+			} else {
+				il_memcpy(buf, file, fl + 1);
+			}
+			if (access(buf, X_OK) == 0)
+				return buf;
+		}
+		if (!*e)
+			break;
+		path = e + 1;
+	}
+	return file;
+}
+
+static void say(const char *s)
+{
+	size_t n = il_strlen(s);
+	while (n) {
+		ssize_t w = write(2, s, n);
+		if (w <= 0)
+			return;
+		s += w, n -= (size_t)w;
+	}
+}
+
+static void tell(const struct il_verdict *v, const char *what)
+{
+	char buf[1536];
+	say("interlock: blocked: ");
+	say(what);
+	say(": ");
+	say(v->why && *v->why ? v->why : "not allowed");
+	if (v->rule_id) {
+		say(" (rule ");
+		say(v->rule_id);
+		say(")");
+	}
+	if (v->action == IL_CONFIRM) {
+		say("; this needs a human's confirmation (typing \"");
+		il_memcpy(buf, v->word, sizeof v->word);
+		say(buf);
+		say("\") and no human terminal is available to ask:");
+	} else {
+		say(";");
+	}
+	say(" do not try to work around this block; ask the user to run it themselves or to approve it\n");
+}
+
+static void audit(struct il_snap_view *sv, const struct il_verdict *v, const char *path, char *const argv[],
+		  const char *cwd, const char *decision, const char *by, char *buf, size_t cap)
+{
+	const char *logpath = sv ? il_snap_str(sv, sv->hdr->audit) : 0;
+	char fallback[4096];
+	if (!logpath || !*logpath) {
+		const char *state = il_env_get(environ, "XDG_STATE_HOME");
+		const char *home = il_env_get(environ, "HOME");
+		const char *base = state && *state ? state : home;
+		const char *tail = state && *state ? "/interlock/audit.jsonl" : "/.local/state/interlock/audit.jsonl";
+		if (!base || il_strlen(base) + il_strlen(tail) + 1 > sizeof fallback)
+			return;
+		il_memcpy(fallback, base, il_strlen(base));
+		il_memcpy(fallback + il_strlen(base), tail, il_strlen(tail) + 1);
+		logpath = fallback;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct il_audit_rec r = {
+		.session = sv ? il_snap_str(sv, sv->hdr->session) : il_sess.session,
+		.profile = il_sess.profile,
+		.pid = (long)getpid(),
+		.ppid = (long)getppid(),
+		.exe = path,
+		.argv = (const char *const *)argv,
+		.cwd = cwd,
+		.event = "exec",
+		.rule = v ? v->rule_id : 0,
+		.action = v ? v->action : IL_DENY,
+		.decision = decision,
+		.by = by,
+	};
+	size_t n = il_audit_format(buf, cap, &r, (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	if (n)
+		il_audit_append(logpath, buf, n);
+}
+
+static int is_candidate(struct il_snap_view *v, const char *path, char *const argv[])
+{
+	if (path && il_snap_exec_candidate(v, il_basename(path)))
+		return 1;
+	return argv && argv[0] && il_snap_exec_candidate(v, il_basename(argv[0]));
+}
+
+int il_check_exec(const char *path, char *const argv[], char *const envp[])
+{
+	int saved = errno;
+	int broken = 0;
+	struct il_snap_view *v = il_snapshot(&broken);
+	if (!v && !broken) {
+		errno = saved;
+		return 0;
+	}
+	if (v && !is_candidate(v, path, argv)) {
+		errno = saved;
+		return 0;
+	}
+	/* Nothing runs when the file is not there; execvp-style callers
+	 * (python's subprocess among them) probe every PATH entry this way. */
+	if (v && path && path[0] == '/' && access(path, F_OK) < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+		errno = saved;
+		return 0;
+	}
+	char cwd[4096];
+	if (!getcwd(cwd, sizeof cwd))
+		il_memcpy(cwd, "/", 2);
+	char *mem = mmap(0, SCRATCH_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	struct il_verdict verdict;
+	int result = 0;
+	if (mem == MAP_FAILED || !v) {
+		verdict = (struct il_verdict){ .action = IL_DENY, .rule = -1 };
+		verdict.why = v ? "interlock has no memory to evaluate this command"
+				: "the interlock session's rule set cannot be read (the session may have ended), so every command is refused";
+		tell(&verdict, path ? path : "exec");
+		if (mem != MAP_FAILED)
+			munmap(mem, SCRATCH_SIZE);
+		errno = EACCES;
+		return -1;
+	}
+	struct il_arena a;
+	il_arena_init(&a, mem, SCRATCH_SIZE - 65536);
+	char *textbuf = mem + SCRATCH_SIZE - 65536;
+	struct il_exec_event ev = { path, argv, envp, cwd, il_sess.profile };
+	il_decide_exec(v, &ev, &a, &verdict);
+	if (verdict.action == IL_LOG) {
+		audit(v, &verdict, path, argv, cwd, "allowed", "rule", textbuf, 65536);
+	} else if (verdict.action >= IL_CONFIRM) {
+		const struct il_cmd *c = verdict.cmd;
+		if (c)
+			il_format_argv(textbuf, 1024, c->argv, c->argc);
+		else
+			il_format_argv(textbuf, 1024, (const char *const *)argv, argv && argv[0] ? 1 : 0);
+		tell(&verdict, textbuf);
+		audit(v, &verdict, path, argv, cwd, "denied",
+		      verdict.action == IL_CONFIRM ? "no-terminal" : "rule", textbuf, 65536);
+		result = -1;
+	}
+	munmap(mem, SCRATCH_SIZE);
+	errno = result ? EACCES : saved;
+	return result;
+}

@@ -1,0 +1,117 @@
+/* Putting LD_PRELOAD and the session variables back into a child's
+ * environment when a program removed them (env -i, env -u LD_PRELOAD,
+ * `LD_PRELOAD= cmd`, python's os.execve with a fresh dict).
+ *
+ * The caller provides the pointer array (on its stack), so this works in a
+ * vfork child. Strings come from static buffers filled at load time. */
+#include "preload.h"
+
+static char s_session[160], s_snapshot[4128], s_profile[160];
+static int s_ready;
+
+static void build(char *dst, size_t cap, const char *name, const char *value)
+{
+	size_t n = il_strlen(name), v = il_strlen(value);
+	if (n + v + 2 > cap) {
+		dst[0] = 0;
+		return;
+	}
+	il_memcpy(dst, name, n);
+	dst[n] = '=';
+	il_memcpy(dst + n + 1, value, v + 1);
+}
+
+static void prepare(void)
+{
+	if (__atomic_load_n(&s_ready, __ATOMIC_ACQUIRE))
+		return;
+	build(s_session, sizeof s_session, "INTERLOCK_SESSION", il_sess.session);
+	build(s_snapshot, sizeof s_snapshot, "INTERLOCK_SNAPSHOT", il_sess.snapshot);
+	build(s_profile, sizeof s_profile, "INTERLOCK_PROFILE", il_sess.profile);
+	__atomic_store_n(&s_ready, 1, __ATOMIC_RELEASE);
+}
+
+size_t il_env_slots(char *const envp[])
+{
+	size_t n = 0;
+	while (envp && envp[n])
+		n++;
+	return n + 5;
+}
+
+static int has_name(const char *entry, const char *name)
+{
+	size_t n = il_strlen(name);
+	return il_strneq(entry, name, n) && entry[n] == '=';
+}
+
+/* Does a colon/space separated LD_PRELOAD value already name our library? */
+static int names_lib(const char *v, const char *lib)
+{
+	size_t n = il_strlen(lib);
+	const char *base = il_basename(lib);
+	size_t bn = il_strlen(base);
+	while (*v) {
+		size_t k = 0;
+		while (v[k] && v[k] != ':' && v[k] != ' ')
+			k++;
+		if ((k == n && il_strneq(v, lib, n)) || (k == bn && il_strneq(v, base, bn)))
+			return 1;
+		v += k;
+		while (*v == ':' || *v == ' ')
+			v++;
+	}
+	return 0;
+}
+
+char *const *il_env_fix(char *const envp[], char **out, char *strbuf, size_t strcap)
+{
+	if (!il_sess.active || !il_sess.lib[0])
+		return envp;
+	prepare();
+	size_t o = 0;
+	const char *preload = 0;
+	int want_session = il_sess.session[0] != 0, want_snapshot = il_sess.snapshot[0] != 0;
+	int want_profile = il_sess.profile[0] != 0;
+	for (size_t i = 0; envp && envp[i]; i++) {
+		const char *e = envp[i];
+		if (has_name(e, "LD_PRELOAD")) {
+			preload = e + 11;
+			continue;
+		}
+		/* Session variables always carry the values of this session:
+		 * a child cannot be moved to another rule set by editing them. */
+		if ((want_session && has_name(e, "INTERLOCK_SESSION")) ||
+		    (want_snapshot && has_name(e, "INTERLOCK_SNAPSHOT")) ||
+		    (want_profile && has_name(e, "INTERLOCK_PROFILE")))
+			continue;
+		out[o++] = (char *)e;
+	}
+	if (preload && names_lib(preload, il_sess.lib)) {
+		out[o++] = (char *)preload - 11;
+	} else {
+		size_t ln = il_strlen(il_sess.lib), pn = preload ? il_strlen(preload) : 0;
+		if (11 + ln + 1 + pn + 1 <= strcap) {
+			il_memcpy(strbuf, "LD_PRELOAD=", 11);
+			il_memcpy(strbuf + 11, il_sess.lib, ln);
+			size_t k = 11 + ln;
+			if (pn) {
+				strbuf[k++] = ':';
+				il_memcpy(strbuf + k, preload, pn);
+				k += pn;
+			}
+			strbuf[k] = 0;
+			out[o++] = strbuf;
+		} else if (preload) {
+			out[o++] = (char *)preload - 11;
+		}
+	}
+	if (want_session && s_session[0])
+		out[o++] = s_session;
+	if (want_snapshot && s_snapshot[0])
+		out[o++] = s_snapshot;
+	if (want_profile && s_profile[0])
+		out[o++] = s_profile;
+	out[o] = 0;
+	return out;
+}

@@ -1,0 +1,161 @@
+/* The exec family. glibc builds execv, execvp, execl* and fexecve on an
+ * internal execve that a preload cannot see, so each entry point is hooked
+ * here. These may run in a vfork child: stack memory only. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "preload.h"
+
+#define ENV_STR 8192
+
+/* Calls the real execve with the environment re-injected. */
+static int do_execve(const char *path, char *const argv[], char *const envp[])
+{
+	size_t slots = il_env_slots(envp);
+	char *fixed[slots];
+	char strbuf[ENV_STR];
+	char *const *env = il_env_fix(envp, fixed, strbuf, sizeof strbuf);
+	il_resolve_real();
+	if (il_real.execve)
+		return il_real.execve(path, argv, env);
+	return (int)syscall(SYS_execve, path, argv, env);
+}
+
+IL_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	if (il_check_exec(path, argv, envp) < 0)
+		return -1;
+	return do_execve(path, argv, envp);
+}
+
+IL_EXPORT int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+IL_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	char buf[4096];
+	if (file && *file && il_check_exec(il_search_path(file, buf, sizeof buf), argv, envp) < 0)
+		return -1;
+	size_t slots = il_env_slots(envp);
+	char *fixed[slots];
+	char strbuf[ENV_STR];
+	char *const *env = il_env_fix(envp, fixed, strbuf, sizeof strbuf);
+	il_resolve_real();
+	if (!il_real.execvpe) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return il_real.execvpe(file, argv, env);
+}
+
+IL_EXPORT int execvp(const char *file, char *const argv[])
+{
+	return execvpe(file, argv, environ);
+}
+
+/* execl and friends: collect the variadic arguments into a stack argv. */
+#define COLLECT_ARGS(arg0, ap, argv, extra)                                   \
+	size_t n_ = 1;                                                         \
+	va_list count_;                                                        \
+	va_copy(count_, ap);                                                   \
+	while (va_arg(count_, const char *))                                   \
+		n_++;                                                          \
+	va_end(count_);                                                        \
+	const char *argv[n_ + 1];                                              \
+	argv[0] = arg0;                                                        \
+	for (size_t i_ = 1; i_ <= n_; i_++)                                    \
+		argv[i_] = va_arg(ap, const char *);                          \
+	extra
+
+IL_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	COLLECT_ARGS(arg, ap, argv, );
+	va_end(ap);
+	return execve(path, (char *const *)argv, environ);
+}
+
+IL_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	COLLECT_ARGS(arg, ap, argv, );
+	va_end(ap);
+	return execvpe(file, (char *const *)argv, environ);
+}
+
+IL_EXPORT int execle(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	COLLECT_ARGS(arg, ap, argv, char *const *envp = va_arg(ap, char *const *););
+	va_end(ap);
+	return execve(path, (char *const *)argv, envp);
+}
+
+/* The path behind a descriptor, for the decision. */
+static const char *fd_path(int fd, char *buf, size_t cap)
+{
+	char link[64] = "/proc/self/fd/";
+	size_t n = 14;
+	char digits[16];
+	int k = 0;
+	unsigned u = (unsigned)fd;
+	do
+		digits[k++] = (char)('0' + u % 10);
+	while ((u /= 10) && k < 15);
+	while (k)
+		link[n++] = digits[--k];
+	link[n] = 0;
+	ssize_t r = readlink(link, buf, cap - 1);
+	if (r <= 0)
+		return 0;
+	buf[r] = 0;
+	return buf;
+}
+
+IL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	char buf[4096];
+	const char *path = fd_path(fd, buf, sizeof buf);
+	if (il_check_exec(path ? path : "", argv, envp) < 0)
+		return -1;
+	size_t slots = il_env_slots(envp);
+	char *fixed[slots];
+	char strbuf[ENV_STR];
+	char *const *env = il_env_fix(envp, fixed, strbuf, sizeof strbuf);
+	il_resolve_real();
+	if (il_real.fexecve)
+		return il_real.fexecve(fd, argv, env);
+	return (int)syscall(SYS_execveat, fd, "", argv, env, AT_EMPTY_PATH);
+}
+
+IL_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
+{
+	char buf[4096];
+	const char *resolved = path;
+	if (path && path[0] != '/' && dirfd != AT_FDCWD) {
+		const char *dir = fd_path(dirfd, buf, sizeof buf);
+		size_t dl = dir ? il_strlen(dir) : 0, pl = il_strlen(path);
+		if (dir && (!*path || (flags & AT_EMPTY_PATH))) {
+			resolved = dir;
+		} else if (dir && dl + pl + 2 <= sizeof buf) {
+			buf[dl] = '/';
+			il_memcpy(buf + dl + 1, path, pl + 1);
+			resolved = buf;
+		}
+	}
+	if (il_check_exec(resolved, argv, envp) < 0)
+		return -1;
+	size_t slots = il_env_slots(envp);
+	char *fixed[slots];
+	char strbuf[ENV_STR];
+	char *const *env = il_env_fix(envp, fixed, strbuf, sizeof strbuf);
+	return (int)syscall(SYS_execveat, dirfd, path, argv, env, flags);
+}

@@ -1,0 +1,129 @@
+/* Load-time setup of libinterlock.so: capture the session, resolve the real
+ * functions, and map the rule snapshot lazily on first need.
+ *
+ * Nothing here parses rules or compiles regexes; the constructor only copies
+ * a few environment strings, so a process that never execs pays almost
+ * nothing. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "engine_int.h"
+#include "preload.h"
+
+struct il_real il_real;
+struct il_session il_sess;
+
+static void copy_env(char *dst, size_t cap, const char *name)
+{
+	const char *v = getenv(name);
+	dst[0] = 0;
+	if (v && il_strlen(v) < cap)
+		il_memcpy(dst, v, il_strlen(v) + 1);
+}
+
+void il_resolve_real(void)
+{
+	if (il_real.execve)
+		return;
+	il_real.execvpe = dlsym(RTLD_NEXT, "execvpe");
+	il_real.fexecve = dlsym(RTLD_NEXT, "fexecve");
+	il_real.posix_spawn = dlsym(RTLD_NEXT, "posix_spawn");
+	il_real.posix_spawnp = dlsym(RTLD_NEXT, "posix_spawnp");
+	il_real.system = dlsym(RTLD_NEXT, "system");
+	il_real.popen = dlsym(RTLD_NEXT, "popen");
+	__atomic_store_n(&il_real.execve, dlsym(RTLD_NEXT, "execve"), __ATOMIC_RELEASE);
+}
+
+static void find_self(void)
+{
+	Dl_info info;
+	if (!dladdr((void *)find_self, &info) || !info.dli_fname)
+		return;
+	char *abs = realpath(info.dli_fname, 0);
+	const char *p = abs ? abs : info.dli_fname;
+	if (il_strlen(p) < sizeof il_sess.lib)
+		il_memcpy(il_sess.lib, p, il_strlen(p) + 1);
+	free(abs);
+}
+
+__attribute__((constructor)) static void il_init(void)
+{
+	int saved = errno;
+	il_resolve_real();
+	find_self();
+	copy_env(il_sess.session, sizeof il_sess.session, "INTERLOCK_SESSION");
+	copy_env(il_sess.snapshot, sizeof il_sess.snapshot, "INTERLOCK_SNAPSHOT");
+	copy_env(il_sess.profile, sizeof il_sess.profile, "INTERLOCK_PROFILE");
+	/* Keep the library in children whenever it was preloaded through the
+	 * environment (a session, or an image-wide ENV LD_PRELOAD). */
+	const char *lp = getenv("LD_PRELOAD");
+	il_sess.active = il_sess.session[0] || (lp && il_sess.lib[0] && *lp);
+	errno = saved;
+}
+
+/* ---- the snapshot ---- */
+
+#define IL_DEFAULT_SNAPSHOT "/etc/interlock/rules.snap"
+
+static struct il_snap_view view;
+static int view_state; /* 0 unknown, 1 busy, 2 ready, 3 none, 4 broken */
+
+static void *map_file(const char *path, size_t *size)
+{
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct stat st;
+	void *p = 0;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (1 << 30)) {
+		p = mmap(0, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED)
+			p = 0;
+		else
+			*size = (size_t)st.st_size;
+	}
+	close(fd);
+	return p;
+}
+
+static int load_view(void)
+{
+	const char *path = il_sess.snapshot[0] ? il_sess.snapshot : IL_DEFAULT_SNAPSHOT;
+	size_t size = 0;
+	void *p = map_file(path, &size);
+	if (!p)
+		return il_sess.session[0] ? 4 : 3;
+	if (il_snap_open(&view, p, size) < 0) {
+		munmap(p, size);
+		return il_sess.session[0] || il_sess.snapshot[0] ? 4 : 3;
+	}
+	/* Room for the decoded patterns, kept for the life of the process. */
+	size_t need = (size_t)view.hdr->patterns_len * 4 + (256u << 10);
+	void *mem = mmap(0, need, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED)
+		return 4;
+	il_arena_init(&view.persist, mem, need);
+	return 2;
+}
+
+struct il_snap_view *il_snapshot(int *broken)
+{
+	int st = __atomic_load_n(&view_state, __ATOMIC_ACQUIRE);
+	if (st == 0) {
+		int expect = 0;
+		if (__atomic_compare_exchange_n(&view_state, &expect, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			st = load_view();
+			__atomic_store_n(&view_state, st, __ATOMIC_RELEASE);
+		}
+	}
+	while ((st = __atomic_load_n(&view_state, __ATOMIC_ACQUIRE)) == 1)
+		il_cpu_relax();
+	*broken = st == 4;
+	return st == 2 ? &view : 0;
+}

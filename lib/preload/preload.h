@@ -1,0 +1,60 @@
+/* Internal interface of libinterlock.so. Every function here may run in a
+ * vfork child or between fork and exec in a multithreaded program: no
+ * malloc, no locks, no stdio. */
+#ifndef IL_PRELOAD_H
+#define IL_PRELOAD_H
+
+#include <spawn.h>
+#include <stdio.h>
+
+#include "il.h"
+
+#define IL_EXPORT __attribute__((visibility("default")))
+
+/* The real functions, resolved once (init.c). */
+struct il_real {
+	int (*execve)(const char *, char *const[], char *const[]);
+	int (*execvpe)(const char *, char *const[], char *const[]);
+	int (*fexecve)(int, char *const[], char *const[]);
+	int (*posix_spawn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+			   const posix_spawnattr_t *, char *const[], char *const[]);
+	int (*posix_spawnp)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+			    const posix_spawnattr_t *, char *const[], char *const[]);
+	int (*system)(const char *);
+	FILE *(*popen)(const char *, const char *);
+};
+extern struct il_real il_real IL_HIDDEN;
+void il_resolve_real(void) IL_HIDDEN;
+
+/* Session state captured when the library was loaded. */
+struct il_session {
+	int active;             /* a session or a preload to keep alive exists */
+	char lib[4096];         /* absolute path of this library */
+	char session[128];
+	char snapshot[4096];
+	char profile[128];
+};
+extern struct il_session il_sess IL_HIDDEN;
+
+/* The rule snapshot of this process, mapped on first use. NULL when no rule
+ * set applies (no session, no installed snapshot). *broken is set when a
+ * session names a snapshot that cannot be read: everything must fail closed. */
+struct il_snap_view *il_snapshot(int *broken) IL_HIDDEN;
+
+/* Decides an exec of `path` (resolved program path, or the name as given)
+ * with this argv and the environment the new program will get.
+ * Returns 0 to proceed; -1 with errno EACCES when blocked (message and audit
+ * record already written). errno is preserved when it returns 0. */
+int il_check_exec(const char *path, char *const argv[], char *const envp[]) IL_HIDDEN;
+
+/* PATH search as execvp does it, for the decision only: fills buf with the
+ * first executable candidate, or copies file when none is found. */
+const char *il_search_path(const char *file, char *buf, size_t cap) IL_HIDDEN;
+
+/* Environment re-injection: envp with LD_PRELOAD and the session variables
+ * put back if a program removed them. out must have room for
+ * il_env_slots(envp) pointers; strbuf holds a rebuilt LD_PRELOAD value. */
+size_t il_env_slots(char *const envp[]) IL_HIDDEN;
+char *const *il_env_fix(char *const envp[], char **out, char *strbuf, size_t strcap) IL_HIDDEN;
+
+#endif

@@ -1,0 +1,161 @@
+/* Unit tests of the engine's pure parts: paths, globs, argument scanning,
+ * shell splitting and peeling, against the shipped program traits. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "ruleset.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...)                                                      \
+	do {                                                                  \
+		checks++;                                                     \
+		if (!(cond)) {                                                \
+			failures++;                                           \
+			fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);       \
+			fprintf(stderr, __VA_ARGS__);                         \
+			fputc('\n', stderr);                                  \
+		}                                                             \
+	} while (0)
+
+static char mem[1 << 20];
+
+static void test_paths(void)
+{
+	struct il_arena a;
+	il_arena_init(&a, mem, sizeof mem);
+	struct { const char *cwd, *p, *want; } t[] = {
+		{ "/home/u/p", "..", "/home/u" },
+		{ "/home/u/p", "../..", "/home" },
+		{ "/home/u/p", "../../../../..", "/" },
+		{ "/home/u/p", ".", "/home/u/p" },
+		{ "/home/u/p", "./build/", "/home/u/p/build" },
+		{ "/", "usr", "/usr" },
+		{ "/x", "/a//b/./c/../d", "/a/b/d" },
+		{ "/x", "/", "/" },
+		{ "/x", "//", "/" },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		const char *got = il_path_abs(&a, t[i].cwd, t[i].p);
+		CHECK(got && !strcmp(got, t[i].want), "abs(%s, %s) = %s, want %s", t[i].cwd, t[i].p, got, t[i].want);
+	}
+	const char *home = "/home/u";
+	CHECK(il_path_predicates("/", IL_P_ROOT, home, 0) == IL_P_ROOT, "root");
+	CHECK(il_path_predicates("/home", IL_P_HOME, home, 0) == IL_P_HOME, "/home is an ancestor of home");
+	CHECK(il_path_predicates("/home/u", IL_P_HOME, home, 0) == IL_P_HOME, "home");
+	CHECK(il_path_predicates("/home/u2", IL_P_HOME, home, 0) == 0, "/home/u2 is not home");
+	CHECK(il_path_predicates("/home/u/p", IL_P_HOME, home, 0) == 0, "below home is not home");
+	CHECK(il_path_predicates("/home/u/p", IL_P_HOME_CHILD, home, 0) == IL_P_HOME_CHILD, "home child");
+	CHECK(il_path_predicates("/home/u/.cache", IL_P_HOME_CHILD, home, 0) == 0, "dot dirs are not home children");
+	CHECK(il_path_predicates("/usr/lib", IL_P_SYSTEM, home, 0) == IL_P_SYSTEM, "/usr/lib is system");
+	CHECK(il_path_predicates("/var/lib/postgresql", IL_P_SYSTEM, home, 0) == IL_P_SYSTEM, "/var/lib/x is system");
+	CHECK(il_path_predicates("/var/tmp/x", IL_P_SYSTEM, home, 0) == 0, "/var/tmp/x is not system");
+	CHECK(il_path_predicates("/tmp/x", IL_P_SYSTEM, home, 0) == 0, "/tmp/x is not system");
+	CHECK(il_path_predicates("/tmp", IL_P_SYSTEM, home, 0) == IL_P_SYSTEM, "/tmp itself is system");
+	CHECK(il_path_predicates("/a/.git/config", IL_P_GIT_DIR, home, 0) == IL_P_GIT_DIR, "in .git");
+	CHECK(il_path_predicates("/a/.github", IL_P_GIT_DIR, home, 0) == 0, ".github is not .git");
+	CHECK(il_path_predicates("/dev/sda1", IL_P_BLOCK_DEVICE, home, 0) == IL_P_BLOCK_DEVICE, "sda1");
+	CHECK(il_path_predicates("/dev/null", IL_P_BLOCK_DEVICE, home, 0) == 0, "null is not a disk");
+}
+
+static void test_glob(void)
+{
+	CHECK(il_glob_match("mkfs.*", "mkfs.ext4"), "mkfs.*");
+	CHECK(!il_glob_match("mkfs.*", "mkfs"), "mkfs.* vs mkfs");
+	CHECK(il_glob_match("git", "git"), "literal");
+	CHECK(il_glob_match("py[0-9]*", "py3x"), "class");
+	CHECK(!il_glob_match("py[!0-9]", "py3"), "negated class");
+	CHECK(il_glob_match("*a*b", "xxaxxb"), "stars");
+}
+
+/* Peels a shell line with the shipped traits and returns the commands as
+ * "name|cwd" strings joined by ';'. */
+static struct il_snap_view view;
+
+static const char *peel_line(const char *line, const char *cwd)
+{
+	static char out[4096];
+	static char scratch[1 << 20];
+	struct il_arena a;
+	il_arena_init(&a, scratch, sizeof scratch);
+	struct il_cmdlist list = { 0 };
+	char *envp[] = { "HOME=/home/u", "X=value", 0 };
+	struct il_peel_ctx pc = { &view, &a, envp, &list, 4096 };
+	il_shell_parse(&pc, line, cwd, 0);
+	out[0] = 0;
+	for (int i = 0; i < list.n; i++) {
+		char tmp[512] = "";
+		size_t o = 0;
+		for (int k = 0; k < list.v[i].argc && o < 400; k++)
+			o += (size_t)snprintf(tmp + o, sizeof tmp - o, "%s%s", k ? " " : "", list.v[i].argv[k]);
+		snprintf(out + strlen(out), sizeof out - strlen(out), "%s[%s]@%s", i ? ";" : "", tmp, list.v[i].cwd);
+	}
+	return out;
+}
+
+static void expect_peel(const char *line, const char *want)
+{
+	const char *got = peel_line(line, "/w");
+	CHECK(!strcmp(got, want), "peel(%s)\n   got  %s\n   want %s", line, got, want);
+}
+
+static void test_peel(void)
+{
+	expect_peel("rm -rf x", "[rm -rf x]@/w");
+	expect_peel("echo 'rm -rf /'", "[echo rm -rf /]@/w");
+	expect_peel("cd /tmp && rm -rf y", "[rm -rf y]@/tmp");
+	expect_peel("cd .. ; rm -rf y", "[rm -rf y]@/");
+	expect_peel("a=1 b=2 rm -rf \"$X\"", "[rm -rf value]@/w");
+	expect_peel("rm -rf ~ ${HOME}/x", "[rm -rf /home/u /home/u/x]@/w");
+	expect_peel("ls $(rm -rf z) | wc -l", "[rm -rf z]@/w;[ls]@/w;[wc -l]@/w");
+	expect_peel("echo hi > out.txt 2>&1; true", "[echo hi]@/w;[true]@/w");
+	expect_peel("if true; then rm -r a; fi", "[true]@/w;[rm -r a]@/w");
+	expect_peel("eval 'rm -rf q'", "[rm -rf q]@/w");
+	expect_peel("command -v rm", "");
+	expect_peel("exec rm -rf q", "[rm -rf q]@/w");
+}
+
+static void test_wrappers(void)
+{
+	/* These depend on the shipped [program] traits. */
+	const char *got = peel_line("sudo -u root env -i FOO=1 nice -n 5 timeout 10 rm -rf /", "/w");
+	CHECK(strstr(got, "[rm -rf /]"), "wrappers peeled: %s", got);
+	got = peel_line("bash -c 'cd /usr && rm -rf lib'", "/w");
+	CHECK(strstr(got, "[rm -rf lib]@/usr"), "bash -c with cd: %s", got);
+	got = peel_line("find /srv -name x -exec rm -rf {} +", "/w");
+	CHECK(strstr(got, "[rm -rf /srv]"), "find -exec: %s", got);
+	got = peel_line("git -C /repo reset --hard", "/w");
+	CHECK(strstr(got, "[git -C /repo reset --hard]@/repo"), "git -C: %s", got);
+	got = peel_line("xargs -0 -n 1 rm -rf", "/w");
+	CHECK(strstr(got, "[rm -rf]"), "xargs: %s", got);
+	got = peel_line("busybox rm -rf /x", "/w");
+	CHECK(strstr(got, "[rm -rf /x]"), "busybox: %s", got);
+}
+
+int main(int argc, char **argv)
+{
+	test_paths();
+	test_glob();
+	if (argc > 1) {
+		struct il_ruleset rs = { 0 };
+		char *dirs[] = { argv[1], 0 };
+		if (il_ruleset_load(&rs, dirs)) {
+			fprintf(stderr, "rules do not load\n");
+			return 1;
+		}
+		void *blob;
+		size_t len;
+		if (il_snapshot_build(&rs, 0, &blob, &len) || il_snap_open(&view, blob, len)) {
+			fprintf(stderr, "snapshot fails\n");
+			return 1;
+		}
+		test_peel();
+		test_wrappers();
+		il_ruleset_free(&rs);
+		free(blob);
+	}
+	printf("%d passed, %d failed\n", checks - failures, failures);
+	return failures != 0;
+}
