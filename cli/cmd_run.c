@@ -171,14 +171,21 @@ int il_cmd_run(int argc, char **argv)
 	char id[32] = "";
 	new_session_id(id, sizeof id);
 	char *audit = il_audit_path();
-	struct il_compiled c;
-	struct il_session_meta meta = { id, getenv("HOME"), audit, o.profile, 0 };
-	int rc = il_compile(&c, &o, &meta);
-	if (rc)
-		return rc;
 	char *dir = session_dir(id);
 	if (!dir)
 		return EXIT_INTERLOCK;
+	/* Guarded processes ask the broker at this socket and nothing else:
+	 * if it is not there, confirmation fails closed. */
+	size_t sn = strlen(dir) + 16;
+	char *sock = malloc(sn);
+	snprintf(sock, sn, "%s/broker.sock", dir);
+	struct il_compiled c;
+	struct il_session_meta meta = { id, getenv("HOME"), audit, o.profile, sock, o.prompt_timeout };
+	int rc = il_compile(&c, &o, &meta);
+	if (rc) {
+		rmdir(dir);
+		return rc;
+	}
 	size_t n = strlen(dir) + 16;
 	char *snap = malloc(n);
 	snprintf(snap, n, "%s/rules.snap", dir);
@@ -235,8 +242,10 @@ int il_cmd_run(int argc, char **argv)
 	rc = wait_child();
 out:
 	unlink(snap);
+	unlink(sock);
 	rmdir(dir);
 	free(snap);
+	free(sock);
 	free(dir);
 	free(audit);
 	free(lib);

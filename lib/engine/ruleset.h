@@ -75,6 +75,7 @@ struct il_session_meta {
 	const char *audit;
 	const char *profile;
 	const char *socket;
+	int prompt_timeout;
 };
 
 /* Serializes the rule set. *out is malloc'd. 0 on success. */

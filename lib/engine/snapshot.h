@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define IL_SNAP_MAGIC "ILSNAP\x01\x00"
-#define IL_SNAP_VERSION 3u
+#define IL_SNAP_VERSION 4u
 #define IL_NONE 0xffffffffu
 
 /* Condition kinds of a rule. */
@@ -94,6 +94,7 @@ struct il_snap_hdr {
 	uint32_t audit;     /* audit log path */
 	uint32_t profile;   /* active profile */
 	uint32_t socket;    /* broker socket path, IL_NONE if none */
+	uint32_t prompt_timeout; /* seconds, for prompts the preload asks itself */
 };
 
 #endif

@@ -216,6 +216,7 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 	h.audit = add_str(&strs, m && m->audit ? m->audit : "");
 	h.profile = add_str(&strs, m && m->profile ? m->profile : "");
 	h.socket = m && m->socket ? add_str(&strs, m->socket) : IL_NONE;
+	h.prompt_timeout = m && m->prompt_timeout > 0 ? (uint32_t)m->prompt_timeout : 60;
 
 	h.strings = buf_add(&b, strs.p, strs.len, 8);
 	h.strings_len = (uint32_t)strs.len;

@@ -57,9 +57,9 @@ static void say(const char *s)
 	}
 }
 
-static void tell(const struct il_verdict *v, const char *what)
+/* The one line the agent reads. `how` says why no human allowed it. */
+static void tell(const struct il_verdict *v, const char *what, const char *how)
 {
-	char buf[1536];
 	say("interlock: blocked: ");
 	say(what);
 	say(": ");
@@ -69,15 +69,28 @@ static void tell(const struct il_verdict *v, const char *what)
 		say(v->rule_id);
 		say(")");
 	}
-	if (v->action == IL_CONFIRM) {
-		say("; this needs a human's confirmation (typing \"");
-		il_memcpy(buf, v->word, sizeof v->word);
-		say(buf);
-		say("\") and no human terminal is available to ask:");
-	} else {
-		say(";");
-	}
+	say(how);
 	say(" do not try to work around this block; ask the user to run it themselves or to approve it\n");
+}
+
+static const char *how_text(int action, int answer)
+{
+	if (action != IL_CONFIRM)
+		return ";";
+	switch (answer) {
+	case IL_ANSWER_TIMEOUT:
+		return "; the human did not confirm in time:";
+	case IL_ANSWER_NO_TERMINAL:
+		return "; this needs a human's confirmation and no human terminal is available to ask:";
+	default:
+		return "; the human did not confirm it:";
+	}
+}
+
+static const char *by_text(int answer)
+{
+	static const char *const by[] = { "human", "session-approval", "human", "timeout", "no-terminal" };
+	return answer >= 0 && answer <= IL_ANSWER_NO_TERMINAL ? by[answer] : "rule";
 }
 
 static void audit(struct il_snap_view *sv, const struct il_verdict *v, const char *path, char *const argv[],
@@ -117,6 +130,19 @@ static void audit(struct il_snap_view *sv, const struct il_verdict *v, const cha
 		il_audit_append(logpath, buf, n);
 }
 
+static const char *broker_of(struct il_snap_view *v)
+{
+	return il_snap_str(v, v->hdr->socket);
+}
+
+static int ask(struct il_snap_view *v, const struct il_verdict *verdict, const char *command, const char *path,
+	       const char *cwd)
+{
+	struct il_confirm_req r = { verdict->rule_id, verdict->word, verdict->why, command,
+				    verdict->target ? verdict->target : "", cwd, path ? path : "" };
+	return il_confirm(broker_of(v), &r, (int)v->hdr->prompt_timeout);
+}
+
 static int is_candidate(struct il_snap_view *v, const char *path, char *const argv[])
 {
 	if (path && il_snap_exec_candidate(v, il_basename(path)))
@@ -153,7 +179,7 @@ int il_check_exec(const char *path, char *const argv[], char *const envp[])
 		verdict = (struct il_verdict){ .action = IL_DENY, .rule = -1 };
 		verdict.why = v ? "interlock has no memory to evaluate this command"
 				: "the interlock session's rule set cannot be read (the session may have ended), so every command is refused";
-		tell(&verdict, path ? path : "exec");
+		tell(&verdict, path ? path : "exec", ";");
 		if (mem != MAP_FAILED)
 			munmap(mem, SCRATCH_SIZE);
 		errno = EACCES;
@@ -172,10 +198,20 @@ int il_check_exec(const char *path, char *const argv[], char *const envp[])
 			il_format_argv(textbuf, 1024, c->argv, c->argc);
 		else
 			il_format_argv(textbuf, 1024, (const char *const *)argv, argv && argv[0] ? 1 : 0);
-		tell(&verdict, textbuf);
-		audit(v, &verdict, path, argv, cwd, "denied",
-		      verdict.action == IL_CONFIRM ? "no-terminal" : "rule", textbuf, 65536);
-		result = -1;
+		int answer = IL_ANSWER_DENY;
+		if (verdict.action == IL_CONFIRM && !verdict.error)
+			answer = ask(v, &verdict, textbuf, path, cwd);
+		if (answer == IL_ANSWER_ONCE || answer == IL_ANSWER_SESSION) {
+			if (!broker_of(v))
+				audit(v, &verdict, path, argv, cwd, "allowed", by_text(answer), textbuf + 1024, 65536 - 1024);
+		} else {
+			tell(&verdict, textbuf, how_text(verdict.action, answer));
+			/* The broker records what it decided; the rest is ours. */
+			if (verdict.action != IL_CONFIRM || !broker_of(v) || answer == IL_ANSWER_NO_TERMINAL)
+				audit(v, &verdict, path, argv, cwd, "denied",
+				      verdict.action == IL_CONFIRM ? by_text(answer) : "rule", textbuf + 1024, 65536 - 1024);
+			result = -1;
+		}
 	}
 	munmap(mem, SCRATCH_SIZE);
 	errno = result ? EACCES : saved;

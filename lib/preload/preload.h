@@ -47,6 +47,15 @@ struct il_snap_view *il_snapshot(int *broken) IL_HIDDEN;
  * record already written). errno is preserved when it returns 0. */
 int il_check_exec(const char *path, char *const argv[], char *const envp[]) IL_HIDDEN;
 
+/* Human confirmation (confirm.c). */
+enum { IL_ANSWER_ONCE, IL_ANSWER_SESSION, IL_ANSWER_DENY, IL_ANSWER_TIMEOUT, IL_ANSWER_NO_TERMINAL };
+struct il_confirm_req {
+	const char *rule, *word, *why, *command, *target, *cwd, *exe;
+};
+/* Asks the broker at `broker` (wrapper mode) or, when broker is NULL, the
+ * controlling terminal (dev-shell mode). Returns an IL_ANSWER_*. */
+int il_confirm(const char *broker, const struct il_confirm_req *r, int timeout_s) IL_HIDDEN;
+
 /* PATH search as execvp does it, for the decision only: fills buf with the
  * first executable candidate, or copies file when none is found. */
 const char *il_search_path(const char *file, char *buf, size_t cap) IL_HIDDEN;

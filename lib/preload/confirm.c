@@ -1,0 +1,168 @@
+/* Asking a human. Under `interlock run` the question goes to the broker in
+ * the wrapper, the only owner of the real terminal; the request carries no
+ * way to approve anything, and a dead broker means no. In dev-shell mode
+ * (no wrapper) the preload asks on the controlling terminal itself, which is
+ * weaker: anything in the session can write to that terminal too. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine_int.h"
+#include "preload.h"
+
+struct msg {
+	char *p;
+	size_t n, cap;
+};
+
+static void add(struct msg *m, const char *key, const char *val)
+{
+	size_t k = il_strlen(key), v = val ? il_strlen(val) : 0;
+	if (m->n + k + v + 3 > m->cap)
+		return;
+	il_memcpy(m->p + m->n, key, k);
+	m->n += k;
+	m->p[m->n++] = '=';
+	for (size_t i = 0; i < v; i++)
+		m->p[m->n++] = val[i] == '\n' ? ' ' : val[i];
+	m->p[m->n++] = '\n';
+}
+
+static int ask_broker(const char *sock, const struct il_confirm_req *r)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t sl = il_strlen(sock);
+	if (sl >= sizeof sa.sun_path)
+		return IL_ANSWER_NO_TERMINAL;
+	il_memcpy(sa.sun_path, sock, sl + 1);
+	int fd = (int)syscall(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return IL_ANSWER_NO_TERMINAL;
+	if (syscall(SYS_connect, fd, &sa, sizeof sa) < 0) {
+		close(fd);
+		return IL_ANSWER_NO_TERMINAL;
+	}
+	char buf[8192];
+	struct msg m = { buf, 0, sizeof buf };
+	add(&m, "v", "1");
+	add(&m, "rule", r->rule);
+	add(&m, "word", r->word);
+	add(&m, "why", r->why);
+	add(&m, "command", r->command);
+	add(&m, "target", r->target);
+	add(&m, "cwd", r->cwd);
+	add(&m, "exe", r->exe);
+	int answer = IL_ANSWER_DENY;
+	if (syscall(SYS_sendto, fd, buf, m.n, MSG_NOSIGNAL, 0, 0) == (long)m.n) {
+		char reply[128];
+		long n;
+		do
+			n = syscall(SYS_recvfrom, fd, reply, sizeof reply - 1, 0, 0, 0);
+		while (n < 0 && errno == EINTR);
+		if (n > 0) {
+			reply[n] = 0;
+			if (il_strneq(reply, "allow session", 13))
+				answer = IL_ANSWER_SESSION;
+			else if (il_strneq(reply, "allow once", 10))
+				answer = IL_ANSWER_ONCE;
+			else if (il_strneq(reply, "deny timeout", 12))
+				answer = IL_ANSWER_TIMEOUT;
+			else if (il_strneq(reply, "deny no-terminal", 16))
+				answer = IL_ANSWER_NO_TERMINAL;
+		} else {
+			answer = IL_ANSWER_NO_TERMINAL; /* the wrapper is gone: no */
+		}
+	}
+	close(fd);
+	return answer;
+}
+
+static void tty_write(int fd, const char *s)
+{
+	size_t n = il_strlen(s);
+	while (n) {
+		ssize_t w = write(fd, s, n);
+		if (w <= 0)
+			return;
+		s += w, n -= (size_t)w;
+	}
+}
+
+/* Dev-shell mode: a canonical-mode line from /dev/tty with a timeout. */
+static int ask_tty(const struct il_confirm_req *r, int timeout_s)
+{
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, "/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return IL_ANSWER_NO_TERMINAL;
+	struct termios saved, t;
+	int have = tcgetattr(fd, &saved) == 0;
+	if (have) {
+		t = saved;
+		t.c_lflag |= ICANON | ECHO;
+		tcsetattr(fd, TCSANOW, &t);
+		tcflush(fd, TCIFLUSH); /* type-ahead is not an answer */
+	}
+	tty_write(fd, "\n\033[1minterlock: confirmation needed\033[0m\n  command: ");
+	tty_write(fd, r->command);
+	tty_write(fd, "\n  why:     ");
+	tty_write(fd, r->why);
+	tty_write(fd, "\n  rule:    ");
+	tty_write(fd, r->rule);
+	tty_write(fd, "\n  where:   ");
+	tty_write(fd, r->cwd);
+	tty_write(fd, "\nType \"");
+	tty_write(fd, r->word);
+	tty_write(fd, "\" to allow; anything else denies: ");
+	char line[300];
+	size_t n = 0;
+	int answer = IL_ANSWER_TIMEOUT;
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long left = (long)timeout_s * 1000 - ((now.tv_sec - start.tv_sec) * 1000 +
+						      (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0)
+			break;
+		struct pollfd p = { fd, POLLIN, 0 };
+		int pr = poll(&p, 1, (int)left);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			break;
+		ssize_t k = read(fd, line + n, sizeof line - 1 - n);
+		if (k <= 0) {
+			answer = IL_ANSWER_DENY;
+			break;
+		}
+		n += (size_t)k;
+		if (n && (line[n - 1] == '\n' || n == sizeof line - 1)) {
+			while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+				n--;
+			line[n] = 0;
+			answer = n && il_streq(line, r->word) ? IL_ANSWER_ONCE : IL_ANSWER_DENY;
+			break;
+		}
+	}
+	tty_write(fd, answer == IL_ANSWER_ONCE ? "interlock: allowed\n"
+		      : answer == IL_ANSWER_TIMEOUT ? "\ninterlock: no answer in time: denied\n"
+						    : "interlock: denied\n");
+	if (have)
+		tcsetattr(fd, TCSANOW, &saved);
+	close(fd);
+	return answer;
+}
+
+int il_confirm(const char *broker, const struct il_confirm_req *r, int timeout_s)
+{
+	if (broker && *broker)
+		return ask_broker(broker, r);
+	return ask_tty(r, timeout_s);
+}
