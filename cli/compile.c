@@ -53,6 +53,14 @@ int il_compile(struct il_compiled *c, const struct il_opts *o, const struct il_s
 	memset(c, 0, sizeof *c);
 	char **dirs = il_rule_dirs(o);
 	il_ruleset_load(&c->rs, dirs);
+	if (!c->rs.errors && c->rs.nrules == 0) {
+		/* Guarding with no rules would look like protection and be none. */
+		fprintf(stderr, "interlock: no rules found; looked in:");
+		for (int i = 0; dirs[i]; i++)
+			fprintf(stderr, " %s", dirs[i]);
+		fputc('\n', stderr);
+		c->rs.errors++;
+	}
 	il_strv_free(dirs);
 	if (c->rs.errors) {
 		fprintf(stderr, "interlock: %d error%s in the rules; nothing was run\n", c->rs.errors,

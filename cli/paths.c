@@ -71,7 +71,7 @@ char **il_rule_dirs(const struct il_opts *o)
 	push(&v, &n, 0);
 	n = 0;
 	const char *over = getenv("INTERLOCK_RULES_PATH");
-	if (over) {
+	if (over && *over) {
 		char *copy = strdup(over), *save = 0;
 		for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(0, ":", &save))
 			push(&v, &n, strdup(d));

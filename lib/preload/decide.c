@@ -143,6 +143,28 @@ static int ask(struct il_snap_view *v, const struct il_verdict *verdict, const c
 	return il_confirm(broker_of(v), &r, (int)v->hdr->prompt_timeout);
 }
 
+/* execvp-style callers (python's subprocess, perl) retry a refused exec
+ * on the next PATH entry that has the program (/usr/bin/rm, then /bin/rm).
+ * One question and one message per operation: a repeat of the last
+ * refused operation in this process gets the same answer silently. */
+static uint64_t last_key;
+static int last_answer = -1;
+
+static uint64_t op_key(const struct il_verdict *v, char *const argv[])
+{
+	uint64_t h = 1469598103934665603ull;
+	const char *id = v->rule_id ? v->rule_id : "";
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 1099511628211ull;
+	for (int i = 1; argv && argv[0] && argv[i]; i++)
+		for (const char *p = argv[i];; p++) {
+			h = (h ^ (unsigned char)*p) * 1099511628211ull;
+			if (!*p)
+				break;
+		}
+	return h | 1;
+}
+
 static int is_candidate(struct il_snap_view *v, const char *path, char *const argv[])
 {
 	if (path && il_snap_exec_candidate(v, il_basename(path)))
@@ -199,8 +221,18 @@ int il_check_exec(const char *path, char *const argv[], char *const envp[])
 		else
 			il_format_argv(textbuf, 1024, (const char *const *)argv, argv && argv[0] ? 1 : 0);
 		int answer = IL_ANSWER_DENY;
-		if (verdict.action == IL_CONFIRM && !verdict.error)
+		uint64_t key = op_key(&verdict, argv);
+		int repeat = __atomic_load_n(&last_key, __ATOMIC_RELAXED) == key && last_answer >= 0;
+		if (repeat)
+			answer = last_answer;
+		else if (verdict.action == IL_CONFIRM && !verdict.error)
 			answer = ask(v, &verdict, textbuf, path, cwd);
+		last_answer = answer;
+		__atomic_store_n(&last_key, key, __ATOMIC_RELAXED);
+		if (repeat && answer != IL_ANSWER_ONCE && answer != IL_ANSWER_SESSION) {
+			result = -1;
+			goto done;
+		}
 		if (answer == IL_ANSWER_ONCE || answer == IL_ANSWER_SESSION) {
 			if (!broker_of(v))
 				audit(v, &verdict, path, argv, cwd, "allowed", by_text(answer), textbuf + 1024, 65536 - 1024);
@@ -213,6 +245,7 @@ int il_check_exec(const char *path, char *const argv[], char *const envp[])
 			result = -1;
 		}
 	}
+done:
 	munmap(mem, SCRATCH_SIZE);
 	errno = result ? EACCES : saved;
 	return result;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# What an agent's session looks like under interlock: run it as
+#   ./build/interlock run -- bash scripts/demo.sh
+# Everything happens in a temporary directory that is removed at the end.
+set -u
+top=$(mktemp -d "${TMPDIR:-/tmp}/interlock-demo.XXXXXX")
+trap 'rm -rf "$top"' EXIT
+cd "$top" || exit 1
+git init -q app && cd app || exit 1
+echo 'print("hello")' > main.py
+git add main.py && git -c user.name=demo -c user.email=demo@example.invalid commit -qm "initial"
+echo "# work in progress" >> main.py
+
+step() { printf '\n$ %s\n' "$*"; "$@"; echo "(exit status $?)"; }
+step git status --short
+step git commit -qm "docs: never run git reset --hard" --allow-empty
+step git reset --hard
+step bash -c 'cd .. && rm -rf app'
+step python3 -c 'import shutil, subprocess; subprocess.run(["rm", "-rf", "."])'
+step rm -rf ./build
+echo
+if [ -f main.py ] && grep -q "work in progress" main.py; then
+  echo "demo: the repository and its uncommitted change are intact"
+else
+  echo "demo: DATA LOST" >&2
+  exit 1
+fi
