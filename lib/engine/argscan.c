@@ -26,11 +26,20 @@ static void push(const char ***arr, int *n, int cap, const char *s)
 		(*arr)[(*n)++] = s;
 }
 
+int il_leading_option(const char *list, const char *s)
+{
+	if (!list)
+		return 0;
+	/* exact (-L), or a two-letter option with its value attached (-O3) */
+	return il_list_has(list, s, il_strlen(s)) || (s[1] && s[2] && il_list_has(list, s, 2));
+}
+
 void il_argscan(struct il_arena *a, const struct il_snap_view *v, const struct il_cmd *cmd,
 		struct il_argscan *out)
 {
 	const struct il_snap_prog *p = il_snap_prog_for(v, cmd->name);
 	const char *valopts = p ? il_snap_str(v, p->value_options) : 0;
+	const char *leadopts = p ? il_snap_str(v, p->leading_options) : 0;
 	int single_long = p && (p->flags & IL_T_SINGLE_DASH_LONG);
 	int cap = cmd->argc + 1;
 	size_t optcap = 1;
@@ -55,7 +64,10 @@ void il_argscan(struct il_arena *a, const struct il_snap_view *v, const struct i
 			ddash = 1;
 			continue;
 		}
-		seen_option = 1;
+		if (!out->noperands && il_leading_option(leadopts, s))
+			; /* find -L: still before the starting points */
+		else
+			seen_option = 1;
 		if (s[1] == '-' || single_long) {
 			size_t n = 0;
 			while (s[n] && s[n] != '=')

@@ -28,6 +28,9 @@ pcre2_general_context *il_pcre2_context(struct il_arena *a) IL_HIDDEN;
 /* True if the space-separated list contains word (length n). */
 int il_list_has(const char *list, const char *word, size_t n) IL_HIDDEN;
 
+/* Is s one of the options a program accepts before its leading operands? */
+int il_leading_option(const char *list, const char *s) IL_HIDDEN;
+
 /* Lexical canonical absolute path of p against cwd, in arena memory. */
 char *il_path_abs(struct il_arena *a, const char *cwd, const char *p) IL_HIDDEN;
 

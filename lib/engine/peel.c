@@ -149,34 +149,56 @@ static void join_and_parse(struct il_peel_ctx *c, const char **argv, int argc, c
 	il_shell_parse(c, s, cwd, layer + 1);
 }
 
-/* find DIR... -exec CMD ARGS {} ; -- each embedded command runs once per
- * starting point (or per file under it); substitute the starting points. */
-static void peel_exec_options(struct il_peel_ctx *c, const char *execopts, const char **argv, int argc,
+/* find DIR... -exec CMD ARGS {} ; -- {} is each file found under each
+ * starting point. Without tests that select files by name, time or type,
+ * that includes the starting point itself, so {} is judged as it; with
+ * such tests, as something strictly inside it. */
+static void peel_exec_options(struct il_peel_ctx *c, const struct il_snap_prog *p, const char **argv, int argc,
 			      const char *cwd, int layer)
 {
-	int nlead = 0;
-	while (1 + nlead < argc && argv[1 + nlead][0] != '-' && argv[1 + nlead][0] != '(' &&
-	       argv[1 + nlead][0] != '!')
+	struct il_snap_view *v = c->snap;
+	const char *execopts = il_snap_str(v, p->exec_options);
+	const char *leadopts = il_snap_str(v, p->leading_options);
+	const char *valopts = il_snap_str(v, p->value_options);
+	const char *filters = il_snap_str(v, p->filter_options);
+	int i = 1;
+	while (i < argc && argv[i][0] == '-' && il_leading_option(leadopts, argv[i]))
+		i += (il_list_has(valopts, argv[i], il_strlen(argv[i])) && i + 1 < argc) ? 2 : 1;
+	int first = i, nlead = 0;
+	while (first + nlead < argc && argv[first + nlead][0] != '-' && argv[first + nlead][0] != '(' &&
+	       argv[first + nlead][0] != '!')
 		nlead++;
 	static const char *const dot[] = { "." };
-	const char *const *lead = nlead ? argv + 1 : dot;
+	const char *const *lead = nlead ? argv + first : dot;
 	if (!nlead)
 		nlead = 1;
-	for (int i = 1; i < argc; i++) {
+	int filtered = 0;
+	for (int k = first; k < argc; k++)
+		if (il_list_has(filters, argv[k], il_strlen(argv[k])))
+			filtered = 1;
+	for (i = first; i < argc; i++) {
 		if (!il_list_has(execopts, argv[i], il_strlen(argv[i])))
 			continue;
 		int start = i + 1, end = start;
 		while (end < argc && !il_streq(argv[end], ";") && !il_streq(argv[end], "+"))
 			end++;
-		if (end > start) {
-			for (int t = 0; t < nlead && c->budget-- > 0; t++) {
-				const char **av = il_arena_alloc(c->a, sizeof(char *) * (size_t)(end - start + 1));
-				if (!av)
+		for (int t = 0; end > start && t < nlead && c->budget-- > 0; t++) {
+			const char *file = lead[t];
+			if (filtered) {
+				size_t n = il_strlen(lead[t]);
+				char *inside = il_arena_alloc(c->a, n + 4);
+				if (!inside)
 					return;
-				for (int k = start; k < end; k++)
-					av[k - start] = il_streq(argv[k], "{}") ? lead[t] : argv[k];
-				il_peel(c, av, end - start, cwd, layer + 1);
+				il_memcpy(inside, lead[t], n);
+				il_memcpy(inside + n, "/{}", 4);
+				file = inside;
 			}
+			const char **av = il_arena_alloc(c->a, sizeof(char *) * (size_t)(end - start + 1));
+			if (!av)
+				return;
+			for (int k = start; k < end; k++)
+				av[k - start] = il_streq(argv[k], "{}") ? file : argv[k];
+			il_peel(c, av, end - start, cwd, layer + 1);
 		}
 		i = end;
 	}
@@ -217,7 +239,7 @@ void il_peel(struct il_peel_ctx *c, const char **argv, int argc, const char *cwd
 		}
 		il_cmdlist_add(c, argv, argc, ccwd ? ccwd : cwd, layer);
 		if (p && p->exec_options != IL_NONE)
-			peel_exec_options(c, il_snap_str(v, p->exec_options), argv, argc, ccwd, layer);
+			peel_exec_options(c, p, argv, argc, ccwd, layer);
 		return;
 	}
 	il_cmdlist_add(c, argv, argc, cwd, layer);
@@ -240,6 +262,9 @@ void il_peel(struct il_peel_ctx *c, const char **argv, int argc, const char *cwd
 		while (i < argc && is_assignment(argv[i]))
 			i++;
 	i += (int)p->skip_operands;
+	/* flock FILE -c CMD: options may follow the skipped operands. */
+	if (p->skip_operands && i < argc && argv[i][0] == '-')
+		i = read_options(c, &o, argv, argc, i, &ccwd, layer, &shell_flag);
 	if (i >= argc)
 		return;
 	if (p->flags & IL_T_JOIN_COMMAND)

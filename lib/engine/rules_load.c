@@ -237,7 +237,8 @@ static void prog_key(struct load_ctx *c, struct il_prog_src *p, const char *k, c
 	struct { const char *name; char **dst; } lists[] = {
 		{ "value-options", &p->value_options }, { "chdir-options", &p->chdir_options },
 		{ "shell-options", &p->shell_options }, { "exec-options", &p->exec_options },
-		{ "subcommands", &p->subcommands },
+		{ "subcommands", &p->subcommands }, { "leading-options", &p->leading_options },
+		{ "filter-options", &p->filter_options },
 	};
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
 		if (!strcmp(k, lists[i].name)) {
@@ -285,6 +286,7 @@ static void free_prog(struct il_prog_src *p)
 {
 	free(p->name), free(p->file), free(p->value_options), free(p->chdir_options);
 	free(p->shell_options), free(p->exec_options), free(p->subcommands);
+	free(p->leading_options), free(p->filter_options);
 }
 
 /* A section ends: check what it must have. */

@@ -47,6 +47,7 @@ struct il_prog_src {
 	unsigned flags;
 	unsigned skip_operands;
 	char *value_options, *chdir_options, *shell_options, *exec_options, *subcommands;
+	char *leading_options, *filter_options;
 	unsigned seen;
 };
 

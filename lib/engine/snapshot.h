@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define IL_SNAP_MAGIC "ILSNAP\x01\x00"
-#define IL_SNAP_VERSION 4u
+#define IL_SNAP_VERSION 5u
 #define IL_NONE 0xffffffffu
 
 /* Condition kinds of a rule. */
@@ -65,6 +65,8 @@ struct il_snap_prog {
 	uint32_t shell_options;
 	uint32_t exec_options;
 	uint32_t subcommands;
+	uint32_t leading_options; /* options allowed before leading operands (find -L) */
+	uint32_t filter_options;  /* options that select a subset of the files (find -name) */
 };
 
 /* Open-addressing hash of program names -> rules that name them literally,

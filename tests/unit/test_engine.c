@@ -124,8 +124,12 @@ static void test_wrappers(void)
 	CHECK(strstr(got, "[rm -rf /]"), "wrappers peeled: %s", got);
 	got = peel_line("bash -c 'cd /usr && rm -rf lib'", "/w");
 	CHECK(strstr(got, "[rm -rf lib]@/usr"), "bash -c with cd: %s", got);
-	got = peel_line("find /srv -name x -exec rm -rf {} +", "/w");
-	CHECK(strstr(got, "[rm -rf /srv]"), "find -exec: %s", got);
+	got = peel_line("find /srv -type f -exec rm -rf {} +", "/w");
+	CHECK(strstr(got, "[rm -rf /srv]"), "find -exec over everything: %s", got);
+	got = peel_line("find -L /srv -name x -exec rm -rf {} +", "/w");
+	CHECK(strstr(got, "[rm -rf /srv/{}]"), "find -exec over selected files: %s", got);
+	got = peel_line("flock /tmp/lock -c 'rm -rf /x'", "/w");
+	CHECK(strstr(got, "[rm -rf /x]"), "flock -c after its file: %s", got);
 	got = peel_line("git -C /repo reset --hard", "/w");
 	CHECK(strstr(got, "[git -C /repo reset --hard]@/repo"), "git -C: %s", got);
 	got = peel_line("xargs -0 -n 1 rm -rf", "/w");
