@@ -31,7 +31,6 @@ struct il_compiled {
 	void *blob;
 	size_t len;
 	struct il_snap_view view;
-	void *persist;
 };
 /* Loads the rule directories and builds the snapshot. Returns 0, or
  * EXIT_INTERLOCK after printing every error. */

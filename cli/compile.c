@@ -48,6 +48,19 @@ int il_common_opt(struct il_opts *o, int argc, char **argv, int *i)
 	return 0;
 }
 
+/* The CLI decodes patterns once per rule set; the memory lives until exit
+ * (il_compiled_free releases it with the view). */
+static void *keep_mem(size_t size)
+{
+	return malloc(size);
+}
+
+static void drop_mem(void *mem, size_t size)
+{
+	(void)size;
+	free(mem);
+}
+
 int il_compile(struct il_compiled *c, const struct il_opts *o, const struct il_session_meta *m)
 {
 	memset(c, 0, sizeof *c);
@@ -71,11 +84,8 @@ int il_compile(struct il_compiled *c, const struct il_opts *o, const struct il_s
 		fprintf(stderr, "interlock: cannot build the rule snapshot\n");
 		return EXIT_INTERLOCK;
 	}
-	size_t need = c->len * 4 + (1u << 20);
-	c->persist = malloc(need);
-	if (!c->persist)
-		abort();
-	il_arena_init(&c->view.persist, c->persist, need);
+	c->view.get_mem = keep_mem;
+	c->view.free_mem = drop_mem;
 	return 0;
 }
 
@@ -83,7 +93,8 @@ void il_compiled_free(struct il_compiled *c)
 {
 	il_ruleset_free(&c->rs);
 	free(c->blob);
-	free(c->persist);
+	if (c->view.codes)
+		free(c->view.codes); /* the arena starts with the codes array */
 }
 
 struct il_arena *il_scratch(void)

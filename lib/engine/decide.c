@@ -235,7 +235,7 @@ static int setup(struct dctx *d, struct il_snap_view *v, const struct il_exec_ev
 {
 	*out = (struct il_verdict){ .action = IL_ALLOW, .rule = -1 };
 	*d = (struct dctx){ .v = v, .a = a, .ev = ev, .only_rule = only_rule };
-	if (il_snap_decode(v, &v->persist) < 0)
+	if (il_snap_decode(v) < 0)
 		return fail(out);
 	pcre2_general_context *g = il_pcre2_context(a);
 	d->md = g ? pcre2_match_data_create(32, g) : 0;

@@ -22,7 +22,7 @@ const struct il_snap_slot *il_snap_lookup(const struct il_snap_view *v, const ch
 const struct il_snap_rule *il_snap_rule(const struct il_snap_view *v, uint32_t i) IL_HIDDEN;
 const struct il_snap_prog *il_snap_prog_for(const struct il_snap_view *v, const char *name) IL_HIDDEN;
 int il_snap_rule_names(const struct il_snap_view *v, const struct il_snap_rule *r, const char *name) IL_HIDDEN;
-int il_snap_decode(struct il_snap_view *v, struct il_arena *persist) IL_HIDDEN;
+int il_snap_decode(struct il_snap_view *v) IL_HIDDEN;
 pcre2_general_context *il_pcre2_context(struct il_arena *a) IL_HIDDEN;
 
 /* True if the space-separated list contains word (length n). */

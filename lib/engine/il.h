@@ -60,12 +60,14 @@ struct il_snap_view {
 	const unsigned char *base;
 	size_t size;
 	const struct il_snap_hdr *hdr;
-	/* Decoded PCRE2 codes, filled lazily by il_snap_codes(). */
+	/* Decoded PCRE2 codes, published once by whichever thread decodes
+	 * first. Nobody ever waits for another thread here: a fork taken while
+	 * a thread was half-way must not leave the child waiting forever. */
 	void **codes;
-	int codes_state; /* 0 none, 1 busy, 2 ready, 3 failed */
-	/* Where decoded patterns live for the life of the view; set by the
-	 * owner after il_snap_open(). */
-	struct il_arena persist;
+	/* Memory for decoded patterns, kept for the life of the view; set by
+	 * the owner after il_snap_open(). free_mem releases a losing copy. */
+	void *(*get_mem)(size_t size);
+	void (*free_mem)(void *mem, size_t size);
 };
 
 /* Checks a blob and fills the view; 0 on success, -1 if it is not a snapshot

@@ -47,7 +47,8 @@ int il_snap_open(struct il_snap_view *v, const void *buf, size_t size)
 	v->size = size;
 	v->hdr = h;
 	v->codes = 0;
-	v->codes_state = 0;
+	v->get_mem = 0;
+	v->free_mem = 0;
 	return 0;
 }
 
@@ -130,33 +131,32 @@ pcre2_general_context *il_pcre2_context(struct il_arena *a)
 	return pcre2_general_context_create(arena_malloc, arena_free, a);
 }
 
-/* Decodes every pattern into `persist` once per process. Threads that race
- * here wait for the first; a vfork child that does it leaves the result in
- * its parent's memory, which is consistent because the state is published
- * last. */
-int il_snap_decode(struct il_snap_view *v, struct il_arena *persist)
+/* Decodes every pattern once per view. Threads that race both decode, into
+ * their own memory; the first to publish wins and the others free theirs.
+ * A vfork child that decodes leaves the result in its parent's memory, which
+ * is consistent because the pointer is published last. */
+int il_snap_decode(struct il_snap_view *v)
 {
-	int st = __atomic_load_n(&v->codes_state, __ATOMIC_ACQUIRE);
-	if (st == 2)
+	if (__atomic_load_n(&v->codes, __ATOMIC_ACQUIRE))
 		return 0;
-	if (st == 3)
-		return -1;
-	int expect = 0;
-	if (!__atomic_compare_exchange_n(&v->codes_state, &expect, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		while ((st = __atomic_load_n(&v->codes_state, __ATOMIC_ACQUIRE)) == 1)
-			il_cpu_relax();
-		return st == 2 ? 0 : -1;
-	}
 	const struct il_snap_hdr *h = v->hdr;
-	void **codes = il_arena_alloc(persist, sizeof(void *) * (h->npatterns + 1));
-	pcre2_general_context *g = il_pcre2_context(persist);
+	size_t size = (size_t)h->patterns_len * 4 + (256u << 10);
+	void *mem = v->get_mem ? v->get_mem(size) : 0;
+	if (!mem)
+		return -1;
+	struct il_arena a;
+	il_arena_init(&a, mem, size);
+	void **codes = il_arena_alloc(&a, sizeof(void *) * (h->npatterns + 1));
+	pcre2_general_context *g = il_pcre2_context(&a);
 	int ok = codes && g;
-	if (ok && h->npatterns) {
-		int32_t n = pcre2_serialize_decode((pcre2_code **)codes, (int32_t)h->npatterns,
-						   v->base + h->patterns, g);
-		ok = n == (int32_t)h->npatterns;
+	if (ok && h->npatterns)
+		ok = pcre2_serialize_decode((pcre2_code **)codes, (int32_t)h->npatterns, v->base + h->patterns, g) ==
+		     (int32_t)h->npatterns;
+	void **expect = 0;
+	if (!ok || !__atomic_compare_exchange_n(&v->codes, &expect, codes, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		if (v->free_mem)
+			v->free_mem(mem, size);
+		return ok ? 0 : -1;
 	}
-	v->codes = codes;
-	__atomic_store_n(&v->codes_state, ok ? 2 : 3, __ATOMIC_RELEASE);
-	return ok ? 0 : -1;
+	return 0;
 }

@@ -71,8 +71,22 @@ __attribute__((constructor)) static void il_init(void)
 
 #define IL_DEFAULT_SNAPSHOT "/etc/interlock/rules.snap"
 
-static struct il_snap_view view;
-static int view_state; /* 0 unknown, 1 busy, 2 ready, 3 none, 4 broken */
+/* Published once; threads that race each map their own copy and the losers
+ * unmap it. Nothing ever waits for another thread, so a fork() taken while
+ * some thread is half-way through leaves the child able to load its own. */
+static struct il_snap_view *g_view;
+static int g_absent; /* 3: no rule set applies, 4: a session's rule set is unreadable */
+
+static void *get_mem(size_t size)
+{
+	void *p = mmap(0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return p == MAP_FAILED ? 0 : p;
+}
+
+static void free_mem(void *p, size_t size)
+{
+	munmap(p, size);
+}
 
 static void *map_file(const char *path, size_t *size)
 {
@@ -92,38 +106,43 @@ static void *map_file(const char *path, size_t *size)
 	return p;
 }
 
-static int load_view(void)
+static int load_view(struct il_snap_view **out)
 {
 	const char *path = il_sess.snapshot[0] ? il_sess.snapshot : IL_DEFAULT_SNAPSHOT;
+	int missing = il_sess.session[0] || il_sess.snapshot[0] ? 4 : 3;
 	size_t size = 0;
 	void *p = map_file(path, &size);
 	if (!p)
-		return il_sess.session[0] ? 4 : 3;
-	if (il_snap_open(&view, p, size) < 0) {
+		return missing;
+	struct il_snap_view *v = get_mem(sizeof *v);
+	if (!v || il_snap_open(v, p, size) < 0) {
+		if (v)
+			free_mem(v, sizeof *v);
 		munmap(p, size);
-		return il_sess.session[0] || il_sess.snapshot[0] ? 4 : 3;
+		return missing;
 	}
-	/* Room for the decoded patterns, kept for the life of the process. */
-	size_t need = (size_t)view.hdr->patterns_len * 4 + (256u << 10);
-	void *mem = mmap(0, need, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (mem == MAP_FAILED)
-		return 4;
-	il_arena_init(&view.persist, mem, need);
+	v->get_mem = get_mem;
+	v->free_mem = free_mem;
+	struct il_snap_view *expect = 0;
+	if (!__atomic_compare_exchange_n(&g_view, &expect, v, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		munmap(p, size);
+		free_mem(v, sizeof *v);
+		v = expect;
+	}
+	*out = v;
 	return 2;
 }
 
 struct il_snap_view *il_snapshot(int *broken)
 {
-	int st = __atomic_load_n(&view_state, __ATOMIC_ACQUIRE);
-	if (st == 0) {
-		int expect = 0;
-		if (__atomic_compare_exchange_n(&view_state, &expect, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			st = load_view();
-			__atomic_store_n(&view_state, st, __ATOMIC_RELEASE);
-		}
+	struct il_snap_view *v = __atomic_load_n(&g_view, __ATOMIC_ACQUIRE);
+	int absent = __atomic_load_n(&g_absent, __ATOMIC_RELAXED);
+	if (!v && !absent) {
+		int st = load_view(&v);
+		if (st != 2)
+			__atomic_store_n(&g_absent, st, __ATOMIC_RELAXED);
+		absent = st == 2 ? 0 : st;
 	}
-	while ((st = __atomic_load_n(&view_state, __ATOMIC_ACQUIRE)) == 1)
-		il_cpu_relax();
-	*broken = st == 4;
-	return st == 2 ? &view : 0;
+	*broken = !v && absent == 4;
+	return v;
 }

@@ -1,0 +1,620 @@
+/* The confirmation broker (see broker.h for the protocol). Requests are queued
+ * and asked one at a time; identical requests collapse onto one question; a
+ * session approval answers later identical requests without asking. Who is
+ * asking comes from the kernel (SO_PEERCRED) and /proc, never from the
+ * message, and the message has no field that approves anything. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "broker.h"
+
+#define MAX_CLIENTS 64  /* connections served at once; more are told "busy" */
+#define MAX_QUEUED 32   /* distinct questions waiting; more are told "busy" */
+#define MAX_PACKET 16384
+#define MAX_CHAIN 32    /* processes shown in a chain */
+
+struct client {
+	int fd;
+	pid_t pid;
+	struct il_broker_req *req; /* the question it waits for, or NULL */
+};
+
+struct approval {
+	struct approval *next;
+	char *rule, *target, *cwd, *command;
+};
+
+struct il_broker {
+	int lfd;
+	struct il_broker_cfg cfg;
+	int can_prompt;
+	struct client clients[MAX_CLIENTS];
+	int nclients;
+	struct il_broker_req *head, *tail; /* FIFO of distinct questions */
+	int nqueued;
+	struct approval *approvals;
+};
+
+/* ---------------------------------------------------------------- socket */
+
+int il_broker_listen(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof sa.sun_path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	/* umask before bind closes the window in which the socket would exist
+	 * with looser permissions; the chmod is for the record. */
+	mode_t old = umask(077);
+	int r = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+	umask(old);
+	if (r < 0 || chmod(path, 0600) < 0 || listen(fd, 64) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* ---------------------------------------------------------------- /proc */
+
+/* Name and parent of pid from /proc/PID/stat. The name sits in parentheses
+ * and may itself contain ')' and spaces: the last ')' ends it. */
+static int proc_stat(pid_t pid, char *name, size_t cap, pid_t *ppid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *open_ = strchr(buf, '('), *close_ = strrchr(buf, ')');
+	if (!open_ || !close_ || close_ < open_)
+		return -1;
+	snprintf(name, cap, "%.*s", (int)(close_ - open_ - 1), open_ + 1);
+	int pp = 0;
+	if (sscanf(close_ + 1, " %*c %d", &pp) != 1)
+		return -1;
+	*ppid = pp;
+	return 0;
+}
+
+/* "agent(10) > bash(12) > rm(13)": from the wrapper's child down to pid. A
+ * chain that does not reach the wrapper (the asker was re-parented, e.g. it
+ * daemonized) is marked as such. */
+static void build_chain(pid_t pid, pid_t top, char *out, size_t cap)
+{
+	struct {
+		pid_t pid;
+		char name[32];
+	} hop[MAX_CHAIN];
+	int n = 0, reached = 0;
+	pid_t p = pid;
+	while (n < MAX_CHAIN && p > 1) {
+		pid_t pp;
+		if (proc_stat(p, hop[n].name, sizeof hop[n].name, &pp) < 0)
+			break;
+		hop[n++].pid = p;
+		if (pp == top) {
+			reached = 1;
+			break;
+		}
+		p = pp;
+	}
+	size_t len = 0;
+	out[0] = 0;
+	if (!reached)
+		len += (size_t)snprintf(out, cap, "(not under this session's command) ");
+	for (int i = n - 1; i >= 0 && len < cap; i--)
+		len += (size_t)snprintf(out + len, cap - len, "%s(%d)%s", hop[i].name, (int)hop[i].pid, i ? " > " : "");
+}
+
+static long parent_of(pid_t pid)
+{
+	char name[32];
+	pid_t pp;
+	return proc_stat(pid, name, sizeof name, &pp) == 0 ? (long)pp : 0;
+}
+
+/* ---------------------------------------------------------------- answers */
+
+const char *il_answer_decision(enum il_answer a)
+{
+	return a == IL_ANS_ONCE || a == IL_ANS_SESSION ? "allowed" : "denied";
+}
+
+const char *il_answer_by(enum il_answer a)
+{
+	switch (a) {
+	case IL_ANS_ONCE:
+	case IL_ANS_SESSION:
+	case IL_ANS_HUMAN:
+		return "human";
+	case IL_ANS_WRONG_WORD:
+		return "wrong-word";
+	case IL_ANS_TIMEOUT:
+		return "timeout";
+	case IL_ANS_NO_TERMINAL:
+		return "no-terminal";
+	case IL_ANS_BUSY:
+		return "busy";
+	case IL_ANS_WITHDRAWN:
+		return "withdrawn";
+	}
+	return "unknown";
+}
+
+static const char *reply_text(enum il_answer a)
+{
+	switch (a) {
+	case IL_ANS_ONCE:
+		return "allow once\n";
+	case IL_ANS_SESSION:
+		return "allow session\n";
+	case IL_ANS_WRONG_WORD:
+		return "deny wrong-word\n";
+	case IL_ANS_TIMEOUT:
+		return "deny timeout\n";
+	case IL_ANS_NO_TERMINAL:
+		return "deny no-terminal\n";
+	case IL_ANS_BUSY:
+		return "deny busy\n";
+	case IL_ANS_HUMAN:
+	case IL_ANS_WITHDRAWN:
+		break;
+	}
+	return "deny human\n";
+}
+
+static void audit(struct il_broker *b, const struct il_broker_req *r, pid_t pid, const char *decision,
+		  const char *by)
+{
+	if (!b->cfg.audit_path)
+		return;
+	/* Without arg= lines the command's display string is the argv the
+	 * record can honestly show. */
+	const char *one[] = { r->command, 0 };
+	struct il_audit_rec rec = {
+		.session = b->cfg.session, .profile = b->cfg.profile,
+		.pid = (long)pid, .ppid = parent_of(pid),
+		.exe = r->exe, .argv = r->argv[0] ? r->argv : one, .cwd = r->cwd,
+		.event = "exec", .rule = r->rule, .action = IL_CONFIRM,
+		.decision = decision, .by = by,
+	};
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	char buf[65536];
+	size_t n = il_audit_format(buf, sizeof buf, &rec, (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	if (n)
+		il_audit_append(b->cfg.audit_path, buf, n);
+}
+
+static void send_reply(int fd, const char *text)
+{
+	/* A client that has gone away must not kill the wrapper (SIGPIPE). */
+	(void)!send(fd, text, strlen(text), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* ---------------------------------------------------------------- requests */
+
+/* arg= values: \n is a newline and \\ a backslash (a line cannot hold a
+ * newline); anything else stays as it is. In place. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && (s[1] == 'n' || s[1] == '\\')) {
+			*o++ = s[1] == 'n' ? '\n' : '\\';
+			s++;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = 0;
+}
+
+/* Splits `key=value` lines in place. Returns 0 if the request is usable. */
+static int parse(struct il_broker_req *r)
+{
+	const char *v = 0;
+	int nargs = 0, argc = -1;
+	for (char *line = r->buf; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		char *eq = strchr(line, '=');
+		if (eq) {
+			*eq = 0;
+			const char *val = eq + 1;
+			if (!strcmp(line, "v"))
+				v = val;
+			else if (!strcmp(line, "rule"))
+				r->rule = val;
+			else if (!strcmp(line, "word"))
+				r->word = val;
+			else if (!strcmp(line, "why"))
+				r->why = val;
+			else if (!strcmp(line, "command"))
+				r->command = val;
+			else if (!strcmp(line, "target"))
+				r->target = val;
+			else if (!strcmp(line, "cwd"))
+				r->cwd = val;
+			else if (!strcmp(line, "exe"))
+				r->exe = val;
+			else if (!strcmp(line, "argc"))
+				argc = atoi(val);
+			else if (!strcmp(line, "arg") && nargs++ < 64) {
+				unescape(eq + 1);
+				r->argv[nargs - 1] = val;
+			}
+			/* chain= and unknown keys: ignored */
+		}
+		line = nl ? nl + 1 : 0;
+	}
+	if (nargs != argc || nargs > 64) /* not the whole argv: the command string stands in */
+		r->argv[0] = 0;
+	if (!v || strcmp(v, "1") || !r->rule || !*r->rule || !r->word || !*r->word)
+		return -1;
+	if (!r->why)
+		r->why = "";
+	if (!r->command)
+		r->command = "";
+	if (!r->target)
+		r->target = "";
+	if (!r->cwd)
+		r->cwd = "";
+	if (!r->exe)
+		r->exe = "";
+	return 0;
+}
+
+static void req_free(struct il_broker_req *r)
+{
+	if (r) {
+		free(r->buf);
+		free(r);
+	}
+}
+
+/* Two requests are the same question when rule, target and command agree;
+ * without a target the command is relative to cwd, so cwd counts too. */
+static int same_question(const struct il_broker_req *a, const struct il_broker_req *b)
+{
+	return !strcmp(a->rule, b->rule) && !strcmp(a->target, b->target) && !strcmp(a->command, b->command) &&
+	       (*a->target || !strcmp(a->cwd, b->cwd));
+}
+
+/* What a session approval covers: rule + target, or rule + cwd + command
+ * when the rule has no target (a relative command means something else
+ * elsewhere). */
+static int covers(const struct approval *a, const struct il_broker_req *r)
+{
+	if (strcmp(a->rule, r->rule) || strcmp(a->target, r->target))
+		return 0;
+	return *r->target || (!strcmp(a->cwd, r->cwd) && !strcmp(a->command, r->command));
+}
+
+static int session_approved(const struct il_broker *b, const struct il_broker_req *r)
+{
+	for (const struct approval *a = b->approvals; a; a = a->next)
+		if (covers(a, r))
+			return 1;
+	return 0;
+}
+
+static void approval_free(struct approval *a)
+{
+	free(a->rule), free(a->target), free(a->cwd), free(a->command);
+	free(a);
+}
+
+static void remember_approval(struct il_broker *b, const struct il_broker_req *r)
+{
+	if (session_approved(b, r))
+		return;
+	struct approval *a = calloc(1, sizeof *a);
+	if (!a)
+		return;
+	a->rule = strdup(r->rule), a->target = strdup(r->target);
+	a->cwd = strdup(*r->target ? "" : r->cwd), a->command = strdup(*r->target ? "" : r->command);
+	if (!a->rule || !a->target || !a->cwd || !a->command) {
+		approval_free(a); /* not remembered: the next request asks again */
+		return;
+	}
+	a->next = b->approvals;
+	b->approvals = a;
+}
+
+static void unqueue(struct il_broker *b, struct il_broker_req *r)
+{
+	struct il_broker_req **pp = &b->head, *prev = 0;
+	while (*pp && *pp != r)
+		prev = *pp, pp = &(*pp)->next;
+	if (!*pp)
+		return;
+	*pp = r->next;
+	if (b->tail == r)
+		b->tail = prev;
+	b->nqueued--;
+}
+
+/* A fresh request from client c: answer it now or queue it. */
+static void take_request(struct il_broker *b, struct client *c, struct il_broker_req *r)
+{
+	r->pid = c->pid;
+	if (!b->can_prompt) {
+		send_reply(c->fd, reply_text(IL_ANS_NO_TERMINAL));
+		audit(b, r, c->pid, "denied", "no-terminal");
+		req_free(r);
+		return;
+	}
+	if (session_approved(b, r)) {
+		send_reply(c->fd, reply_text(IL_ANS_SESSION));
+		audit(b, r, c->pid, "allowed", "session-approval");
+		req_free(r);
+		return;
+	}
+	for (struct il_broker_req *q = b->head; q; q = q->next)
+		if (same_question(q, r)) {
+			c->req = q;
+			q->waiters++;
+			req_free(r);
+			return;
+		}
+	if (b->nqueued >= MAX_QUEUED) {
+		send_reply(c->fd, reply_text(IL_ANS_BUSY));
+		audit(b, r, c->pid, "denied", "busy");
+		req_free(r);
+		return;
+	}
+	build_chain(c->pid, b->cfg.top, r->chain, sizeof r->chain);
+	r->waiters = 1;
+	c->req = r;
+	if (b->tail)
+		b->tail->next = r;
+	else
+		b->head = r;
+	b->tail = r;
+	b->nqueued++;
+}
+
+/* ---------------------------------------------------------------- clients */
+
+static void drop_client(struct il_broker *b, int i)
+{
+	struct client *c = &b->clients[i];
+	struct il_broker_req *r = c->req;
+	if (r && --r->waiters == 0 && !r->prompting) {
+		/* Nobody is waiting and nobody was asked: forget it. */
+		unqueue(b, r);
+		req_free(r);
+	}
+	close(c->fd);
+	b->clients[i] = b->clients[--b->nclients];
+}
+
+static void accept_clients(struct il_broker *b)
+{
+	for (;;) {
+		int fd = accept4(b->lfd, 0, 0, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			return;
+		struct ucred cr;
+		socklen_t len = sizeof cr;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || cr.uid != getuid()) {
+			close(fd); /* not ours: the socket is 0600 anyway */
+			continue;
+		}
+		if (b->nclients >= MAX_CLIENTS) {
+			/* The reply is queued before the request arrives;
+			 * the client reads it after sending. */
+			send_reply(fd, reply_text(IL_ANS_BUSY));
+			close(fd);
+			continue;
+		}
+		b->clients[b->nclients++] = (struct client){ fd, cr.pid, 0 };
+	}
+}
+
+/* Reads one packet from client i. Returns -1 when the client is gone. */
+static int read_client(struct il_broker *b, int i)
+{
+	struct client *c = &b->clients[i];
+	char *buf = malloc(MAX_PACKET + 1);
+	if (!buf)
+		return 0;
+	ssize_t n = recv(c->fd, buf, MAX_PACKET, MSG_TRUNC | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		free(buf);
+		return 0;
+	}
+	if (n <= 0) {
+		free(buf);
+		return -1;
+	}
+	if (c->req || n > MAX_PACKET) {
+		/* One question at a time per connection; oversized is invalid. */
+		send_reply(c->fd, c->req ? reply_text(IL_ANS_BUSY) : "deny invalid\n");
+		free(buf);
+		return 0;
+	}
+	buf[n] = 0;
+	struct il_broker_req *r = calloc(1, sizeof *r);
+	if (!r) {
+		free(buf);
+		send_reply(c->fd, reply_text(IL_ANS_BUSY));
+		return 0;
+	}
+	r->buf = buf;
+	if (parse(r) < 0) {
+		send_reply(c->fd, "deny invalid\n");
+		req_free(r);
+		return 0;
+	}
+	take_request(b, c, r);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- public */
+
+struct il_broker *il_broker_new(int listen_fd, const struct il_broker_cfg *cfg)
+{
+	struct il_broker *b = calloc(1, sizeof *b);
+	if (!b)
+		return 0;
+	b->lfd = listen_fd;
+	b->cfg = *cfg;
+	if (!b->cfg.top)
+		b->cfg.top = getpid();
+	return b;
+}
+
+static void deny_all(struct il_broker *b, enum il_answer a)
+{
+	while (b->head)
+		il_broker_answer(b, b->head, a);
+}
+
+void il_broker_free(struct il_broker *b)
+{
+	if (!b)
+		return;
+	deny_all(b, IL_ANS_NO_TERMINAL);
+	while (b->nclients)
+		drop_client(b, b->nclients - 1);
+	if (b->lfd >= 0)
+		close(b->lfd);
+	while (b->approvals) {
+		struct approval *a = b->approvals;
+		b->approvals = a->next;
+		approval_free(a);
+	}
+	free(b);
+}
+
+void il_broker_set_prompting(struct il_broker *b, int can_prompt)
+{
+	b->can_prompt = can_prompt;
+	if (!can_prompt)
+		deny_all(b, IL_ANS_NO_TERMINAL);
+}
+
+int il_broker_pollfds(struct il_broker *b, struct pollfd *p, int cap)
+{
+	int n = 0;
+	if (b->lfd >= 0 && n < cap)
+		p[n++] = (struct pollfd){ b->lfd, POLLIN, 0 };
+	for (int i = 0; i < b->nclients && n < cap; i++)
+		p[n++] = (struct pollfd){ b->clients[i].fd, POLLIN, 0 };
+	return n;
+}
+
+static int client_index(const struct il_broker *b, int fd)
+{
+	for (int i = 0; i < b->nclients; i++)
+		if (b->clients[i].fd == fd)
+			return i;
+	return -1;
+}
+
+void il_broker_dispatch(struct il_broker *b, const struct pollfd *p, int n)
+{
+	for (int k = 0; k < n; k++) {
+		if (!p[k].revents)
+			continue;
+		if (p[k].fd == b->lfd) {
+			accept_clients(b);
+			continue;
+		}
+		int i = client_index(b, p[k].fd);
+		if (i < 0)
+			continue;
+		/* Read before looking at HUP: a client may send and close. */
+		int gone = (p[k].revents & POLLIN) ? read_client(b, i) < 0 : 0;
+		if (gone || (p[k].revents & (POLLHUP | POLLERR | POLLNVAL)))
+			drop_client(b, i);
+	}
+}
+
+struct il_broker_req *il_broker_next(struct il_broker *b)
+{
+	if (!b->can_prompt || !b->head || b->head->prompting)
+		return 0;
+	b->head->prompting = 1;
+	return b->head;
+}
+
+int il_broker_withdrawn(const struct il_broker_req *r)
+{
+	return r->waiters <= 0;
+}
+
+/* Replies a to everyone waiting for r, audits each, frees r. */
+static void settle(struct il_broker *b, struct il_broker_req *r, enum il_answer a, const char *by)
+{
+	const char *decision = il_answer_decision(a);
+	int told = 0;
+	for (int i = 0; i < b->nclients; i++) {
+		struct client *c = &b->clients[i];
+		if (c->req != r)
+			continue;
+		send_reply(c->fd, reply_text(a));
+		audit(b, r, c->pid, decision, by);
+		c->req = 0;
+		told++;
+	}
+	if (!told) /* withdrawn: the question was still asked, record it */
+		audit(b, r, r->pid, decision, by);
+	unqueue(b, r);
+	req_free(r);
+}
+
+void il_broker_answer(struct il_broker *b, struct il_broker_req *r, enum il_answer a)
+{
+	if (a == IL_ANS_SESSION)
+		remember_approval(b, r);
+	settle(b, r, a, il_answer_by(a));
+	if (a != IL_ANS_SESSION)
+		return;
+	/* Questions queued meanwhile that the approval covers are answered
+	 * by it (same rule and target, different command text). */
+	struct il_broker_req *q = b->head;
+	while (q) {
+		struct il_broker_req *next = q->next;
+		if (!q->prompting && session_approved(b, q))
+			settle(b, q, IL_ANS_SESSION, "session-approval");
+		q = next;
+	}
+}
+
+const char *il_broker_profile(const struct il_broker *b)
+{
+	return b->cfg.profile;
+}
+
+void il_broker_close_in_child(const struct il_broker *b)
+{
+	if (b->lfd >= 0)
+		close(b->lfd);
+	for (int i = 0; i < b->nclients; i++)
+		close(b->clients[i].fd);
+}

@@ -1,0 +1,98 @@
+/* The confirmation broker: the wrapper's end of the unix socket guarded
+ * processes ask over when a rule says `confirm`.
+ *
+ * Protocol (SOCK_SEQPACKET, one packet per message, text `key=value` lines):
+ *   request  v=1, rule=ID, word=WORD, why=TEXT, command=TEXT, target=PATH,
+ *            cwd=PATH, exe=PATH; optionally argc=N followed by N lines arg=ARG
+ *            (the exact argv for the audit record, each ARG with newline and
+ *            backslash written as \n and \\; if the count is off, e.g. a
+ *            truncated request, the record shows command instead).
+ *            chain= is accepted and ignored: the broker builds the process
+ *            chain itself from SO_PEERCRED and /proc.
+ *   reply    "allow once\n" | "allow session\n" | "deny REASON\n"
+ *            REASON: human, wrong-word, timeout, no-terminal, busy, invalid
+ * Nothing a client can send approves anything: only il_broker_answer(), called
+ * by the loop that owns the real terminal, produces an "allow".
+ *
+ * The broker does no I/O on its own: the loop (pty_proxy.c) polls its fds,
+ * hands it the results, takes queued requests one at a time to prompt for and
+ * reports the human's answer back. */
+#ifndef IL_BROKER_H
+#define IL_BROKER_H
+
+#include <poll.h>
+#include <sys/types.h>
+
+#include "il.h"
+
+/* How a question ended. The first two allow. */
+enum il_answer {
+	IL_ANS_ONCE,
+	IL_ANS_SESSION,
+	IL_ANS_HUMAN,       /* Enter alone, Ctrl-C, Ctrl-D */
+	IL_ANS_WRONG_WORD,
+	IL_ANS_TIMEOUT,
+	IL_ANS_NO_TERMINAL, /* no human terminal, or the session is ending */
+	IL_ANS_BUSY,        /* too many requests queued */
+	IL_ANS_WITHDRAWN,   /* every asker went away before the human answered */
+};
+
+struct il_broker_cfg {
+	const char *session;    /* for audit records; must outlive the broker */
+	const char *profile;    /* may be NULL */
+	const char *audit_path; /* may be NULL: no audit */
+	pid_t top;              /* the wrapper: where process chains stop; 0 = getpid() */
+};
+
+/* One distinct question (identical requests share one). Read-only for users. */
+struct il_broker_req {
+	const char *rule, *word, *why, *command, *target, *cwd, *exe;
+	char chain[1024]; /* "bash(12) > python3(34) > rm(56)", from /proc */
+	pid_t pid;        /* the first asker (SO_PEERCRED) */
+	/* private */
+	const char *argv[65]; /* arg= lines, NULL-terminated */
+	struct il_broker_req *next;
+	char *buf;
+	int waiters;
+	int prompting;
+};
+
+struct il_broker;
+
+/* Creates a listening SOCK_SEQPACKET socket at path (mode 0600, close-on-exec,
+ * non-blocking). Returns the fd, or -1 with errno set. */
+int il_broker_listen(const char *path) IL_HIDDEN;
+
+/* Takes ownership of listen_fd. cfg is copied (its strings are not). */
+struct il_broker *il_broker_new(int listen_fd, const struct il_broker_cfg *cfg) IL_HIDDEN;
+/* Denies whatever is still waiting (no-terminal), closes every fd, frees. */
+void il_broker_free(struct il_broker *b) IL_HIDDEN;
+
+/* With can_prompt 0 (the default) every request is answered at once with
+ * "deny no-terminal"; turning it off also denies everything queued. */
+void il_broker_set_prompting(struct il_broker *b, int can_prompt) IL_HIDDEN;
+
+/* Poll integration: fills up to cap entries (the listening socket and the
+ * clients) and returns how many; after poll(), pass the same entries back. */
+int il_broker_pollfds(struct il_broker *b, struct pollfd *p, int cap) IL_HIDDEN;
+void il_broker_dispatch(struct il_broker *b, const struct pollfd *p, int n) IL_HIDDEN;
+
+/* The next question to ask the human, marked as being asked; NULL if none. */
+struct il_broker_req *il_broker_next(struct il_broker *b) IL_HIDDEN;
+/* True when everyone who asked r has gone away (the prompt can be dropped). */
+int il_broker_withdrawn(const struct il_broker_req *r) IL_HIDDEN;
+/* Replies to every asker of r, audits, remembers a session approval, frees r. */
+void il_broker_answer(struct il_broker *b, struct il_broker_req *r, enum il_answer a) IL_HIDDEN;
+
+/* The profile given in the config (may be NULL), for the prompt. */
+const char *il_broker_profile(const struct il_broker *b) IL_HIDDEN;
+
+/* In a forked child before exec: closes the broker's fds (they are
+ * close-on-exec too; this also covers a child that does not exec). */
+void il_broker_close_in_child(const struct il_broker *b) IL_HIDDEN;
+
+/* "allowed"/"denied" and the audit `by` value of an answer. */
+const char *il_answer_decision(enum il_answer a) IL_HIDDEN;
+const char *il_answer_by(enum il_answer a) IL_HIDDEN;
+
+#endif
