@@ -44,10 +44,17 @@ struct il_arena *il_scratch(void) IL_HIDDEN; /* reset and return the CLI's arena
 
 const char *il_program_path(const char *file, char *buf, size_t cap) IL_HIDDEN;
 
+/* Sessions (cmd_run.c) */
+int il_make_private_dir(const char *path) IL_HIDDEN;
+char *il_session_dir(const char *id) IL_HIDDEN; /* <runtime>/interlock/<id>, created 0700 */
+int il_write_file(const char *path, const void *data, size_t len) IL_HIDDEN;
+void il_new_session_id(char *out, size_t cap) IL_HIDDEN;
+
 /* Subcommands */
 int il_cmd_run(int argc, char **argv) IL_HIDDEN;
 int il_cmd_check(int argc, char **argv) IL_HIDDEN;
 int il_cmd_rules(int argc, char **argv) IL_HIDDEN;
+int il_cmd_shell_init(int argc, char **argv) IL_HIDDEN;
 
 /* The one-line "interlock: blocked: ..." message. */
 void il_print_blocked(FILE *f, const struct il_verdict *v, char **argv) IL_HIDDEN;

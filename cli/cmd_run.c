@@ -21,7 +21,7 @@ static void forward(int sig)
 		kill(child, sig);
 }
 
-static int make_private_dir(const char *path)
+int il_make_private_dir(const char *path)
 {
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		return -1;
@@ -32,7 +32,7 @@ static int make_private_dir(const char *path)
 }
 
 /* <runtime dir>/interlock/<session>: private to the user. */
-static char *session_dir(const char *id)
+char *il_session_dir(const char *id)
 {
 	char base[4096];
 	const char *rt = getenv("XDG_RUNTIME_DIR");
@@ -41,7 +41,7 @@ static char *session_dir(const char *id)
 		snprintf(base, sizeof base, "%s/interlock", rt);
 	else
 		snprintf(base, sizeof base, "/tmp/interlock-%u", (unsigned)getuid());
-	if (make_private_dir(base) < 0) {
+	if (il_make_private_dir(base) < 0) {
 		fprintf(stderr, "interlock: cannot use %s as a private session directory\n", base);
 		return 0;
 	}
@@ -56,7 +56,7 @@ static char *session_dir(const char *id)
 	return dir;
 }
 
-static int write_file(const char *path, const void *data, size_t len)
+int il_write_file(const char *path, const void *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
 	if (fd < 0)
@@ -73,7 +73,7 @@ static int write_file(const char *path, const void *data, size_t len)
 	return close(fd);
 }
 
-static void new_session_id(char *out, size_t cap)
+void il_new_session_id(char *out, size_t cap)
 {
 	unsigned char r[8] = { 0 };
 	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
@@ -169,9 +169,9 @@ int il_cmd_run(int argc, char **argv)
 		return EXIT_INTERLOCK;
 	}
 	char id[32] = "";
-	new_session_id(id, sizeof id);
+	il_new_session_id(id, sizeof id);
 	char *audit = il_audit_path();
-	char *dir = session_dir(id);
+	char *dir = il_session_dir(id);
 	if (!dir)
 		return EXIT_INTERLOCK;
 	/* Guarded processes ask the broker at this socket and nothing else:
@@ -189,7 +189,7 @@ int il_cmd_run(int argc, char **argv)
 	size_t n = strlen(dir) + 16;
 	char *snap = malloc(n);
 	snprintf(snap, n, "%s/rules.snap", dir);
-	if (write_file(snap, c.blob, c.len) < 0) {
+	if (il_write_file(snap, c.blob, c.len) < 0) {
 		fprintf(stderr, "interlock: cannot write %s: %s\n", snap, strerror(errno));
 		rmdir(dir);
 		return EXIT_INTERLOCK;

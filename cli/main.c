@@ -9,6 +9,7 @@ static void usage(FILE *f)
 	fputs("usage: interlock run [--rules DIR]... [--profile NAME] [--prompt-timeout S] -- COMMAND [ARG]...\n"
 	      "       interlock check [--rules DIR]... [--profile NAME] [--json] -- ARGV...\n"
 	      "       interlock rules lint|list|test [--rules DIR]...\n"
+	      "       eval \"$(interlock shell-init bash|zsh|fish)\"\n"
 	      "       interlock --version | --help\n"
 	      "\n"
 	      "Runs COMMAND with every exec of its process tree checked against the rules\n"
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
 		return il_cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check"))
 		return il_cmd_check(argc - 1, argv + 1);
+	if (!strcmp(cmd, "shell-init"))
+		return il_cmd_shell_init(argc - 1, argv + 1);
 	if (!strcmp(cmd, "rules"))
 		return il_cmd_rules(argc - 1, argv + 1);
 	fprintf(stderr, "interlock: unknown command '%s'\n", cmd);

@@ -66,7 +66,7 @@ static int names_lib(const char *v, const char *lib)
 
 char *const *il_env_fix(char *const envp[], char **out, char *strbuf, size_t strcap)
 {
-	if (!il_sess.active || !il_sess.lib[0])
+	if (!il_sess.active || !il_sess.lib[0] || il_session_ended())
 		return envp;
 	prepare();
 	size_t o = 0;

@@ -109,7 +109,7 @@ static void *map_file(const char *path, size_t *size)
 static int load_view(struct il_snap_view **out)
 {
 	const char *path = il_sess.snapshot[0] ? il_sess.snapshot : IL_DEFAULT_SNAPSHOT;
-	int missing = il_sess.session[0] || il_sess.snapshot[0] ? 4 : 3;
+	int missing = (il_sess.session[0] || il_sess.snapshot[0]) && !il_shell_session() ? 4 : 3;
 	size_t size = 0;
 	void *p = map_file(path, &size);
 	if (!p)
@@ -133,8 +133,24 @@ static int load_view(struct il_snap_view **out)
 	return 2;
 }
 
+int il_shell_session(void)
+{
+	return il_strneq(il_sess.session, "shell-", 6);
+}
+
+/* interlock_deactivate removes a dev-shell session's snapshot: from then on
+ * the session is over for every process of it, even those that mapped it. */
+int il_session_ended(void)
+{
+	return il_shell_session() && il_sess.snapshot[0] && access(il_sess.snapshot, F_OK) < 0;
+}
+
 struct il_snap_view *il_snapshot(int *broken)
 {
+	if (il_session_ended()) {
+		*broken = 0;
+		return 0;
+	}
 	struct il_snap_view *v = __atomic_load_n(&g_view, __ATOMIC_ACQUIRE);
 	int absent = __atomic_load_n(&g_absent, __ATOMIC_RELAXED);
 	if (!v && !absent) {

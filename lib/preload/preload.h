@@ -40,6 +40,8 @@ extern struct il_session il_sess IL_HIDDEN;
  * set applies (no session, no installed snapshot). *broken is set when a
  * session names a snapshot that cannot be read: everything must fail closed. */
 struct il_snap_view *il_snapshot(int *broken) IL_HIDDEN;
+int il_shell_session(void) IL_HIDDEN; /* a dev-shell (shell-init) session */
+int il_session_ended(void) IL_HIDDEN; /* ... that interlock_deactivate ended */
 
 /* Decides an exec of `path` (resolved program path, or the name as given)
  * with this argv and the environment the new program will get.
