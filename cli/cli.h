@@ -8,7 +8,7 @@
 
 /* Options common to run, check and rules. */
 struct il_opts {
-	const char **rules; /* --rules DIR... */
+	const char *rules[64]; /* --rules DIR... */
 	int nrules;
 	const char *profile;
 	int json;

@@ -49,8 +49,9 @@ int il_cmd_check(int argc, char **argv)
 	}
 	struct il_compiled c;
 	int rc = il_compile(&c, &o, &(struct il_session_meta){ .home = getenv("HOME"), .profile = o.profile });
-	if (rc)
+	if (rc) {
 		return rc;
+	}
 	char cwd[4096];
 	if (!getcwd(cwd, sizeof cwd))
 		strcpy(cwd, "/");
@@ -79,6 +80,5 @@ int il_cmd_check(int argc, char **argv)
 		printf("}\n");
 	}
 	il_compiled_free(&c);
-	free(o.rules);
 	return 0;
 }

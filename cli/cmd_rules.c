@@ -93,6 +93,5 @@ int il_cmd_rules(int argc, char **argv)
 	if (!rc)
 		rc = fn(&c);
 	il_compiled_free(&c);
-	free(o.rules);
 	return rc;
 }

@@ -172,8 +172,10 @@ int il_cmd_run(int argc, char **argv)
 	il_new_session_id(id, sizeof id);
 	char *audit = il_audit_path();
 	char *dir = il_session_dir(id);
-	if (!dir)
+	if (!dir) {
+		free(audit), free(lib);
 		return EXIT_INTERLOCK;
+	}
 	/* Guarded processes ask the broker at this socket and nothing else:
 	 * if it is not there, confirmation fails closed. */
 	size_t sn = strlen(dir) + 16;
@@ -181,18 +183,16 @@ int il_cmd_run(int argc, char **argv)
 	snprintf(sock, sn, "%s/broker.sock", dir);
 	struct il_compiled c;
 	struct il_session_meta meta = { id, getenv("HOME"), audit, o.profile, sock, o.prompt_timeout };
-	int rc = il_compile(&c, &o, &meta);
-	if (rc) {
-		rmdir(dir);
-		return rc;
-	}
 	size_t n = strlen(dir) + 16;
 	char *snap = malloc(n);
 	snprintf(snap, n, "%s/rules.snap", dir);
+	int rc = il_compile(&c, &o, &meta);
+	if (rc)
+		goto out;
 	if (il_write_file(snap, c.blob, c.len) < 0) {
 		fprintf(stderr, "interlock: cannot write %s: %s\n", snap, strerror(errno));
-		rmdir(dir);
-		return EXIT_INTERLOCK;
+		rc = EXIT_INTERLOCK;
+		goto out;
 	}
 
 	/* The command itself is checked here: interlock is not preloaded into
@@ -250,6 +250,5 @@ out:
 	free(audit);
 	free(lib);
 	il_compiled_free(&c);
-	free(o.rules);
 	return rc;
 }

@@ -133,6 +133,5 @@ int il_cmd_shell_init(int argc, char **argv)
 	free(dir);
 	free(audit);
 	free(lib);
-	free(o.rules);
 	return rc;
 }

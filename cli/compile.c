@@ -25,7 +25,10 @@ int il_common_opt(struct il_opts *o, int argc, char **argv, int *i)
 				return -1;
 			}
 			if (k == 0) {
-				o->rules = realloc(o->rules, sizeof *o->rules * (size_t)(o->nrules + 1));
+				if (o->nrules == (int)(sizeof o->rules / sizeof o->rules[0])) {
+					fprintf(stderr, "interlock: too many --rules directories\n");
+					return -1;
+				}
 				o->rules[o->nrules++] = val;
 			} else if (k == 1) {
 				o->profile = val;
@@ -78,10 +81,12 @@ int il_compile(struct il_compiled *c, const struct il_opts *o, const struct il_s
 	if (c->rs.errors) {
 		fprintf(stderr, "interlock: %d error%s in the rules; nothing was run\n", c->rs.errors,
 			c->rs.errors == 1 ? "" : "s");
+		il_compiled_free(c);
 		return EXIT_INTERLOCK;
 	}
 	if (il_snapshot_build(&c->rs, m, &c->blob, &c->len) < 0 || il_snap_open(&c->view, c->blob, c->len) < 0) {
 		fprintf(stderr, "interlock: cannot build the rule snapshot\n");
+		il_compiled_free(c);
 		return EXIT_INTERLOCK;
 	}
 	c->view.get_mem = keep_mem;
@@ -95,6 +100,7 @@ void il_compiled_free(struct il_compiled *c)
 	free(c->blob);
 	if (c->view.codes)
 		free(c->view.codes); /* the arena starts with the codes array */
+	memset(c, 0, sizeof *c);
 }
 
 struct il_arena *il_scratch(void)

@@ -471,7 +471,13 @@ static void handle_signals(struct il_loop *L)
 				set_raw(L);
 				copy_winsize(L, L->master);
 				break;
-			default: /* SIGTERM, SIGINT, SIGHUP, SIGQUIT */
+			case SIGINT:
+			case SIGQUIT:
+				/* An interrupt: the command may handle it and
+				 * carry on, so the session does too. */
+				forward_signal(L, sig);
+				break;
+			default: /* SIGTERM, SIGHUP: the session is ending */
 				forward_signal(L, sig);
 				stop_prompting(L);
 				restore_tty(L);

@@ -52,8 +52,11 @@ void il_loop_attach(struct il_loop *L, pid_t child) IL_HIDDEN;
 
 /* Runs until the child exits and its last output is copied; returns its
  * waitpid() status, or -1. The terminal is restored before it returns.
- * SIGTERM, SIGHUP and SIGINT sent to the wrapper are passed to the child's
- * process group (with a terminal, also to the inner foreground group). */
+ * SIGTERM, SIGHUP, SIGINT and SIGQUIT sent to the wrapper are passed to the
+ * child's process group (with a terminal, also to the inner foreground
+ * group). After SIGTERM or SIGHUP the terminal is restored at once, any
+ * question is denied and input is no longer read; output is still copied
+ * until the child exits. */
 int il_loop_run(struct il_loop *L) IL_HIDDEN;
 
 /* Closes the loop's fds and puts signal dispositions back. */

@@ -17,6 +17,7 @@ struct load_ctx {
 	FILE *fp;
 	int line;          /* line of the text inih is working on */
 	int line_done;     /* previous chunk ended a line */
+	int header_line;   /* line of the last [section] header read */
 	char section[256];
 	int section_line;
 	int kind;          /* 0 none, 1 rule, 2 program, -1 bad section */
@@ -361,12 +362,8 @@ static void start_prog(struct load_ctx *c, const char *name)
 	c->cur = rs->nprogs++;
 }
 
-static void new_section(struct load_ctx *c, const char *section)
+static void open_section(struct load_ctx *c, const char *section)
 {
-	finish_section(c);
-	snprintf(c->section, sizeof c->section, "%s", section);
-	c->section_line = c->line;
-	c->last_key[0] = 0;
 	if (!strncmp(section, "program ", 8)) {
 		const char *name = section + 8;
 		while (*name == ' ')
@@ -385,6 +382,20 @@ static void new_section(struct load_ctx *c, const char *section)
 		return;
 	}
 	start_rule(c, section);
+}
+
+static void new_section(struct load_ctx *c, const char *section)
+{
+	finish_section(c);
+	snprintf(c->section, sizeof c->section, "%s", section);
+	c->last_key[0] = 0;
+	/* inih reports a section with its first key; what is said about the
+	 * section as a whole points at its header. */
+	c->section_line = c->header_line ? c->header_line : c->line;
+	int key_line = c->line;
+	c->line = c->section_line;
+	open_section(c, section);
+	c->line = key_line;
 }
 
 static int on_pair(void *user, const char *section, const char *k, const char *v)
@@ -416,6 +427,11 @@ static char *reader(char *buf, int num, void *stream)
 	if (c->line_done)
 		c->line++;
 	size_t n = strlen(s);
+	if (c->line_done) {
+		const char *t = s + strspn(s, " \t");
+		if (*t == '[')
+			c->header_line = c->line;
+	}
 	c->line_done = n > 0 && s[n - 1] == '\n';
 	return s;
 }
