@@ -24,6 +24,8 @@ char **il_rule_dirs(const struct il_opts *o) IL_HIDDEN;      /* malloc'd, NULL-t
 void il_strv_free(char **v) IL_HIDDEN;
 char *il_library_path(void) IL_HIDDEN;                        /* malloc'd or NULL */
 char *il_audit_path(void) IL_HIDDEN;                          /* malloc'd */
+char *il_protected_paths(const struct il_opts *o, const char *audit, const char *session_dir,
+			 const char *lib) IL_HIDDEN;                  /* malloc'd */
 
 /* A compiled rule set, as the preload will see it. */
 struct il_compiled {
@@ -50,11 +52,15 @@ char *il_session_dir(const char *id) IL_HIDDEN; /* <runtime>/interlock/<id>, cre
 int il_write_file(const char *path, const void *data, size_t len) IL_HIDDEN;
 void il_new_session_id(char *out, size_t cap) IL_HIDDEN;
 
+unsigned il_access_parse(const char *w) IL_HIDDEN; /* read|write|truncate|create -> IL_A_*, 0 */
+
 /* Subcommands */
 int il_cmd_run(int argc, char **argv) IL_HIDDEN;
 int il_cmd_check(int argc, char **argv) IL_HIDDEN;
 int il_cmd_rules(int argc, char **argv) IL_HIDDEN;
 int il_cmd_shell_init(int argc, char **argv) IL_HIDDEN;
+int il_cmd_doctor(int argc, char **argv) IL_HIDDEN;
+int il_cmd_log(int argc, char **argv) IL_HIDDEN;
 
 /* The one-line "interlock: blocked: ..." message. */
 void il_print_blocked(FILE *f, const struct il_verdict *v, char **argv) IL_HIDDEN;

@@ -20,6 +20,7 @@ static void json_field(const char *name, const char *value, int first)
 int il_cmd_check(int argc, char **argv)
 {
 	struct il_opts o = { 0 };
+	unsigned open_access = 0;
 	int i;
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
@@ -28,9 +29,18 @@ int il_cmd_check(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			puts("usage: interlock check [--rules DIR]... [--profile NAME] [--json] -- ARGV...\n"
+			     "       interlock check [...] --open read|write|truncate|create -- PATH\n"
 			     "Evaluates one exec of ARGV from the current directory without running it.\n"
 			     "With --json the last line is {\"action\",\"rule\",\"why\",...}.");
 			return 0;
+		}
+		if (!strcmp(argv[i], "--open") && i + 1 < argc) {
+			open_access = il_access_parse(argv[++i]);
+			if (!open_access) {
+				fprintf(stderr, "interlock check: --open takes read, write, truncate or create\n");
+				return EXIT_INTERLOCK;
+			}
+			continue;
 		}
 		int r = il_common_opt(&o, argc, argv, &i);
 		if (r < 0)
@@ -56,7 +66,13 @@ int il_cmd_check(int argc, char **argv)
 	if (!getcwd(cwd, sizeof cwd))
 		strcpy(cwd, "/");
 	struct il_verdict v;
-	il_eval_argv(&c, argv + i, cwd, o.profile, &v, il_scratch());
+	if (open_access) {
+		extern char **environ;
+		struct il_open_event ev = { argv[i], cwd, open_access, environ, o.profile, (long)getpid(), 0 };
+		il_decide_open(&c.view, &ev, il_scratch(), &v, -1);
+	} else {
+		il_eval_argv(&c, argv + i, cwd, o.profile, &v, il_scratch());
+	}
 	char cmd[2048] = "";
 	if (v.cmd)
 		il_format_argv(cmd, sizeof cmd, v.cmd->argv, v.cmd->argc);

@@ -49,8 +49,14 @@ static char *shipped_rules(void)
 	char *dir = exe_dir();
 	char *installed = xasprintf2(dir, "/" IL_REL_DATADIR "/rules.d");
 	free(dir);
-	if (is_dir(installed))
+	if (is_dir(installed)) {
+		char *real = realpath(installed, 0); /* bin/../share -> share, for messages */
+		if (real) {
+			free(installed);
+			return real;
+		}
 		return installed;
+	}
 	free(installed);
 	return strdup(IL_SOURCE_RULES_DIR);
 }
@@ -146,4 +152,40 @@ const char *il_program_path(const char *file, char *buf, size_t cap)
 	}
 	free(copy);
 	return found;
+}
+
+/* What no guarded process may change (newline-separated): every rule
+ * directory in force and the standard ones even when overridden (a later
+ * session would read them), the audit log, the session directory and the
+ * library. */
+char *il_protected_paths(const struct il_opts *o, const char *audit, const char *session_dir, const char *lib)
+{
+	char **dirs = il_rule_dirs(o);
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char *user = xdg && *xdg ? xasprintf2(xdg, "/interlock") : xasprintf2(home && *home ? home : "/", "/.config/interlock");
+	char *shipped = shipped_rules();
+	const char *extra[] = { IL_SYSCONFDIR "/interlock", user, shipped, audit, session_dir, lib };
+	size_t n = 1;
+	for (int i = 0; dirs[i]; i++) {
+		char *real = realpath(dirs[i], 0);
+		if (real) {
+			free(dirs[i]);
+			dirs[i] = real;
+		}
+		n += strlen(dirs[i]) + 1;
+	}
+	for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+		n += strlen(extra[i]) + 1;
+	char *s = malloc(n), *p = s;
+	if (!s)
+		abort();
+	*p = 0;
+	for (int i = 0; dirs[i]; i++)
+		p += sprintf(p, "%s\n", dirs[i]);
+	for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+		p += sprintf(p, "%s\n", extra[i]);
+	il_strv_free(dirs);
+	free(user);
+	free(shipped);
+	return s;
 }

@@ -19,8 +19,11 @@ static inline void il_cpu_relax(void)
 
 uint32_t il_hash_name(const char *s) IL_HIDDEN;
 const struct il_snap_slot *il_snap_lookup(const struct il_snap_view *v, const char *name) IL_HIDDEN;
+const struct il_snap_slot *il_snap_lookup_in(const struct il_snap_view *v, uint32_t table, uint32_t nslots,
+					     const char *name, size_t len) IL_HIDDEN;
 const struct il_snap_rule *il_snap_rule(const struct il_snap_view *v, uint32_t i) IL_HIDDEN;
 const struct il_snap_prog *il_snap_prog_for(const struct il_snap_view *v, const char *name) IL_HIDDEN;
+int il_snap_globs_match(const struct il_snap_view *v, uint32_t globs, const char *name) IL_HIDDEN;
 int il_snap_rule_names(const struct il_snap_view *v, const struct il_snap_rule *r, const char *name) IL_HIDDEN;
 int il_snap_decode(struct il_snap_view *v) IL_HIDDEN;
 pcre2_general_context *il_pcre2_context(struct il_arena *a) IL_HIDDEN;
@@ -33,6 +36,9 @@ int il_leading_option(const char *list, const char *s) IL_HIDDEN;
 
 /* Lexical canonical absolute path of p against cwd, in arena memory. */
 char *il_path_abs(struct il_arena *a, const char *cwd, const char *p) IL_HIDDEN;
+
+/* The same with symlinks resolved (readlink per component). */
+char *il_path_resolve(struct il_arena *a, const char *cwd, const char *p) IL_HIDDEN;
 
 /* Predicates (IL_P_* mask) that hold for an absolute path. */
 unsigned il_path_predicates(const char *path, unsigned wanted, const char *home, const char *home2) IL_HIDDEN;

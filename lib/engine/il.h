@@ -28,6 +28,15 @@ enum {
 	IL_P_GIT_WORKTREE = 1u << 4,
 	IL_P_GIT_DIR = 1u << 5,
 	IL_P_BLOCK_DEVICE = 1u << 6,
+	IL_P_OTHER_PROCESS = 1u << 7, /* /proc/PID/... of a process other than the caller */
+};
+
+/* Access kinds of an open (bit mask). */
+enum {
+	IL_A_READ = 1u << 0,
+	IL_A_WRITE = 1u << 1,
+	IL_A_TRUNCATE = 1u << 2,
+	IL_A_CREATE = 1u << 3,
 };
 
 const char *il_action_name(int action) IL_HIDDEN;
@@ -115,6 +124,22 @@ int il_decide_exec(struct il_snap_view *v, const struct il_exec_event *ev,
  * only_rule >= 0, only that rule is tried. */
 int il_decide_shell(struct il_snap_view *v, const char *text, const struct il_exec_event *ev,
 		    struct il_arena *a, struct il_verdict *out, int only_rule) IL_HIDDEN;
+
+/* ---- one open, as seen by a hook ---- */
+struct il_open_event {
+	const char *path;   /* as passed, or already absolute for *at() with a dirfd */
+	const char *cwd;    /* absolute working directory (for relative paths) */
+	unsigned access;    /* IL_A_* of snapshot.h */
+	char *const *envp;
+	const char *profile;
+	long pid;           /* the opening process (for other-process) */
+	const char *process; /* base name of the opening program, NULL if unknown */
+};
+/* Cheap prefilter: can any open rule match a file of this base name with
+ * this access? Tens of nanoseconds; no allocation. */
+int il_open_candidate(const struct il_snap_view *v, const char *path, unsigned access) IL_HIDDEN;
+int il_decide_open(struct il_snap_view *v, const struct il_open_event *ev, struct il_arena *a,
+		   struct il_verdict *out, int only_rule) IL_HIDDEN;
 
 /* Formats a command line for humans (shell-quoted where needed) into buf. */
 size_t il_format_argv(char *buf, size_t cap, const char *const *argv, int argc) IL_HIDDEN;

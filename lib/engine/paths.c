@@ -1,7 +1,11 @@
 /* Canonical paths and the facts rules ask about them (target predicates).
  * Paths are canonicalised lexically: `rm -r link` removes the link, not what
  * it points to, so resolving symlinks would describe the wrong object. */
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "engine_int.h"
 
@@ -162,4 +166,46 @@ unsigned il_path_predicates(const char *p, unsigned wanted, const char *home, co
 	if ((wanted & IL_P_BLOCK_DEVICE) && is_block_device(p))
 		r |= IL_P_BLOCK_DEVICE;
 	return r;
+}
+
+/* Resolves symlinks in every component (as realpath does, heap-free).
+ * Components that do not exist are kept as written. */
+char *il_path_resolve(struct il_arena *a, const char *cwd, const char *p)
+{
+	char *cur = il_path_abs(a, cwd, p);
+	char link[4096];
+	for (int hops = 0; cur && hops < 40; hops++) {
+		size_t n = il_strlen(cur), i = 1;
+		int changed = 0;
+		while (i <= n && !changed) {
+			while (i < n && cur[i] != '/')
+				i++;
+			char save = cur[i];
+			cur[i] = 0;
+			long k = syscall(SYS_readlinkat, AT_FDCWD, cur, link, sizeof link - 1);
+			cur[i] = save;
+			if (k > 0) {
+				link[k] = 0;
+				/* target (relative to the link's directory) + the rest */
+				size_t d = i;
+				while (d > 0 && cur[d - 1] != '/')
+					d--;
+				char *dir = il_arena_strndup(a, cur, d ? d : 1);
+				size_t rest = n - i;
+				char *joined = il_arena_alloc(a, (size_t)k + rest + 2);
+				if (!dir || !joined)
+					return 0;
+				il_memcpy(joined, link, (size_t)k);
+				il_memcpy(joined + k, cur + i, rest + 1);
+				cur = il_path_abs(a, dir, joined);
+				changed = 1;
+			} else if (k < 0 && errno != EINVAL) {
+				return cur; /* missing or unreadable: the rest stays lexical */
+			}
+			i++;
+		}
+		if (!changed)
+			return cur;
+	}
+	return cur;
 }

@@ -66,7 +66,8 @@ static char *append_words(char *old, const char *more)
 
 /* ---- rules ---- */
 
-enum { K_ON = 1, K_PROGRAM = 2, K_ACTION = 4, K_WHY = 8, K_CONFIRM = 16, K_PROFILE = 32, K_TARGET = 64 };
+enum { K_ON = 1, K_PROGRAM = 2, K_ACTION = 4, K_WHY = 8, K_CONFIRM = 16, K_PROFILE = 32, K_TARGET = 64,
+       K_NAME = 128, K_ACCESS = 256 };
 
 static const struct { const char *name; unsigned bit; } predicate_names[] = {
 	{ "root", IL_P_ROOT },
@@ -76,6 +77,7 @@ static const struct { const char *name; unsigned bit; } predicate_names[] = {
 	{ "git-worktree", IL_P_GIT_WORKTREE },
 	{ "git-dir", IL_P_GIT_DIR },
 	{ "block-device", IL_P_BLOCK_DEVICE },
+	{ "other-process", IL_P_OTHER_PROCESS },
 };
 
 static int parse_predicates(struct load_ctx *c, const char *v, unsigned *mask)
@@ -88,7 +90,7 @@ static int parse_predicates(struct load_ctx *c, const char *v, unsigned *mask)
 			if (!strcmp(w, predicate_names[i].name))
 				bit = predicate_names[i].bit;
 		if (!bit) {
-			diag(c->rs, c->file, c->line, "unknown target predicate '%s' (known: root system home home-child git-worktree git-dir block-device)", w);
+			diag(c->rs, c->file, c->line, "unknown target predicate '%s' (known: root system home home-child git-worktree git-dir block-device other-process)", w);
 			ok = 0;
 		}
 		*mask |= bit;
@@ -135,18 +137,73 @@ static int once(struct load_ctx *c, unsigned *seen, unsigned bit, const char *ke
 	return 1;
 }
 
+static int parse_access(struct load_ctx *c, const char *v, unsigned *mask)
+{
+	static const struct { const char *name; unsigned bit; } kinds[] = {
+		{ "read", IL_A_READ }, { "write", IL_A_WRITE }, { "truncate", IL_A_TRUNCATE }, { "create", IL_A_CREATE },
+	};
+	char *copy = xstrdup(v), *save = 0;
+	int ok = 1;
+	for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(0, " \t,", &save)) {
+		unsigned bit = 0;
+		for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+			if (!strcmp(w, kinds[i].name))
+				bit = kinds[i].bit;
+		if (!bit) {
+			diag(c->rs, c->file, c->line, "unknown access '%s' (known: read write truncate create)", w);
+			ok = 0;
+		}
+		*mask |= bit;
+	}
+	free(copy);
+	return ok;
+}
+
+/* Keys that only make sense for one kind of event. */
+static int key_fits(struct load_ctx *c, struct il_rule_src *r, const char *k, int on)
+{
+	if (!(r->seen & K_ON) || r->on == on)
+		return 1;
+	diag(c->rs, c->file, c->line, "key '%s' does not apply to on = %s", k, r->on == IL_ON_OPEN ? "open" : "exec");
+	return 0;
+}
+
 static void rule_key(struct load_ctx *c, struct il_rule_src *r, const char *k, const char *v)
 {
-	static const struct { const char *name; int kind; } cond_keys[] = {
-		{ "words", IL_C_WORDS }, { "option", IL_C_OPTION }, { "no-option", IL_C_NO_OPTION },
-		{ "arg", IL_C_ARG }, { "no-arg", IL_C_NO_ARG }, { "args", IL_C_ARGS },
+	static const struct { const char *name; int kind; int on; } cond_keys[] = {
+		{ "words", IL_C_WORDS, IL_ON_EXEC }, { "option", IL_C_OPTION, IL_ON_EXEC },
+		{ "no-option", IL_C_NO_OPTION, IL_ON_EXEC }, { "arg", IL_C_ARG, IL_ON_EXEC },
+		{ "no-arg", IL_C_NO_ARG, IL_ON_EXEC }, { "args", IL_C_ARGS, IL_ON_EXEC },
+		{ "path", IL_C_PATH, IL_ON_OPEN }, { "no-path", IL_C_NO_PATH, IL_ON_OPEN },
 	};
 	int continuation = !strcmp(k, c->last_key);
 	for (size_t i = 0; i < sizeof cond_keys / sizeof cond_keys[0]; i++)
 		if (!strcmp(k, cond_keys[i].name)) {
-			add_cond(c, r, cond_keys[i].kind, v);
+			if (key_fits(c, r, k, cond_keys[i].on))
+				add_cond(c, r, cond_keys[i].kind, v);
 			return;
 		}
+	if (!strcmp(k, "name")) {
+		if (!key_fits(c, r, k, IL_ON_OPEN))
+			return;
+		if (continuation && r->globs) {
+			r->globs = append_words(r->globs, v);
+			return;
+		}
+		if (once(c, &r->seen, K_NAME, k))
+			r->globs = xstrdup(v);
+		return;
+	}
+	if (!strcmp(k, "unless-program")) {
+		if (key_fits(c, r, k, IL_ON_OPEN))
+			r->unless = append_words(r->unless, v);
+		return;
+	}
+	if (!strcmp(k, "access")) {
+		if (key_fits(c, r, k, IL_ON_OPEN) && (continuation || once(c, &r->seen, K_ACCESS, k)))
+			parse_access(c, v, &r->access);
+		return;
+	}
 	if (!strcmp(k, "match") || !strcmp(k, "no-match")) {
 		add_example(r, v, c->line, k[0] == 'm');
 		return;
@@ -165,13 +222,19 @@ static void rule_key(struct load_ctx *c, struct il_rule_src *r, const char *k, c
 			return;
 		if (!strcmp(v, "exec"))
 			r->on = IL_ON_EXEC;
-		else if (!strcmp(v, "open") || !strcmp(v, "connect"))
-			diag(c->rs, c->file, c->line, "on = %s is not supported by this version (only exec)", v);
+		else if (!strcmp(v, "open"))
+			r->on = IL_ON_OPEN;
+		else if (!strcmp(v, "connect"))
+			diag(c->rs, c->file, c->line, "on = connect is not supported by this version (exec, open)");
 		else
-			diag(c->rs, c->file, c->line, "unknown value for 'on': '%s' (expected exec)", v);
+			diag(c->rs, c->file, c->line, "unknown value for 'on': '%s' (expected exec or open)", v);
+		if (r->globs || r->nconds)
+			diag(c->rs, c->file, c->line, "put 'on' first in a rule: keys before it cannot be checked");
 		return;
 	}
 	if (!strcmp(k, "program")) {
+		if (!key_fits(c, r, k, IL_ON_EXEC))
+			return;
 		if (continuation && r->globs) {
 			r->globs = append_words(r->globs, v);
 			return;
@@ -258,6 +321,18 @@ static void prog_key(struct load_ctx *c, struct il_prog_src *p, const char *k, c
 	diag(c->rs, c->file, c->line, "unknown key '%s' in [program %s]", k, p->name);
 }
 
+/* ---- [environment]: variables interlock run removes from the agent ---- */
+
+static void env_key(struct load_ctx *c, const char *k, const char *v)
+{
+	if (!strcmp(k, "remove"))
+		c->rs->env_remove = append_words(c->rs->env_remove, v);
+	else if (!strcmp(k, "keep"))
+		c->rs->env_keep = append_words(c->rs->env_keep, v);
+	else
+		diag(c->rs, c->file, c->line, "unknown key '%s' in [environment] (remove, keep)", k);
+}
+
 /* ---- sections ---- */
 
 static int valid_id(const char *s)
@@ -273,6 +348,8 @@ static int valid_id(const char *s)
 static void free_rule(struct il_rule_src *r)
 {
 	free(r->id), free(r->file), free(r->why), free(r->confirm), free(r->profiles), free(r->globs);
+	free(r->unless);
+	free(r->replaced);
 	for (int i = 0; i < r->nconds; i++) {
 		free(r->conds[i].pattern);
 		pcre2_code_free(r->conds[i].code);
@@ -304,6 +381,10 @@ static void finish_section(struct load_ctx *c)
 		diag(c->rs, f, l, "rule [%s] has no 'action'", r->id);
 	if (r->on == IL_ON_EXEC && !r->globs)
 		diag(c->rs, f, l, "rule [%s] has no 'program'", r->id);
+	if (r->on == IL_ON_OPEN && !r->globs)
+		diag(c->rs, f, l, "rule [%s] has no 'name' (file name globs, so most opens are ruled out cheaply)", r->id);
+	if (r->on == IL_ON_OPEN && !r->access)
+		diag(c->rs, f, l, "rule [%s] has no 'access' (read, write, truncate, create)", r->id);
 	if (r->action > IL_ALLOW && !r->why)
 		diag(c->rs, f, l, "rule [%s] has no 'why' (the human and the agent must be told what is at stake)", r->id);
 	int must = 0;
@@ -330,6 +411,8 @@ static void start_rule(struct load_ctx *c, const char *id)
 				return;
 			}
 			/* A later file redefines the rule: it replaces it. */
+			if (asprintf(&r.replaced, "%s:%d", rs->rules[i].file, rs->rules[i].line) < 0)
+				abort();
 			free_rule(&rs->rules[i]);
 			rs->rules[i] = r;
 			c->kind = 1;
@@ -364,6 +447,10 @@ static void start_prog(struct load_ctx *c, const char *name)
 
 static void open_section(struct load_ctx *c, const char *section)
 {
+	if (!strcmp(section, "environment")) {
+		c->kind = 3;
+		return;
+	}
 	if (!strncmp(section, "program ", 8)) {
 		const char *name = section + 8;
 		while (*name == ' ')
@@ -408,7 +495,9 @@ static int on_pair(void *user, const char *section, const char *k, const char *v
 		}
 		new_section(c, section);
 	}
-	if (c->kind == 1)
+	if (c->kind == 3)
+		env_key(c, k, v);
+	else if (c->kind == 1)
 		rule_key(c, &c->rs->rules[c->cur], k, v);
 	else if (c->kind == 2)
 		prog_key(c, &c->rs->progs[c->cur], k, v);
@@ -489,6 +578,20 @@ static int is_conf(const char *name)
 	return n > 5 && name[0] != '.' && !strcmp(name + n - 5, ".conf");
 }
 
+/* `old` is replaced by `by`; whatever `old` replaced is now replaced by `by`. */
+static void note_shadowed(struct il_ruleset *rs, const char *old, const char *by)
+{
+	for (int i = 0; i < rs->nshadowed; i++)
+		if (!strcmp(rs->shadowed_by[i], old)) {
+			free(rs->shadowed_by[i]);
+			rs->shadowed_by[i] = xstrdup(by);
+		}
+	rs->shadowed = xrealloc(rs->shadowed, sizeof *rs->shadowed * (size_t)(rs->nshadowed + 1));
+	rs->shadowed_by = xrealloc(rs->shadowed_by, sizeof *rs->shadowed_by * (size_t)(rs->nshadowed + 1));
+	rs->shadowed[rs->nshadowed] = xstrdup(old);
+	rs->shadowed_by[rs->nshadowed++] = xstrdup(by);
+}
+
 int il_ruleset_load(struct il_ruleset *rs, char *const *dirs)
 {
 	struct conf_file *files = 0;
@@ -512,6 +615,7 @@ int il_ruleset_load(struct il_ruleset *rs, char *const *dirs)
 				;
 			if (i < n) {
 				/* Same name in a later directory: it replaces the earlier file. */
+				note_shadowed(rs, files[i].path, path);
 				free(files[i].path);
 				files[i].path = path;
 				continue;
@@ -539,6 +643,12 @@ void il_ruleset_free(struct il_ruleset *rs)
 		free_prog(&rs->progs[i]);
 	for (int i = 0; i < rs->nfiles; i++)
 		free(rs->files[i]);
+	free(rs->env_remove);
+	free(rs->env_keep);
+	for (int i = 0; i < rs->nshadowed; i++)
+		free(rs->shadowed[i]), free(rs->shadowed_by[i]);
+	free(rs->shadowed);
+	free(rs->shadowed_by);
 	free(rs->rules);
 	free(rs->progs);
 	free(rs->files);

@@ -33,11 +33,14 @@ struct il_rule_src {
 	char *profiles;
 	char *globs;
 	unsigned targets;
+	unsigned access; /* open: IL_A_* */
+	char *unless;    /* open: unless-program globs */
 	struct il_cond_src *conds;
 	int nconds;
 	struct il_example *examples;
 	int nexamples;
 	unsigned seen; /* keys seen once, for duplicate detection */
+	char *replaced; /* "FILE:LINE" of the earlier definition this one replaced, or NULL */
 };
 
 struct il_prog_src {
@@ -56,11 +59,19 @@ struct il_ruleset {
 	int nrules;
 	struct il_prog_src *progs;
 	int nprogs;
+	/* [environment]: variable names interlock run removes from the guarded
+	 * environment, and names it must never remove (space-separated). */
+	char *env_remove;
+	char *env_keep;
 	int errors;
 	FILE *diag; /* where FILE:LINE: messages go (stderr by default) */
 	/* Files read, in order, for `rules list`. */
 	char **files;
 	int nfiles;
+	/* Files replaced by the same-named file of a later directory:
+	 * shadowed[i] is not read because shadowed_by[i] is (for `rules list`). */
+	char **shadowed, **shadowed_by;
+	int nshadowed;
 };
 
 /* Loads every *.conf of the directories (sysctl.d merge). Returns the number
@@ -77,6 +88,8 @@ struct il_session_meta {
 	const char *profile;
 	const char *socket;
 	int prompt_timeout;
+	const char *protect; /* newline-separated paths guarded processes may not change */
+	const char *tty;     /* the human's terminal device */
 };
 
 /* Serializes the rule set. *out is malloc'd. 0 on success. */

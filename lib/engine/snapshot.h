@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define IL_SNAP_MAGIC "ILSNAP\x01\x00"
-#define IL_SNAP_VERSION 5u
+#define IL_SNAP_VERSION 8u
 #define IL_NONE 0xffffffffu
 
 /* Condition kinds of a rule. */
@@ -23,7 +23,10 @@ enum il_cond_kind {
 	IL_C_ARG,
 	IL_C_NO_ARG,
 	IL_C_ARGS,
+	IL_C_PATH,     /* open: the canonical path, ~/ for paths under HOME */
+	IL_C_NO_PATH,
 };
+
 
 struct il_snap_cond {
 	uint32_t kind;
@@ -43,7 +46,9 @@ struct il_snap_rule {
 	uint32_t profiles;    /* string: space-separated, IL_NONE: all */
 	uint32_t conds;       /* offset of il_snap_cond[nconds] */
 	uint32_t nconds;
-	uint32_t globs;       /* string: space-separated program globs */
+	uint32_t globs;       /* string: space-separated program (exec) or file name (open) globs */
+	uint32_t access;      /* open: IL_A_* mask */
+	uint32_t unless;      /* open: globs of programs whose own opens this rule ignores, IL_NONE if none */
 };
 
 /* Traits of one program (see interlock.rules(5), [program NAME]). */
@@ -79,6 +84,16 @@ struct il_snap_slot {
 	uint32_t nrules;
 };
 
+/* For each access kind (bit i of IL_A_*): the literal first and last
+ * characters the wildcard name globs of open rules can have. A name whose
+ * first and last characters are in neither set cannot match any of them,
+ * unless `any` has that access bit (a glob such as `*` or `?x*`). */
+struct il_glob_filter {
+	uint8_t first[4][32];
+	uint8_t last[4][32];
+	uint32_t any;
+};
+
 struct il_snap_hdr {
 	char magic[8];
 	uint32_t version;
@@ -97,6 +112,15 @@ struct il_snap_hdr {
 	uint32_t profile;   /* active profile */
 	uint32_t socket;    /* broker socket path, IL_NONE if none */
 	uint32_t prompt_timeout; /* seconds, for prompts the preload asks itself */
+	/* Open rules, indexed by file name: literal names, extensions of
+	 * `*.ext` globs, and the rest (checked for every open of that access). */
+	uint32_t noslots, oslots;   /* il_snap_slot[] by literal name */
+	uint32_t nxslots, xslots;   /* il_snap_slot[] by extension */
+	uint32_t noglob, oglob;     /* uint32_t[] rule indices */
+	uint32_t oglob_filter;      /* struct il_glob_filter: quick reject for oglob */
+	uint32_t open_access;       /* union of the access masks of all open rules */
+	uint32_t protect;           /* string: newline-separated paths no guarded process may change */
+	uint32_t tty;               /* the human's terminal device, IL_NONE if none */
 };
 
 #endif

@@ -79,6 +79,65 @@ static void slot_add_rule(struct slot_build *s, uint32_t rule)
 	s->rules[s->nrules++] = rule;
 }
 
+/* Writes an open-addressing table (at most half full) of the slots. */
+static uint32_t emit_table(struct buf *b, struct buf *strs, struct slot_build *slots, int n, uint32_t *ncap)
+{
+	uint32_t cap = 16;
+	while (cap < (uint32_t)n * 2)
+		cap *= 2;
+	struct il_snap_slot *table = calloc(cap, sizeof *table);
+	if (!table)
+		abort();
+	for (uint32_t i = 0; i < cap; i++)
+		table[i].name = IL_NONE;
+	for (int i = 0; i < n; i++) {
+		struct slot_build *s = &slots[i];
+		uint32_t hv = il_hash_name(s->name), j = hv & (cap - 1);
+		while (table[j].name != IL_NONE)
+			j = (j + 1) & (cap - 1);
+		table[j].name = add_str(strs, s->name);
+		table[j].hash = hv;
+		table[j].prog = s->prog;
+		table[j].nrules = s->nrules;
+		table[j].rules = s->nrules ? buf_add(b, s->rules, sizeof *s->rules * s->nrules, 4) : 0;
+		free(s->rules);
+		free(s->name);
+	}
+	free(slots);
+	*ncap = cap;
+	uint32_t off = buf_add(b, table, sizeof *table * cap, 8);
+	free(table);
+	return off;
+}
+
+/* `*.ext` (ext without wildcards): indexable by extension. */
+static const char *ext_glob(const char *g)
+{
+	if (g[0] != '*' || g[1] != '.' || !g[2] || has_wildcard(g + 2) || strchr(g + 2, '.'))
+		return 0;
+	return g + 2;
+}
+
+static int literal(char c)
+{
+	return c != '*' && c != '?' && c != '[' && c != ']' && c != '\\';
+}
+
+static void filter_add(struct il_glob_filter *f, const char *g, unsigned access)
+{
+	size_t n = strlen(g);
+	for (int k = 0; k < 4; k++) {
+		if (!(access & (1u << k)))
+			continue;
+		if (literal(g[0]))
+			f->first[k][(unsigned char)g[0] >> 3] |= (uint8_t)(1u << (g[0] & 7));
+		else if (n && literal(g[n - 1]) && (n < 2 || g[n - 2] != '\\'))
+			f->last[k][(unsigned char)g[n - 1] >> 3] |= (uint8_t)(1u << (g[n - 1] & 7));
+		else
+			f->any |= 1u << k;
+	}
+}
+
 int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta *m,
 		      void **out, size_t *len)
 {
@@ -100,10 +159,12 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 		abort();
 
 	struct il_snap_rule *rules = calloc((size_t)rs->nrules + 1, sizeof *rules);
-	struct slot_build *slots = 0;
-	int nslots_used = 0;
+	struct slot_build *slots = 0, *oslots = 0, *xslots = 0;
+	int nslots_used = 0, noslots = 0, nxslots = 0;
 	uint32_t *globr = calloc((size_t)rs->nrules + 1, sizeof *globr);
-	if (!rules || !globr)
+	uint32_t *oglob = calloc((size_t)rs->nrules + 1, sizeof *oglob);
+	struct il_glob_filter gf = { 0 };
+	if (!rules || !globr || !oglob)
 		abort();
 	int pi = 0;
 	for (int i = 0; i < rs->nrules; i++) {
@@ -132,23 +193,38 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 		sr->conds = buf_add(&b, conds, sizeof *conds * (size_t)(r->nconds ? r->nconds : 1), 8);
 		free(conds);
 
-		int wild = 0;
+		sr->access = r->access;
+		sr->unless = r->unless ? add_str(&strs, r->unless) : IL_NONE;
+		int wild = 0, open = r->on == IL_ON_OPEN;
+		if (open)
+			h.open_access |= r->access;
 		char *globs = strdup(r->globs ? r->globs : ""), *save = 0;
 		for (char *g = strtok_r(globs, " \t", &save); g; g = strtok_r(0, " \t", &save)) {
-			if (has_wildcard(g))
+			if (open && ext_glob(g))
+				slot_add_rule(slot_for(&xslots, &nxslots, ext_glob(g)), (uint32_t)i);
+			else if (has_wildcard(g)) {
 				wild = 1;
+				if (open)
+					filter_add(&gf, g, r->access);
+			}
 			else
-				slot_add_rule(slot_for(&slots, &nslots_used, g), (uint32_t)i);
+				slot_add_rule(slot_for(open ? &oslots : &slots, open ? &noslots : &nslots_used, g),
+					      (uint32_t)i);
 		}
 		free(globs);
-		if (wild)
+		if (wild && open)
+			oglob[h.noglob++] = (uint32_t)i;
+		else if (wild)
 			globr[h.nglob++] = (uint32_t)i;
 	}
 	h.nrules = (uint32_t)rs->nrules;
 	h.rules = buf_add(&b, rules, sizeof *rules * (size_t)(rs->nrules ? rs->nrules : 1), 8);
 	h.glob_rules = buf_add(&b, globr, sizeof *globr * (h.nglob ? h.nglob : 1), 4);
+	h.oglob = buf_add(&b, oglob, sizeof *oglob * (h.noglob ? h.noglob : 1), 4);
+	h.oglob_filter = buf_add(&b, &gf, sizeof gf, 8);
 	free(rules);
 	free(globr);
+	free(oglob);
 
 	struct il_snap_prog *progs = calloc((size_t)rs->nprogs + 1, sizeof *progs);
 	if (!progs)
@@ -168,32 +244,9 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 	h.progs = buf_add(&b, progs, sizeof *progs * (size_t)(rs->nprogs ? rs->nprogs : 1), 8);
 	free(progs);
 
-	/* Hash table at most half full. */
-	uint32_t cap = 16;
-	while (cap < (uint32_t)nslots_used * 2)
-		cap *= 2;
-	struct il_snap_slot *table = calloc(cap, sizeof *table);
-	if (!table)
-		abort();
-	for (uint32_t i = 0; i < cap; i++)
-		table[i].name = IL_NONE;
-	for (int i = 0; i < nslots_used; i++) {
-		struct slot_build *s = &slots[i];
-		uint32_t hv = il_hash_name(s->name), j = hv & (cap - 1);
-		while (table[j].name != IL_NONE)
-			j = (j + 1) & (cap - 1);
-		table[j].name = add_str(&strs, s->name);
-		table[j].hash = hv;
-		table[j].prog = s->prog;
-		table[j].nrules = s->nrules;
-		table[j].rules = s->nrules ? buf_add(&b, s->rules, sizeof *s->rules * s->nrules, 4) : 0;
-		free(s->rules);
-		free(s->name);
-	}
-	free(slots);
-	h.nslots = cap;
-	h.slots = buf_add(&b, table, sizeof *table * cap, 8);
-	free(table);
+	h.slots = emit_table(&b, &strs, slots, nslots_used, &h.nslots);
+	h.oslots = emit_table(&b, &strs, oslots, noslots, &h.noslots);
+	h.xslots = emit_table(&b, &strs, xslots, nxslots, &h.nxslots);
 
 	h.npatterns = (uint32_t)npat;
 	if (npat) {
@@ -218,6 +271,8 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 	h.profile = add_str(&strs, m && m->profile ? m->profile : "");
 	h.socket = m && m->socket ? add_str(&strs, m->socket) : IL_NONE;
 	h.prompt_timeout = m && m->prompt_timeout > 0 ? (uint32_t)m->prompt_timeout : 60;
+	h.protect = add_str(&strs, m && m->protect ? m->protect : "");
+	h.tty = m && m->tty ? add_str(&strs, m->tty) : IL_NONE;
 
 	h.strings = buf_add(&b, strs.p, strs.len, 8);
 	h.strings_len = (uint32_t)strs.len;

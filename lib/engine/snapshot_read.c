@@ -41,7 +41,11 @@ int il_snap_open(struct il_snap_view *v, const void *buf, size_t size)
 	    !range_ok(h, h->glob_rules, (uint64_t)h->nglob * 4) ||
 	    !range_ok(h, h->patterns, h->patterns_len) || !range_ok(h, h->strings, h->strings_len) ||
 	    h->strings_len == 0 || ((const char *)buf)[h->strings + h->strings_len - 1] != 0 ||
-	    (h->nslots & (h->nslots - 1)) || h->nslots == 0)
+	    (h->nslots & (h->nslots - 1)) || h->nslots == 0 || !range_ok(h, h->oglob, (uint64_t)h->noglob * 4) ||
+	    !range_ok(h, h->oslots, (uint64_t)h->noslots * sizeof(struct il_snap_slot)) ||
+	    !range_ok(h, h->xslots, (uint64_t)h->nxslots * sizeof(struct il_snap_slot)) ||
+	    (h->noslots & (h->noslots - 1)) || !h->noslots || (h->nxslots & (h->nxslots - 1)) || !h->nxslots ||
+	    !range_ok(h, h->oglob_filter, sizeof(struct il_glob_filter)))
 		return -1;
 	v->base = buf;
 	v->size = size;
@@ -49,6 +53,28 @@ int il_snap_open(struct il_snap_view *v, const void *buf, size_t size)
 	v->codes = 0;
 	v->get_mem = 0;
 	v->free_mem = 0;
+	return 0;
+}
+
+const struct il_snap_slot *il_snap_lookup_in(const struct il_snap_view *v, uint32_t table, uint32_t nslots,
+					     const char *name, size_t len)
+{
+	const struct il_snap_slot *t = (const void *)(v->base + table);
+	uint32_t hv = 2166136261u;
+	for (size_t i = 0; i < len; i++) {
+		hv ^= (unsigned char)name[i];
+		hv *= 16777619u;
+	}
+	uint32_t mask = nslots - 1;
+	for (uint32_t j = hv & mask, n = 0; n < nslots; j = (j + 1) & mask, n++) {
+		if (t[j].name == IL_NONE)
+			return 0;
+		if (t[j].hash == hv) {
+			const char *s = il_snap_str(v, t[j].name);
+			if (il_strneq(s, name, len) && !s[len])
+				return &t[j];
+		}
+	}
 	return 0;
 }
 
@@ -79,15 +105,29 @@ const struct il_snap_prog *il_snap_prog_for(const struct il_snap_view *v, const 
 	return (const struct il_snap_prog *)(v->base + v->hdr->progs) + s->prog;
 }
 
+static int is_literal(char c)
+{
+	return c != '*' && c != '?' && c != '[' && c != ']';
+}
+
+/* Every open of a file pays for this on the rules whose names are globs,
+ * so a glob whose first or last character is literal and differs from the
+ * name's is rejected before it is copied and matched. */
 static int glob_list_match(const char *globs, const char *name, char *tmp, size_t cap)
 {
+	size_t nl = il_strlen(name);
 	while (*globs) {
 		while (*globs == ' ' || *globs == '\t')
 			globs++;
 		size_t n = 0;
 		while (globs[n] && globs[n] != ' ' && globs[n] != '\t')
 			n++;
-		if (n && n < cap) {
+		int maybe = n && n < cap && nl;
+		if (maybe && is_literal(globs[0]) && globs[0] != name[0])
+			maybe = 0;
+		if (maybe && is_literal(globs[n - 1]) && (n < 2 || globs[n - 2] != '\\') && globs[n - 1] != name[nl - 1])
+			maybe = 0;
+		if (maybe) {
 			il_memcpy(tmp, globs, n);
 			tmp[n] = 0;
 			if (il_glob_match(tmp, name))
@@ -96,6 +136,12 @@ static int glob_list_match(const char *globs, const char *name, char *tmp, size_
 		globs += n;
 	}
 	return 0;
+}
+
+int il_snap_globs_match(const struct il_snap_view *v, uint32_t globs, const char *name)
+{
+	char tmp[256];
+	return glob_list_match(il_snap_str(v, globs), name, tmp, sizeof tmp);
 }
 
 int il_snap_rule_names(const struct il_snap_view *v, const struct il_snap_rule *r, const char *name)

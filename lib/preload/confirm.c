@@ -34,19 +34,41 @@ static void add(struct msg *m, const char *key, const char *val)
 	m->p[m->n++] = '\n';
 }
 
+/* arg=VALUE with newline and backslash escaped (the broker undoes it); the
+ * whole line or nothing, so a short buffer shows up as a count mismatch. */
+static void add_arg(struct msg *m, const char *val)
+{
+	size_t need = 5, i;
+	for (i = 0; val[i]; i++)
+		need += val[i] == '\n' || val[i] == '\\' ? 2 : 1;
+	if (m->n + need > m->cap)
+		return;
+	il_memcpy(m->p + m->n, "arg=", 4);
+	m->n += 4;
+	for (i = 0; val[i]; i++) {
+		if (val[i] == '\n' || val[i] == '\\') {
+			m->p[m->n++] = '\\';
+			m->p[m->n++] = val[i] == '\n' ? 'n' : '\\';
+		} else {
+			m->p[m->n++] = val[i];
+		}
+	}
+	m->p[m->n++] = '\n';
+}
+
 static int ask_broker(const char *sock, const struct il_confirm_req *r)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t sl = il_strlen(sock);
 	if (sl >= sizeof sa.sun_path)
-		return IL_ANSWER_NO_TERMINAL;
+		return IL_ANSWER_NO_BROKER;
 	il_memcpy(sa.sun_path, sock, sl + 1);
 	int fd = (int)syscall(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return IL_ANSWER_NO_TERMINAL;
+		return IL_ANSWER_NO_BROKER;
 	if (syscall(SYS_connect, fd, &sa, sizeof sa) < 0) {
 		close(fd);
-		return IL_ANSWER_NO_TERMINAL;
+		return IL_ANSWER_NO_BROKER;
 	}
 	char buf[8192];
 	struct msg m = { buf, 0, sizeof buf };
@@ -58,7 +80,20 @@ static int ask_broker(const char *sock, const struct il_confirm_req *r)
 	add(&m, "target", r->target);
 	add(&m, "cwd", r->cwd);
 	add(&m, "exe", r->exe);
-	int answer = IL_ANSWER_DENY;
+	if (r->argv) {
+		char num[12] = "";
+		size_t k = sizeof num - 1;
+		int argc = 0;
+		while (r->argv[argc])
+			argc++;
+		do
+			num[--k] = (char)('0' + argc % 10);
+		while ((argc /= 10) && k);
+		add(&m, "argc", num + k);
+		for (int j = 0; r->argv[j]; j++)
+			add_arg(&m, r->argv[j]);
+	}
+	int answer = IL_ANSWER_NO_BROKER;
 	if (syscall(SYS_sendto, fd, buf, m.n, MSG_NOSIGNAL, 0, 0) == (long)m.n) {
 		char reply[128];
 		long n;
@@ -76,7 +111,7 @@ static int ask_broker(const char *sock, const struct il_confirm_req *r)
 			else if (il_strneq(reply, "deny no-terminal", 16))
 				answer = IL_ANSWER_NO_TERMINAL;
 		} else {
-			answer = IL_ANSWER_NO_TERMINAL; /* the wrapper is gone: no */
+			answer = IL_ANSWER_NO_BROKER; /* the wrapper is gone: no */
 		}
 	}
 	close(fd);

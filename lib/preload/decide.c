@@ -46,7 +46,7 @@ const char *il_search_path(const char *file, char *buf, size_t cap)
 	return file;
 }
 
-static void say(const char *s)
+void il_say(const char *s)
 {
 	size_t n = il_strlen(s);
 	while (n) {
@@ -60,17 +60,17 @@ static void say(const char *s)
 /* The one line the agent reads. `how` says why no human allowed it. */
 static void tell(const struct il_verdict *v, const char *what, const char *how)
 {
-	say("interlock: blocked: ");
-	say(what);
-	say(": ");
-	say(v->why && *v->why ? v->why : "not allowed");
+	il_say("interlock: blocked: ");
+	il_say(what);
+	il_say(": ");
+	il_say(v->why && *v->why ? v->why : "not allowed");
 	if (v->rule_id) {
-		say(" (rule ");
-		say(v->rule_id);
-		say(")");
+		il_say(" (rule ");
+		il_say(v->rule_id);
+		il_say(")");
 	}
-	say(how);
-	say(" do not try to work around this block; ask the user to run it themselves or to approve it\n");
+	il_say(how);
+	il_say(" do not try to work around this block; ask the user to run it themselves or to approve it\n");
 }
 
 static const char *how_text(int action, int answer)
@@ -81,6 +81,7 @@ static const char *how_text(int action, int answer)
 	case IL_ANSWER_TIMEOUT:
 		return "; the human did not confirm in time:";
 	case IL_ANSWER_NO_TERMINAL:
+	case IL_ANSWER_NO_BROKER:
 		return "; this needs a human's confirmation and no human terminal is available to ask:";
 	default:
 		return "; the human did not confirm it:";
@@ -89,12 +90,12 @@ static const char *how_text(int action, int answer)
 
 static const char *by_text(int answer)
 {
-	static const char *const by[] = { "human", "session-approval", "human", "timeout", "no-terminal" };
-	return answer >= 0 && answer <= IL_ANSWER_NO_TERMINAL ? by[answer] : "rule";
+	static const char *const by[] = { "human", "session-approval", "human", "timeout", "no-terminal", "no-terminal" };
+	return answer >= 0 && answer <= IL_ANSWER_NO_BROKER ? by[answer] : "rule";
 }
 
-static void audit(struct il_snap_view *sv, const struct il_verdict *v, const char *path, char *const argv[],
-		  const char *cwd, const char *decision, const char *by, char *buf, size_t cap)
+static void audit(struct il_snap_view *sv, const struct il_verdict *v, const struct il_event_desc *e,
+		  const char *decision, const char *by, char *buf, size_t cap)
 {
 	const char *logpath = sv ? il_snap_str(sv, sv->hdr->audit) : 0;
 	char fallback[4096];
@@ -116,10 +117,10 @@ static void audit(struct il_snap_view *sv, const struct il_verdict *v, const cha
 		.profile = il_sess.profile,
 		.pid = (long)getpid(),
 		.ppid = (long)getppid(),
-		.exe = path,
-		.argv = (const char *const *)argv,
-		.cwd = cwd,
-		.event = "exec",
+		.exe = e->exe,
+		.argv = (const char *const *)e->argv,
+		.cwd = e->cwd,
+		.event = e->event,
 		.rule = v ? v->rule_id : 0,
 		.action = v ? v->action : IL_DENY,
 		.decision = decision,
@@ -135,11 +136,10 @@ static const char *broker_of(struct il_snap_view *v)
 	return il_snap_str(v, v->hdr->socket);
 }
 
-static int ask(struct il_snap_view *v, const struct il_verdict *verdict, const char *command, const char *path,
-	       const char *cwd)
+static int ask(struct il_snap_view *v, const struct il_verdict *verdict, const struct il_event_desc *e)
 {
-	struct il_confirm_req r = { verdict->rule_id, verdict->word, verdict->why, command,
-				    verdict->target ? verdict->target : "", cwd, path ? path : "" };
+	struct il_confirm_req r = { verdict->rule_id, verdict->word, verdict->why, e->what,
+				    verdict->target ? verdict->target : "", e->cwd, e->exe ? e->exe : "", e->argv };
 	return il_confirm(broker_of(v), &r, (int)v->hdr->prompt_timeout);
 }
 
@@ -163,6 +163,39 @@ static uint64_t op_key(const struct il_verdict *v, char *const argv[])
 				break;
 		}
 	return h | 1;
+}
+
+int il_settle(struct il_snap_view *v, const struct il_verdict *verdict, const struct il_event_desc *e, char *buf,
+	      size_t cap)
+{
+	if (verdict->action == IL_LOG) {
+		audit(v, verdict, e, "allowed", "rule", buf, cap);
+		return 0;
+	}
+	if (verdict->action < IL_CONFIRM)
+		return 0;
+	int answer = IL_ANSWER_DENY;
+	uint64_t key = op_key(verdict, e->argv);
+	int repeat = __atomic_load_n(&last_key, __ATOMIC_RELAXED) == key && last_answer >= 0;
+	if (repeat)
+		answer = last_answer;
+	else if (verdict->action == IL_CONFIRM && !verdict->error)
+		answer = ask(v, verdict, e);
+	last_answer = answer;
+	__atomic_store_n(&last_key, key, __ATOMIC_RELAXED);
+	int allowed = answer == IL_ANSWER_ONCE || answer == IL_ANSWER_SESSION;
+	if (repeat)
+		return allowed ? 0 : -1;
+	if (allowed) {
+		if (!broker_of(v))
+			audit(v, verdict, e, "allowed", by_text(answer), buf, cap);
+		return 0;
+	}
+	tell(verdict, e->what, how_text(verdict->action, answer));
+	/* The broker records what it decided; the rest is ours. */
+	if (verdict->action != IL_CONFIRM || !broker_of(v) || answer == IL_ANSWER_NO_BROKER)
+		audit(v, verdict, e, "denied", verdict->action == IL_CONFIRM ? by_text(answer) : "rule", buf, cap);
+	return -1;
 }
 
 static int is_candidate(struct il_snap_view *v, const char *path, char *const argv[])
@@ -212,40 +245,15 @@ int il_check_exec(const char *path, char *const argv[], char *const envp[])
 	char *textbuf = mem + SCRATCH_SIZE - 65536;
 	struct il_exec_event ev = { path, argv, envp, cwd, il_sess.profile };
 	il_decide_exec(v, &ev, &a, &verdict);
-	if (verdict.action == IL_LOG) {
-		audit(v, &verdict, path, argv, cwd, "allowed", "rule", textbuf, 65536);
-	} else if (verdict.action >= IL_CONFIRM) {
+	if (verdict.action >= IL_LOG) {
 		const struct il_cmd *c = verdict.cmd;
 		if (c)
 			il_format_argv(textbuf, 1024, c->argv, c->argc);
 		else
 			il_format_argv(textbuf, 1024, (const char *const *)argv, argv && argv[0] ? 1 : 0);
-		int answer = IL_ANSWER_DENY;
-		uint64_t key = op_key(&verdict, argv);
-		int repeat = __atomic_load_n(&last_key, __ATOMIC_RELAXED) == key && last_answer >= 0;
-		if (repeat)
-			answer = last_answer;
-		else if (verdict.action == IL_CONFIRM && !verdict.error)
-			answer = ask(v, &verdict, textbuf, path, cwd);
-		last_answer = answer;
-		__atomic_store_n(&last_key, key, __ATOMIC_RELAXED);
-		if (repeat && answer != IL_ANSWER_ONCE && answer != IL_ANSWER_SESSION) {
-			result = -1;
-			goto done;
-		}
-		if (answer == IL_ANSWER_ONCE || answer == IL_ANSWER_SESSION) {
-			if (!broker_of(v))
-				audit(v, &verdict, path, argv, cwd, "allowed", by_text(answer), textbuf + 1024, 65536 - 1024);
-		} else {
-			tell(&verdict, textbuf, how_text(verdict.action, answer));
-			/* The broker records what it decided; the rest is ours. */
-			if (verdict.action != IL_CONFIRM || !broker_of(v) || answer == IL_ANSWER_NO_TERMINAL)
-				audit(v, &verdict, path, argv, cwd, "denied",
-				      verdict.action == IL_CONFIRM ? by_text(answer) : "rule", textbuf + 1024, 65536 - 1024);
-			result = -1;
-		}
+		struct il_event_desc e = { "exec", textbuf, path, argv, cwd };
+		result = il_settle(v, &verdict, &e, textbuf + 1024, 65536 - 1024);
 	}
-done:
 	munmap(mem, SCRATCH_SIZE);
 	errno = result ? EACCES : saved;
 	return result;

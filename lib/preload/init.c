@@ -40,20 +40,27 @@ void il_resolve_real(void)
 	__atomic_store_n(&il_real.execve, dlsym(RTLD_NEXT, "execve"), __ATOMIC_RELEASE);
 }
 
+/* The path this library was loaded from, to put back into LD_PRELOAD. The
+ * wrapper always gives an absolute path; no realpath() here: it costs a
+ * readlink per component and starts malloc in every process. */
 static void find_self(void)
 {
 	Dl_info info;
 	if (!dladdr((void *)find_self, &info) || !info.dli_fname)
 		return;
-	char *abs = realpath(info.dli_fname, 0);
-	const char *p = abs ? abs : info.dli_fname;
-	if (il_strlen(p) < sizeof il_sess.lib)
-		il_memcpy(il_sess.lib, p, il_strlen(p) + 1);
-	free(abs);
+	size_t n = il_strlen(info.dli_fname);
+	if (n < sizeof il_sess.lib)
+		il_memcpy(il_sess.lib, info.dli_fname, n + 1);
 }
 
-__attribute__((constructor)) static void il_init(void)
+static int inited;
+
+/* Runs as a constructor, or earlier from the first hook: another library's
+ * constructor (libselinux's, in cp) can open files before ours has run. */
+void il_init_once(void)
 {
+	if (__atomic_load_n(&inited, __ATOMIC_ACQUIRE))
+		return;
 	int saved = errno;
 	il_resolve_real();
 	find_self();
@@ -64,7 +71,13 @@ __attribute__((constructor)) static void il_init(void)
 	 * environment (a session, or an image-wide ENV LD_PRELOAD). */
 	const char *lp = getenv("LD_PRELOAD");
 	il_sess.active = il_sess.session[0] || (lp && il_sess.lib[0] && *lp);
+	__atomic_store_n(&inited, 1, __ATOMIC_RELEASE);
 	errno = saved;
+}
+
+__attribute__((constructor)) static void il_init(void)
+{
+	il_init_once();
 }
 
 /* ---- the snapshot ---- */
@@ -147,6 +160,7 @@ int il_session_ended(void)
 
 struct il_snap_view *il_snapshot(int *broken)
 {
+	il_init_once();
 	if (il_session_ended()) {
 		*broken = 0;
 		return 0;

@@ -25,6 +25,7 @@ struct il_real {
 };
 extern struct il_real il_real IL_HIDDEN;
 void il_resolve_real(void) IL_HIDDEN;
+void il_init_once(void) IL_HIDDEN; /* capture the session (idempotent) */
 
 /* Session state captured when the library was loaded. */
 struct il_session {
@@ -49,10 +50,31 @@ int il_session_ended(void) IL_HIDDEN; /* ... that interlock_deactivate ended */
  * record already written). errno is preserved when it returns 0. */
 int il_check_exec(const char *path, char *const argv[], char *const envp[]) IL_HIDDEN;
 
+/* What a decision was about, for messages, prompts and the audit log. */
+struct il_event_desc {
+	const char *event; /* "exec", "open" */
+	const char *what;  /* the command line, or "read /path" */
+	const char *exe;   /* the program, or the file */
+	char *const *argv; /* exec argv, or { access, path } */
+	const char *cwd;
+};
+/* Carries out a verdict: log, ask a human, or refuse with the one-line
+ * message. Returns 0 to proceed, -1 to fail the call. */
+int il_settle(struct il_snap_view *v, const struct il_verdict *verdict, const struct il_event_desc *e, char *buf,
+	      size_t cap) IL_HIDDEN;
+void il_say(const char *s) IL_HIDDEN; /* to stderr, unbuffered */
+
+/* Opens (open_check.c). */
+unsigned il_open_access(int flags) IL_HIDDEN;
+int il_check_open(int dirfd, const char *path, unsigned access) IL_HIDDEN;
+int il_check_fd(int fd, unsigned access) IL_HIDDEN; /* the file behind an fd */
+
 /* Human confirmation (confirm.c). */
-enum { IL_ANSWER_ONCE, IL_ANSWER_SESSION, IL_ANSWER_DENY, IL_ANSWER_TIMEOUT, IL_ANSWER_NO_TERMINAL };
+enum { IL_ANSWER_ONCE, IL_ANSWER_SESSION, IL_ANSWER_DENY, IL_ANSWER_TIMEOUT, IL_ANSWER_NO_TERMINAL,
+       IL_ANSWER_NO_BROKER /* the broker could not be asked, so it recorded nothing */ };
 struct il_confirm_req {
 	const char *rule, *word, *why, *command, *target, *cwd, *exe;
+	char *const *argv; /* the exec's argv, for the broker's audit record (may be NULL) */
 };
 /* Asks the broker at `broker` (wrapper mode) or, when broker is NULL, the
  * controlling terminal (dev-shell mode). Returns an IL_ANSWER_*. */

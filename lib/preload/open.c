@@ -1,0 +1,207 @@
+/* The open family. fopen does not go through the exported open, and the
+ * _FORTIFY_SOURCE entry points (__open_2 ...) are what fortified programs
+ * call, so each is hooked. The plain opens call the kernel directly: that
+ * saves a symbol lookup per entry point in every process, and these calls
+ * have no libc behaviour to preserve. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "preload.h"
+
+#ifndef O_TMPFILE
+#define O_TMPFILE 0
+#endif
+
+/* The mode argument exists only with O_CREAT or O_TMPFILE; reading it
+ * otherwise reads garbage from the caller's registers. */
+#define OPEN_MODE(flags, mode)                                                 \
+	do {                                                                   \
+		if ((flags) & O_CREAT || ((flags) & O_TMPFILE) == O_TMPFILE) { \
+			va_list ap_;                                           \
+			va_start(ap_, flags);                                  \
+			mode = (mode_t)va_arg(ap_, int);                       \
+			va_end(ap_);                                           \
+		}                                                              \
+	} while (0)
+
+static int sys_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
+}
+
+static int guarded_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	if (il_check_open(dirfd, path, il_open_access(flags)) < 0)
+		return -1;
+	return sys_openat(dirfd, path, flags, mode);
+}
+
+IL_EXPORT int open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	OPEN_MODE(flags, mode);
+	return guarded_openat(AT_FDCWD, path, flags, mode);
+}
+
+IL_EXPORT int open64(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	OPEN_MODE(flags, mode);
+	return guarded_openat(AT_FDCWD, path, flags | O_LARGEFILE, mode);
+}
+
+IL_EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	OPEN_MODE(flags, mode);
+	return guarded_openat(dirfd, path, flags, mode);
+}
+
+IL_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	OPEN_MODE(flags, mode);
+	return guarded_openat(dirfd, path, flags | O_LARGEFILE, mode);
+}
+
+/* Fortified variants: never called with O_CREAT (the compiler routes
+ * those to the plain ones), so there is no mode. */
+IL_EXPORT int __open_2(const char *path, int flags)
+{
+	return guarded_openat(AT_FDCWD, path, flags, 0);
+}
+
+IL_EXPORT int __open64_2(const char *path, int flags)
+{
+	return guarded_openat(AT_FDCWD, path, flags | O_LARGEFILE, 0);
+}
+
+IL_EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	return guarded_openat(dirfd, path, flags, 0);
+}
+
+IL_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+{
+	return guarded_openat(dirfd, path, flags | O_LARGEFILE, 0);
+}
+
+IL_EXPORT int creat(const char *path, mode_t mode)
+{
+	return guarded_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+}
+
+IL_EXPORT int creat64(const char *path, mode_t mode)
+{
+	return guarded_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC | O_LARGEFILE, mode);
+}
+
+IL_EXPORT int truncate(const char *path, off_t len)
+{
+	if (il_check_open(AT_FDCWD, path, IL_A_WRITE | IL_A_TRUNCATE) < 0)
+		return -1;
+	return (int)syscall(SYS_truncate, path, len);
+}
+
+/* ftruncate(fd, 0) is how `truncate -s0` and many programs empty a file
+ * they opened without O_TRUNC. Only a cut to zero is judged. */
+IL_EXPORT int ftruncate(int fd, off_t len)
+{
+	if (len == 0 && il_check_fd(fd, IL_A_WRITE | IL_A_TRUNCATE) < 0)
+		return -1;
+	return (int)syscall(SYS_ftruncate, fd, len);
+}
+
+IL_EXPORT int ftruncate64(int fd, off_t len)
+{
+	return ftruncate(fd, len);
+}
+
+IL_EXPORT int truncate64(const char *path, off_t len)
+{
+	return truncate(path, len);
+}
+
+/* stdio: the real functions are looked up on first use (stdio is never
+ * used in a vfork child, so a lookup here is safe). */
+typedef FILE *(*fopen_fn)(const char *, const char *);
+typedef FILE *(*freopen_fn)(const char *, const char *, FILE *);
+
+static void *next_symbol(void **cache, const char *name)
+{
+	void *p = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
+	if (!p) {
+		p = dlsym(RTLD_NEXT, name);
+		__atomic_store_n(cache, p, __ATOMIC_RELEASE);
+	}
+	return p;
+}
+
+static void *real_fopen, *real_fopen64, *real_freopen, *real_freopen64;
+
+static int fopen_flags(const char *mode)
+{
+	int plus = 0;
+	for (const char *m = mode + 1; *m && *m != ','; m++)
+		if (*m == '+')
+			plus = 1;
+	switch (mode[0]) {
+	case 'r':
+		return plus ? O_RDWR : O_RDONLY;
+	case 'w':
+		return (plus ? O_RDWR : O_WRONLY) | O_CREAT | O_TRUNC;
+	case 'a':
+		return (plus ? O_RDWR : O_WRONLY) | O_CREAT | O_APPEND;
+	default:
+		return O_RDONLY;
+	}
+}
+
+static FILE *guarded_fopen(void **cache, const char *name, const char *path, const char *mode)
+{
+	fopen_fn fn = (fopen_fn)next_symbol(cache, name);
+	if (!fn) {
+		errno = ENOSYS;
+		return 0;
+	}
+	if (path && mode && il_check_open(AT_FDCWD, path, il_open_access(fopen_flags(mode))) < 0)
+		return 0;
+	return fn(path, mode);
+}
+
+IL_EXPORT FILE *fopen(const char *path, const char *mode)
+{
+	return guarded_fopen(&real_fopen, "fopen", path, mode);
+}
+
+IL_EXPORT FILE *fopen64(const char *path, const char *mode)
+{
+	return guarded_fopen(&real_fopen64, "fopen64", path, mode);
+}
+
+static FILE *guarded_freopen(void **cache, const char *name, const char *path, const char *mode, FILE *f)
+{
+	freopen_fn fn = (freopen_fn)next_symbol(cache, name);
+	if (!fn) {
+		errno = ENOSYS;
+		return 0;
+	}
+	if (path && mode && il_check_open(AT_FDCWD, path, il_open_access(fopen_flags(mode))) < 0)
+		return 0;
+	return fn(path, mode, f);
+}
+
+IL_EXPORT FILE *freopen(const char *path, const char *mode, FILE *f)
+{
+	return guarded_freopen(&real_freopen, "freopen", path, mode, f);
+}
+
+IL_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *f)
+{
+	return guarded_freopen(&real_freopen64, "freopen64", path, mode, f);
+}

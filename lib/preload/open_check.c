@@ -1,0 +1,183 @@
+/* The open decision: built-in protections first (interlock's own files,
+ * the human's terminal), then the open rules. The common case — a file no
+ * rule names — costs a few hash probes on its base name and no syscall. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "engine_int.h"
+#include "preload.h"
+
+#define SCRATCH_SIZE (1u << 20)
+
+unsigned il_open_access(int flags)
+{
+	if (flags & O_PATH)
+		return 0; /* a handle, not a read */
+	int acc = flags & O_ACCMODE;
+	if ((flags & O_DIRECTORY) && acc == O_RDONLY)
+		return 0; /* listing ~/.ssh is not reading a key */
+	unsigned a = acc == O_RDONLY ? IL_A_READ : acc == O_WRONLY ? IL_A_WRITE : IL_A_READ | IL_A_WRITE;
+	if (flags & O_TRUNC)
+		a |= IL_A_TRUNCATE | IL_A_WRITE;
+	if (flags & O_CREAT)
+		a |= IL_A_CREATE | IL_A_WRITE;
+	return a;
+}
+
+static size_t fmt_fd_link(char *link, int fd)
+{
+	il_memcpy(link, "/proc/self/fd/", 14);
+	size_t n = 14;
+	char d[16];
+	int k = 0;
+	unsigned u = (unsigned)fd;
+	do
+		d[k++] = (char)('0' + u % 10);
+	while ((u /= 10) && k < 15);
+	while (k)
+		link[n++] = d[--k];
+	link[n] = 0;
+	return n;
+}
+
+/* The directory a relative path is relative to. */
+static const char *base_dir(int dirfd, char *buf, size_t cap)
+{
+	if (dirfd == AT_FDCWD) {
+		if (!getcwd(buf, cap))
+			return 0;
+		return buf;
+	}
+	char link[40];
+	fmt_fd_link(link, dirfd);
+	long n = syscall(SYS_readlinkat, AT_FDCWD, link, buf, cap - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	return buf;
+}
+
+/* Names of interlock's own files: only these need the full path check. */
+static int own_file_name(const char *path)
+{
+	const char *b = il_basename(path);
+	size_t n = il_strlen(b);
+	return (n > 5 && il_streq(b + n - 5, ".conf")) || il_streq(b, "audit.jsonl") || il_streq(b, "rules.snap") ||
+	       il_streq(b, "libinterlock.so") || il_streq(b, "broker.sock") || il_streq(b, "rules.d") ||
+	       il_streq(b, "interlock");
+}
+
+static int under(const char *path, const char *dir, size_t n)
+{
+	return n && il_strneq(path, dir, n) && (path[n] == '/' || path[n] == 0 || dir[n - 1] == '/');
+}
+
+/* Is abs one of the protected paths (newline-separated) or inside one? */
+static int protected_path(const char *list, const char *abs)
+{
+	while (list && *list) {
+		size_t n = 0;
+		while (list[n] && list[n] != '\n')
+			n++;
+		if (under(abs, list, n))
+			return 1;
+		list += n;
+		while (*list == '\n')
+			list++;
+	}
+	return 0;
+}
+
+static void refuse(const char *what, const char *path, const char *why)
+{
+	il_say("interlock: blocked: ");
+	il_say(what);
+	il_say(" ");
+	il_say(path);
+	il_say(": ");
+	il_say(why);
+	il_say("; do not try to work around this block; ask the user to do it themselves\n");
+}
+
+int il_check_fd(int fd, unsigned access)
+{
+	int saved = errno;
+	char link[40], path[4096];
+	fmt_fd_link(link, fd);
+	long n = syscall(SYS_readlinkat, AT_FDCWD, link, path, sizeof path - 1);
+	errno = saved;
+	if (n <= 0 || path[0] != '/')
+		return 0; /* pipes, sockets, deleted files */
+	path[n] = 0;
+	return il_check_open(AT_FDCWD, path, access);
+}
+
+int il_check_open(int dirfd, const char *path, unsigned access)
+{
+	if (!access || !path || !*path)
+		return 0;
+	int saved = errno;
+	int broken = 0;
+	struct il_snap_view *v = il_snapshot(&broken);
+	if (!v) {
+		errno = saved;
+		return 0; /* execs fail closed without a rule set; opens cannot all */
+	}
+	const char *tty = il_snap_str(v, v->hdr->tty);
+	int writes = (access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) != 0;
+	int check_own = writes && own_file_name(path);
+	int check_tty = tty && il_strneq(path, "/dev/", 5);
+	int check_rules = il_open_candidate(v, path, access);
+	if (!check_own && !check_tty && !check_rules) {
+		errno = saved;
+		return 0;
+	}
+	char *mem = mmap(0, SCRATCH_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED) {
+		errno = EACCES;
+		return -1;
+	}
+	struct il_arena a;
+	il_arena_init(&a, mem, SCRATCH_SIZE - 65536);
+	char *dirbuf = il_arena_alloc(&a, 4096);
+	const char *dir = path[0] == '/' ? "/" : base_dir(dirfd, dirbuf, 4096);
+	int result = 0;
+	const char *abs = dir ? il_path_resolve(&a, dir, path) : 0;
+	if (!abs) {
+		result = check_rules ? -1 : 0; /* cannot tell where it leads */
+	} else if (check_own && protected_path(il_snap_str(v, v->hdr->protect), abs)) {
+		refuse("write", abs, "interlock's own rules, logs and session files cannot be changed from inside a guarded session");
+		result = -1;
+	} else if (check_tty && il_streq(abs, tty)) {
+		refuse("open", abs, "this is the human's terminal; only interlock may read it or draw on it");
+		result = -1;
+	} else if (check_rules) {
+		char exe[4096];
+		long xl = syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", exe, sizeof exe - 1);
+		exe[xl > 0 ? xl : 0] = 0;
+		struct il_open_event ev = { abs, "/", access, environ, il_sess.profile, (long)getpid(),
+					    xl > 0 ? il_basename(exe) : 0 };
+		struct il_verdict verdict;
+		il_decide_open(v, &ev, &a, &verdict, -1);
+		if (verdict.action >= IL_LOG) {
+			const char *kind = access & IL_A_TRUNCATE ? "truncate" : access & IL_A_WRITE ? "write" : "read";
+			char *what = il_arena_alloc(&a, il_strlen(abs) + 16);
+			if (what) {
+				size_t k = il_strlen(kind);
+				il_memcpy(what, kind, k);
+				what[k] = ' ';
+				il_memcpy(what + k + 1, abs, il_strlen(abs) + 1);
+			}
+			char *argv[] = { (char *)kind, (char *)abs, 0 };
+			char cwd[4096];
+			struct il_event_desc e = { "open", what ? what : abs, abs, argv, getcwd(cwd, sizeof cwd) ? cwd : "/" };
+			result = il_settle(v, &verdict, &e, mem + SCRATCH_SIZE - 65536, 65536);
+		}
+	}
+	munmap(mem, SCRATCH_SIZE);
+	errno = result ? EACCES : saved;
+	return result;
+}

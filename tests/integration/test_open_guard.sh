@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Credential files and protected data (the open family): planted secrets in
+# the sandbox HOME must not reach stdout through any ordinary reader without
+# a human; public keys, known_hosts, .env.example and `ls ~/.ssh` work;
+# truncating a test database is stopped while ordinary writes are not;
+# interlock's own config and log cannot be written from inside; cloud
+# tokens are removed from the guarded environment.
+. "$(dirname "$0")/lib.sh"
+
+SECRET=s3cr3t-$RANDOM-token
+mkdir -p "$HOME/.ssh" "$HOME/.aws" "$HOME/.kube" "$HOME/project"
+printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\n%s\n' "$SECRET" >"$HOME/.ssh/id_ed25519"
+echo "ssh-ed25519 AAAA public" >"$HOME/.ssh/id_ed25519.pub"
+echo "github.com ssh-ed25519 AAAA" >"$HOME/.ssh/known_hosts"
+printf '[default]\naws_secret_access_key = %s\n' "$SECRET" >"$HOME/.aws/credentials"
+printf 'users:\n- token: %s\n' "$SECRET" >"$HOME/.kube/config"
+echo "DATABASE_URL=postgres://u:$SECRET@prod/db" >"$HOME/project/.env"
+echo "DATABASE_URL=postgres://localhost/dev" >"$HOME/project/.env.example"
+cd "$HOME/project" || exit 1
+
+# never_prints DESC CMD...: CMD under interlock must not put the secret on
+# stdout, and must say why
+never_prints() {
+    local desc=$1
+    shift
+    run_capture guard "$@"
+    if [[ "$OUT" == *"$SECRET"* ]]; then
+        _fail "$desc: the secret was printed"
+        _last_run
+    elif grep -qF "$BLOCKED_MARK" "$ERRF"; then
+        _ok "$desc: secret withheld"
+    else
+        _fail "$desc: no secret printed but no block message either"
+        _last_run
+    fi
+}
+
+for f in "$HOME/.ssh/id_ed25519" "$HOME/.aws/credentials" "$HOME/.kube/config" "$HOME/project/.env"; do
+    short=${f#"$HOME"/}
+    never_prints "cat ~/$short" cat "$f"
+    never_prints "python3 open() ~/$short" "$PYTHON" -c 'import sys; print(open(sys.argv[1]).read())' "$f"
+    never_prints "sed ~/$short" sed -n p "$f"
+    never_prints "base64 ~/$short" sh -c 'base64 "$1" | base64 -d' sh "$f"
+done
+never_prints "grep -r over ~/.ssh" grep -r BEGIN "$HOME/.ssh"
+never_prints "cp then cat" sh -c 'cp "$1" "$2/copy" ; cat "$2/copy"' sh "$HOME/.ssh/id_ed25519" "$SANDBOX"
+never_prints "tar of ~/.aws" sh -c 'tar -cf - -C "$HOME" .aws | tar -xOf -'
+never_prints "relative path after cd" sh -c 'cd ~/.ssh && cat id_ed25519'
+# (A symlink with an innocent name is out of the preload's reach: matching
+# every open by its resolved path would cost a syscall per open. README.)
+if command -v node >/dev/null 2>&1; then
+    never_prints "node fs.readFileSync" node -e 'console.log(require("fs").readFileSync(process.argv[1], "utf8"))' "$HOME/.ssh/id_ed25519"
+fi
+assert_missing "cp did not leave a copy" "$SANDBOX/copy"
+
+expect_ok "cat a public key" guard cat "$HOME/.ssh/id_ed25519.pub"
+expect_ok "cat known_hosts" guard cat "$HOME/.ssh/known_hosts"
+expect_ok "ls ~/.ssh" guard ls "$HOME/.ssh"
+expect_ok "cat .env.example" guard cat "$HOME/project/.env.example"
+assert_contains ".env.example content" "$OUT" "localhost/dev"
+
+# --- protected data
+sqlite3 app.db 'create table t(x); insert into t values (42);'
+before=$(sqlite3 app.db 'select x from t')
+expect_blocked ": > app.db" guard bash -c ': > app.db'
+expect_blocked "truncate -s0 app.db" guard truncate -s0 app.db
+expect_blocked "python open(app.db, 'w')" guard "$PYTHON" -c 'open("app.db", "w")'
+expect_blocked "dd of=app.db" guard dd if=/dev/zero of=app.db count=1 status=none
+assert_eq "database intact" "$before" "$(sqlite3 app.db 'select x from t')"
+expect_ok "sqlite3 writes its own database" guard sqlite3 app.db 'insert into t values (43);'
+assert_eq "row added" "2" "$(sqlite3 app.db 'select count(*) from t')"
+expect_ok "ordinary source writes" guard bash -c 'echo "int main(void){return 0;}" > main.c && echo more >> main.c && cp main.c copy.c'
+assert_exists "source files written" main.c copy.c
+mkrepo "$SANDBOX/repo"
+expect_blocked "overwrite .git/HEAD" guard bash -c "echo junk > '$SANDBOX/repo/.git/HEAD'"
+assert_eq ".git/HEAD intact" "ref: refs/heads/main" "$(cat "$SANDBOX/repo/.git/HEAD")"
+expect_ok "git commit still writes .git" guard git -C "$SANDBOX/repo" commit -q --allow-empty -m work
+
+# --- self-protection
+mkdir -p "$XDG_CONFIG_HOME/interlock/rules.d"
+expect_blocked "append to a user rule file" guard bash -c "echo '[x]' >> '$XDG_CONFIG_HOME/interlock/rules.d/99-mine.conf'"
+assert_missing "no rule file created" "$XDG_CONFIG_HOME/interlock/rules.d/99-mine.conf"
+guard true
+expect_blocked "truncate the audit log" guard bash -c ": > '$AUDIT_LOG'"
+
+# --- secret environment
+run_capture env RAILWAY_TOKEN=rw-$SECRET ANTHROPIC_API_KEY=keep-me "${_setsid[@]}" "$INTERLOCK_BIN" run -- sh -c 'echo "R=${RAILWAY_TOKEN:-unset} A=$ANTHROPIC_API_KEY"'
+assert_contains "RAILWAY_TOKEN removed" "$OUT" "R=unset"
+assert_contains "the agent's own key kept" "$OUT" "A=keep-me"
+assert_contains "says what it removed" "$ERR" "RAILWAY_TOKEN"
+run_capture env RAILWAY_TOKEN=rw "${_setsid[@]}" "$INTERLOCK_BIN" run --pass-env RAILWAY_TOKEN -- sh -c 'echo "R=${RAILWAY_TOKEN:-unset}"'
+assert_contains "--pass-env keeps one" "$OUT" "R=rw"
+
+finish
