@@ -1,8 +1,15 @@
-/* interlock rules lint|list|test */
+/* interlock rules lint|list|test|compile */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
+
+#define IL_DEFAULT_SNAPSHOT "/etc/interlock/rules.snap" /* as lib/preload/init.c */
+static const char *compile_output = IL_DEFAULT_SNAPSHOT;
 
 static int lint(struct il_compiled *c)
 {
@@ -12,14 +19,105 @@ static int lint(struct il_compiled *c)
 
 static int list(struct il_compiled *c)
 {
-	for (int i = 0; i < c->rs.nfiles; i++)
+	for (int i = 0; i < c->rs.nfiles; i++) {
 		printf("# %s\n", c->rs.files[i]);
+		for (int k = 0; k < c->rs.nshadowed; k++)
+			if (!strcmp(c->rs.shadowed_by[k], c->rs.files[i]))
+				printf("#   overrides %s\n", c->rs.shadowed[k]);
+	}
 	for (int i = 0; i < c->rs.nrules; i++) {
 		const struct il_rule_src *r = &c->rs.rules[i];
-		printf("%-28s %-8s %-5s %-24s %s:%d\n", r->id, il_action_name(r->action), "exec",
+		printf("%-28s %-8s %-5s %-24s %s:%d\n", r->id, il_action_name(r->action), r->on == IL_ON_OPEN ? "open" : "exec",
 		       r->globs ? r->globs : "", r->file, r->line);
 	}
+	for (int i = 0; i < c->rs.nrules; i++)
+		if (c->rs.rules[i].replaced)
+			printf("# rule %s at %s:%d overrides the definition at %s\n", c->rs.rules[i].id, c->rs.rules[i].file,
+			       c->rs.rules[i].line, c->rs.rules[i].replaced);
 	return 0;
+}
+
+/* The sessionless snapshot: what the preload maps when no session is set
+ * (an image-wide LD_PRELOAD or /etc/ld.so.preload). Written to a temporary
+ * file next to it and renamed, so a process never maps half a file. */
+static int compile(struct il_compiled *c)
+{
+	const char *out = compile_output;
+	char *slash = strrchr(out, '/');
+	char dir[4096], tmp[4200];
+	if (slash == out)
+		snprintf(dir, sizeof dir, "/");
+	else if (slash)
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - out), out);
+	else
+		snprintf(dir, sizeof dir, ".");
+	for (char *q = dir + 1; *q; q++)
+		if (*q == '/') {
+			*q = 0;
+			mkdir(dir, 0755); /* parents; the last one is checked below */
+			*q = '/';
+		}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "interlock rules compile: cannot create %s: %s\n", dir, strerror(errno));
+		return EXIT_INTERLOCK;
+	}
+	snprintf(tmp, sizeof tmp, "%s/.rules.snap.XXXXXX", dir);
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "interlock rules compile: cannot write in %s: %s%s\n", dir, strerror(errno),
+			errno == EACCES ? " (run it as root, or choose --output PATH)" : "");
+		return EXIT_INTERLOCK;
+	}
+	const char *p = c->blob;
+	size_t left = c->len;
+	int ok = fchmod(fd, 0444) == 0;
+	while (ok && left) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		ok = w > 0;
+		if (ok)
+			p += w, left -= (size_t)w;
+	}
+	ok = ok && fsync(fd) == 0;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, out) < 0) {
+		fprintf(stderr, "interlock rules compile: cannot write %s: %s\n", out, strerror(errno));
+		unlink(tmp);
+		return EXIT_INTERLOCK;
+	}
+	printf("%s: %d rules, %d programs from %d files (%zu bytes)\n", out, c->rs.nrules, c->rs.nprogs, c->rs.nfiles,
+	       c->len);
+	return 0;
+}
+
+unsigned il_access_parse(const char *w)
+{
+	return !strcmp(w, "read") ? IL_A_READ : !strcmp(w, "write") ? IL_A_WRITE
+		: !strcmp(w, "truncate") ? IL_A_TRUNCATE : !strcmp(w, "create") ? IL_A_CREATE : 0;
+}
+
+/* An open rule's example is "ACCESS PATH" (~ is the example HOME). */
+static int open_example(struct il_compiled *c, int rule, const char *text, const struct il_example_env *env,
+			char **envp, struct il_verdict *v)
+{
+	char access[16] = "";
+	const char *sp = strchr(text, ' ');
+	if (!sp || (size_t)(sp - text) >= sizeof access)
+		return -1;
+	memcpy(access, text, (size_t)(sp - text));
+	unsigned kind = il_access_parse(access);
+	while (*sp == ' ')
+		sp++;
+	if (!kind || !*sp)
+		return -1;
+	char path[8192];
+	if (sp[0] == '~' && (sp[1] == '/' || !sp[1]))
+		snprintf(path, sizeof path, "%s%s", env->home, sp + 1);
+	else
+		snprintf(path, sizeof path, "%s", sp);
+	struct il_open_event ev = { path, env->project, kind, envp, 0, (long)getpid(), "sh" };
+	return il_decide_open(&c->view, &ev, il_scratch(), v, rule);
 }
 
 static int test(struct il_compiled *c)
@@ -45,7 +143,16 @@ static int test(struct il_compiled *c)
 				ev.profile = profile;
 			}
 			struct il_verdict v;
-			il_decide_shell(&c->view, ex->text, &ev, il_scratch(), &v, i);
+			if (r->on == IL_ON_OPEN) {
+				if (open_example(c, i, ex->text, &env, envp, &v) < 0) {
+					failed++;
+					fprintf(stderr, "%s:%d: rule [%s]: example is not \"ACCESS PATH\" (read, write, truncate, create): %s\n",
+						r->file, ex->line, r->id, ex->text);
+					continue;
+				}
+			} else {
+				il_decide_shell(&c->view, ex->text, &ev, il_scratch(), &v, i);
+			}
 			int hit = v.rule == i;
 			if (hit == ex->must_match && !v.error) {
 				passed++;
@@ -66,14 +173,34 @@ int il_cmd_rules(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		printf("usage: interlock rules lint|list|test [--rules DIR]...\n"
+		       "       interlock rules compile [--rules DIR]... [--output PATH]\n"
 		       "  lint  load every rule file and report errors as FILE:LINE: message\n"
 		       "  list  show the rule files in merge order and every rule with its source\n"
-		       "  test  evaluate every rule's match / no-match examples\n");
+		       "  test  evaluate every rule's match / no-match examples\n"
+		       "  compile  write the rule set in force as a snapshot for use without a wrapper\n"
+		       "        (an image-wide LD_PRELOAD or /etc/ld.so.preload); default --output\n"
+		       "        " IL_DEFAULT_SNAPSHOT ", which the preload reads when no session is set\n");
 		return argc < 2 ? EXIT_INTERLOCK : 0;
 	}
 	const char *sub = argv[1];
 	struct il_opts o = { 0 };
 	for (int i = 2; i < argc; i++) {
+		if (!strcmp(sub, "compile") && (!strcmp(argv[i], "--output") || !strcmp(argv[i], "-o") ||
+						!strncmp(argv[i], "--output=", 9))) {
+			if (!strncmp(argv[i], "--output=", 9)) {
+				compile_output = argv[i] + 9;
+			} else if (i + 1 < argc) {
+				compile_output = argv[++i];
+			} else {
+				fprintf(stderr, "interlock rules compile: %s needs a path\n", argv[i]);
+				return EXIT_INTERLOCK;
+			}
+			if (!*compile_output) {
+				fprintf(stderr, "interlock rules compile: empty --output\n");
+				return EXIT_INTERLOCK;
+			}
+			continue;
+		}
 		int r = il_common_opt(&o, argc, argv, &i);
 		if (r <= 0) {
 			if (r == 0)
@@ -82,9 +209,10 @@ int il_cmd_rules(int argc, char **argv)
 		}
 	}
 	int (*fn)(struct il_compiled *) = !strcmp(sub, "lint") ? lint : !strcmp(sub, "list") ? list
-								   : !strcmp(sub, "test") ? test : 0;
+								   : !strcmp(sub, "test") ? test
+								   : !strcmp(sub, "compile") ? compile : 0;
 	if (!fn) {
-		fprintf(stderr, "interlock rules: unknown command '%s' (lint, list, test)\n", sub);
+		fprintf(stderr, "interlock rules: unknown command '%s' (lint, list, test, compile)\n", sub);
 		return EXIT_INTERLOCK;
 	}
 	struct il_compiled c;

@@ -1,0 +1,76 @@
+# bash completion for interlock(1)                          -*- shell-script -*-
+# Installed as share/bash-completion/completions/interlock.
+
+_interlock()
+{
+    local cur prev words cword
+    if declare -F _init_completion >/dev/null 2>&1; then
+        _init_completion || return
+    else
+        cur=${COMP_WORDS[COMP_CWORD]}
+        prev=${COMP_WORDS[COMP_CWORD-1]}
+        words=("${COMP_WORDS[@]}")
+        cword=$COMP_CWORD
+    fi
+
+    local commands="run check rules log doctor shell-init --help --version"
+    if [ "$cword" -eq 1 ]; then
+        COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+        return
+    fi
+
+    local cmd=${words[1]} i
+    # after `--`, complete the guarded command like `command` does
+    for ((i = 2; i < cword; i++)); do
+        if [ "${words[i]}" = "--" ]; then
+            if [ $((i + 1)) -eq "$cword" ]; then
+                COMPREPLY=($(compgen -c -- "$cur"))
+            else
+                COMPREPLY=($(compgen -f -- "$cur"))
+            fi
+            return
+        fi
+    done
+
+    case $prev in
+        --rules)
+            COMPREPLY=($(compgen -d -- "$cur"))
+            return ;;
+        --output|-o|--file)
+            COMPREPLY=($(compgen -f -- "$cur"))
+            return ;;
+        --decision)
+            COMPREPLY=($(compgen -W "allowed denied" -- "$cur"))
+            return ;;
+        --open)
+            COMPREPLY=($(compgen -W "read write truncate create" -- "$cur"))
+            return ;;
+        --pass-env)
+            COMPREPLY=($(compgen -v -- "$cur"))
+            return ;;
+        --profile|--prompt-timeout|--since|--rule|-n|--lines)
+            return ;;
+    esac
+
+    case $cmd in
+        run)
+            COMPREPLY=($(compgen -W "--rules --profile --prompt-timeout --pass-env --seccomp --no-seccomp --help --" -- "$cur")) ;;
+        check)
+            COMPREPLY=($(compgen -W "--rules --profile --json --open --help --" -- "$cur")) ;;
+        rules)
+            if [ "$cword" -eq 2 ]; then
+                COMPREPLY=($(compgen -W "lint list test compile --help" -- "$cur"))
+            elif [ "${words[2]}" = compile ]; then
+                COMPREPLY=($(compgen -W "--rules --output" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -W "--rules" -- "$cur"))
+            fi ;;
+        log)
+            COMPREPLY=($(compgen -W "-n --since --rule --decision --json --follow --file --help" -- "$cur")) ;;
+        doctor)
+            COMPREPLY=($(compgen -W "--rules --help" -- "$cur")) ;;
+        shell-init)
+            COMPREPLY=($(compgen -W "bash zsh fish --rules --prompt-timeout --help" -- "$cur")) ;;
+    esac
+}
+complete -F _interlock interlock

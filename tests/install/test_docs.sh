@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Man pages and shell completions: interlock.rules.5 is generated from its
+# Markdown source and up to date, both pages format without warnings, the
+# completion scripts parse, and every subcommand answers --help.
+. "$(dirname "$0")/common.sh"
+
+run_capture "$PYTHON" "$INTERLOCK_SRC/scripts/md2man.py" --check \
+    "$INTERLOCK_SRC/docs/interlock.rules.5.md" "$INTERLOCK_SRC/docs/interlock.rules.5"
+assert_status "docs/interlock.rules.5 is up to date with its .md (scripts/md2man.py)" 0
+if command -v groff >/dev/null; then
+    for page in interlock.1 interlock.rules.5; do
+        run_capture groff -man -ww -z "$INTERLOCK_SRC/docs/$page"
+        assert_eq "groff: $page formats without warnings" "" "$ERR"
+    done
+else
+    echo "(groff not installed: man page formatting not checked)"
+fi
+assert_contains "interlock(1) documents doctor" "$(cat "$INTERLOCK_SRC/docs/interlock.1")" ".B doctor"
+assert_contains "interlock(1) documents log" "$(cat "$INTERLOCK_SRC/docs/interlock.1")" ".B log"
+
+assert_status "bash completion parses" 0 bash -n "$INTERLOCK_SRC/completions/interlock.bash"
+if command -v zsh >/dev/null; then
+    assert_status "zsh completion parses" 0 zsh -n "$INTERLOCK_SRC/completions/_interlock"
+fi
+if command -v fish >/dev/null; then
+    assert_status "fish completion parses" 0 fish -n "$INTERLOCK_SRC/completions/interlock.fish"
+fi
+# bash completion offers the commands and the rules subcommands
+run_capture bash -c '. "$1"; COMP_WORDS=(interlock ""); COMP_CWORD=1; _interlock; printf "%s\n" "${COMPREPLY[@]}"' \
+    _ "$INTERLOCK_SRC/completions/interlock.bash"
+for c in run check rules log doctor shell-init; do
+    assert_contains "bash completion offers $c" "$OUT" "$c"
+done
+run_capture bash -c '. "$1"; COMP_WORDS=(interlock rules ""); COMP_CWORD=2; _interlock; printf "%s\n" "${COMPREPLY[@]}"' \
+    _ "$INTERLOCK_SRC/completions/interlock.bash"
+assert_contains "bash completion offers rules compile" "$OUT" "compile"
+
+# --help on every subcommand, --version
+for sub in run check rules log doctor shell-init; do
+    run_capture "$INTERLOCK_BIN" "$sub" --help
+    assert_status "interlock $sub --help" 0
+    assert_contains "interlock $sub --help prints usage" "$OUT" "usage:"
+done
+run_capture "$INTERLOCK_BIN" --version
+assert_status "interlock --version" 0
+assert_contains "--version names the version" "$OUT" "interlock $(sed -n 's/^project(interlock VERSION \([0-9.]*\).*/\1/p' "$INTERLOCK_SRC/CMakeLists.txt")"
+run_capture "$INTERLOCK_BIN" --help
+for c in doctor log "rules compile"; do
+    assert_contains "interlock --help mentions $c" "$OUT" "$c"
+done
+
+finish
