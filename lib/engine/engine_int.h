@@ -34,6 +34,9 @@ int il_list_has(const char *list, const char *word, size_t n) IL_HIDDEN;
 /* Is s one of the options a program accepts before its leading operands? */
 int il_leading_option(const char *list, const char *s) IL_HIDDEN;
 
+int il_cidr_list_has(const char *list, const unsigned char addr[16]) IL_HIDDEN;
+int il_port_list_has(const char *list, unsigned port) IL_HIDDEN;
+
 /* Lexical canonical absolute path of p against cwd, in arena memory. */
 char *il_path_abs(struct il_arena *a, const char *cwd, const char *p) IL_HIDDEN;
 

@@ -141,6 +141,24 @@ int il_open_candidate(const struct il_snap_view *v, const char *path, unsigned a
 int il_decide_open(struct il_snap_view *v, const struct il_open_event *ev, struct il_arena *a,
 		   struct il_verdict *out, int only_rule) IL_HIDDEN;
 
+/* ---- one connect, as seen by a hook ---- */
+struct il_net_event {
+	int family;            /* AF_INET or AF_INET6 */
+	unsigned char addr[16]; /* network order; IPv4 in the first 4 bytes */
+	unsigned port;
+	const char *host;      /* the name this address was resolved from, or NULL */
+	char *const *envp;
+	const char *profile;
+};
+/* Parses "1.2.3.4", "1.2.3.0/24", "::1", "fd00::/8" into 16 bytes (IPv4
+ * mapped as ::ffff:a.b.c.d) and a prefix length on that 128-bit form. */
+int il_cidr_parse(const char *s, unsigned char addr[16], int *bits) IL_HIDDEN;
+int il_snap_has_connect_rules(const struct il_snap_view *v) IL_HIDDEN;
+int il_decide_connect(struct il_snap_view *v, const struct il_net_event *ev, struct il_arena *a,
+		      struct il_verdict *out, int only_rule) IL_HIDDEN;
+/* The session's pinned name for a host (tests), as text, or NULL. */
+const char *il_snap_pinned_host(const struct il_snap_view *v, const char *name, char *buf, size_t cap) IL_HIDDEN;
+
 /* Formats a command line for humans (shell-quoted where needed) into buf. */
 size_t il_format_argv(char *buf, size_t cap, const char *const *argv, int argc) IL_HIDDEN;
 

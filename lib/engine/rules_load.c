@@ -67,7 +67,7 @@ static char *append_words(char *old, const char *more)
 /* ---- rules ---- */
 
 enum { K_ON = 1, K_PROGRAM = 2, K_ACTION = 4, K_WHY = 8, K_CONFIRM = 16, K_PROFILE = 32, K_TARGET = 64,
-       K_NAME = 128, K_ACCESS = 256 };
+       K_NAME = 128, K_ACCESS = 256, K_HOST = 512, K_ADDRESS = 1024, K_PORT = 2048 };
 
 static const struct { const char *name; unsigned bit; } predicate_names[] = {
 	{ "root", IL_P_ROOT },
@@ -159,12 +159,49 @@ static int parse_access(struct load_ctx *c, const char *v, unsigned *mask)
 	return ok;
 }
 
+/* address = 10.0.0.0/8 127.0.0.2 ::1/128 */
+static int valid_cidrs(struct load_ctx *c, const char *v)
+{
+	char *copy = xstrdup(v), *save = 0;
+	int ok = 1;
+	for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(0, " \t,", &save)) {
+		unsigned char addr[16];
+		int bits;
+		if (il_cidr_parse(w, addr, &bits) < 0) {
+			diag(c->rs, c->file, c->line, "bad address '%s' (expected an IPv4 or IPv6 address, optionally /BITS)", w);
+			ok = 0;
+		}
+	}
+	free(copy);
+	return ok;
+}
+
+/* port = 443 5432 8000-8100 */
+static int valid_ports(struct load_ctx *c, const char *v)
+{
+	char *copy = xstrdup(v), *save = 0;
+	int ok = 1;
+	for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(0, " \t,", &save)) {
+		char *end;
+		long lo = strtol(w, &end, 10), hi = lo;
+		if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		if (*end || lo < 1 || hi > 65535 || lo > hi) {
+			diag(c->rs, c->file, c->line, "bad port '%s' (expected N or N-M, 1-65535)", w);
+			ok = 0;
+		}
+	}
+	free(copy);
+	return ok;
+}
+
 /* Keys that only make sense for one kind of event. */
 static int key_fits(struct load_ctx *c, struct il_rule_src *r, const char *k, int on)
 {
 	if (!(r->seen & K_ON) || r->on == on)
 		return 1;
-	diag(c->rs, c->file, c->line, "key '%s' does not apply to on = %s", k, r->on == IL_ON_OPEN ? "open" : "exec");
+	diag(c->rs, c->file, c->line, "key '%s' does not apply to on = %s", k,
+	     r->on == IL_ON_OPEN ? "open" : r->on == IL_ON_CONNECT ? "connect" : "exec");
 	return 0;
 }
 
@@ -192,6 +229,17 @@ static void rule_key(struct load_ctx *c, struct il_rule_src *r, const char *k, c
 		}
 		if (once(c, &r->seen, K_NAME, k))
 			r->globs = xstrdup(v);
+		return;
+	}
+	if (!strcmp(k, "host") || !strcmp(k, "address") || !strcmp(k, "port")) {
+		if (!key_fits(c, r, k, IL_ON_CONNECT))
+			return;
+		char **dst = k[0] == 'h' ? &r->hosts : k[0] == 'a' ? &r->addresses : &r->ports;
+		if (k[0] == 'a' && !valid_cidrs(c, v))
+			return;
+		if (k[0] == 'p' && !valid_ports(c, v))
+			return;
+		*dst = append_words(*dst, v);
 		return;
 	}
 	if (!strcmp(k, "unless-program")) {
@@ -225,9 +273,9 @@ static void rule_key(struct load_ctx *c, struct il_rule_src *r, const char *k, c
 		else if (!strcmp(v, "open"))
 			r->on = IL_ON_OPEN;
 		else if (!strcmp(v, "connect"))
-			diag(c->rs, c->file, c->line, "on = connect is not supported by this version (exec, open)");
+			r->on = IL_ON_CONNECT;
 		else
-			diag(c->rs, c->file, c->line, "unknown value for 'on': '%s' (expected exec or open)", v);
+			diag(c->rs, c->file, c->line, "unknown value for 'on': '%s' (expected exec, open or connect)", v);
 		if (r->globs || r->nconds)
 			diag(c->rs, c->file, c->line, "put 'on' first in a rule: keys before it cannot be checked");
 		return;
@@ -349,6 +397,7 @@ static void free_rule(struct il_rule_src *r)
 {
 	free(r->id), free(r->file), free(r->why), free(r->confirm), free(r->profiles), free(r->globs);
 	free(r->unless);
+	free(r->hosts), free(r->addresses), free(r->ports);
 	free(r->replaced);
 	for (int i = 0; i < r->nconds; i++) {
 		free(r->conds[i].pattern);
@@ -383,6 +432,8 @@ static void finish_section(struct load_ctx *c)
 		diag(c->rs, f, l, "rule [%s] has no 'program'", r->id);
 	if (r->on == IL_ON_OPEN && !r->globs)
 		diag(c->rs, f, l, "rule [%s] has no 'name' (file name globs, so most opens are ruled out cheaply)", r->id);
+	if (r->on == IL_ON_CONNECT && !r->hosts && !r->addresses && !r->ports)
+		diag(c->rs, f, l, "rule [%s] names no host, address or port", r->id);
 	if (r->on == IL_ON_OPEN && !r->access)
 		diag(c->rs, f, l, "rule [%s] has no 'access' (read, write, truncate, create)", r->id);
 	if (r->action > IL_ALLOW && !r->why)

@@ -35,6 +35,7 @@ struct il_rule_src {
 	unsigned targets;
 	unsigned access; /* open: IL_A_* */
 	char *unless;    /* open: unless-program globs */
+	char *hosts, *addresses, *ports; /* connect */
 	struct il_cond_src *conds;
 	int nconds;
 	struct il_example *examples;
@@ -90,6 +91,7 @@ struct il_session_meta {
 	int prompt_timeout;
 	const char *protect; /* newline-separated paths guarded processes may not change */
 	const char *tty;     /* the human's terminal device */
+	const char *hosts;   /* "name address" lines: names pinned for the session (tests) */
 };
 
 /* Serializes the rule set. *out is malloc'd. 0 on success. */

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define IL_SNAP_MAGIC "ILSNAP\x01\x00"
-#define IL_SNAP_VERSION 8u
+#define IL_SNAP_VERSION 9u
 #define IL_NONE 0xffffffffu
 
 /* Condition kinds of a rule. */
@@ -49,6 +49,7 @@ struct il_snap_rule {
 	uint32_t globs;       /* string: space-separated program (exec) or file name (open) globs */
 	uint32_t access;      /* open: IL_A_* mask */
 	uint32_t unless;      /* open: globs of programs whose own opens this rule ignores, IL_NONE if none */
+	uint32_t hosts, addresses, ports; /* connect: strings, IL_NONE if absent */
 };
 
 /* Traits of one program (see interlock.rules(5), [program NAME]). */
@@ -121,6 +122,8 @@ struct il_snap_hdr {
 	uint32_t open_access;       /* union of the access masks of all open rules */
 	uint32_t protect;           /* string: newline-separated paths no guarded process may change */
 	uint32_t tty;               /* the human's terminal device, IL_NONE if none */
+	uint32_t nconnect, connect_rules; /* uint32_t[] indices of connect rules */
+	uint32_t hosts;             /* string: "name addr\n"... test/pinned host names, IL_NONE if none */
 };
 
 #endif

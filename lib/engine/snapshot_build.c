@@ -164,6 +164,9 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 	uint32_t *globr = calloc((size_t)rs->nrules + 1, sizeof *globr);
 	uint32_t *oglob = calloc((size_t)rs->nrules + 1, sizeof *oglob);
 	struct il_glob_filter gf = { 0 };
+	uint32_t *conn = calloc((size_t)rs->nrules + 1, sizeof *conn);
+	if (!conn)
+		abort();
 	if (!rules || !globr || !oglob)
 		abort();
 	int pi = 0;
@@ -195,6 +198,11 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 
 		sr->access = r->access;
 		sr->unless = r->unless ? add_str(&strs, r->unless) : IL_NONE;
+		sr->hosts = r->hosts ? add_str(&strs, r->hosts) : IL_NONE;
+		sr->addresses = r->addresses ? add_str(&strs, r->addresses) : IL_NONE;
+		sr->ports = r->ports ? add_str(&strs, r->ports) : IL_NONE;
+		if (r->on == IL_ON_CONNECT)
+			conn[h.nconnect++] = (uint32_t)i;
 		int wild = 0, open = r->on == IL_ON_OPEN;
 		if (open)
 			h.open_access |= r->access;
@@ -222,6 +230,8 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 	h.glob_rules = buf_add(&b, globr, sizeof *globr * (h.nglob ? h.nglob : 1), 4);
 	h.oglob = buf_add(&b, oglob, sizeof *oglob * (h.noglob ? h.noglob : 1), 4);
 	h.oglob_filter = buf_add(&b, &gf, sizeof gf, 8);
+	h.connect_rules = buf_add(&b, conn, sizeof *conn * (h.nconnect ? h.nconnect : 1), 4);
+	free(conn);
 	free(rules);
 	free(globr);
 	free(oglob);
@@ -273,6 +283,7 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 	h.prompt_timeout = m && m->prompt_timeout > 0 ? (uint32_t)m->prompt_timeout : 60;
 	h.protect = add_str(&strs, m && m->protect ? m->protect : "");
 	h.tty = m && m->tty ? add_str(&strs, m->tty) : IL_NONE;
+	h.hosts = m && m->hosts ? add_str(&strs, m->hosts) : IL_NONE;
 
 	h.strings = buf_add(&b, strs.p, strs.len, 8);
 	h.strings_len = (uint32_t)strs.len;

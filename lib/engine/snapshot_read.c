@@ -45,7 +45,8 @@ int il_snap_open(struct il_snap_view *v, const void *buf, size_t size)
 	    !range_ok(h, h->oslots, (uint64_t)h->noslots * sizeof(struct il_snap_slot)) ||
 	    !range_ok(h, h->xslots, (uint64_t)h->nxslots * sizeof(struct il_snap_slot)) ||
 	    (h->noslots & (h->noslots - 1)) || !h->noslots || (h->nxslots & (h->nxslots - 1)) || !h->nxslots ||
-	    !range_ok(h, h->oglob_filter, sizeof(struct il_glob_filter)))
+	    !range_ok(h, h->oglob_filter, sizeof(struct il_glob_filter)) ||
+	    !range_ok(h, h->connect_rules, (uint64_t)h->nconnect * 4))
 		return -1;
 	v->base = buf;
 	v->size = size;
