@@ -32,6 +32,23 @@ struct approval {
 	char *rule, *target, *cwd, *command;
 };
 
+/* In-process askers (il_broker_ask_internal) of one question. */
+struct il_broker_internal {
+	struct il_broker_internal *next;
+	il_broker_done done;
+	void *ctx;
+	pid_t pid;
+};
+
+/* What the human just allowed, for whom: lets the seccomp supervisor pass an
+ * exec the preload already had approved instead of asking twice. */
+#define MAX_RECENT 32
+struct recent {
+	pid_t pid;
+	long long ms;
+	char *rule, *target, *cwd, *command;
+};
+
 struct il_broker {
 	int lfd;
 	struct il_broker_cfg cfg;
@@ -41,7 +58,25 @@ struct il_broker {
 	struct il_broker_req *head, *tail; /* FIFO of distinct questions */
 	int nqueued;
 	struct approval *approvals;
+	struct recent recent[MAX_RECENT]; /* ring, oldest overwritten */
+	int nrecent;
+	int watch_fd; /* il_broker_watch(), -1: none */
+	void (*watch_ready)(void *ctx, short revents);
+	void *watch_ctx;
 };
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void recent_clear(struct recent *e)
+{
+	free(e->rule), free(e->target), free(e->cwd), free(e->command);
+	memset(e, 0, sizeof *e);
+}
 
 /* ---------------------------------------------------------------- socket */
 
@@ -196,7 +231,7 @@ static void audit(struct il_broker *b, const struct il_broker_req *r, pid_t pid,
 		.session = b->cfg.session, .profile = b->cfg.profile,
 		.pid = (long)pid, .ppid = parent_of(pid),
 		.exe = r->exe, .argv = r->argv[0] ? r->argv : one, .cwd = r->cwd,
-		.event = "exec", .rule = r->rule, .action = IL_CONFIRM,
+		.event = r->event && *r->event ? r->event : "exec", .rule = r->rule, .action = IL_CONFIRM,
 		.decision = decision, .by = by,
 	};
 	struct timespec ts;
@@ -260,6 +295,8 @@ static int parse(struct il_broker_req *r)
 				r->cwd = val;
 			else if (!strcmp(line, "exe"))
 				r->exe = val;
+			else if (!strcmp(line, "event"))
+				r->event = val;
 			else if (!strcmp(line, "argc"))
 				argc = atoi(val);
 			else if (!strcmp(line, "arg") && nargs++ < 64) {
@@ -482,6 +519,7 @@ struct il_broker *il_broker_new(int listen_fd, const struct il_broker_cfg *cfg)
 	if (!b)
 		return 0;
 	b->lfd = listen_fd;
+	b->watch_fd = -1;
 	b->cfg = *cfg;
 	if (!b->cfg.top)
 		b->cfg.top = getpid();
@@ -508,6 +546,8 @@ void il_broker_free(struct il_broker *b)
 		b->approvals = a->next;
 		approval_free(a);
 	}
+	for (int i = 0; i < MAX_RECENT; i++)
+		recent_clear(&b->recent[i]);
 	free(b);
 }
 
@@ -521,6 +561,8 @@ void il_broker_set_prompting(struct il_broker *b, int can_prompt)
 int il_broker_pollfds(struct il_broker *b, struct pollfd *p, int cap)
 {
 	int n = 0;
+	if (b->watch_fd >= 0 && n < cap) /* first: never cut off by many clients */
+		p[n++] = (struct pollfd){ b->watch_fd, POLLIN, 0 };
 	if (b->lfd >= 0 && n < cap)
 		p[n++] = (struct pollfd){ b->lfd, POLLIN, 0 };
 	for (int i = 0; i < b->nclients && n < cap; i++)
@@ -541,6 +583,10 @@ void il_broker_dispatch(struct il_broker *b, const struct pollfd *p, int n)
 	for (int k = 0; k < n; k++) {
 		if (!p[k].revents)
 			continue;
+		if (p[k].fd == b->watch_fd && b->watch_fd >= 0) {
+			b->watch_ready(b->watch_ctx, p[k].revents);
+			continue;
+		}
 		if (p[k].fd == b->lfd) {
 			accept_clients(b);
 			continue;
@@ -568,6 +614,38 @@ int il_broker_withdrawn(const struct il_broker_req *r)
 	return r->waiters <= 0;
 }
 
+/* Remembers that the human allowed r for pid (settle() only). */
+static void remember_recent(struct il_broker *b, const struct il_broker_req *r, pid_t pid)
+{
+	struct recent *e = &b->recent[b->nrecent++ % MAX_RECENT];
+	recent_clear(e);
+	e->rule = strdup(r->rule), e->target = strdup(r->target);
+	e->cwd = strdup(r->cwd), e->command = strdup(r->command);
+	if (!e->rule || !e->target || !e->cwd || !e->command) {
+		recent_clear(e); /* not remembered: the supervisor asks again */
+		return;
+	}
+	e->pid = pid;
+	e->ms = mono_ms();
+}
+
+/* Tells r's in-process askers; each callback runs once, r stays intact. */
+static int settle_internal(struct il_broker *b, struct il_broker_req *r, enum il_answer a, const char *by)
+{
+	int told = 0;
+	while (r->internal) {
+		struct il_broker_internal *w = r->internal;
+		r->internal = w->next;
+		audit(b, r, w->pid, il_answer_decision(a), by);
+		if (a == IL_ANS_ONCE || a == IL_ANS_SESSION)
+			remember_recent(b, r, w->pid);
+		w->done(w->ctx, a);
+		free(w);
+		told++;
+	}
+	return told;
+}
+
 /* Replies a to everyone waiting for r, audits each, frees r. */
 static void settle(struct il_broker *b, struct il_broker_req *r, enum il_answer a, const char *by)
 {
@@ -579,9 +657,12 @@ static void settle(struct il_broker *b, struct il_broker_req *r, enum il_answer 
 			continue;
 		send_reply(c->fd, reply_text(a));
 		audit(b, r, c->pid, decision, by);
+		if (a == IL_ANS_ONCE || a == IL_ANS_SESSION)
+			remember_recent(b, r, c->pid);
 		c->req = 0;
 		told++;
 	}
+	told += settle_internal(b, r, a, by);
 	if (!told) /* withdrawn: the question was still asked, record it */
 		audit(b, r, r->pid, decision, by);
 	unqueue(b, r);
@@ -617,4 +698,112 @@ void il_broker_close_in_child(const struct il_broker *b)
 		close(b->lfd);
 	for (int i = 0; i < b->nclients; i++)
 		close(b->clients[i].fd);
+}
+
+/* ---------------------------------------------------------------- in-process */
+
+/* A request that owns copies of q's strings, as if parsed from a packet. */
+static struct il_broker_req *req_from_ask(const struct il_broker_ask *q)
+{
+	const char *src[7] = { q->rule, q->word, q->why, q->command, q->target, q->cwd, q->exe };
+	size_t n = 0;
+	int argc = 0;
+	for (int i = 0; i < 7; i++)
+		n += strlen(src[i] ? src[i] : "") + 1;
+	while (q->argv && q->argv[argc] && argc < 64)
+		n += strlen(q->argv[argc++]) + 1;
+	struct il_broker_req *r = calloc(1, sizeof *r);
+	char *p = r ? malloc(n) : 0;
+	if (!p) {
+		free(r);
+		return 0;
+	}
+	r->buf = p;
+	const char **dst[7] = { &r->rule, &r->word, &r->why, &r->command, &r->target, &r->cwd, &r->exe };
+	for (int i = 0; i < 7; i++) {
+		*dst[i] = p;
+		p = stpcpy(p, src[i] ? src[i] : "") + 1;
+	}
+	for (int i = 0; i < argc; i++) {
+		r->argv[i] = p;
+		p = stpcpy(p, q->argv[i]) + 1;
+	}
+	if (q->argv && q->argv[argc]) /* longer than we keep: the command stands in */
+		r->argv[0] = 0;
+	return r;
+}
+
+/* Answers r's in-process askers at once and frees r (never queued). */
+static void answer_internal_now(struct il_broker *b, struct il_broker_req *r, enum il_answer a, const char *by)
+{
+	settle_internal(b, r, a, by);
+	req_free(r);
+}
+
+void il_broker_ask_internal(struct il_broker *b, const struct il_broker_ask *q, il_broker_done done, void *ctx)
+{
+	struct il_broker_internal *w = calloc(1, sizeof *w);
+	struct il_broker_req *r = w && q->rule && *q->rule && q->word && *q->word ? req_from_ask(q) : 0;
+	if (!r) {
+		free(w);
+		done(ctx, IL_ANS_BUSY);
+		return;
+	}
+	*w = (struct il_broker_internal){ 0, done, ctx, q->pid };
+	r->pid = q->pid;
+	r->internal = w;
+	if (!b->can_prompt) {
+		answer_internal_now(b, r, IL_ANS_NO_TERMINAL, "no-terminal");
+		return;
+	}
+	if (session_approved(b, r)) {
+		answer_internal_now(b, r, IL_ANS_SESSION, "session-approval");
+		return;
+	}
+	for (struct il_broker_req *o = b->head; o; o = o->next)
+		if (same_question(o, r)) {
+			r->internal = 0;
+			w->next = o->internal;
+			o->internal = w;
+			o->waiters++;
+			req_free(r);
+			return;
+		}
+	if (b->nqueued >= MAX_QUEUED) {
+		answer_internal_now(b, r, IL_ANS_BUSY, "busy");
+		return;
+	}
+	build_chain(r->pid, b->cfg.top, r->chain, sizeof r->chain);
+	r->waiters = 1;
+	if (b->tail)
+		b->tail->next = r;
+	else
+		b->head = r;
+	b->tail = r;
+	b->nqueued++;
+}
+
+int il_broker_approved(struct il_broker *b, pid_t pid, pid_t ppid, const char *rule, const char *target,
+		       const char *command, const char *cwd)
+{
+	struct il_broker_req probe = { .rule = rule, .target = target ? target : "", .command = command, .cwd = cwd };
+	if (session_approved(b, &probe))
+		return 1;
+	long long now = mono_ms();
+	for (int i = 0; i < MAX_RECENT; i++) {
+		const struct recent *e = &b->recent[i];
+		if (!e->rule || (e->pid != pid && e->pid != ppid) || now - e->ms > IL_BROKER_RECENT_MS)
+			continue;
+		if (!strcmp(e->rule, rule) && !strcmp(e->target, probe.target) && !strcmp(e->command, command) &&
+		    (*probe.target || !strcmp(e->cwd, cwd)))
+			return 1;
+	}
+	return 0;
+}
+
+void il_broker_watch(struct il_broker *b, int fd, void (*ready)(void *ctx, short revents), void *ctx)
+{
+	b->watch_fd = fd;
+	b->watch_ready = ready;
+	b->watch_ctx = ctx;
 }

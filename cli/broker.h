@@ -47,12 +47,14 @@ struct il_broker_cfg {
 /* One distinct question (identical requests share one). Read-only for users. */
 struct il_broker_req {
 	const char *rule, *word, *why, *command, *target, *cwd, *exe;
+	const char *event; /* event= of the request ("open", "delete"); NULL: an exec */
 	char chain[1024]; /* "bash(12) > python3(34) > rm(56)", from /proc */
 	pid_t pid;        /* the first asker (SO_PEERCRED) */
 	/* private */
 	const char *argv[65]; /* arg= lines, NULL-terminated */
 	struct il_broker_req *next;
 	char *buf;
+	struct il_broker_internal *internal; /* in-process askers (il_broker_ask_internal) */
 	int waiters;
 	int prompting;
 };
@@ -94,5 +96,35 @@ void il_broker_close_in_child(const struct il_broker *b) IL_HIDDEN;
 /* "allowed"/"denied" and the audit `by` value of an answer. */
 const char *il_answer_decision(enum il_answer a) IL_HIDDEN;
 const char *il_answer_by(enum il_answer a) IL_HIDDEN;
+
+/* ---- in-process askers (the seccomp supervisor) ------------------------ */
+
+/* A question from inside the wrapper. The strings are copied. */
+struct il_broker_ask {
+	const char *rule, *word, *why, *command, *target, *cwd, *exe;
+	const char *const *argv; /* may be NULL */
+	pid_t pid;               /* the process the question is about */
+};
+typedef void (*il_broker_done)(void *ctx, enum il_answer a);
+
+/* Queues q like a client's request (same queue, prompt, de-duplication,
+ * session approvals and audit records). done(ctx, answer) is called exactly
+ * once: maybe before this returns, at the latest from il_broker_free(). */
+void il_broker_ask_internal(struct il_broker *b, const struct il_broker_ask *q, il_broker_done done,
+			    void *ctx) IL_HIDDEN;
+
+/* How long an answer counts as "just approved" for il_broker_approved(). */
+#define IL_BROKER_RECENT_MS 5000
+
+/* True when the human allowed this operation (rule, target and the command
+ * text they were shown) for pid or for ppid (posix_spawn and system ask in the
+ * parent) within IL_BROKER_RECENT_MS, or a session approval covers it. Only
+ * il_broker_answer() records approvals, so a client cannot create one. */
+int il_broker_approved(struct il_broker *b, pid_t pid, pid_t ppid, const char *rule, const char *target,
+		       const char *command, const char *cwd) IL_HIDDEN;
+
+/* One more fd for the loop's poll set (one only): ready(ctx, revents) runs
+ * from il_broker_dispatch() when poll reports anything on it. fd -1 removes it. */
+void il_broker_watch(struct il_broker *b, int fd, void (*ready)(void *ctx, short revents), void *ctx) IL_HIDDEN;
 
 #endif

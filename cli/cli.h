@@ -24,6 +24,7 @@ char **il_rule_dirs(const struct il_opts *o) IL_HIDDEN;      /* malloc'd, NULL-t
 void il_strv_free(char **v) IL_HIDDEN;
 char *il_library_path(void) IL_HIDDEN;                        /* malloc'd or NULL */
 char *il_audit_path(void) IL_HIDDEN;                          /* malloc'd */
+char *il_pinned_hosts(void) IL_HIDDEN; /* INTERLOCK_HOSTS, malloc'd or NULL */
 char *il_protected_paths(const struct il_opts *o, const char *audit, const char *session_dir,
 			 const char *lib) IL_HIDDEN;                  /* malloc'd */
 
@@ -52,7 +53,8 @@ char *il_session_dir(const char *id) IL_HIDDEN; /* <runtime>/interlock/<id>, cre
 int il_write_file(const char *path, const void *data, size_t len) IL_HIDDEN;
 void il_new_session_id(char *out, size_t cap) IL_HIDDEN;
 
-unsigned il_access_parse(const char *w) IL_HIDDEN; /* read|write|truncate|create -> IL_A_*, 0 */
+unsigned il_access_parse(const char *w) IL_HIDDEN;
+int il_parse_endpoint(const char *s, struct il_net_event *ev, char *host, size_t cap) IL_HIDDEN; /* read|write|truncate|create -> IL_A_*, 0 */
 
 /* Subcommands */
 int il_cmd_run(int argc, char **argv) IL_HIDDEN;

@@ -5,6 +5,8 @@
 
 #include "cli.h"
 
+extern char **environ;
+
 static void json_field(const char *name, const char *value, int first)
 {
 	size_t cap = (value ? strlen(value) * 6 : 0) + 16;
@@ -21,6 +23,7 @@ int il_cmd_check(int argc, char **argv)
 {
 	struct il_opts o = { 0 };
 	unsigned open_access = 0;
+	int connect_mode = 0;
 	int i;
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
@@ -33,6 +36,10 @@ int il_cmd_check(int argc, char **argv)
 			     "Evaluates one exec of ARGV from the current directory without running it.\n"
 			     "With --json the last line is {\"action\",\"rule\",\"why\",...}.");
 			return 0;
+		}
+		if (!strcmp(argv[i], "--connect")) {
+			connect_mode = 1;
+			continue;
 		}
 		if (!strcmp(argv[i], "--open") && i + 1 < argc) {
 			open_access = il_access_parse(argv[++i]);
@@ -66,8 +73,16 @@ int il_cmd_check(int argc, char **argv)
 	if (!getcwd(cwd, sizeof cwd))
 		strcpy(cwd, "/");
 	struct il_verdict v;
-	if (open_access) {
-		extern char **environ;
+	char host[256];
+	if (connect_mode) {
+		struct il_net_event nev = { .envp = environ, .profile = o.profile };
+		if (il_parse_endpoint(argv[i], &nev, host, sizeof host) < 0) {
+			fprintf(stderr, "interlock check: --connect takes HOST:PORT\n");
+			il_compiled_free(&c);
+			return EXIT_INTERLOCK;
+		}
+		il_decide_connect(&c.view, &nev, il_scratch(), &v, -1);
+	} else if (open_access) {
 		struct il_open_event ev = { argv[i], cwd, open_access, environ, o.profile, (long)getpid(), 0 };
 		il_decide_open(&c.view, &ev, il_scratch(), &v, -1);
 	} else {

@@ -99,7 +99,7 @@ unsigned il_access_parse(const char *w)
 
 /* An open rule's example is "ACCESS PATH" (~ is the example HOME). */
 static int open_example(struct il_compiled *c, int rule, const char *text, const struct il_example_env *env,
-			char **envp, struct il_verdict *v)
+			char **envp, const char *profile, struct il_verdict *v)
 {
 	char access[16] = "";
 	const char *sp = strchr(text, ' ');
@@ -116,7 +116,7 @@ static int open_example(struct il_compiled *c, int rule, const char *text, const
 		snprintf(path, sizeof path, "%s%s", env->home, sp + 1);
 	else
 		snprintf(path, sizeof path, "%s", sp);
-	struct il_open_event ev = { path, env->project, kind, envp, 0, (long)getpid(), "sh" };
+	struct il_open_event ev = { path, env->project, kind, envp, profile, (long)getpid(), "sh" };
 	return il_decide_open(&c->view, &ev, il_scratch(), v, rule);
 }
 
@@ -143,8 +143,20 @@ static int test(struct il_compiled *c)
 				ev.profile = profile;
 			}
 			struct il_verdict v;
-			if (r->on == IL_ON_OPEN) {
-				if (open_example(c, i, ex->text, &env, envp, &v) < 0) {
+			if (r->on == IL_ON_CONNECT) {
+				char host[256];
+				struct il_net_event nev = { .envp = envp };
+				if (strncmp(ex->text, "connect ", 8) ||
+				    il_parse_endpoint(ex->text + 8, &nev, host, sizeof host) < 0) {
+					failed++;
+					fprintf(stderr, "%s:%d: rule [%s]: example is not \"connect HOST:PORT\": %s\n", r->file,
+						ex->line, r->id, ex->text);
+					continue;
+				}
+				nev.profile = ev.profile;
+				il_decide_connect(&c->view, &nev, il_scratch(), &v, i);
+			} else if (r->on == IL_ON_OPEN) {
+				if (open_example(c, i, ex->text, &env, envp, ev.profile, &v) < 0) {
 					failed++;
 					fprintf(stderr, "%s:%d: rule [%s]: example is not \"ACCESS PATH\" (read, write, truncate, create): %s\n",
 						r->file, ex->line, r->id, ex->text);

@@ -11,15 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/prctl.h>
+
+#include "broker.h"
 #include "cli.h"
-
-static pid_t child = -1;
-
-static void forward(int sig)
-{
-	if (child > 0)
-		kill(child, sig);
-}
+#include "pty_proxy.h"
+#include "seccomp_filter.h"
+#include "supervisor.h"
 
 int il_make_private_dir(const char *path)
 {
@@ -110,12 +108,19 @@ static void audit_self(const char *session, const char *profile, const char *aud
 		il_audit_append(audit, buf, n);
 }
 
-static int wait_child(void)
+static void exec_cmd(void *ctx)
 {
-	int status = 0;
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
-			return EXIT_INTERLOCK;
+	char **cmd = ctx;
+	execvp(cmd[0], cmd);
+	int e = errno;
+	fprintf(stderr, "interlock: %s: %s\n", cmd[0], strerror(e));
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+static int status_rc(int status)
+{
+	if (status < 0)
+		return EXIT_INTERLOCK;
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	if (WIFSIGNALED(status))
@@ -123,10 +128,129 @@ static int wait_child(void)
 	return EXIT_INTERLOCK;
 }
 
+/* ---- seccomp layer (docs/seccomp.md) ---- */
+struct guard_seccomp {
+	int on;                   /* --seccomp (default) / --no-seccomp */
+	struct il_compiled *rules;
+	const char *lib;
+	struct il_seccomp sc;
+	struct il_supervisor *sup;
+};
+
+/* Before the fork: build the filter and have the loop's child install it. */
+static void seccomp_before(struct guard_seccomp *g, struct il_loop *loop)
+{
+	if (!g->on)
+		return;
+	if (il_seccomp_prepare(&g->sc, getpid()) < 0) {
+		fprintf(stderr, "interlock: seccomp layer off (%s); guarding with the preload only\n", g->sc.why);
+		g->on = 0;
+		return;
+	}
+	il_loop_set_child_hook(loop, il_seccomp_child_install, &g->sc);
+}
+
+/* After the fork: take the listener and serve it from the loop. */
+static void seccomp_after(struct guard_seccomp *g, struct il_broker *b, pid_t child, char **cmd,
+			  const char *session, const struct il_opts *o, const char *audit)
+{
+	if (!g->on)
+		return;
+	int fd = child > 0 ? il_seccomp_receive(&g->sc) : -1;
+	il_seccomp_release(&g->sc);
+	if (fd < 0) {
+		if (child > 0)
+			fprintf(stderr, "interlock: seccomp layer off (%s); guarding with the preload only\n", g->sc.why);
+		return;
+	}
+	struct il_supervisor_cfg cfg = { g->rules, b, session, o->profile, audit, g->lib, child, cmd, 0, 0 };
+	g->sup = il_supervisor_new(fd, &cfg);
+	if (g->sup)
+		il_broker_watch(b, fd, il_supervisor_ready, g->sup);
+}
+
+/* The broker answers the guarded tree's confirm requests; the loop owns the
+ * human's terminal (an inner pty for the command when there is one) and
+ * asks the questions. Returns the command's exit status. */
+static int run_guarded(char **cmd, const char *sock, const char *session, const struct il_opts *o,
+		       const char *audit, struct guard_seccomp *g)
+{
+	int lfd = il_broker_listen(sock);
+	if (lfd < 0) {
+		fprintf(stderr, "interlock: cannot listen on %s: %s\n", sock, strerror(errno));
+		return EXIT_INTERLOCK;
+	}
+	struct il_broker_cfg bc = { session, o->profile, audit, 0 };
+	struct il_broker *broker = il_broker_new(lfd, &bc);
+	struct il_loop *loop = broker ? il_loop_new(broker, o->prompt_timeout) : 0;
+	int rc = EXIT_INTERLOCK;
+	if (loop)
+		seccomp_before(g, loop);
+	pid_t child = loop ? il_loop_spawn(loop, exec_cmd, cmd) : -1;
+	if (loop)
+		seccomp_after(g, broker, child, cmd, session, o, audit);
+	if (child > 0)
+		rc = status_rc(il_loop_run(loop));
+	il_loop_free(loop);
+	if (broker)
+		il_broker_free(broker);
+	else
+		close(lfd);
+	/* After the broker (it answers open questions through the supervisor);
+	 * from here on the kernel fails the tree's trapped calls with ENOSYS. */
+	il_supervisor_free(g->sup);
+	return rc;
+}
+
+static int listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; p && *p;) {
+		p += strspn(p, " \t");
+		size_t k = strcspn(p, " \t");
+		if (k == n && !strncmp(p, name, n))
+			return 1;
+		p += k;
+	}
+	return 0;
+}
+
+/* Removes the [environment] remove= names, except keep= names and those
+ * passed with --pass-env, and says which it removed. */
+static void strip_secrets(const struct il_ruleset *rs, const char *const *pass, int npass)
+{
+	char removed[2048] = "";
+	const char *p = rs->env_remove;
+	while (p && *p) {
+		p += strspn(p, " \t");
+		size_t k = strcspn(p, " \t");
+		char name[256];
+		if (k && k < sizeof name) {
+			memcpy(name, p, k);
+			name[k] = 0;
+			int keep = listed(rs->env_keep, name);
+			for (int i = 0; i < npass; i++)
+				keep |= !strcmp(pass[i], name);
+			if (!keep && getenv(name)) {
+				unsetenv(name);
+				size_t used = strlen(removed);
+				snprintf(removed + used, sizeof removed - used, "%s%s", used ? ", " : "", name);
+			}
+		}
+		p += k;
+	}
+	if (removed[0])
+		fprintf(stderr, "interlock: removed from the guarded environment: %s (keep one with --pass-env NAME)\n",
+			removed);
+}
+
 static void usage(FILE *f)
 {
-	fputs("usage: interlock run [--rules DIR]... [--profile NAME] [--prompt-timeout S] -- COMMAND [ARG]...\n"
+	fputs("usage: interlock run [--rules DIR]... [--profile NAME] [--prompt-timeout S] [--pass-env NAME]...\n"
+	      "                     [--seccomp | --no-seccomp] -- COMMAND [ARG]...\n"
 	      "Runs COMMAND with every exec in its process tree checked against the rules.\n"
+	      "--no-seccomp: no seccomp supervisor (static programs and raw system calls are\n"
+	      "then not seen; setuid programs work again for non-root users).\n"
 	      "Exit status: COMMAND's; 126 if COMMAND itself is blocked; 125 if interlock fails.\n",
 	      f);
 }
@@ -134,6 +258,9 @@ static void usage(FILE *f)
 int il_cmd_run(int argc, char **argv)
 {
 	struct il_opts o = { .prompt_timeout = 60 };
+	struct guard_seccomp gs = { .on = 1 };
+	const char *pass[64];
+	int npass = 0;
 	int i;
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
@@ -144,8 +271,20 @@ int il_cmd_run(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
-		if (!strcmp(argv[i], "--no-seccomp"))
-			continue; /* the seccomp layer is not built yet */
+		if (!strcmp(argv[i], "--pass-env") && i + 1 < argc) {
+			if (npass < (int)(sizeof pass / sizeof pass[0]))
+				pass[npass++] = argv[++i];
+			continue;
+		}
+		if (!strncmp(argv[i], "--pass-env=", 11)) {
+			if (npass < (int)(sizeof pass / sizeof pass[0]))
+				pass[npass++] = argv[i] + 11;
+			continue;
+		}
+		if (!strcmp(argv[i], "--no-seccomp") || !strcmp(argv[i], "--seccomp")) {
+			gs.on = !strcmp(argv[i], "--seccomp");
+			continue;
+		}
 		int r = il_common_opt(&o, argc, argv, &i);
 		if (r < 0)
 			return EXIT_INTERLOCK;
@@ -162,6 +301,9 @@ int il_cmd_run(int argc, char **argv)
 		return EXIT_INTERLOCK;
 	}
 	char **cmd = argv + i;
+	/* Nothing in the guarded tree may ptrace us or read our memory: the
+	 * human's keystrokes pass through here. */
+	prctl(PR_SET_DUMPABLE, 0);
 
 	char *lib = il_library_path();
 	if (!lib) {
@@ -182,7 +324,13 @@ int il_cmd_run(int argc, char **argv)
 	char *sock = malloc(sn);
 	snprintf(sock, sn, "%s/broker.sock", dir);
 	struct il_compiled c;
-	struct il_session_meta meta = { id, getenv("HOME"), audit, o.profile, sock, o.prompt_timeout };
+	char *protect = il_protected_paths(&o, audit, dir, lib);
+	char tty[256] = "";
+	if (isatty(0) && ttyname_r(0, tty, sizeof tty) != 0)
+		tty[0] = 0;
+	char *hosts = il_pinned_hosts();
+	struct il_session_meta meta = { id, getenv("HOME"), audit, o.profile, sock, o.prompt_timeout, protect,
+					tty[0] ? tty : 0, hosts };
 	size_t n = strlen(dir) + 16;
 	char *snap = malloc(n);
 	snprintf(snap, n, "%s/rules.snap", dir);
@@ -194,6 +342,8 @@ int il_cmd_run(int argc, char **argv)
 		rc = EXIT_INTERLOCK;
 		goto out;
 	}
+
+	strip_secrets(&c.rs, pass, npass);
 
 	/* The command itself is checked here: interlock is not preloaded into
 	 * itself. */
@@ -217,29 +367,8 @@ int il_cmd_run(int argc, char **argv)
 		rc = EXIT_INTERLOCK;
 		goto out;
 	}
-	fflush(0);
-	child = fork();
-	if (child < 0) {
-		perror("interlock: fork");
-		rc = EXIT_INTERLOCK;
-		goto out;
-	}
-	if (child == 0) {
-		execvp(cmd[0], cmd);
-		int e = errno;
-		fprintf(stderr, "interlock: %s: %s\n", cmd[0], strerror(e));
-		_exit(e == ENOENT ? 127 : 126);
-	}
-	/* Terminal signals reach the whole foreground group already; others
-	 * are passed on so the command can clean up. */
-	struct sigaction sa = { 0 };
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGINT, &sa, 0);
-	sigaction(SIGQUIT, &sa, 0);
-	sa.sa_handler = forward;
-	sigaction(SIGTERM, &sa, 0);
-	sigaction(SIGHUP, &sa, 0);
-	rc = wait_child();
+	gs.rules = &c, gs.lib = lib;
+	rc = run_guarded(cmd, sock, id, &o, audit, &gs);
 out:
 	unlink(snap);
 	unlink(sock);
@@ -249,6 +378,8 @@ out:
 	free(dir);
 	free(audit);
 	free(lib);
+	free(protect);
+	free(hosts);
 	il_compiled_free(&c);
 	return rc;
 }

@@ -122,3 +122,35 @@ int il_eval_argv(struct il_compiled *c, char **argv, const char *cwd, const char
 	struct il_exec_event ev = { path, argv, environ, cwd, profile };
 	return il_decide_exec(&c->view, &ev, a, v);
 }
+
+/* "HOST:PORT", "ADDR:PORT" or "[V6ADDR]:PORT" -> a connect event. A name
+ * is looked up in INTERLOCK_HOSTS-style pins only through hosts; here it is
+ * just the name (address unknown). 0 on success. */
+int il_parse_endpoint(const char *s, struct il_net_event *ev, char *host, size_t cap)
+{
+	const char *colon = strrchr(s, ':');
+	if (!colon || colon == s)
+		return -1;
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	if (*end || port < 1 || port > 65535)
+		return -1;
+	size_t n = (size_t)(colon - s);
+	if (s[0] == '[' && n > 2 && s[n - 1] == ']')
+		s++, n -= 2;
+	if (n >= cap)
+		return -1;
+	memcpy(host, s, n);
+	host[n] = 0;
+	memset(ev->addr, 0, sizeof ev->addr);
+	ev->port = (unsigned)port;
+	int bits;
+	if (il_cidr_parse(host, ev->addr, &bits) == 0) {
+		ev->host = 0;
+		ev->family = strchr(host, ':') ? 10 : 2;
+	} else {
+		ev->host = host;
+		ev->family = 2;
+	}
+	return 0;
+}

@@ -6,7 +6,8 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: interlock run [--rules DIR]... [--profile NAME] [--prompt-timeout S] -- COMMAND [ARG]...\n"
+	fputs("usage: interlock run [--rules DIR]... [--profile NAME] [--prompt-timeout S] [--no-seccomp]\n"
+	      "                     -- COMMAND [ARG]...\n"
 	      "       interlock check [--rules DIR]... [--profile NAME] [--json] -- ARGV...\n"
 	      "       interlock rules lint|list|test [--rules DIR]...\n"
 	      "       interlock rules compile [--rules DIR]... [--output PATH]\n"

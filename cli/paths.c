@@ -189,3 +189,32 @@ char *il_protected_paths(const struct il_opts *o, const char *audit, const char 
 	free(shipped);
 	return s;
 }
+
+/* INTERLOCK_HOSTS names a hosts(5)-style file ("ADDRESS NAME...") whose
+ * names the session resolves to those addresses: tests use it to give
+ * loopback servers production-like names without touching /etc/hosts.
+ * Read once by the wrapper; the agent cannot change it afterwards. Returns
+ * "name address" lines, or NULL. */
+char *il_pinned_hosts(void)
+{
+	const char *path = getenv("INTERLOCK_HOSTS");
+	FILE *f = path && *path ? fopen(path, "r") : 0;
+	if (!f)
+		return 0;
+	char *out = 0;
+	size_t len = 0;
+	FILE *m = open_memstream(&out, &len);
+	char line[1024];
+	while (m && fgets(line, sizeof line, f)) {
+		char *save = 0, *addr = strtok_r(line, " \t\r\n", &save);
+		if (!addr || addr[0] == '#')
+			continue;
+		for (char *name = strtok_r(0, " \t\r\n", &save); name && name[0] != '#';
+		     name = strtok_r(0, " \t\r\n", &save))
+			fprintf(m, "%s %s\n", name, addr);
+	}
+	fclose(f);
+	if (m)
+		fclose(m);
+	return out;
+}

@@ -46,6 +46,12 @@ const char *il_loop_tty_name(const struct il_loop *L) IL_HIDDEN;
  * Returns the child's pid, or -1 with a message printed. */
 pid_t il_loop_spawn(struct il_loop *L, void (*child_exec)(void *ctx), void *ctx) IL_HIDDEN;
 
+/* Runs hook(ctx) in the child of il_loop_spawn(), before it takes its
+ * terminal and execs (the seccomp layer installs its filter there). It
+ * returns 0 when it installed a filter that also refuses TIOCSTI and
+ * TIOCLINUX; otherwise the loop installs its own small one. */
+void il_loop_set_child_hook(struct il_loop *L, int (*hook)(void *ctx), void *ctx) IL_HIDDEN;
+
 /* Alternative to il_loop_spawn for a child the caller forked itself (no
  * pty: the loop then only serves the broker and waits). */
 void il_loop_attach(struct il_loop *L, pid_t child) IL_HIDDEN;

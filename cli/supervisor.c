@@ -1,0 +1,640 @@
+/* The seccomp supervisor (see supervisor.h and docs/seccomp.md).
+ *
+ * Everything here runs in the wrapper's single poll loop: one notification is
+ * received per readiness event and answered before returning, except a
+ * confirm, which is parked in the broker's queue and answered from its
+ * callback. Nothing blocks: the target's memory is read with
+ * process_vm_readv, its cwd and fds through /proc. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <seccomp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "supervisor.h"
+
+#define ARENA_SIZE (16u << 20) /* strings of one exec + the engine's scratch */
+#define MAX_STR (128u << 10)   /* the kernel's MAX_ARG_STRLEN */
+#define MAX_LIST 65536         /* argv/envp entries inspected; more is refused */
+#define PAGE 4096u
+
+struct abi {
+	uint32_t audit_arch;
+	int execve, execveat; /* -1: not on this ABI */
+	int ptr;              /* pointer size in the target */
+};
+
+/* A confirm waiting for the human. */
+struct pending {
+	struct pending *next;
+	struct il_supervisor *s;
+	uint64_t id;
+	pid_t pid;
+	const char *why, *rule; /* snapshot strings: live as long as the session */
+	char command[1024];
+};
+
+struct il_supervisor {
+	int fd;
+	struct il_supervisor_cfg cfg;
+	struct abi abi[3];
+	int nabi;
+	struct seccomp_notif *req;
+	size_t req_size;
+	struct seccomp_notif_resp *resp;
+	size_t resp_size;
+	char *mem, *tmp;
+	struct il_arena arena;
+	struct pending *pending;
+};
+
+/* One exec as read from the target. */
+struct exec_view {
+	pid_t pid;
+	const struct abi *abi;
+	char *path;
+	char **argv, **envp;
+	char cwd[4096];
+};
+
+/* ---------------------------------------------------------------- kernel */
+
+static void respond(struct il_supervisor *s, uint64_t id, int error)
+{
+	memset(s->resp, 0, s->resp_size);
+	s->resp->id = id;
+	s->resp->error = error ? -error : 0;
+	s->resp->flags = error ? 0 : SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	/* ENOENT: the target was killed meanwhile; nothing to answer. */
+	while (ioctl(s->fd, SECCOMP_IOCTL_NOTIF_SEND, s->resp) < 0 && errno == EINTR)
+		;
+}
+
+static int id_valid(struct il_supervisor *s, uint64_t id)
+{
+	return ioctl(s->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+static void init_abis(struct il_supervisor *s)
+{
+	static const struct {
+		uint32_t scmp, audit;
+		int ptr;
+	} t[] = {
+#if defined(__x86_64__)
+		{ SCMP_ARCH_X86_64, AUDIT_ARCH_X86_64, 8 },
+		{ SCMP_ARCH_X32, AUDIT_ARCH_X86_64, 4 }, /* same audit arch, syscall numbers with bit 30 */
+		{ SCMP_ARCH_X86, AUDIT_ARCH_I386, 4 },
+#elif defined(__aarch64__)
+		{ SCMP_ARCH_AARCH64, AUDIT_ARCH_AARCH64, 8 },
+		{ SCMP_ARCH_ARM, AUDIT_ARCH_ARM, 4 },
+#else
+		{ SCMP_ARCH_NATIVE, 0, (int)sizeof(void *) },
+#endif
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct abi *a = &s->abi[s->nabi++];
+		a->audit_arch = t[i].audit ? t[i].audit : seccomp_arch_native();
+		a->execve = seccomp_syscall_resolve_name_arch(t[i].scmp, "execve");
+		a->execveat = seccomp_syscall_resolve_name_arch(t[i].scmp, "execveat");
+		a->ptr = t[i].ptr;
+	}
+}
+
+/* The ABI of an exec notification, or NULL for anything else (connect). */
+static const struct abi *exec_abi(const struct il_supervisor *s, const struct seccomp_data *d)
+{
+	for (int i = 0; i < s->nabi; i++) {
+		const struct abi *a = &s->abi[i];
+		if (a->audit_arch == d->arch && (d->nr == a->execve || d->nr == a->execveat))
+			return a;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- target memory */
+
+static ssize_t peek(pid_t pid, uint64_t addr, void *buf, size_t n)
+{
+	struct iovec l = { buf, n }, r = { (void *)(uintptr_t)addr, n };
+	return process_vm_readv(pid, &l, 1, &r, 1, 0);
+}
+
+/* The NUL-terminated string at addr, copied into the arena; NULL when it
+ * cannot be read or is longer than the kernel would take. Reads page by page
+ * so a string that ends just before an unmapped page is still read. */
+static char *peek_str(struct il_supervisor *s, pid_t pid, uint64_t addr)
+{
+	size_t len = 0;
+	while (len < MAX_STR) {
+		size_t want = PAGE - (size_t)((addr + len) % PAGE);
+		if (want > MAX_STR - len)
+			want = MAX_STR - len;
+		ssize_t n = peek(pid, addr + len, s->tmp + len, want);
+		if (n <= 0)
+			return 0;
+		char *z = memchr(s->tmp + len, 0, (size_t)n);
+		if (z)
+			return il_arena_strndup(&s->arena, s->tmp, (size_t)(z - s->tmp));
+		len += (size_t)n;
+	}
+	return 0;
+}
+
+static uint64_t ptr_at(const unsigned char *p, int size)
+{
+	if (size == 4) {
+		uint32_t v;
+		memcpy(&v, p, 4);
+		return v;
+	}
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* A NULL-terminated array of string pointers (argv, envp), strings included.
+ * A NULL array is an empty list (Linux accepts it). first_only: argv[0]
+ * alone, for the prefilter. NULL when unreadable or longer than MAX_LIST. */
+static char **peek_list(struct il_supervisor *s, pid_t pid, uint64_t addr, int ptr, int first_only)
+{
+	int max = first_only ? 1 : MAX_LIST, n = 0;
+	char **v = il_arena_alloc(&s->arena, sizeof(char *) * ((size_t)max + 1));
+	if (!v)
+		return 0;
+	while (addr) {
+		unsigned char buf[PAGE];
+		ssize_t got = peek(pid, addr, buf, PAGE - (size_t)(addr % PAGE));
+		if (got < ptr)
+			return 0;
+		for (ssize_t off = 0; off + ptr <= got; off += ptr) {
+			uint64_t p = ptr_at(buf + off, ptr);
+			if (!p || n == max) {
+				v[n] = 0;
+				return p && !first_only ? 0 : v;
+			}
+			if (!(v[n++] = peek_str(s, pid, p)))
+				return 0;
+		}
+		addr += (uint64_t)(got - got % ptr);
+	}
+	v[n] = 0;
+	return v;
+}
+
+static int read_link(const char *path, char *out, size_t cap)
+{
+	ssize_t n = readlink(path, out, cap - 1);
+	if (n <= 0 || (size_t)n >= cap - 1)
+		return -1;
+	out[n] = 0;
+	return 0;
+}
+
+/* execveat: the path the kernel will open, made absolute through the
+ * directory fd (fexecve's AT_EMPTY_PATH: the fd itself). */
+static char *resolve_at(struct il_supervisor *s, pid_t pid, const struct seccomp_data *d, char *path)
+{
+	int dirfd = (int)d->args[0];
+	if (dirfd == AT_FDCWD || (path[0] == '/'))
+		return path;
+	char link[64], dir[4096];
+	snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, dirfd);
+	if (read_link(link, dir, sizeof dir) < 0) {
+		errno = errno == ENOENT ? EBADF : errno; /* no such fd: the kernel's answer */
+		return 0;
+	}
+	if (!*path && (d->args[4] & AT_EMPTY_PATH))
+		return il_arena_strdup(&s->arena, dir);
+	size_t n = strlen(dir) + strlen(path) + 2;
+	char *r = il_arena_alloc(&s->arena, n);
+	if (r)
+		snprintf(r, n, "%s/%s", dir, path);
+	return r;
+}
+
+/* ---------------------------------------------------------------- /proc facts */
+
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	int pp = 0;
+	return p && sscanf(p + 1, " %*c %d", &pp) == 1 ? pp : 0;
+}
+
+/* Does the target have libinterlock.so mapped? Then its hooks already wrote
+ * the audit record for a `log` rule; one record per decision. */
+static int has_preload(const struct il_supervisor *s, pid_t pid)
+{
+	const char *lib = s->cfg.preload;
+	size_t ll = lib ? strlen(lib) : 0;
+	if (!ll || ll > 1024)
+		return 0;
+	char path[64], buf[65536 + 1024];
+	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	size_t keep = 0;
+	ssize_t n;
+	int found = 0;
+	while (!found && (n = read(fd, buf + keep, sizeof buf - keep)) > 0) {
+		size_t have = keep + (size_t)n;
+		found = memmem(buf, have, lib, ll) != 0;
+		keep = have < ll ? have : ll; /* a name split across two reads */
+		memmove(buf, buf + have - keep, keep);
+	}
+	close(fd);
+	return found;
+}
+
+/* Missing program: the kernel would fail with ENOENT anyway. Answering that
+ * ourselves (instead of "continue") leaves no window in which the file could
+ * appear, and an execvp-style PATH walk costs no question per entry. */
+static int program_missing(const struct exec_view *e)
+{
+	char buf[8192];
+	const char *p = e->path;
+	if (p[0] != '/') {
+		snprintf(buf, sizeof buf, "/proc/%d/cwd/%s", (int)e->pid, p);
+		p = buf;
+	}
+	struct stat st;
+	return stat(p, &st) < 0 && (errno == ENOENT || errno == ENOTDIR);
+}
+
+/* ---------------------------------------------------------------- telling */
+
+/* Is the target's stderr something we may append one line to? A terminal,
+ * a pipe or a regular file it opened for writing, nothing else (reopening a
+ * device could have effects of its own). */
+static int stderr_ok(pid_t pid, const char *link)
+{
+	struct stat st;
+	if (stat(link, &st) < 0)
+		return 0;
+	int tty = S_ISCHR(st.st_mode) && (major(st.st_rdev) == 4 || major(st.st_rdev) == 5 ||
+					  (major(st.st_rdev) >= 136 && major(st.st_rdev) <= 143));
+	if (!tty && !S_ISFIFO(st.st_mode) && !S_ISREG(st.st_mode))
+		return 0;
+	char info[64], buf[256];
+	snprintf(info, sizeof info, "/proc/%d/fdinfo/2", (int)pid);
+	int fd = open(info, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	const char *f = strstr(buf, "flags:");
+	return f && (strtoul(f + 6, 0, 8) & O_ACCMODE) != O_RDONLY;
+}
+
+/* A regular file is shared through the target's own open file (its offset,
+ * or our line and its next write land on the same bytes); a pipe or a
+ * terminal is reopened non-blocking, so a full pipe cannot stall the loop. */
+static int open_stderr(pid_t pid, const char *link)
+{
+	struct stat st;
+	if (stat(link, &st) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode))
+		return open(link, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int fd = pfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pfd, 2, 0) : -1;
+	if (pfd >= 0)
+		close(pfd);
+	return fd;
+}
+
+/* The agent reads why its exec failed on its own stderr, as from the preload. */
+static void tell(pid_t pid, const char *command, const char *why, const char *rule, const char *how)
+{
+	char link[64], line[2048];
+	snprintf(link, sizeof link, "/proc/%d/fd/2", (int)pid);
+	if (!stderr_ok(pid, link))
+		return;
+	int n = snprintf(line, sizeof line,
+			 "interlock: blocked: %s: %s%s%s%s%s do not try to work around this block; ask the user to run it "
+			 "themselves or to approve it\n",
+			 command, why && *why ? why : "not allowed", rule ? " (rule " : "", rule ? rule : "", rule ? ")" : "",
+			 how);
+	int fd = open_stderr(pid, link);
+	if (fd < 0)
+		return;
+	(void)!write(fd, line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
+	close(fd);
+}
+
+static const char *how_text(int action, enum il_answer a)
+{
+	if (action != IL_CONFIRM)
+		return ";";
+	switch (a) {
+	case IL_ANS_TIMEOUT:
+		return "; the human did not confirm in time:";
+	case IL_ANS_NO_TERMINAL:
+	case IL_ANS_BUSY:
+		return "; this needs a human's confirmation and no human terminal is available to ask:";
+	default:
+		return "; the human did not confirm it:";
+	}
+}
+
+static void audit(const struct il_supervisor *s, const struct exec_view *e, const struct il_verdict *v,
+		  const char *decision, const char *by)
+{
+	if (!s->cfg.audit)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct il_audit_rec r = { s->cfg.session, s->cfg.profile, (long)e->pid, (long)parent_of(e->pid), e->path,
+				  (const char *const *)e->argv, e->cwd, "exec", v->rule_id, v->action, decision, by };
+	char *buf = malloc(65536);
+	size_t n = buf ? il_audit_format(buf, 65536, &r, (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000) : 0;
+	if (n)
+		il_audit_append(s->cfg.audit, buf, n);
+	free(buf);
+}
+
+/* What the human is shown (and what the preload sends): the matched
+ * command, newlines flattened as the preload's request does. */
+static void command_text(const struct il_verdict *v, char *const *argv, char *out, size_t cap)
+{
+	if (v->cmd)
+		il_format_argv(out, cap, v->cmd->argv, v->cmd->argc);
+	else
+		il_format_argv(out, cap, (const char *const *)argv, argv && argv[0] ? 1 : 0);
+	for (char *p = out; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+}
+
+/* ---------------------------------------------------------------- confirm */
+
+static void unlink_pending(struct pending *p)
+{
+	struct pending **pp = &p->s->pending;
+	while (*pp && *pp != p)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = p->next;
+}
+
+static void on_answer(void *ctx, enum il_answer a)
+{
+	struct pending *p = ctx;
+	unlink_pending(p);
+	if (a == IL_ANS_ONCE || a == IL_ANS_SESSION) {
+		respond(p->s, p->id, 0);
+	} else if (id_valid(p->s, p->id)) { /* the pid is still the asker's */
+		tell(p->pid, p->command, p->why, p->rule, how_text(IL_CONFIRM, a));
+		respond(p->s, p->id, EACCES);
+	}
+	free(p);
+}
+
+static void ask_human(struct il_supervisor *s, uint64_t id, const struct exec_view *e, const struct il_verdict *v,
+		      const char *command)
+{
+	struct pending *p = calloc(1, sizeof *p);
+	if (!p) {
+		respond(s, id, EACCES);
+		return;
+	}
+	*p = (struct pending){ s->pending, s, id, e->pid, v->why, v->rule_id, "" };
+	snprintf(p->command, sizeof p->command, "%s", command);
+	s->pending = p;
+	struct il_broker_ask q = { v->rule_id, v->word[0] ? v->word : "yes", v->why, command,
+				   v->target ? v->target : "", e->cwd, e->path, (const char *const *)e->argv, e->pid };
+	il_broker_ask_internal(s->cfg.broker, &q, on_answer, p); /* may answer at once */
+}
+
+/* ---------------------------------------------------------------- exec */
+
+/* The wrapper's own execvp of the command it already checked (and
+ * audited): same process, same argv. */
+static int is_first_exec(const struct il_supervisor *s, const struct exec_view *e)
+{
+	if (e->pid != s->cfg.child || !s->cfg.command)
+		return 0;
+	int i = 0;
+	for (; e->argv[i] && s->cfg.command[i]; i++)
+		if (strcmp(e->argv[i], s->cfg.command[i]))
+			return 0;
+	return !e->argv[i] && !s->cfg.command[i];
+}
+
+static void refuse(struct il_supervisor *s, uint64_t id, const struct exec_view *e, const struct il_verdict *v,
+		   const char *command)
+{
+	tell(e->pid, command, v->why, v->rule_id, how_text(v->action, IL_ANS_NO_TERMINAL));
+	audit(s, e, v, "denied", v->action == IL_CONFIRM ? "no-terminal" : "rule");
+	respond(s, id, EACCES);
+}
+
+static void act(struct il_supervisor *s, uint64_t id, const struct exec_view *e, struct il_verdict *v)
+{
+	char command[1024];
+	if (v->action == IL_ALLOW) {
+		respond(s, id, 0);
+		return;
+	}
+	if (program_missing(e)) {
+		respond(s, id, ENOENT);
+		return;
+	}
+	if (v->action == IL_LOG) {
+		if (!is_first_exec(s, e) && !has_preload(s, e->pid))
+			audit(s, e, v, "allowed", "rule");
+		respond(s, id, 0);
+		return;
+	}
+	command_text(v, e->argv, command, sizeof command);
+	if (v->action != IL_CONFIRM || v->error) {
+		refuse(s, id, e, v, command);
+		return;
+	}
+	/* Approved through the preload a moment ago: one question, not two. */
+	if (il_broker_approved(s->cfg.broker, e->pid, parent_of(e->pid), v->rule_id, v->target, command, e->cwd)) {
+		respond(s, id, 0);
+		return;
+	}
+	ask_human(s, id, e, v, command);
+}
+
+/* Could any rule care about this exec? The preload's prefilter: the
+ * program's base name, from the path or from argv[0]. */
+static int exec_candidate(struct il_supervisor *s, struct exec_view *e, uint64_t argv_addr)
+{
+	struct il_snap_view *v = &s->cfg.rules->view;
+	if (il_snap_exec_candidate(v, il_basename(e->path)))
+		return 1;
+	char **a0 = peek_list(s, e->pid, argv_addr, e->abi->ptr, 1);
+	return !a0 || (a0[0] && il_snap_exec_candidate(v, il_basename(a0[0])));
+}
+
+/* Reads the exec; 0, or an errno: EFAULT/EBADF where the kernel would fail
+ * the call itself (nothing can run), anything else when we cannot read. */
+static int read_exec(struct il_supervisor *s, const struct seccomp_data *d, struct exec_view *e, int *candidate)
+{
+	int at = d->nr == e->abi->execveat;
+	uint64_t argv_addr = d->args[at ? 2 : 1], envp_addr = d->args[at ? 3 : 2];
+	e->path = peek_str(s, e->pid, d->args[at ? 1 : 0]);
+	if (e->path && at)
+		e->path = resolve_at(s, e->pid, d, e->path);
+	if (!e->path)
+		return errno ? errno : EACCES;
+	if (!(*candidate = exec_candidate(s, e, argv_addr)))
+		return 0;
+	char link[64];
+	snprintf(link, sizeof link, "/proc/%d/cwd", (int)e->pid);
+	e->argv = peek_list(s, e->pid, argv_addr, e->abi->ptr, 0);
+	e->envp = peek_list(s, e->pid, envp_addr, e->abi->ptr, 0);
+	if (!e->argv || !e->envp || read_link(link, e->cwd, sizeof e->cwd) < 0)
+		return errno ? errno : EACCES;
+	return 0;
+}
+
+static void on_exec(struct il_supervisor *s, const struct seccomp_notif *n, const struct abi *abi)
+{
+	struct exec_view e = { .pid = (pid_t)n->pid, .abi = abi };
+	il_arena_init(&s->arena, s->mem, ARENA_SIZE);
+	int candidate = 1;
+	errno = 0;
+	int r = read_exec(s, &n->data, &e, &candidate);
+	if (r == 0 && !candidate) {
+		respond(s, n->id, 0);
+		return;
+	}
+	/* What we read must be the memory of the process still waiting in
+	 * this system call, not of one that reused its pid. */
+	if (!id_valid(s, n->id))
+		return;
+	struct il_verdict v;
+	if (r == EFAULT || r == EBADF) { /* a bad pointer or fd: exec fails anyway */
+		respond(s, n->id, r);
+		return;
+	}
+	if (r) { /* fail closed */
+		tell(e.pid, e.path ? e.path : "exec", "interlock cannot read this program's arguments, so it is refused",
+		     0, ";");
+		respond(s, n->id, EACCES);
+		return;
+	}
+	struct il_exec_event ev = { e.path, e.argv, e.envp, e.cwd, s->cfg.profile };
+	il_decide_exec(&s->cfg.rules->view, &ev, &s->arena, &v);
+	act(s, n->id, &e, &v);
+}
+
+/* ---------------------------------------------------------------- connect */
+
+static void on_connect(struct il_supervisor *s, const struct seccomp_notif *n)
+{
+	if (!s->cfg.connect) {
+		respond(s, n->id, 0);
+		return;
+	}
+	/* Only the direct system call is read; socketcall(2) (i386) and
+	 * anything unexpected are refused while a decision function is set. */
+	const struct seccomp_data *d = &n->data;
+	unsigned char addr[128];
+	size_t len = (size_t)(uint32_t)d->args[2];
+	int direct = d->nr == seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, "connect") &&
+		     d->arch == seccomp_arch_native();
+	if (!direct || len > sizeof addr || peek((pid_t)n->pid, d->args[1], addr, len) != (ssize_t)len ||
+	    !id_valid(s, n->id)) {
+		respond(s, n->id, EACCES);
+		return;
+	}
+	struct il_connect_event ev = { (pid_t)n->pid, (int)d->args[0], addr, len };
+	struct il_verdict v = { .action = IL_ALLOW, .rule = -1 };
+	int a = s->cfg.connect(s->cfg.connect_ctx, &ev, &v);
+	respond(s, n->id, a <= IL_LOG ? 0 : EACCES);
+}
+
+/* ---------------------------------------------------------------- public */
+
+void il_supervisor_ready(void *ctx, short revents)
+{
+	struct il_supervisor *s = ctx;
+	if (!(revents & POLLIN)) {
+		/* POLLHUP: no process uses the filter any more. Receiving now
+		 * would block for ever. */
+		if (revents & (POLLHUP | POLLERR | POLLNVAL))
+			il_broker_watch(s->cfg.broker, -1, 0, 0);
+		return;
+	}
+	memset(s->req, 0, s->req_size);
+	if (ioctl(s->fd, SECCOMP_IOCTL_NOTIF_RECV, s->req) < 0)
+		return; /* ENOENT: the target died before we looked */
+	const struct abi *abi = exec_abi(s, &s->req->data);
+	if (abi)
+		on_exec(s, s->req, abi);
+	else
+		on_connect(s, s->req);
+}
+
+struct il_supervisor *il_supervisor_new(int listener, const struct il_supervisor_cfg *cfg)
+{
+	struct il_supervisor *s = calloc(1, sizeof *s);
+	struct seccomp_notif_sizes sz = { sizeof(struct seccomp_notif), sizeof(struct seccomp_notif_resp),
+					  sizeof(struct seccomp_data) };
+	/* The kernel writes its own struct size: never less than it says. */
+	syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz);
+	if (s) {
+		s->fd = listener;
+		s->cfg = *cfg;
+		s->req_size = sz.seccomp_notif > sizeof *s->req ? sz.seccomp_notif : sizeof *s->req;
+		s->resp_size = sz.seccomp_notif_resp > sizeof *s->resp ? sz.seccomp_notif_resp : sizeof *s->resp;
+		s->req = calloc(1, s->req_size);
+		s->resp = calloc(1, s->resp_size);
+		s->mem = malloc(ARENA_SIZE);
+		s->tmp = malloc(MAX_STR + 1);
+	}
+	if (!s || !s->req || !s->resp || !s->mem || !s->tmp) {
+		if (s)
+			free(s->req), free(s->resp), free(s->mem), free(s->tmp), free(s);
+		close(listener);
+		return 0;
+	}
+	init_abis(s);
+	return s;
+}
+
+int il_supervisor_fd(const struct il_supervisor *s)
+{
+	return s->fd;
+}
+
+void il_supervisor_free(struct il_supervisor *s)
+{
+	if (!s)
+		return;
+	while (s->pending) /* not expected: the broker answered them all */
+		on_answer(s->pending, IL_ANS_NO_TERMINAL);
+	close(s->fd);
+	free(s->req), free(s->resp), free(s->mem), free(s->tmp);
+	free(s);
+}

@@ -1,0 +1,63 @@
+/* The seccomp supervisor: the wrapper's end of the filter's listener (see
+ * seccomp_filter.h and docs/seccomp.md). It runs inside the wrapper's one
+ * poll loop (through il_broker_watch), never blocks, and answers each
+ * trapped system call of the guarded tree:
+ *
+ *   execve/execveat  read path, argv and envp from the target's memory, cwd
+ *                    from /proc; decide with the same compiled rules as the
+ *                    preload; allow -> continue; deny -> EACCES; confirm ->
+ *                    continue if the human just approved this operation for
+ *                    this process through the preload, else ask the human
+ *                    through the broker (same queue and prompt).
+ *   connect          the pluggable connect decision (none yet: continue).
+ *
+ * Fail closed: memory that cannot be read, a list too long to inspect or an
+ * engine error denies. When the wrapper goes away the kernel fails every
+ * pending and later trapped call with ENOSYS. */
+#ifndef IL_SUPERVISOR_H
+#define IL_SUPERVISOR_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "broker.h"
+#include "cli.h"
+
+/* One connect(2) of the guarded tree, for a connect decision function. */
+struct il_connect_event {
+	pid_t pid;
+	int fd;                /* the socket, in the target's fd table */
+	const void *addr;      /* a copy of the sockaddr (already read) */
+	size_t addrlen;
+};
+/* Returns an enum il_action. Anything but allow/log refuses with EACCES
+ * (there is no prompt for connect yet). An allow is answered with
+ * "continue", which re-reads the address: before a connect rule can deny
+ * anything, allow must be emulated instead (pidfd_getfd + connect here). */
+typedef int (*il_connect_decider)(void *ctx, const struct il_connect_event *ev, struct il_verdict *out);
+
+struct il_supervisor_cfg {
+	struct il_compiled *rules;  /* the wrapper's compiled view (the preload's rules) */
+	struct il_broker *broker;   /* asks the human; also knows what was approved */
+	const char *session, *profile, *audit; /* audit may be NULL */
+	const char *preload;        /* libinterlock.so path: is a target preloaded? */
+	pid_t child;                /* the command's process */
+	char *const *command;       /* its argv, already checked by the wrapper */
+	il_connect_decider connect; /* NULL: every connect continues */
+	void *connect_ctx;
+};
+
+struct il_supervisor;
+
+/* Takes ownership of the listener fd. NULL when out of memory (the fd is
+ * closed: the guarded tree's trapped calls then fail with ENOSYS). */
+struct il_supervisor *il_supervisor_new(int listener, const struct il_supervisor_cfg *cfg) IL_HIDDEN;
+int il_supervisor_fd(const struct il_supervisor *s) IL_HIDDEN;
+/* For il_broker_watch(): handles one notification when the listener is
+ * readable; on hang-up (no guarded process left) stops watching. */
+void il_supervisor_ready(void *s, short revents) IL_HIDDEN;
+/* Free after il_broker_free() (which answers the questions still open).
+ * Closing the listener makes the kernel fail trapped calls with ENOSYS. */
+void il_supervisor_free(struct il_supervisor *s) IL_HIDDEN;
+
+#endif
