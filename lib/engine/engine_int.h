@@ -74,4 +74,34 @@ struct il_argscan {
 void il_argscan(struct il_arena *a, const struct il_snap_view *v, const struct il_cmd *cmd,
 		struct il_argscan *out) IL_HIDDEN;
 
+/* ---- deletes (deletes.c): unlink, rmdir and rename of protected trees ---- */
+enum { IL_DEL_UNLINK = 0, IL_DEL_RMDIR = 1, IL_DEL_RENAME = 2 };
+struct il_delete_event {
+	const char *path;    /* absolute, lexical: what is removed or renamed away */
+	const char *to;      /* rename: absolute destination; else NULL */
+	int kind;            /* IL_DEL_* */
+	char *const *envp;
+	const char *profile;
+	long pid;
+	const char *process; /* base name of the deleting program, NULL if unknown */
+};
+/* Cheap prefilter, string compares only: 0 when deleting abs is certainly
+ * free (under a temp dir outside HOME, or under a scratch directory). */
+int il_delete_candidate(const struct il_snap_view *v, const char *abs, char *const *envp) IL_HIDDEN;
+/* abs is strictly under /tmp, /var/tmp, /dev/shm or the session's $TMPDIR,
+ * and not inside HOME. String compares only. */
+int il_temp_path(const struct il_snap_view *v, const char *abs, char *const *envp) IL_HIDDEN;
+/* Decides one delete or rename. A protected verdict is IL_CONFIRM with
+ * target = the tree (work tree root, home directory, file) one approval
+ * covers and word = its base name. */
+int il_decide_delete(struct il_snap_view *v, const struct il_delete_event *ev, struct il_arena *a,
+		     struct il_verdict *out) IL_HIDDEN;
+
+/* ---- git aliases (git_alias.c) ---- */
+/* After `git ... X ...` was added: if X is an alias in the command-line
+ * (-c alias.X=...), repository or user git config, peels its expansion as
+ * another layer. cwd: the command's directory; ccwd: after its -C options. */
+void il_git_alias_peel(struct il_peel_ctx *c, const char **argv, int argc, const char *cwd, const char *ccwd,
+		       int layer) IL_HIDDEN;
+
 #endif

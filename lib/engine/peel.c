@@ -240,6 +240,9 @@ void il_peel(struct il_peel_ctx *c, const char **argv, int argc, const char *cwd
 		il_cmdlist_add(c, argv, argc, ccwd ? ccwd : cwd, layer);
 		if (p && p->exec_options != IL_NONE)
 			peel_exec_options(c, p, argv, argc, ccwd, layer);
+		/* git aliases (git_alias.c): `git undo` may be `git reset --hard` */
+		if (il_streq(il_basename(argv[0]), "git"))
+			il_git_alias_peel(c, argv, argc, cwd, ccwd, layer);
 		return;
 	}
 	il_cmdlist_add(c, argv, argc, cwd, layer);

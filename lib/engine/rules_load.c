@@ -381,6 +381,20 @@ static void env_key(struct load_ctx *c, const char *k, const char *v)
 		diag(c->rs, c->file, c->line, "unknown key '%s' in [environment] (remove, keep)", k);
 }
 
+/* ---- [deletes]: what the unlink/rename hooks treat as scratch ---- */
+
+static void deletes_key(struct load_ctx *c, const char *k, const char *v)
+{
+	if (!strcmp(k, "free"))
+		c->rs->del_free = append_words(c->rs->del_free, v);
+	else if (!strcmp(k, "system-programs"))
+		c->rs->del_programs = append_words(c->rs->del_programs, v);
+	else if (!strcmp(k, "exec-judged"))
+		c->rs->del_exec_judged = append_words(c->rs->del_exec_judged, v);
+	else
+		diag(c->rs, c->file, c->line, "unknown key '%s' in [deletes] (free, system-programs, exec-judged)", k);
+}
+
 /* ---- sections ---- */
 
 static int valid_id(const char *s)
@@ -502,6 +516,10 @@ static void open_section(struct load_ctx *c, const char *section)
 		c->kind = 3;
 		return;
 	}
+	if (!strcmp(section, "deletes")) {
+		c->kind = 8; /* [deletes] */
+		return;
+	}
 	if (!strncmp(section, "program ", 8)) {
 		const char *name = section + 8;
 		while (*name == ' ')
@@ -548,6 +566,8 @@ static int on_pair(void *user, const char *section, const char *k, const char *v
 	}
 	if (c->kind == 3)
 		env_key(c, k, v);
+	else if (c->kind == 8)
+		deletes_key(c, k, v);
 	else if (c->kind == 1)
 		rule_key(c, &c->rs->rules[c->cur], k, v);
 	else if (c->kind == 2)
@@ -696,6 +716,7 @@ void il_ruleset_free(struct il_ruleset *rs)
 		free(rs->files[i]);
 	free(rs->env_remove);
 	free(rs->env_keep);
+	free(rs->del_free), free(rs->del_programs), free(rs->del_exec_judged);
 	for (int i = 0; i < rs->nshadowed; i++)
 		free(rs->shadowed[i]), free(rs->shadowed_by[i]);
 	free(rs->shadowed);

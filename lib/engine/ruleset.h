@@ -64,6 +64,11 @@ struct il_ruleset {
 	 * environment, and names it must never remove (space-separated). */
 	char *env_remove;
 	char *env_keep;
+	/* [deletes] (17-deletes.conf): scratch directory names, package
+	 * managers, programs the exec rules judge (space-separated). */
+	char *del_free;
+	char *del_programs;
+	char *del_exec_judged;
 	int errors;
 	FILE *diag; /* where FILE:LINE: messages go (stderr by default) */
 	/* Files read, in order, for `rules list`. */

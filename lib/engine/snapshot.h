@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define IL_SNAP_MAGIC "ILSNAP\x01\x00"
-#define IL_SNAP_VERSION 9u
+#define IL_SNAP_VERSION 10u
 #define IL_NONE 0xffffffffu
 
 /* Condition kinds of a rule. */
@@ -124,6 +124,12 @@ struct il_snap_hdr {
 	uint32_t tty;               /* the human's terminal device, IL_NONE if none */
 	uint32_t nconnect, connect_rules; /* uint32_t[] indices of connect rules */
 	uint32_t hosts;             /* string: "name addr\n"... test/pinned host names, IL_NONE if none */
+	/* Deletes (deletes.c, [deletes] of the rules): */
+	uint32_t del_free;          /* string: scratch directory names, deleting under them is free */
+	uint32_t del_programs;      /* string: package managers, free under system directories */
+	uint32_t del_exec_judged;   /* string: programs whose deletes the exec rules judged (rm) */
+	uint32_t del_tmpdir;        /* the wrapper's $TMPDIR, IL_NONE if none */
+	uint32_t del_since_sec, del_since_nsec; /* session start: files born later are the agent's */
 };
 
 #endif

@@ -2,6 +2,7 @@
  * process (layout in snapshot.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ruleset.h"
 #include "snapshot.h"
@@ -283,6 +284,21 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 	h.prompt_timeout = m && m->prompt_timeout > 0 ? (uint32_t)m->prompt_timeout : 60;
 	h.protect = add_str(&strs, m && m->protect ? m->protect : "");
 	h.tty = m && m->tty ? add_str(&strs, m->tty) : IL_NONE;
+	/* [deletes]; a session's $TMPDIR and start time (files born later
+	 * are the agent's own; see deletes.c) */
+	h.del_free = add_str(&strs, rs->del_free ? rs->del_free : "");
+	h.del_programs = add_str(&strs, rs->del_programs ? rs->del_programs : "");
+	h.del_exec_judged = add_str(&strs, rs->del_exec_judged ? rs->del_exec_judged : "");
+	h.del_tmpdir = IL_NONE;
+	if (m && m->session && *m->session) {
+		const char *t = getenv("TMPDIR");
+		if (t && t[0] == '/' && t[1])
+			h.del_tmpdir = add_str(&strs, t);
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+		h.del_since_sec = (uint32_t)ts.tv_sec;
+		h.del_since_nsec = (uint32_t)ts.tv_nsec;
+	}
 	h.hosts = m && m->hosts ? add_str(&strs, m->hosts) : IL_NONE;
 
 	h.strings = buf_add(&b, strs.p, strs.len, 8);

@@ -80,6 +80,8 @@ static int ask_broker(const char *sock, const struct il_confirm_req *r)
 	add(&m, "target", r->target);
 	add(&m, "cwd", r->cwd);
 	add(&m, "exe", r->exe);
+	if (r->event && !il_streq(r->event, "exec"))
+		add(&m, "event", r->event); /* older brokers ignore it */
 	if (r->argv) {
 		char num[12] = "";
 		size_t k = sizeof num - 1;

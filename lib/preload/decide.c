@@ -139,7 +139,8 @@ static const char *broker_of(struct il_snap_view *v)
 static int ask(struct il_snap_view *v, const struct il_verdict *verdict, const struct il_event_desc *e)
 {
 	struct il_confirm_req r = { verdict->rule_id, verdict->word, verdict->why, e->what,
-				    verdict->target ? verdict->target : "", e->cwd, e->exe ? e->exe : "", e->argv };
+				    verdict->target ? verdict->target : "", e->cwd, e->exe ? e->exe : "", e->argv,
+				    e->event /* the broker's audit record says what kind of event */ };
 	return il_confirm(broker_of(v), &r, (int)v->hdr->prompt_timeout);
 }
 

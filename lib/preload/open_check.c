@@ -181,3 +181,63 @@ int il_check_open(int dirfd, const char *path, unsigned access)
 	errno = result ? EACCES : saved;
 	return result;
 }
+
+/* ---- temp-dir fast path (issue 8's budget: creating, renaming and
+ * deleting 50k temporary files costs at most 1.05x bare) ----
+ * Every write-open is a candidate of the `name = *` open rules (.git,
+ * /etc, database server directories), and the full check resolves each
+ * component with readlink. Under a temp dir none of those rules is meant
+ * to apply (deletes there are free as well), so what remains to rule out
+ * is a symlink leading elsewhere: the caller opens with openat2's
+ * RESOLVE_NO_SYMLINKS and takes the full check when that fails with ELOOP. */
+/* Absolute, no //, /./ or /../, and no .git component (one pass). */
+static int clean_abs(const char *p)
+{
+	if (p[0] != '/')
+		return 0;
+	for (const char *s = p; *s; s++)
+		if (s[0] == '/' && (s[1] == '/' || (s[1] == '.' && (s[2] == '/' || !s[2] ||
+								  (s[2] == '.' && (s[3] == '/' || !s[3])) ||
+								  (s[2] == 'g' && s[3] == 'i' && s[4] == 't' &&
+								   (s[5] == '/' || !s[5]))))))
+			return 0;
+	return 1;
+}
+
+/* Rules that name this file literally or by extension (*.db) still apply;
+ * so does anything inside a .git. What the fast path skips are the `name
+ * = *` rules; the shipped ones look at .git, /etc and /var/lib/DB-SERVER,
+ * none of which a symlink-free path under a temp dir can be. */
+static int named_or_git(const struct il_snap_view *v, const char *path, unsigned access)
+{
+	const struct il_snap_hdr *h = v->hdr;
+	const char *b = il_basename(path);
+	size_t n = il_strlen(b);
+	const struct il_snap_slot *sl[2] = { il_snap_lookup_in(v, h->oslots, h->noslots, b, n), 0 };
+	for (size_t k = n; k > 0; k--)
+		if (b[k - 1] == '.') {
+			sl[1] = il_snap_lookup_in(v, h->xslots, h->nxslots, b + k, n - k);
+			break;
+		}
+	for (int j = 0; j < 2; j++) {
+		if (!sl[j])
+			continue;
+		const uint32_t *ri = (const void *)(v->base + sl[j]->rules);
+		for (uint32_t i = 0; i < sl[j]->nrules; i++)
+			if (il_snap_rule(v, ri[i])->access & access)
+				return 1;
+	}
+	return (access & IL_A_READ) && il_open_candidate(v, path, IL_A_READ);
+}
+
+int il_open_temp_fast(const char *path, unsigned access)
+{
+	if (!path || !access || !clean_abs(path) || own_file_name(path))
+		return 0;
+	int saved = errno;
+	int broken = 0;
+	struct il_snap_view *v = il_snapshot(&broken);
+	int fast = v && il_temp_path(v, path, environ) && !named_or_git(v, path, access);
+	errno = saved;
+	return fast;
+}

@@ -68,6 +68,11 @@ void il_say(const char *s) IL_HIDDEN; /* to stderr, unbuffered */
 unsigned il_open_access(int flags) IL_HIDDEN;
 int il_check_open(int dirfd, const char *path, unsigned access) IL_HIDDEN;
 int il_check_fd(int fd, unsigned access) IL_HIDDEN; /* the file behind an fd */
+/* Temp-dir fast path (open_check.c): 1 if an open of this absolute, clean
+ * path under a temp dir needs no check provided no symlink is on the way
+ * (the caller opens with RESOLVE_NO_SYMLINKS and falls back to
+ * il_check_open on ELOOP); 0: use il_check_open. No syscall. */
+int il_open_temp_fast(const char *path, unsigned access) IL_HIDDEN;
 
 /* Human confirmation (confirm.c). */
 enum { IL_ANSWER_ONCE, IL_ANSWER_SESSION, IL_ANSWER_DENY, IL_ANSWER_TIMEOUT, IL_ANSWER_NO_TERMINAL,
@@ -75,6 +80,7 @@ enum { IL_ANSWER_ONCE, IL_ANSWER_SESSION, IL_ANSWER_DENY, IL_ANSWER_TIMEOUT, IL_
 struct il_confirm_req {
 	const char *rule, *word, *why, *command, *target, *cwd, *exe;
 	char *const *argv; /* the exec's argv, for the broker's audit record (may be NULL) */
+	const char *event; /* "open", "delete"; NULL or "exec" for an exec */
 };
 /* Asks the broker at `broker` (wrapper mode) or, when broker is NULL, the
  * controlling terminal (dev-shell mode). Returns an IL_ANSWER_*. */

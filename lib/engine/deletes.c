@@ -1,0 +1,562 @@
+/* Deletes that never exec: the facts behind the unlink, rmdir and rename
+ * hooks. `shutil.rmtree`, perl's unlink and node's fs.rmSync never run a
+ * command line the exec rules could read, so the damage is judged where it
+ * happens, one path at a time, with built-in facts about the path:
+ *
+ *   free        under a temp dir (/tmp, /var/tmp, /dev/shm, the session's
+ *               $TMPDIR) unless that is inside $HOME; any path with a scratch
+ *               directory component ([deletes] free: build, node_modules, ...)
+ *   system      anything under a system directory (IL_P_SYSTEM), except by a
+ *               package manager ([deletes] system-programs)
+ *   home        $HOME or a directory above it
+ *   git         anything inside .git (except by git itself), a file git tracks
+ *               (looked up in the repository's index), the work tree root
+ *   database    *.db, *.sqlite* (not sqlite's own -wal/-shm/-journal)
+ *   credential  whatever an open rule would refuse to let be read
+ *   home-child  what lies in a top-level entry of $HOME (~/Documents/...) and
+ *               is not in a git work tree below it
+ *
+ * Files created after the session started (birth time) are the agent's own
+ * and are free in home-child and database trees: sqlite journals, editor
+ * swap files, test databases. Every protected verdict names a tree (the work
+ * tree root, the home directory, the top-level home directory, the file):
+ * the hook asks once per tree and lets the rest of that tree through after a
+ * human said yes.
+ *
+ * Runtime side: heap-free, no stdio, raw syscalls for the git index. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "engine_int.h"
+
+static int under(const char *p, const char *dir)
+{
+	if (!dir || dir[0] != '/')
+		return 0;
+	size_t n = il_strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n == 1)
+		return 1;
+	return il_strneq(p, dir, n) && (p[n] == '/' || p[n] == 0);
+}
+
+static int strictly_under(const char *p, const char *dir)
+{
+	if (!dir || dir[0] != '/')
+		return 0;
+	size_t n = il_strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n == 1)
+		return p[0] == '/' && p[1] != 0;
+	return il_strneq(p, dir, n) && p[n] == '/' && p[n + 1];
+}
+
+static const char *snap_home(const struct il_snap_view *v)
+{
+	const char *h = il_snap_str(v, v->hdr->home);
+	return h && *h ? h : 0;
+}
+
+/* Length of HOME without trailing slashes when p is inside it (not HOME
+ * itself), else 0. */
+static size_t home_len(const char *p, const char *home)
+{
+	if (!home || home[0] != '/' || !home[1])
+		return 0;
+	size_t n = il_strlen(home);
+	while (n > 1 && home[n - 1] == '/')
+		n--;
+	return il_strneq(p, home, n) && p[n] == '/' && p[n + 1] ? n : 0;
+}
+
+/* Is some component of p a scratch directory name? Only components below
+ * what names the place count: inside HOME, those below its top-level entry
+ * (~/build is the user's, not a build output); elsewhere, those below the
+ * first (/tmp is not a "tmp" scratch directory of a project). */
+static int scratch_path(const char *list, const char *p, const char *home, const char *home2)
+{
+	if (!list || !*list)
+		return 0;
+	size_t h = home_len(p, home);
+	if (!h)
+		h = home_len(p, home2);
+	const char *s = p + h;
+	for (int skip = 0; skip < 1; skip++) { /* the top-level entry */
+		while (*s == '/')
+			s++;
+		while (*s && *s != '/')
+			s++;
+	}
+	while (*s) {
+		while (*s == '/')
+			s++;
+		const char *e = s;
+		while (*e && *e != '/')
+			e++;
+		size_t k = (size_t)(e - s);
+		if (k && il_list_has(list, s, k))
+			return 1;
+		s = e;
+	}
+	return 0;
+}
+
+int il_temp_path(const struct il_snap_view *v, const char *abs, char *const *envp)
+{
+	const char *t = il_snap_str(v, v->hdr->del_tmpdir);
+	if (!(strictly_under(abs, "/tmp") || strictly_under(abs, "/var/tmp") || strictly_under(abs, "/dev/shm") ||
+	      (t && t[0] == '/' && t[1] && strictly_under(abs, t))))
+		return 0;
+	/* The session's HOME (the wrapper's), else the environment's: a HOME
+	 * inside /tmp (a test sandbox) is still a home. */
+	const char *home = snap_home(v);
+	if (!home)
+		home = il_env_get(envp, "HOME");
+	return !under(abs, home);
+}
+
+int il_delete_candidate(const struct il_snap_view *v, const char *abs, char *const *envp)
+{
+	if (il_temp_path(v, abs, envp))
+		return 0;
+	const char *home = il_env_get(envp, "HOME"), *home2 = snap_home(v);
+	return !scratch_path(il_snap_str(v, v->hdr->del_free), abs, home, home2);
+}
+
+/* ---- git: work tree root, .git, tracked files ---- */
+
+static int exists_at(const char *dir, size_t n, const char *name, struct stat *st)
+{
+	char buf[4096];
+	size_t k = il_strlen(name);
+	if (n + k + 2 > sizeof buf)
+		return 0;
+	il_memcpy(buf, dir, n);
+	size_t o = n;
+	if (!(n == 1 && dir[0] == '/'))
+		buf[o++] = '/';
+	il_memcpy(buf + o, name, k + 1);
+	return fstatat(AT_FDCWD, buf, st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* The nearest directory at or above p (from its parent unless self) that
+ * has a .git; its length in *len, 0 if none. */
+static size_t find_worktree(const char *p, int self)
+{
+	size_t n = il_strlen(p);
+	struct stat st;
+	if (!self) {
+		while (n > 1 && p[n - 1] != '/')
+			n--;
+		if (n > 1)
+			n--;
+	}
+	for (int guard = 0; guard < 256; guard++) {
+		if (exists_at(p, n, ".git", &st))
+			return n;
+		if (n == 1)
+			return 0;
+		while (n > 1 && p[n - 1] != '/')
+			n--;
+		if (n > 1)
+			n--;
+	}
+	return 0;
+}
+
+static long sys_open_ro(const char *path)
+{
+	return syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+}
+
+/* The index file of the work tree at root[0..n): ROOT/.git/index, or the
+ * gitdir a .git file points to (linked worktrees, submodules). */
+static int index_path(const char *root, size_t n, char *out, size_t cap)
+{
+	char gitp[4096];
+	if (n + 6 > sizeof gitp)
+		return -1;
+	il_memcpy(gitp, root, n);
+	size_t o = n == 1 ? 0 : n;
+	il_memcpy(gitp + o, "/.git", 6);
+	struct stat st;
+	if (fstatat(AT_FDCWD, gitp, &st, 0) < 0)
+		return -1;
+	const char *gd = gitp;
+	char link[4096];
+	if (!S_ISDIR(st.st_mode)) {
+		long fd = sys_open_ro(gitp);
+		if (fd < 0)
+			return -1;
+		long k = syscall(SYS_read, (int)fd, link, sizeof link - 1);
+		syscall(SYS_close, (int)fd);
+		if (k < 8 || !il_strneq(link, "gitdir:", 7))
+			return -1;
+		link[k] = 0;
+		char *s = link + 7;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		char *e = s;
+		while (*e && *e != '\n' && *e != '\r')
+			e++;
+		*e = 0;
+		if (s[0] != '/') {
+			/* relative to the directory holding the .git file */
+			size_t sl = il_strlen(s);
+			if (o + 1 + sl + 1 > sizeof gitp)
+				return -1;
+			gitp[o] = '/';
+			il_memcpy(gitp + o + 1, s, sl + 1);
+			gd = gitp;
+		} else {
+			gd = s;
+		}
+	}
+	size_t gl = il_strlen(gd);
+	if (gl + 7 > cap)
+		return -1;
+	il_memcpy(out, gd, gl);
+	il_memcpy(out + gl, "/index", 7);
+	return 0;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* rel names an entry, or a directory holding one. */
+static int name_hit(const char *name, size_t nl, const char *rel, size_t rl)
+{
+	return nl >= rl && il_strneq(name, rel, rl) && (nl == rl || name[rl] == '/');
+}
+
+/* Scans index entries (v2, v3, v4) with hash length hl. Returns 1 if rel
+ * is tracked, 0 if not, -1 if the layout does not parse with this hl. */
+static int scan_index(const unsigned char *m, size_t size, int hl, const char *rel, size_t rl)
+{
+	uint32_t ver = be32(m + 4), n = be32(m + 8);
+	size_t off = 12;
+	char prev[4096];
+	size_t prevlen = 0;
+	size_t fixed = 40 + (size_t)hl + 2;
+	for (uint32_t i = 0; i < n; i++) {
+		if (off + fixed > size)
+			return -1;
+		unsigned flags = (unsigned)m[off + 40 + hl] << 8 | m[off + 40 + hl + 1];
+		size_t p = off + fixed;
+		if (flags & 0x4000) {
+			if (ver < 3)
+				return -1;
+			p += 2;
+		}
+		if (ver == 4) {
+			/* prefix-compressed: strip N bytes of the previous name,
+			 * append the NUL-terminated rest */
+			size_t strip = 0;
+			unsigned char c;
+			if (p >= size)
+				return -1;
+			c = m[p++];
+			strip = c & 127;
+			while (c & 128) {
+				if (p >= size || strip > (1u << 20))
+					return -1;
+				c = m[p++];
+				strip = ((strip + 1) << 7) | (c & 127);
+			}
+			if (strip > prevlen)
+				return -1;
+			size_t keep = prevlen - strip, q = p;
+			while (q < size && m[q])
+				q++;
+			if (q >= size || keep + (q - p) >= sizeof prev)
+				return -1;
+			il_memcpy(prev + keep, m + p, q - p);
+			prevlen = keep + (q - p);
+			if (name_hit(prev, prevlen, rel, rl))
+				return 1;
+			off = q + 1;
+		} else {
+			size_t q = p;
+			while (q < size && m[q])
+				q++;
+			if (q >= size)
+				return -1;
+			size_t nl = q - p;
+			if ((flags & 0xfff) != 0xfff && (flags & 0xfff) != nl)
+				return -1;
+			if (name_hit((const char *)m + p, nl, rel, rl))
+				return 1;
+			off = off + ((p - off + nl + 8) & ~(size_t)7);
+		}
+	}
+	return 0;
+}
+
+/* Does git track root-relative rel (or files under it)? Unreadable or
+ * unparsable index: 1 (fail closed, the path is inside a work tree). */
+static int git_tracked(const char *root, size_t n, const char *rel)
+{
+	char ip[4096];
+	if (index_path(root, n, ip, sizeof ip) < 0)
+		return 0; /* no index yet: nothing is tracked */
+	long fd = sys_open_ro(ip);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : 1;
+	struct stat st;
+	if (fstat((int)fd, &st) < 0 || st.st_size < 12) {
+		syscall(SYS_close, (int)fd);
+		return st.st_size == 0 ? 0 : 1;
+	}
+	size_t size = (size_t)st.st_size;
+	const unsigned char *m = mmap(0, size, PROT_READ, MAP_PRIVATE, (int)fd, 0);
+	syscall(SYS_close, (int)fd);
+	if (m == MAP_FAILED)
+		return 1;
+	int r = 1;
+	uint32_t ver = be32(m + 4);
+	if (il_strneq((const char *)m, "DIRC", 4) && ver >= 2 && ver <= 4) {
+		size_t rl = il_strlen(rel);
+		r = scan_index(m, size, 20, rel, rl); /* SHA-1 */
+		if (r < 0)
+			r = scan_index(m, size, 32, rel, rl); /* SHA-256 repositories */
+		if (r < 0)
+			r = 1;
+	}
+	munmap((void *)m, size);
+	return r;
+}
+
+/* ---- the decision ---- */
+
+static int is_git_process(const char *proc)
+{
+	return proc && (il_streq(proc, "git") || il_strneq(proc, "git-", 4));
+}
+
+static int database_name(const char *p)
+{
+	const char *b = il_basename(p);
+	const char *dot = 0;
+	for (const char *s = b; *s; s++)
+		if (*s == '.')
+			dot = s;
+	if (!dot || dot == b)
+		return 0;
+	const char *x = dot + 1;
+	if (il_streq(x, "db") || il_streq(x, "db3"))
+		return 1;
+	if (!il_strneq(x, "sqlite", 6))
+		return 0;
+	for (; *x; x++)
+		if (*x == '-')
+			return 0; /* -wal, -shm, -journal: sqlite's own scratch */
+	return 1;
+}
+
+/* Created after the session began (birth time): the agent's own file. */
+static int born_in_session(const struct il_snap_view *v, const char *p)
+{
+	const struct il_snap_hdr *h = v->hdr;
+	if (!h->del_since_sec)
+		return 0;
+#if defined(SYS_statx) && defined(STATX_BTIME)
+	struct statx sx;
+	if (syscall(SYS_statx, AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &sx) < 0 || !(sx.stx_mask & STATX_BTIME))
+		return 0;
+	if ((uint64_t)sx.stx_btime.tv_sec != h->del_since_sec)
+		return (uint64_t)sx.stx_btime.tv_sec > h->del_since_sec;
+	return sx.stx_btime.tv_nsec > h->del_since_nsec;
+#else
+	(void)p;
+	return 0;
+#endif
+}
+
+/* A system tree is named by its first two components (/etc/nginx), three
+ * under /usr and /var (/var/lib/postgresql). */
+static const char *system_tree(struct il_arena *a, const char *p)
+{
+	int want = (il_strneq(p, "/usr/", 5) || il_strneq(p, "/var/", 5)) ? 3 : 2;
+	size_t n = 0;
+	int comps = 0;
+	while (p[n]) {
+		if (p[n] == '/' && n > 0 && ++comps >= want)
+			break;
+		n++;
+	}
+	return il_arena_strndup(a, p, n);
+}
+
+/* ~/X for a path at or under a top-level, non-hidden entry X of home. */
+static const char *home_child_tree(struct il_arena *a, const char *p, const char *home)
+{
+	size_t n = home_len(p, home);
+	if (!n || p[n + 1] == '.')
+		return 0;
+	size_t e = n + 1;
+	while (p[e] && p[e] != '/')
+		e++;
+	return il_arena_strndup(a, p, e);
+}
+
+enum { D_FREE, D_SYSTEM, D_HOME, D_GIT, D_DATABASE, D_CREDENTIAL, D_HOME_CHILD };
+
+static const char *const del_ids[] = { 0, "delete-system", "delete-home", "delete-git-tree", "delete-database",
+				       "delete-credential", "delete-home" };
+static const char *const del_why[] = {
+	0,
+	"this deletes or moves away files under a system directory; the operating system or other users need them and no backup this tool knows of has them",
+	"this deletes or moves away the home directory (or a directory above it), with every project, key and document of the user",
+	"this deletes or moves away part of a git work tree: files git tracks (their uncommitted changes are lost for good), the repository's .git (its history), or the work tree itself",
+	"this deletes or moves away a database file; every table in it is lost and there is no undo",
+	"this deletes or moves away a credential file (a key or token that may exist nowhere else)",
+	"this deletes or moves away the user's own files in a top-level folder of the home directory (not a build output, cache or temporary file)",
+};
+
+static int classify(struct il_snap_view *v, const struct il_delete_event *ev, struct il_arena *a,
+		    const char **tree)
+{
+	const char *p = ev->path;
+	const struct il_snap_hdr *h = v->hdr;
+	const char *home = il_env_get(ev->envp, "HOME"), *home2 = snap_home(v);
+	const char *judged = il_snap_str(v, h->del_exec_judged);
+	if (ev->process && judged && il_list_has(judged, ev->process, il_strlen(ev->process)))
+		return D_FREE; /* rm, rmdir ...: the exec rules judged their command line */
+	unsigned pr = il_path_predicates(p, IL_P_ROOT | IL_P_SYSTEM | IL_P_HOME, home, home2);
+	if (home_len(p, home) || home_len(p, home2))
+		pr &= ~(unsigned)IL_P_SYSTEM; /* HOME=/root: projects, not the system */
+	if (pr & IL_P_HOME) {
+		*tree = p;
+		return D_HOME;
+	}
+	if (pr & (IL_P_ROOT | IL_P_SYSTEM)) {
+		const char *progs = il_snap_str(v, h->del_programs);
+		if (!(ev->process && progs && il_list_has(progs, ev->process, il_strlen(ev->process)))) {
+			*tree = system_tree(a, p);
+			return D_SYSTEM;
+		}
+		return D_FREE;
+	}
+	int git = is_git_process(ev->process);
+	/* inside .git: the work tree is what comes before it */
+	for (const char *s = p; *s; s++)
+		if (s[0] == '/' && s[1] == '.' && s[2] == 'g' && s[3] == 'i' && s[4] == 't' && (s[5] == '/' || !s[5])) {
+			if (git)
+				return D_FREE;
+			*tree = s == p ? "/" : il_arena_strndup(a, p, (size_t)(s - p));
+			return D_GIT;
+		}
+	if (database_name(p) && !born_in_session(v, p)) {
+		*tree = p;
+		return D_DATABASE;
+	}
+	if (il_open_candidate(v, p, IL_A_READ)) {
+		struct il_open_event oe = { p, "/", IL_A_READ, ev->envp, ev->profile, ev->pid, ev->process };
+		struct il_verdict ov;
+		il_decide_open(v, &oe, a, &ov, -1);
+		if (ov.action >= IL_CONFIRM) {
+			*tree = p;
+			return D_CREDENTIAL;
+		}
+	}
+	if (git)
+		return D_FREE; /* git deletes inside its own work tree (checkout, rm) */
+	const char *hc = home_child_tree(a, p, home);
+	if (!hc)
+		hc = home_child_tree(a, p, home2);
+	if (ev->kind == IL_DEL_RMDIR) {
+		/* an empty directory: only a top-level home folder is worth a word */
+		if (hc && il_streq(hc, p) && !born_in_session(v, p)) {
+			struct stat st;
+			*tree = hc;
+			return exists_at(p, il_strlen(p), ".git", &st) ? D_GIT : D_HOME_CHILD;
+		}
+		return D_FREE;
+	}
+	size_t rn = find_worktree(p, ev->kind == IL_DEL_RENAME);
+	if (rn) {
+		char *root = il_arena_strndup(a, p, rn);
+		if (!root)
+			return D_GIT; /* out of scratch: fail closed */
+		int root_is_home = under(home ? home : "", root) || under(home2 ? home2 : "", root);
+		int is_root = p[rn] == 0;
+		const char *rel = is_root ? "" : p + (rn == 1 ? 1 : rn + 1);
+		if (!root_is_home) {
+			if (is_root || (!git && git_tracked(root, rn, rel))) {
+				*tree = root;
+				return D_GIT;
+			}
+			return D_FREE;
+		}
+		/* a dotfiles repository at $HOME: its tracked files */
+		if (!git && !is_root && git_tracked(root, rn, rel)) {
+			*tree = root;
+			return D_GIT;
+		}
+	}
+	if (hc && !born_in_session(v, p)) {
+		*tree = hc;
+		return D_HOME_CHILD;
+	}
+	return D_FREE;
+}
+
+static const char *dir_of(struct il_arena *a, const char *p)
+{
+	size_t n = il_strlen(p);
+	while (n > 1 && p[n - 1] != '/')
+		n--;
+	if (n > 1)
+		n--;
+	return il_arena_strndup(a, p, n);
+}
+
+int il_decide_delete(struct il_snap_view *v, const struct il_delete_event *ev, struct il_arena *a,
+		     struct il_verdict *out)
+{
+	*out = (struct il_verdict){ .action = IL_ALLOW, .rule = -1 };
+	const char *tree = 0;
+	int d = classify(v, ev, a, &tree);
+	if (d == D_FREE)
+		return 0;
+	if (a->failed || !tree) {
+		tree = ev->path;
+	}
+	/* A rename that keeps a protected file inside its tree (a refactor,
+	 * app.db -> app.db.bak) loses nothing. Moving it out, or into a free
+	 * place where it could then be deleted freely, is a delete. */
+	if (ev->kind == IL_DEL_RENAME && ev->to && d != D_HOME) {
+		const char *stay = il_streq(tree, ev->path) ? dir_of(a, ev->path) : tree;
+		if (stay && !il_streq(stay, ev->path) && strictly_under(ev->to, stay) &&
+		    il_delete_candidate(v, ev->to, ev->envp))
+			return 0;
+	}
+	out->action = IL_CONFIRM;
+	out->rule_id = del_ids[d];
+	out->why = del_why[d];
+	out->target = tree;
+	const char *b = il_basename(tree);
+	size_t n = il_strlen(b);
+	while (n > 1 && b[n - 1] == '/')
+		n--;
+	if (!n || (n == 1 && b[0] == '/'))
+		b = "root", n = 4;
+	if (n >= sizeof out->word)
+		n = sizeof out->word - 1;
+	il_memcpy(out->word, b, n);
+	out->word[n] = 0;
+	if (a->failed) {
+		out->error = 1;
+		out->action = IL_DENY;
+		out->why = "interlock could not evaluate this delete (out of scratch memory); a human must do it";
+	}
+	return 0;
+}

@@ -1,0 +1,305 @@
+/* The delete family: unlink, unlinkat, rmdir, rename, renameat, renameat2,
+ * remove. `shutil.rmtree`, perl's unlink and node's fs.rmSync delete in
+ * process; the facts that decide are in lib/engine/deletes.c.
+ *
+ * Hot path: an unlink under a temp dir or a scratch directory costs a few
+ * string compares (plus a getcwd or a readlink of the dirfd for a relative
+ * path) and no allocation. Anything else pays one private scratch mapping
+ * and, for files, an ancestor walk for .git (and the git index when one is
+ * found). The real calls are raw syscalls; errno is preserved on allow.
+ *
+ * One question per logical operation: a protected verdict names a tree
+ * (work tree root, home folder, file). Once a human allowed it, the rest of
+ * that tree's deletes in this process pass without asking (a small static
+ * table); il_settle's repeat check answers a denied tree the same way
+ * without asking again, and the broker's session approval (rule + target)
+ * covers the tree in other processes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "engine_int.h"
+#include "preload.h"
+
+#ifndef AT_REMOVEDIR
+#define AT_REMOVEDIR 0x200
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+#define SCRATCH_SIZE (1u << 20)
+
+/* ---- approved trees of this process ---- */
+#define MAX_APPROVED 16
+static char approved_tree[MAX_APPROVED][1024];
+static int approved_ready[MAX_APPROVED];
+static int approved_n;
+
+static int under_tree(const char *p, const char *t)
+{
+	size_t n = il_strlen(t);
+	if (n == 1 && t[0] == '/')
+		return 1;
+	return il_strneq(p, t, n) && (p[n] == '/' || p[n] == 0);
+}
+
+static int is_approved(const char *abs)
+{
+	int n = __atomic_load_n(&approved_n, __ATOMIC_ACQUIRE);
+	for (int i = 0; i < n && i < MAX_APPROVED; i++)
+		if (__atomic_load_n(&approved_ready[i], __ATOMIC_ACQUIRE) && under_tree(abs, approved_tree[i]))
+			return 1;
+	return 0;
+}
+
+static void approve(const char *tree)
+{
+	size_t n = il_strlen(tree);
+	if (!n || n >= sizeof approved_tree[0] || is_approved(tree))
+		return;
+	int i = __atomic_fetch_add(&approved_n, 1, __ATOMIC_ACQ_REL);
+	if (i >= MAX_APPROVED)
+		return; /* full: later deletes are asked again (the broker may remember) */
+	il_memcpy(approved_tree[i], tree, n + 1);
+	__atomic_store_n(&approved_ready[i], 1, __ATOMIC_RELEASE);
+}
+
+/* ---- this process's program (base name), read once ---- */
+static char exe_path[4096];
+static int exe_state; /* 0 unknown, 1 known, 2 unreadable */
+
+static const char *process_name(void)
+{
+	int st = __atomic_load_n(&exe_state, __ATOMIC_ACQUIRE);
+	if (!st) {
+		char buf[sizeof exe_path];
+		long n = syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", buf, sizeof buf - 1);
+		if (n > 0) {
+			buf[n] = 0;
+			il_memcpy(exe_path, buf, (size_t)n + 1);
+		}
+		st = n > 0 ? 1 : 2;
+		__atomic_store_n(&exe_state, st, __ATOMIC_RELEASE);
+	}
+	return st == 1 ? il_basename(exe_path) : 0;
+}
+
+/* The directory a relative path is relative to. */
+static const char *base_dir(int dirfd, char *buf, size_t cap)
+{
+	if (dirfd == AT_FDCWD)
+		return getcwd(buf, cap);
+	char link[40], d[16];
+	if (dirfd < 0)
+		return 0;
+	il_memcpy(link, "/proc/self/fd/", 14);
+	size_t n = 14;
+	int k = 0;
+	unsigned u = (unsigned)dirfd;
+	do
+		d[k++] = (char)('0' + u % 10);
+	while ((u /= 10) && k < 15);
+	while (k)
+		link[n++] = d[--k];
+	link[n] = 0;
+	long r = syscall(SYS_readlinkat, AT_FDCWD, link, buf, cap - 1);
+	if (r <= 0 || buf[0] != '/')
+		return 0;
+	buf[r] = 0;
+	return buf;
+}
+
+/* Already canonical: absolute, no //, /./, /../, no trailing slash. */
+static int clean_abs(const char *p)
+{
+	for (const char *s = p; *s; s++)
+		if (s[0] == '/' && (s[1] == '/' || !s[1] ||
+				    (s[1] == '.' && (s[2] == '/' || !s[2] || (s[2] == '.' && (s[3] == '/' || !s[3]))))))
+			return p[0] == '/' && !p[1];
+	return p[0] == '/';
+}
+
+static const char *kind_word(int kind)
+{
+	return kind == IL_DEL_RMDIR ? "rmdir" : kind == IL_DEL_RENAME ? "rename" : "delete";
+}
+
+/* 0: go ahead; -1 with errno EACCES: refused (message and audit done). */
+static __attribute__((noinline)) int check_delete_slow(int dirfd, const char *path, int kind, int ndirfd,
+							const char *npath)
+{
+	int saved = errno;
+	int broken = 0;
+	struct il_snap_view *v = il_snapshot(&broken);
+	if (!v) {
+		errno = saved;
+		return 0;
+	}
+	char small[10240];
+	struct il_arena sa;
+	il_arena_init(&sa, small, sizeof small);
+	char dirbuf[4096];
+	const char *dir = path[0] == '/' ? "/" : base_dir(dirfd, dirbuf, sizeof dirbuf);
+	/* A directory that cannot be named any more (deleted, too deep) has no
+	 * tree left to judge against. */
+	const char *abs = path[0] == '/' && clean_abs(path) ? path : dir ? il_path_abs(&sa, dir, path) : 0;
+	if (!abs || !il_delete_candidate(v, abs, environ) || is_approved(abs)) {
+		errno = saved;
+		return 0;
+	}
+	const char *proc = process_name();
+	const char *judged = il_snap_str(v, v->hdr->del_exec_judged);
+	if (proc && judged && il_list_has(judged, proc, il_strlen(proc))) {
+		errno = saved;
+		return 0; /* rm & co: the exec rules judged their command line */
+	}
+	char *mem = mmap(0, SCRATCH_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED) {
+		errno = EACCES;
+		return -1;
+	}
+	struct il_arena a;
+	il_arena_init(&a, mem, SCRATCH_SIZE - 65536);
+	const char *to = 0;
+	if (kind == IL_DEL_RENAME && npath && *npath) {
+		char *nd = il_arena_alloc(&a, 4096);
+		const char *ndir = npath[0] == '/' ? "/" : nd ? base_dir(ndirfd, nd, 4096) : 0;
+		to = ndir ? il_path_abs(&a, ndir, npath) : 0;
+	}
+	struct il_delete_event ev = { abs, to, kind, environ, il_sess.profile, (long)getpid(), proc };
+	struct il_verdict verdict;
+	il_decide_delete(v, &ev, &a, &verdict);
+	int result = 0;
+	if (verdict.action >= IL_LOG) {
+		const char *kw = kind_word(kind);
+		size_t kl = il_strlen(kw), pl = il_strlen(abs), tl = to ? il_strlen(to) : 0;
+		char *what = il_arena_alloc(&a, kl + pl + tl + 8);
+		if (what) {
+			size_t o = 0;
+			il_memcpy(what + o, kw, kl), o += kl;
+			what[o++] = ' ';
+			il_memcpy(what + o, abs, pl), o += pl;
+			if (to) {
+				il_memcpy(what + o, " -> ", 4), o += 4;
+				il_memcpy(what + o, to, tl), o += tl;
+			}
+			what[o] = 0;
+		}
+		/* argv[1] is the tree: il_settle's repeat check and the broker's
+		 * session approval then cover the whole tree, not one file */
+		const char *tree = verdict.target ? verdict.target : abs;
+		char *argv[] = { (char *)kw, (char *)tree, 0 };
+		char *cwd = il_arena_alloc(&a, 4096);
+		struct il_event_desc e = { "delete", what ? what : abs, abs, argv,
+					   cwd && getcwd(cwd, 4096) ? cwd : "/" };
+		result = il_settle(v, &verdict, &e, mem + SCRATCH_SIZE - 65536, 65536);
+		if (result == 0 && verdict.action >= IL_CONFIRM)
+			approve(tree);
+	}
+	munmap(mem, SCRATCH_SIZE);
+	errno = result ? EACCES : saved;
+	return result;
+}
+
+/* The hot path: a canonical absolute path under a temp or scratch
+ * directory is decided here without a buffer or a syscall. */
+static int check_delete(int dirfd, const char *path, int kind, int ndirfd, const char *npath)
+{
+	if (!path || !*path)
+		return 0;
+	if (path[0] == '/' && clean_abs(path)) {
+		int saved = errno;
+		int broken = 0;
+		struct il_snap_view *v = il_snapshot(&broken);
+		int free_ = !v || !il_delete_candidate(v, path, environ) || is_approved(path);
+		errno = saved;
+		if (free_)
+			return 0;
+	}
+	return check_delete_slow(dirfd, path, kind, ndirfd, npath);
+}
+
+static int sys_unlinkat(int dirfd, const char *path, int flags)
+{
+	return (int)syscall(SYS_unlinkat, dirfd, path, flags);
+}
+
+static int sys_renameat2(int od, const char *op, int nd, const char *np, unsigned flags)
+{
+#ifdef SYS_renameat2
+	long r = syscall(SYS_renameat2, od, op, nd, np, flags);
+	if (r == 0 || errno != ENOSYS || flags)
+		return (int)r;
+#endif
+#ifdef SYS_renameat
+	if (!flags)
+		return (int)syscall(SYS_renameat, od, op, nd, np);
+#endif
+	errno = ENOSYS;
+	return -1;
+}
+
+IL_EXPORT int unlink(const char *path)
+{
+	if (check_delete(AT_FDCWD, path, IL_DEL_UNLINK, 0, 0) < 0)
+		return -1;
+	return sys_unlinkat(AT_FDCWD, path, 0);
+}
+
+IL_EXPORT int unlinkat(int dirfd, const char *path, int flags)
+{
+	if (check_delete(dirfd, path, flags & AT_REMOVEDIR ? IL_DEL_RMDIR : IL_DEL_UNLINK, 0, 0) < 0)
+		return -1;
+	return sys_unlinkat(dirfd, path, flags);
+}
+
+IL_EXPORT int rmdir(const char *path)
+{
+	if (check_delete(AT_FDCWD, path, IL_DEL_RMDIR, 0, 0) < 0)
+		return -1;
+	return sys_unlinkat(AT_FDCWD, path, AT_REMOVEDIR);
+}
+
+/* remove(3) is unlink, or rmdir for a directory; glibc's calls its own
+ * internal unlink, so it is hooked itself. The unlink facts are a superset
+ * of the rmdir ones. */
+IL_EXPORT int remove(const char *path)
+{
+	if (check_delete(AT_FDCWD, path, IL_DEL_UNLINK, 0, 0) < 0)
+		return -1;
+	if (sys_unlinkat(AT_FDCWD, path, 0) == 0)
+		return 0;
+	if (errno != EISDIR)
+		return -1;
+	return sys_unlinkat(AT_FDCWD, path, AT_REMOVEDIR);
+}
+
+/* A rename is judged by what it moves away (its source); with
+ * RENAME_EXCHANGE both sides move. Replacing a file by renaming onto it
+ * (an editor's atomic save) is not judged. */
+static int guarded_rename(int od, const char *op, int nd, const char *np, unsigned flags)
+{
+	if (check_delete(od, op, IL_DEL_RENAME, nd, np) < 0)
+		return -1;
+	if ((flags & RENAME_EXCHANGE) && check_delete(nd, np, IL_DEL_RENAME, od, op) < 0)
+		return -1;
+	return sys_renameat2(od, op, nd, np, flags);
+}
+
+IL_EXPORT int rename(const char *oldpath, const char *newpath)
+{
+	return guarded_rename(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
+}
+
+IL_EXPORT int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
+{
+	return guarded_rename(olddirfd, oldpath, newdirfd, newpath, 0);
+}
+
+IL_EXPORT int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)
+{
+	return guarded_rename(olddirfd, oldpath, newdirfd, newpath, flags);
+}

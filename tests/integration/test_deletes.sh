@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Deletes that never exec (lib/preload/unlink.c, lib/engine/deletes.c):
+# python3 shutil.rmtree / os.remove, perl unlink, node fs.rmSync and rename
+# over a protected tree (a git work tree with tracked files, a top-level
+# folder of a fake HOME) leave it intact without a human; with a human, one
+# question covers the whole tree. git aliases are expanded before matching.
+# Ordinary cleanups (build dirs, caches, node_modules, temp files,
+# untracked scratch) are unaffected.
+. "$(dirname "$0")/lib.sh"
+
+HAVE_NODE=
+if command -v node >/dev/null 2>&1; then HAVE_NODE=1; fi
+
+REPO=$HOME/project
+mkrepo "$REPO" || { _fail "mkrepo"; finish; }
+mkdir -p "$REPO/src"
+echo "int main(void) { return 0; }" >"$REPO/src/main.c"
+echo "# project" >"$REPO/README.md"
+git -C "$REPO" add src/main.c README.md && git -C "$REPO" commit -q -m "more files"
+DOCS=$HOME/Documents
+mkdir -p "$DOCS/letters"
+echo "dear user" >"$DOCS/letters/letter.txt"
+echo "notes" >"$DOCS/notes.txt"
+echo "not really sqlite" >"$REPO/app.db"
+
+# scratch: recreated before each cleanup test
+mkscratch() {
+    mkdir -p "$REPO/build/obj" "$REPO/node_modules/left-pad" "$REPO/src/__pycache__" "$REPO/.pytest_cache"
+    echo o >"$REPO/build/obj/main.o"
+    echo "module.exports = 1" >"$REPO/node_modules/left-pad/index.js"
+    echo pyc >"$REPO/src/__pycache__/main.cpython-311.pyc"
+    echo c >"$REPO/.pytest_cache/v"
+    echo scratch >"$REPO/scratch.txt"
+    echo notes >"$REPO/src/untracked-notes.md"
+}
+mkscratch
+
+tracked_intact() {
+    assert_exists "$1: tracked files and .git intact" "$REPO/file.txt" "$REPO/src/main.c" "$REPO/README.md" \
+        "$REPO/.git/HEAD" "$REPO/.git/index"
+}
+
+cd "$REPO" || exit 1
+
+# ------------------------------------------------------------ git work tree
+expect_blocked "python shutil.rmtree of a work tree" guard "$PYTHON" -c 'import shutil, sys; shutil.rmtree(sys.argv[1])' "$REPO"
+tracked_intact "after rmtree"
+assert_contains "rmtree: the rule is named" "$ERR" "delete-git-tree"
+expect_blocked "python os.remove of a tracked file" guard "$PYTHON" -c 'import os; os.remove("src/main.c")'
+tracked_intact "after os.remove"
+expect_blocked "perl unlink of a tracked file" guard perl -e 'unlink("file.txt") or die "perl: $!\n"'
+tracked_intact "after perl unlink"
+expect_blocked "python os.remove inside .git" guard "$PYTHON" -c 'import os; os.remove(".git/HEAD")'
+tracked_intact "after .git/HEAD remove"
+if [ -n "$HAVE_NODE" ]; then
+    expect_blocked "node fs.rmSync of a work tree" guard node -e 'require("fs").rmSync(process.argv[1], {recursive: true, force: true})' "$REPO"
+    tracked_intact "after fs.rmSync"
+fi
+expect_blocked "mv the work tree away" guard mv "$REPO" "$SANDBOX/moved"
+assert_missing "the work tree did not move" "$SANDBOX/moved"
+tracked_intact "after mv"
+expect_blocked "python os.rename of a tracked file into /tmp" guard "$PYTHON" -c 'import os, sys; os.rename("file.txt", sys.argv[1])' "$TMPDIR/stash.txt"
+tracked_intact "after rename out"
+expect_blocked "python os.remove of a database file" guard "$PYTHON" -c 'import os; os.remove("app.db")'
+assert_exists "database file intact" "$REPO/app.db"
+
+# ------------------------------------------------------------ home folder
+expect_blocked "python shutil.rmtree of ~/Documents" guard "$PYTHON" -c 'import shutil, sys; shutil.rmtree(sys.argv[1])' "$DOCS"
+assert_exists "~/Documents intact after rmtree" "$DOCS/letters/letter.txt" "$DOCS/notes.txt"
+expect_blocked "perl unlink in ~/Documents" guard perl -e 'unlink($ARGV[0]) or die "perl: $!\n"' "$DOCS/notes.txt"
+assert_exists "~/Documents/notes.txt intact" "$DOCS/notes.txt"
+if [ -n "$HAVE_NODE" ]; then
+    expect_blocked "node fs.rmSync of ~/Documents" guard node -e 'require("fs").rmSync(process.argv[1], {recursive: true, force: true})' "$DOCS"
+    assert_exists "~/Documents intact after fs.rmSync" "$DOCS/letters/letter.txt" "$DOCS/notes.txt"
+fi
+
+# ------------------------------------------------------------ audit
+if grep -q '"event":"delete"' "$AUDIT_LOG" 2>/dev/null && grep -q '"rule":"delete-git-tree"' "$AUDIT_LOG"; then
+    _ok "audit: delete events recorded"
+else
+    _fail "audit: delete events recorded" "$(tail -n 3 "$AUDIT_LOG" 2>/dev/null)"
+fi
+
+# ------------------------------------------------------------ git aliases
+echo "uncommitted work" >>"$REPO/file.txt"
+git -C "$REPO" config alias.undo "reset --hard"
+expect_blocked "git undo (alias of reset --hard)" guard git undo
+assert_contains "git undo: judged as reset --hard" "$ERR" "git-reset-hard"
+assert_contains "uncommitted change kept" "$(cat "$REPO/file.txt")" "uncommitted work"
+git config --global alias.wipe "checkout -- ."
+expect_blocked "git wipe (global alias of checkout -- .)" guard git wipe
+expect_blocked "git -c alias.zap='reset --hard' zap" guard git -c alias.zap='reset --hard' zap
+git -C "$REPO" config alias.nuke '!sh -c "rm -rf ."'
+expect_blocked "git nuke (!sh -c 'rm -rf .')" guard git nuke
+tracked_intact "after git aliases"
+assert_contains "uncommitted change still kept" "$(cat "$REPO/file.txt")" "uncommitted work"
+git -C "$REPO" config alias.st "status --short"
+expect_ok "a harmless alias runs" guard git st
+git -C "$REPO" checkout -q -- file.txt
+
+# ------------------------------------------------------------ free
+# (the blocked deletes above took untracked files with them: they are free)
+mkscratch
+expect_ok "python shutil.rmtree of build, node_modules, __pycache__, .pytest_cache" guard "$PYTHON" -c '
+import shutil
+for d in ("build", "node_modules", "src/__pycache__", ".pytest_cache"):
+    shutil.rmtree(d)'
+assert_missing "scratch dirs removed" "$REPO/build" "$REPO/node_modules" "$REPO/src/__pycache__" "$REPO/.pytest_cache"
+expect_ok "python os.remove of untracked scratch in a repo" guard "$PYTHON" -c 'import os; os.remove("scratch.txt"); os.remove("src/untracked-notes.md")'
+assert_missing "untracked files removed" "$REPO/scratch.txt" "$REPO/src/untracked-notes.md"
+mkscratch
+expect_ok "perl unlink of untracked scratch" guard perl -e 'unlink("scratch.txt") == 1 or die "perl: $!\n"'
+assert_missing "perl removed it" "$REPO/scratch.txt"
+if [ -n "$HAVE_NODE" ]; then
+    expect_ok "node fs.rmSync of node_modules and build" guard node -e 'const fs = require("fs"); for (const d of ["node_modules", "build"]) fs.rmSync(d, {recursive: true, force: true})'
+    assert_missing "node removed them" "$REPO/node_modules" "$REPO/build"
+fi
+expect_ok "rm -rf build (exec rules judge rm)" guard rm -rf build src/__pycache__
+expect_ok "temp files: create, rename, delete" guard "$PYTHON" -c '
+import os, tempfile, shutil
+d = tempfile.mkdtemp()
+for i in range(200):
+    p = os.path.join(d, "f%d" % i)
+    open(p, "w").write("x")
+    os.rename(p, p + ".done")
+    os.remove(p + ".done")
+shutil.rmtree(d)
+with tempfile.NamedTemporaryFile() as f:
+    f.write(b"x")'
+expect_ok "rename of a tracked file inside the work tree" guard "$PYTHON" -c 'import os; os.rename("README.md", "README.txt"); os.rename("README.txt", "README.md")'
+expect_ok "new files in ~/Documents are the agent's own" guard "$PYTHON" -c '
+import os, shutil, sqlite3, sys
+d = os.path.join(sys.argv[1], "agent-scratch")
+os.makedirs(d)
+open(os.path.join(d, "x.txt"), "w").write("x")
+db = sqlite3.connect(os.path.join(sys.argv[1], "agent.db"))
+db.execute("create table t(x)"); db.execute("insert into t values (1)"); db.commit(); db.close()
+os.remove(os.path.join(sys.argv[1], "agent.db"))
+shutil.rmtree(d)' "$DOCS"
+assert_missing "agent's own files removed" "$DOCS/agent-scratch" "$DOCS/agent.db"
+echo "second" >"$REPO/second.txt"
+git -C "$REPO" add second.txt && git -C "$REPO" commit -q -m second
+expect_ok "git rm (git deletes in its own work tree)" guard git rm -q second.txt
+assert_missing "git removed it" "$REPO/second.txt"
+git -C "$REPO" commit -q -m "rm second"
+tracked_intact "at the end"
+
+# ------------------------------------------------------------ with a human
+# One question for a recursive delete of the work tree, naming it; the
+# word is the tree's base name; after yes the rest goes through. Enter
+# alone denies and leaves everything.
+cat >"$SANDBOX/human.py" <<'PYEOF'
+import os, re, sys
+sys.path.insert(0, os.environ["PTYDIR"])
+from ptylib import BIN, Terminal
+repo = os.environ["REPO"]
+rx = re.compile(r'Type "([^"]*)" to allow')
+script = 'import shutil, sys; shutil.rmtree(sys.argv[1]); print("rc=0")'
+# deny: Enter alone
+t = Terminal([BIN, "run", "--", sys.executable, "-c", script, repo], env=dict(os.environ), cwd=os.path.dirname(repo))
+m = t.expect(rx, timeout=20)
+print("deny-word=%s" % (m.group(1) if m else None))
+t.type("\r")
+t.wait(30)
+print("deny-prompts=%d" % len(rx.findall(t.text())))
+print("deny-intact=%s" % os.path.exists(os.path.join(repo, "file.txt")))
+t.close()
+# allow: the word, once
+t = Terminal([BIN, "run", "--", sys.executable, "-c", script, repo], env=dict(os.environ), cwd=os.path.dirname(repo))
+m = t.expect(rx, timeout=20)
+print("allow-word=%s" % (m.group(1) if m else None))
+if m:
+    t.type(m.group(1) + "\r")
+t.wait(30)
+print("allow-prompts=%d" % len(rx.findall(t.text())))
+print("allow-gone=%s" % (not os.path.exists(repo)))
+print("allow-ran=%s" % ("rc=0" in t.text()))
+t.close()
+PYEOF
+run_capture env PTYDIR="$INTERLOCK_SRC/tests/pty" REPO="$REPO" "$PYTHON" "$SANDBOX/human.py"
+assert_contains "human: asked naming the work tree" "$OUT" "deny-word=project"
+assert_contains "human: Enter denies, one question" "$OUT" "deny-prompts=1"
+assert_contains "human: tree intact after a no" "$OUT" "deny-intact=True"
+assert_contains "human: asked once for the whole tree" "$OUT" "allow-prompts=1"
+assert_contains "human: the tree is gone after a yes" "$OUT" "allow-gone=True"
+assert_contains "human: rmtree finished" "$OUT" "allow-ran=True"
+if [ "$STATUS" -ne 0 ]; then _fail "human: pty driver ran" "$ERR"; fi
+
+finish
