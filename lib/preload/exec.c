@@ -99,31 +99,10 @@ IL_EXPORT int execle(const char *path, const char *arg, ...)
 	return execve(path, (char *const *)argv, envp);
 }
 
-/* The path behind a descriptor, for the decision. */
-static const char *fd_path(int fd, char *buf, size_t cap)
-{
-	char link[64] = "/proc/self/fd/";
-	size_t n = 14;
-	char digits[16];
-	int k = 0;
-	unsigned u = (unsigned)fd;
-	do
-		digits[k++] = (char)('0' + u % 10);
-	while ((u /= 10) && k < 15);
-	while (k)
-		link[n++] = digits[--k];
-	link[n] = 0;
-	ssize_t r = readlink(link, buf, cap - 1);
-	if (r <= 0)
-		return 0;
-	buf[r] = 0;
-	return buf;
-}
-
 IL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	char buf[4096];
-	const char *path = fd_path(fd, buf, sizeof buf);
+	const char *path = il_fd_path(fd, buf, sizeof buf);
 	if (il_check_exec(path ? path : "", argv, envp) < 0)
 		return -1;
 	size_t slots = il_env_slots(envp);
@@ -141,7 +120,7 @@ IL_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *co
 	char buf[4096];
 	const char *resolved = path;
 	if (path && path[0] != '/' && dirfd != AT_FDCWD) {
-		const char *dir = fd_path(dirfd, buf, sizeof buf);
+		const char *dir = il_fd_path(dirfd, buf, sizeof buf);
 		size_t dl = dir ? il_strlen(dir) : 0, pl = il_strlen(path);
 		if (dir && (!*path || (flags & AT_EMPTY_PATH))) {
 			resolved = dir;

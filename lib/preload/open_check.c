@@ -27,39 +27,6 @@ unsigned il_open_access(int flags)
 	return a;
 }
 
-static size_t fmt_fd_link(char *link, int fd)
-{
-	il_memcpy(link, "/proc/self/fd/", 14);
-	size_t n = 14;
-	char d[16];
-	int k = 0;
-	unsigned u = (unsigned)fd;
-	do
-		d[k++] = (char)('0' + u % 10);
-	while ((u /= 10) && k < 15);
-	while (k)
-		link[n++] = d[--k];
-	link[n] = 0;
-	return n;
-}
-
-/* The directory a relative path is relative to. */
-static const char *base_dir(int dirfd, char *buf, size_t cap)
-{
-	if (dirfd == AT_FDCWD) {
-		if (!getcwd(buf, cap))
-			return 0;
-		return buf;
-	}
-	char link[40];
-	fmt_fd_link(link, dirfd);
-	long n = syscall(SYS_readlinkat, AT_FDCWD, link, buf, cap - 1);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	return buf;
-}
-
 /* Names of interlock's own files: only these need the full path check. */
 static int own_file_name(const char *path)
 {
@@ -104,14 +71,9 @@ static void refuse(const char *what, const char *path, const char *why)
 
 int il_check_fd(int fd, unsigned access)
 {
-	int saved = errno;
-	char link[40], path[4096];
-	fmt_fd_link(link, fd);
-	long n = syscall(SYS_readlinkat, AT_FDCWD, link, path, sizeof path - 1);
-	errno = saved;
-	if (n <= 0 || path[0] != '/')
-		return 0; /* pipes, sockets, deleted files */
-	path[n] = 0;
+	char path[4096];
+	if (!il_fd_path(fd, path, sizeof path))
+		return 0;
 	return il_check_open(AT_FDCWD, path, access);
 }
 
@@ -143,7 +105,7 @@ int il_check_open(int dirfd, const char *path, unsigned access)
 	struct il_arena a;
 	il_arena_init(&a, mem, SCRATCH_SIZE - 65536);
 	char *dirbuf = il_arena_alloc(&a, 4096);
-	const char *dir = path[0] == '/' ? "/" : base_dir(dirfd, dirbuf, 4096);
+	const char *dir = path[0] == '/' ? "/" : il_base_dir(dirfd, dirbuf, 4096);
 	int result = 0;
 	const char *abs = dir ? il_path_resolve(&a, dir, path) : 0;
 	if (!abs) {

@@ -64,6 +64,11 @@ int il_settle(struct il_snap_view *v, const struct il_verdict *verdict, const st
 	      size_t cap) IL_HIDDEN;
 void il_say(const char *s) IL_HIDDEN; /* to stderr, unbuffered */
 
+/* The path behind fd (/proc/self/fd), or NULL for pipes and sockets; the
+ * directory a dirfd-relative path starts from (fdpath.c). errno kept. */
+const char *il_fd_path(int fd, char *buf, size_t cap) IL_HIDDEN;
+const char *il_base_dir(int dirfd, char *buf, size_t cap) IL_HIDDEN;
+
 /* Opens (open_check.c). */
 unsigned il_open_access(int flags) IL_HIDDEN;
 int il_check_open(int dirfd, const char *path, unsigned access) IL_HIDDEN;

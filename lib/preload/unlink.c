@@ -87,31 +87,6 @@ static const char *process_name(void)
 	return st == 1 ? il_basename(exe_path) : 0;
 }
 
-/* The directory a relative path is relative to. */
-static const char *base_dir(int dirfd, char *buf, size_t cap)
-{
-	if (dirfd == AT_FDCWD)
-		return getcwd(buf, cap);
-	char link[40], d[16];
-	if (dirfd < 0)
-		return 0;
-	il_memcpy(link, "/proc/self/fd/", 14);
-	size_t n = 14;
-	int k = 0;
-	unsigned u = (unsigned)dirfd;
-	do
-		d[k++] = (char)('0' + u % 10);
-	while ((u /= 10) && k < 15);
-	while (k)
-		link[n++] = d[--k];
-	link[n] = 0;
-	long r = syscall(SYS_readlinkat, AT_FDCWD, link, buf, cap - 1);
-	if (r <= 0 || buf[0] != '/')
-		return 0;
-	buf[r] = 0;
-	return buf;
-}
-
 /* Already canonical: absolute, no //, /./, /../, no trailing slash. */
 static int clean_abs(const char *p)
 {
@@ -142,7 +117,7 @@ static __attribute__((noinline)) int check_delete_slow(int dirfd, const char *pa
 	struct il_arena sa;
 	il_arena_init(&sa, small, sizeof small);
 	char dirbuf[4096];
-	const char *dir = path[0] == '/' ? "/" : base_dir(dirfd, dirbuf, sizeof dirbuf);
+	const char *dir = path[0] == '/' ? "/" : il_base_dir(dirfd, dirbuf, sizeof dirbuf);
 	/* A directory that cannot be named any more (deleted, too deep) has no
 	 * tree left to judge against. */
 	const char *abs = path[0] == '/' && clean_abs(path) ? path : dir ? il_path_abs(&sa, dir, path) : 0;
@@ -166,7 +141,7 @@ static __attribute__((noinline)) int check_delete_slow(int dirfd, const char *pa
 	const char *to = 0;
 	if (kind == IL_DEL_RENAME && npath && *npath) {
 		char *nd = il_arena_alloc(&a, 4096);
-		const char *ndir = npath[0] == '/' ? "/" : nd ? base_dir(ndirfd, nd, 4096) : 0;
+		const char *ndir = npath[0] == '/' ? "/" : nd ? il_base_dir(ndirfd, nd, 4096) : 0;
 		to = ndir ? il_path_abs(&a, ndir, npath) : 0;
 	}
 	struct il_delete_event ev = { abs, to, kind, environ, il_sess.profile, (long)getpid(), proc };

@@ -67,6 +67,13 @@ export XDG_CACHE_HOME="$SANDBOX/xdg/cache"
 export XDG_DATA_HOME="$SANDBOX/xdg/data"
 export INTERLOCK_RULES_PATH="$INTERLOCK_SRC/rules.d"
 export AUDIT_LOG="$XDG_STATE_HOME/interlock/audit.jsonl"
+# In the sanitizer build the interlock binary itself carries ASan; when a test
+# runs it inside a guarded session, libinterlock.so is preloaded ahead of the
+# ASan runtime, which ASan refuses by default. It does not interpose malloc,
+# so the order is harmless here.
+if [ "${INTERLOCK_SANITIZE:-OFF}" = ON ]; then
+    export ASAN_OPTIONS="verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+fi
 mkdir -p "$HOME" "$XDG_STATE_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_DATA_HOME" \
     "$SANDBOX/bin" "$SANDBOX/work" "$SANDBOX/tmp"
 # helper programs first, then the real python, then the inherited PATH
