@@ -146,4 +146,76 @@ print("(c) create + rename + delete of %d temporary files, best of %d" % (nfiles
 print("    %-30s %8.1f ms" % ("bare", min(cb) * 1e3))
 print("    %-30s %8.1f ms" % ("interlock run", min(ci) * 1e3))
 print("    %-30s %8.3fx   (budget 1.05x)" % ("interlock / bare", min(ci) / min(cb)))
+# (d) the open family (issue 4): a C program opens and closes a file no rule
+# names 200k times; timed inside the program.
+openloop_c = os.path.join(os.path.dirname(churn), "openloop.c")
+open(openloop_c, "w").write(r"""
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+	int n = atoi(argv[2]);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < n; i++) { int fd = open(argv[1], O_RDONLY); if (fd < 0) return 1; close(fd); }
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("%.6f\n", (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return 0;
+}
+""")
+openloop = openloop_c[:-2]
+subprocess.run(["cc", "-O2", "-o", openloop, openloop_c], check=True)
+plain = os.path.join(os.path.dirname(churn), "plain.txt")
+open(plain, "w").write("x\n")
+nopens = int(os.environ.get("OPENS", "200000"))
+
+def open_time(argv):
+    r = subprocess.run(argv + [openloop, plain, str(nopens)], env=base_env, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        sys.exit("bench: open loop %r exited %d" % (argv, r.returncode))
+    return float(r.stdout.split()[-1])
+
+ob, oi = [], []
+open_time([]); open_time([interlock, "run", "--"])
+for _ in range(max(runs, 5)):
+    ob.append(open_time([]))
+    oi.append(open_time([interlock, "run", "--"]))
+print()
+print("(d) %d open+close of a file no rule names, best of %d" % (nopens, len(ob)))
+print("    %-30s %8.1f ns per open" % ("bare", min(ob) * 1e9 / nopens))
+print("    %-30s %8.1f ns per open" % ("interlock run", min(oi) * 1e9 / nopens))
+print("    %-30s %8.3fx   (budget 1.05x)" % ("interlock / bare", min(oi) / min(ob)))
+
+# (e) a make -j2 build of a small C project (40 files), bare and guarded.
+proj = os.path.join(os.path.dirname(churn), "proj")
+os.makedirs(proj, exist_ok=True)
+objs = []
+for i in range(40):
+    open(os.path.join(proj, "f%d.c" % i), "w").write(
+        "#include <stdio.h>\n#include <string.h>\nint f%d(const char *s) { return (int)strlen(s) + %d; }\n" % (i, i))
+    objs.append("f%d.o" % i)
+open(os.path.join(proj, "main.c"), "w").write("int main(void) { return 0; }\n")
+open(os.path.join(proj, "Makefile"), "w").write(
+    "OBJS = %s main.o\napp: $(OBJS)\n\t$(CC) -o $@ $(OBJS)\n%%.o: %%.c\n\t$(CC) -O1 -c $< -o $@\n" % " ".join(objs))
+
+def build_time(argv):
+    subprocess.run(["make", "-s", "-C", proj, "clean"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for f in os.listdir(proj):
+        if f.endswith(".o") or f == "app":
+            os.unlink(os.path.join(proj, f))
+    return timed(argv + ["make", "-s", "-j2", "-C", proj], base_env)
+
+bb, bi = [], []
+build_time([]); build_time([interlock, "run", "--"])
+for _ in range(max(runs, 3)):
+    bb.append(build_time([]))
+    bi.append(build_time([interlock, "run", "--"]))
+print()
+print("(e) make -j2 of a 41-file C project, best of %d" % len(bb))
+print("    %-30s %8.1f ms" % ("bare", min(bb) * 1e3))
+print("    %-30s %8.1f ms" % ("interlock run", min(bi) * 1e3))
+print("    %-30s %8.3fx   (budget 1.03x)" % ("interlock / bare", min(bi) / min(bb)))
 PYEOF
