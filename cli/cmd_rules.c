@@ -229,7 +229,7 @@ int il_cmd_rules(int argc, char **argv)
 	}
 	struct il_compiled c;
 	/* No session home: examples run in their own fabricated HOME. */
-	int rc = il_compile(&c, &o, &(struct il_session_meta){ 0 });
+	int rc = il_compile(&c, &o, &(struct il_session_meta){ .all_profiles = fn == test });
 	if (!rc)
 		rc = fn(&c);
 	il_compiled_free(&c);

@@ -1,5 +1,7 @@
 /* Deciding one exec: peel it into commands, match every command against
  * the rules that name its program, keep the strictest verdict. */
+#include <string.h>
+
 #include "engine_int.h"
 
 struct dctx {
@@ -388,28 +390,32 @@ int il_open_candidate(const struct il_snap_view *v, const char *path, unsigned a
 	const struct il_snap_hdr *h = v->hdr;
 	if (!(h->open_access & access))
 		return 0;
-	size_t n;
-	const char *b = base_of(path, &n);
-	const struct il_snap_slot *s = il_snap_lookup_in(v, h->oslots, h->noslots, b, n);
-	if (s && slot_has_access(v, s, access))
-		return 1;
-	for (size_t k = n; k > 0; k--)
-		if (b[k - 1] == '.') {
-			s = il_snap_lookup_in(v, h->xslots, h->nxslots, b + k, n - k);
-			if (s && slot_has_access(v, s, access))
-				return 1;
-			break;
-		}
-	if (!h->noglob || !n)
+	/* One backward scan: the base name and its extension. */
+	const char *end = path + __builtin_strlen(path);
+	while (end > path + 1 && end[-1] == '/')
+		end--;
+	const char *slash = memrchr(path, '/', (size_t)(end - path));
+	const char *b = slash ? slash + 1 : path;
+	size_t n = (size_t)(end - b);
+	const char *dot = n ? memrchr(b, '.', n) : 0;
+	if (dot)
+		dot++;
+	if (!n)
 		return 0;
 	const struct il_glob_filter *f = (const void *)(v->base + h->oglob_filter);
-	unsigned char c0 = (unsigned char)b[0], c1 = (unsigned char)b[n - 1];
-	int maybe = 0;
-	for (int k = 0; k < 4 && !maybe; k++)
-		if (access & (1u << k))
-			maybe = (f->any >> k & 1) || (f->first[k][c0 >> 3] >> (c0 & 7) & 1) ||
-				(f->last[k][c1 >> 3] >> (c1 & 7) & 1);
-	if (!maybe)
+	unsigned char c0 = (unsigned char)b[0], c1 = (unsigned char)end[-1];
+	const struct il_snap_slot *s;
+	if (f->lit_first[c0] & access) {
+		s = il_snap_lookup_in(v, h->oslots, h->noslots, b, n);
+		if (s && slot_has_access(v, s, access))
+			return 1;
+	}
+	if (dot && dot < end && (f->ext_first[(unsigned char)*dot] & access)) {
+		s = il_snap_lookup_in(v, h->xslots, h->nxslots, dot, (size_t)(end - dot));
+		if (s && slot_has_access(v, s, access))
+			return 1;
+	}
+	if (!((f->any | f->first[c0] | f->last[c1]) & access))
 		return 0;
 	char name[256];
 	if (n >= sizeof name)

@@ -97,6 +97,7 @@ struct il_session_meta {
 	const char *protect; /* newline-separated paths guarded processes may not change */
 	const char *tty;     /* the human's terminal device */
 	const char *hosts;   /* "name address" lines: names pinned for the session (tests) */
+	int all_profiles;    /* index rules of every profile (rules test), not just the active one */
 };
 
 /* Serializes the rule set. *out is malloc'd. 0 on success. */

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define IL_SNAP_MAGIC "ILSNAP\x01\x00"
-#define IL_SNAP_VERSION 10u
+#define IL_SNAP_VERSION 12u
 #define IL_NONE 0xffffffffu
 
 /* Condition kinds of a rule. */
@@ -85,13 +85,16 @@ struct il_snap_slot {
 	uint32_t nrules;
 };
 
-/* For each access kind (bit i of IL_A_*): the literal first and last
- * characters the wildcard name globs of open rules can have. A name whose
- * first and last characters are in neither set cannot match any of them,
- * unless `any` has that access bit (a glob such as `*` or `?x*`). */
+/* Quick reject for opens, indexed by a character: the IL_A_* kinds of the
+ * open rules whose wildcard name globs start (first) or end (last) with it,
+ * whose literal names start with it (lit_first), whose `*.ext` extensions
+ * start with it (ext_first); `any` has the kinds of globs that start and
+ * end with a wildcard. A name none of these admit needs no hash probe. */
 struct il_glob_filter {
-	uint8_t first[4][32];
-	uint8_t last[4][32];
+	uint8_t first[256];
+	uint8_t last[256];
+	uint8_t lit_first[256];
+	uint8_t ext_first[256];
 	uint32_t any;
 };
 

@@ -119,24 +119,42 @@ static const char *ext_glob(const char *g)
 	return g + 2;
 }
 
+static int profile_indexed(const struct il_rule_src *r, const struct il_session_meta *m)
+{
+	if (!r->profiles || !m || m->all_profiles)
+		return 1;
+	if (!m->profile || !*m->profile)
+		return 0;
+	size_t n = strlen(m->profile);
+	for (const char *p = r->profiles; *p;) {
+		p += strspn(p, " \t,");
+		size_t k = strcspn(p, " \t,");
+		if (k == n && !strncmp(p, m->profile, n))
+			return 1;
+		p += k;
+	}
+	return 0;
+}
+
 static int literal(char c)
 {
 	return c != '*' && c != '?' && c != '[' && c != ']' && c != '\\';
 }
 
+static void mark_first(uint8_t bits[256], char c, unsigned access)
+{
+	bits[(unsigned char)c] |= (uint8_t)access;
+}
+
 static void filter_add(struct il_glob_filter *f, const char *g, unsigned access)
 {
 	size_t n = strlen(g);
-	for (int k = 0; k < 4; k++) {
-		if (!(access & (1u << k)))
-			continue;
-		if (literal(g[0]))
-			f->first[k][(unsigned char)g[0] >> 3] |= (uint8_t)(1u << (g[0] & 7));
-		else if (n && literal(g[n - 1]) && (n < 2 || g[n - 2] != '\\'))
-			f->last[k][(unsigned char)g[n - 1] >> 3] |= (uint8_t)(1u << (g[n - 1] & 7));
-		else
-			f->any |= 1u << k;
-	}
+	if (literal(g[0]))
+		mark_first(f->first, g[0], access);
+	else if (n && literal(g[n - 1]) && (n < 2 || g[n - 2] != '\\'))
+		mark_first(f->last, g[n - 1], access);
+	else
+		f->any |= access;
 }
 
 int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta *m,
@@ -205,20 +223,27 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 		if (r->on == IL_ON_CONNECT)
 			conn[h.nconnect++] = (uint32_t)i;
 		int wild = 0, open = r->on == IL_ON_OPEN;
+		/* An open rule of a profile this session is not in can never
+		 * match: leave it out of the index every open consults. */
+		if (open && !profile_indexed(r, m))
+			continue;
 		if (open)
 			h.open_access |= r->access;
 		char *globs = strdup(r->globs ? r->globs : ""), *save = 0;
 		for (char *g = strtok_r(globs, " \t", &save); g; g = strtok_r(0, " \t", &save)) {
-			if (open && ext_glob(g))
+			if (open && ext_glob(g)) {
 				slot_add_rule(slot_for(&xslots, &nxslots, ext_glob(g)), (uint32_t)i);
-			else if (has_wildcard(g)) {
+				mark_first(gf.ext_first, ext_glob(g)[0], r->access);
+			} else if (has_wildcard(g)) {
 				wild = 1;
 				if (open)
 					filter_add(&gf, g, r->access);
+			} else if (open) {
+				mark_first(gf.lit_first, g[0], r->access);
+				slot_add_rule(slot_for(&oslots, &noslots, g), (uint32_t)i);
+			} else {
+				slot_add_rule(slot_for(&slots, &nslots_used, g), (uint32_t)i);
 			}
-			else
-				slot_add_rule(slot_for(open ? &oslots : &slots, open ? &noslots : &nslots_used, g),
-					      (uint32_t)i);
 		}
 		free(globs);
 		if (wild && open)

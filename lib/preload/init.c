@@ -71,6 +71,7 @@ void il_init_once(void)
 	 * environment (a session, or an image-wide ENV LD_PRELOAD). */
 	const char *lp = getenv("LD_PRELOAD");
 	il_sess.active = il_sess.session[0] || (lp && il_sess.lib[0] && *lp);
+	il_sess.shell = il_strneq(il_sess.session, "shell-", 6);
 	__atomic_store_n(&inited, 1, __ATOMIC_RELEASE);
 	errno = saved;
 }
@@ -148,7 +149,7 @@ static int load_view(struct il_snap_view **out)
 
 int il_shell_session(void)
 {
-	return il_strneq(il_sess.session, "shell-", 6);
+	return il_sess.shell;
 }
 
 /* interlock_deactivate removes a dev-shell session's snapshot: from then on
@@ -158,8 +159,19 @@ int il_session_ended(void)
 	return il_shell_session() && il_sess.snapshot[0] && access(il_sess.snapshot, F_OK) < 0;
 }
 
+struct il_snap_view *il_snapshot_ready(void)
+{
+	struct il_snap_view *v = __atomic_load_n(&g_view, __ATOMIC_ACQUIRE);
+	return v && !il_sess.shell ? v : 0;
+}
+
 struct il_snap_view *il_snapshot(int *broken)
 {
+	struct il_snap_view *ready = __atomic_load_n(&g_view, __ATOMIC_ACQUIRE);
+	if (ready && !il_sess.shell) {
+		*broken = 0;
+		return ready; /* the common case: one load */
+	}
 	il_init_once();
 	if (il_session_ended()) {
 		*broken = 0;

@@ -41,7 +41,7 @@ static int guarded_openat(int dirfd, const char *path, int flags, mode_t mode)
 #ifdef SYS_openat2
 	/* Temp files (open_check.c, il_open_temp_fast): one openat2 that
 	 * refuses symlinks instead of a readlink per component. */
-	if (il_open_temp_fast(path, access)) {
+	if ((access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) && il_open_temp_fast(path, access)) {
 		int saved = errno;
 		struct { uint64_t flags, mode, resolve; } how = {
 			(uint64_t)(unsigned)flags,

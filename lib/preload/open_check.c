@@ -77,19 +77,36 @@ int il_check_fd(int fd, unsigned access)
 	return il_check_open(AT_FDCWD, path, access);
 }
 
+static int check_open_slow(int dirfd, const char *path, unsigned access);
+
 int il_check_open(int dirfd, const char *path, unsigned access)
 {
 	if (!access || !path || !*path)
 		return 0;
+	/* The common case first, touching nothing that can change errno: a
+	 * read of a file no rule names, with the rule set already mapped. The
+	 * rest lives in another function: its large frame would otherwise be
+	 * probed page by page on every call. */
+	struct il_snap_view *v = il_snapshot_ready();
+	int writes = (access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) != 0;
+	if (v && !writes && !(path[0] == '/' && path[1] == 'd' && path[2] == 'e' && path[3] == 'v' && path[4] == '/') &&
+	    !il_open_candidate(v, path, access))
+		return 0;
+	return check_open_slow(dirfd, path, access);
+}
+
+static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path, unsigned access)
+{
+	int writes = (access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) != 0;
+	struct il_snap_view *v;
 	int saved = errno;
 	int broken = 0;
-	struct il_snap_view *v = il_snapshot(&broken);
+	v = il_snapshot(&broken);
 	if (!v) {
 		errno = saved;
 		return 0; /* execs fail closed without a rule set; opens cannot all */
 	}
 	const char *tty = il_snap_str(v, v->hdr->tty);
-	int writes = (access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) != 0;
 	int check_own = writes && own_file_name(path);
 	int check_tty = tty && il_strneq(path, "/dev/", 5);
 	int check_rules = il_open_candidate(v, path, access);

@@ -34,6 +34,7 @@ struct il_session {
 	char session[128];
 	char snapshot[4096];
 	char profile[128];
+	int shell;              /* a dev-shell session (shell-init) */
 };
 extern struct il_session il_sess IL_HIDDEN;
 
@@ -42,6 +43,9 @@ extern struct il_session il_sess IL_HIDDEN;
  * session names a snapshot that cannot be read: everything must fail closed. */
 struct il_snap_view *il_snapshot(int *broken) IL_HIDDEN;
 int il_shell_session(void) IL_HIDDEN; /* a dev-shell (shell-init) session */
+/* The mapped rule set when it is loaded and nothing needs checking first
+ * (not a dev-shell session), else NULL: the hot paths' first test. */
+struct il_snap_view *il_snapshot_ready(void) IL_HIDDEN;
 int il_session_ended(void) IL_HIDDEN; /* ... that interlock_deactivate ended */
 
 /* Decides an exec of `path` (resolved program path, or the name as given)
