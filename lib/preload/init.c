@@ -31,12 +31,12 @@ void il_resolve_real(void)
 {
 	if (il_real.execve)
 		return;
+	/* Only what a vfork child or a fork of a threaded program may need:
+	 * dlsym takes the loader's lock, which there may never be released.
+	 * posix_spawn, system and popen run in the parent and look theirs up on
+	 * first use (spawn.c). */
 	il_real.execvpe = dlsym(RTLD_NEXT, "execvpe");
 	il_real.fexecve = dlsym(RTLD_NEXT, "fexecve");
-	il_real.posix_spawn = dlsym(RTLD_NEXT, "posix_spawn");
-	il_real.posix_spawnp = dlsym(RTLD_NEXT, "posix_spawnp");
-	il_real.system = dlsym(RTLD_NEXT, "system");
-	il_real.popen = dlsym(RTLD_NEXT, "popen");
 	__atomic_store_n(&il_real.execve, dlsym(RTLD_NEXT, "execve"), __ATOMIC_RELEASE);
 }
 

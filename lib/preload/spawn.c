@@ -6,7 +6,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
+
 #include "preload.h"
+
+/* The parent-side entry points, looked up on first use. */
+static void *next_fn(void **cache, const char *name)
+{
+	void *p = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
+	if (!p) {
+		p = dlsym(RTLD_NEXT, name);
+		__atomic_store_n(cache, p, __ATOMIC_RELEASE);
+	}
+	return p;
+}
 
 #define ENV_STR 8192
 
@@ -19,8 +32,7 @@ IL_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_a
 	char *fixed[slots];
 	char strbuf[ENV_STR];
 	char *const *env = il_env_fix(envp, fixed, strbuf, sizeof strbuf);
-	il_resolve_real();
-	if (!il_real.posix_spawn)
+	if (!next_fn((void **)&il_real.posix_spawn, "posix_spawn"))
 		return ENOSYS;
 	return il_real.posix_spawn(pid, path, fa, attr, argv, env);
 }
@@ -35,8 +47,7 @@ IL_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 	char *fixed[slots];
 	char strbuf[ENV_STR];
 	char *const *env = il_env_fix(envp, fixed, strbuf, sizeof strbuf);
-	il_resolve_real();
-	if (!il_real.posix_spawnp)
+	if (!next_fn((void **)&il_real.posix_spawnp, "posix_spawnp"))
 		return ENOSYS;
 	return il_real.posix_spawnp(pid, file, fa, attr, argv, env);
 }
@@ -81,8 +92,7 @@ static int check_shell(const char *cmd)
 
 IL_EXPORT int system(const char *cmd)
 {
-	il_resolve_real();
-	if (!il_real.system) {
+	if (!next_fn((void **)&il_real.system, "system")) {
 		errno = ENOSYS;
 		return -1;
 	}
@@ -96,8 +106,7 @@ IL_EXPORT int system(const char *cmd)
 
 IL_EXPORT FILE *popen(const char *cmd, const char *mode)
 {
-	il_resolve_real();
-	if (!il_real.popen) {
+	if (!next_fn((void **)&il_real.popen, "popen")) {
 		errno = ENOSYS;
 		return 0;
 	}
