@@ -120,6 +120,27 @@ static void *map_file(const char *path, size_t *size)
 	return p;
 }
 
+/* The first loader in a process uses static storage for the view; a thread
+ * that races it maps its own and loses. */
+static struct il_snap_view view_storage;
+static int view_storage_taken;
+
+static struct il_snap_view *view_mem(void)
+{
+	int expect = 0;
+	if (__atomic_compare_exchange_n(&view_storage_taken, &expect, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return &view_storage;
+	return get_mem(sizeof(struct il_snap_view));
+}
+
+static void view_free(struct il_snap_view *v)
+{
+	if (v == &view_storage)
+		__atomic_store_n(&view_storage_taken, 0, __ATOMIC_RELEASE);
+	else if (v)
+		free_mem(v, sizeof *v);
+}
+
 static int load_view(struct il_snap_view **out)
 {
 	const char *path = il_sess.snapshot[0] ? il_sess.snapshot : IL_DEFAULT_SNAPSHOT;
@@ -128,10 +149,9 @@ static int load_view(struct il_snap_view **out)
 	void *p = map_file(path, &size);
 	if (!p)
 		return missing;
-	struct il_snap_view *v = get_mem(sizeof *v);
+	struct il_snap_view *v = view_mem();
 	if (!v || il_snap_open(v, p, size) < 0) {
-		if (v)
-			free_mem(v, sizeof *v);
+		view_free(v);
 		munmap(p, size);
 		return missing;
 	}
@@ -140,7 +160,7 @@ static int load_view(struct il_snap_view **out)
 	struct il_snap_view *expect = 0;
 	if (!__atomic_compare_exchange_n(&g_view, &expect, v, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		munmap(p, size);
-		free_mem(v, sizeof *v);
+		view_free(v);
 		v = expect;
 	}
 	*out = v;
