@@ -111,7 +111,15 @@ static void audit_self(const char *session, const char *profile, const char *aud
 static void exec_cmd(void *ctx)
 {
 	char **cmd = ctx;
-	execvp(cmd[0], cmd);
+	/* One exec of the resolved path, not execvp's walk over PATH: a
+	 * refused exec must not be asked about again for the next PATH entry
+	 * (/usr/bin/rm, then /bin/rm). */
+	char buf[4096];
+	const char *path = il_program_path(cmd[0], buf, sizeof buf);
+	if (strchr(path, '/'))
+		execv(path, cmd);
+	if (!strchr(path, '/') || errno == ENOEXEC)
+		execvp(cmd[0], cmd); /* its PATH walk and the shell for scripts without #! */
 	int e = errno;
 	fprintf(stderr, "interlock: %s: %s\n", cmd[0], strerror(e));
 	_exit(e == ENOENT ? 127 : 126);
@@ -131,6 +139,7 @@ static int status_rc(int status)
 /* ---- seccomp layer (docs/seccomp.md) ---- */
 struct guard_seccomp {
 	int on;                   /* --seccomp (default) / --no-seccomp */
+	int ask_first;            /* the command itself needs a human: only with the layer on */
 	struct il_compiled *rules;
 	const char *lib;
 	struct il_seccomp sc;
@@ -186,6 +195,13 @@ static int run_guarded(char **cmd, const char *sock, const char *session, const 
 	int rc = EXIT_INTERLOCK;
 	if (loop)
 		seccomp_before(g, loop);
+	if (g->ask_first && !g->on) {
+		fprintf(stderr, "interlock: blocked: %s: it needs a human's confirmation and the layer that asks for "
+				"the command itself (seccomp) is off: run it without interlock if you mean it\n", cmd[0]);
+		il_loop_free(loop);
+		il_broker_free(broker);
+		return 126;
+	}
 	pid_t child = loop ? il_loop_spawn(loop, exec_cmd, cmd) : -1;
 	if (loop)
 		seccomp_after(g, broker, child, cmd, session, o, audit);
@@ -352,7 +368,12 @@ int il_cmd_run(int argc, char **argv)
 		strcpy(cwd, "/");
 	struct il_verdict v;
 	il_eval_argv(&c, cmd, cwd, o.profile, &v, il_scratch());
-	if (v.action >= IL_CONFIRM) {
+	/* A command that needs a human is asked about like any other exec of
+	 * the session: the supervisor traps the child's exec of it and asks
+	 * through the broker. Without that layer, or without a terminal, it is
+	 * refused here. */
+	gs.ask_first = v.action == IL_CONFIRM && !v.error && gs.on && isatty(0);
+	if (v.action >= IL_CONFIRM && !gs.ask_first) {
 		il_print_blocked(stderr, &v, cmd);
 		audit_self(id, o.profile, audit, cmd, cwd, &v, "denied", v.action == IL_CONFIRM ? "no-terminal" : "rule");
 		rc = 126;

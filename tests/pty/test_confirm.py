@@ -153,6 +153,26 @@ def test_session():
     t.close(), s.close()
 
 
+def test_command_itself():
+    """`interlock run -- rm -r victim`: the command itself is asked about
+    (through the seccomp supervisor) rather than refused outright."""
+    s = Sandbox()
+    t = Terminal([BIN, "run", "--", "rm", "-r", "victim"], env=s.env, cwd=s.work)
+    word = prompt_word(t, "itself-deny")
+    t.type("\r")
+    status = t.wait()
+    check(status == 126, f"itself: refused with 126 after Enter (got {status})", t.text())
+    check(s.intact(), "itself: target survives a no")
+    t.close()
+    t = Terminal([BIN, "run", "--", "rm", "-r", "victim"], env=s.env, cwd=s.work)
+    word = prompt_word(t, "itself-approve")
+    t.type(f"{word}\r" if word else "\r")
+    status = t.wait()
+    check(status == 0 and not os.path.exists(s.victim), "itself: runs after the word", t.text())
+    t.assert_modes_restored("itself: terminal modes restored")
+    t.close(), s.close()
+
+
 def test_no_terminal():
     s = Sandbox()
     p = subprocess.run([BIN, "run", "--", "bash", "-c", RM], env=s.env, cwd=s.work, stdin=subprocess.DEVNULL,
