@@ -2,6 +2,8 @@
 # What an agent's session looks like under interlock: run it as
 #   ./build/interlock run -- bash scripts/demo.sh
 # Everything happens in a temporary directory that is removed at the end.
+# On a terminal you are asked before each destructive step (Enter says no);
+# without one every such step is refused.
 set -u
 top=$(mktemp -d "${TMPDIR:-/tmp}/interlock-demo.XXXXXX")
 trap 'rm -rf "$top"' EXIT
@@ -21,7 +23,9 @@ step rm -rf ./build
 echo
 if [ -f main.py ] && grep -q "work in progress" main.py; then
   echo "demo: the repository and its uncommitted change are intact"
+elif [ -t 0 ]; then
+  echo "demo: you typed the confirmation word, so it ran (on a scratch copy)"
 else
-  echo "demo: DATA LOST" >&2
+  echo "demo: DATA LOST without a human's yes: interlock failed" >&2
   exit 1
 fi
