@@ -5,7 +5,9 @@
  * confirm, which is parked in the broker's queue and answered from its
  * callback. Nothing blocks: the target's memory is read with
  * process_vm_readv, its cwd and fds through /proc. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
@@ -23,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "snapshot.h"
 #include "supervisor.h"
 
 #define ARENA_SIZE (16u << 20) /* strings of one exec + the engine's scratch */
@@ -64,6 +67,7 @@ struct il_supervisor {
 struct exec_view {
 	pid_t pid;
 	const struct abi *abi;
+	const char *event;      /* "exec" (NULL) or "connect" */
 	char *path;
 	char **argv, **envp;
 	char cwd[4096];
@@ -370,7 +374,8 @@ static void audit(const struct il_supervisor *s, const struct exec_view *e, cons
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct il_audit_rec r = { s->cfg.session, s->cfg.profile, (long)e->pid, (long)parent_of(e->pid), e->path,
-				  (const char *const *)e->argv, e->cwd, "exec", v->rule_id, v->action, decision, by };
+				  (const char *const *)e->argv, e->cwd, e->event ? e->event : "exec", v->rule_id, v->action,
+				  decision, by };
 	char *buf = malloc(65536);
 	size_t n = buf ? il_audit_format(buf, 65536, &r, (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000) : 0;
 	if (n)
@@ -550,14 +555,73 @@ static void on_exec(struct il_supervisor *s, const struct seccomp_notif *n, cons
 
 /* ---------------------------------------------------------------- connect */
 
+/* The name a session pinned for this address (INTERLOCK_HOSTS), so that a
+ * static program's connect can be matched by host like a preloaded one's. */
+static const char *pinned_name(const struct il_snap_view *v, const unsigned char addr[16], char *buf, size_t cap)
+{
+	const char *p = il_snap_str(v, v->hdr->hosts);
+	while (p && *p) {
+		const char *sp = strchr(p, ' '), *nl = strchr(p, '\n');
+		if (!sp || !nl || sp > nl)
+			break;
+		char a[64];
+		size_t an = (size_t)(nl - sp - 1), nn = (size_t)(sp - p);
+		unsigned char bin[16];
+		int bits;
+		if (an < sizeof a && nn < cap) {
+			memcpy(a, sp + 1, an);
+			a[an] = 0;
+			if (il_cidr_parse(a, bin, &bits) == 0 && !memcmp(bin, addr, 16)) {
+				memcpy(buf, p, nn);
+				buf[nn] = 0;
+				return buf;
+			}
+		}
+		p = nl + 1;
+	}
+	return 0;
+}
+
+static int sockaddr_event(const unsigned char *sa, size_t len, struct il_net_event *ev)
+{
+	unsigned short family;
+	if (len < sizeof family)
+		return -1;
+	memcpy(&family, sa, sizeof family);
+	memset(ev->addr, 0, sizeof ev->addr);
+	if (family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		struct sockaddr_in in;
+		memcpy(&in, sa, sizeof in);
+		ev->addr[10] = ev->addr[11] = 0xff;
+		memcpy(ev->addr + 12, &in.sin_addr, 4);
+		ev->port = ntohs(in.sin_port);
+	} else if (family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		struct sockaddr_in6 in6;
+		memcpy(&in6, sa, sizeof in6);
+		memcpy(ev->addr, &in6.sin6_addr, 16);
+		ev->port = ntohs(in6.sin6_port);
+	} else {
+		return -1;
+	}
+	ev->family = family;
+	return 0;
+}
+
+/* Connects are judged with the same connect rules as the preload's. A
+ * process that has the preload made this call only after the preload's own
+ * decision (and question); the supervisor repeats the verdict for deny, and
+ * asks only for processes without the preload (static and Go programs).
+ * An allowed connect is continued: the kernel re-reads the address, so a
+ * second thread could swap it between the check and the call (docs). */
 static void on_connect(struct il_supervisor *s, const struct seccomp_notif *n)
 {
-	if (!s->cfg.connect) {
+	struct il_snap_view *view = &s->cfg.rules->view;
+	if (!il_snap_has_connect_rules(view) && !s->cfg.connect) {
 		respond(s, n->id, 0);
 		return;
 	}
 	/* Only the direct system call is read; socketcall(2) (i386) and
-	 * anything unexpected are refused while a decision function is set. */
+	 * anything unexpected are refused while connect rules exist. */
 	const struct seccomp_data *d = &n->data;
 	unsigned char addr[128];
 	size_t len = (size_t)(uint32_t)d->args[2];
@@ -568,10 +632,42 @@ static void on_connect(struct il_supervisor *s, const struct seccomp_notif *n)
 		respond(s, n->id, EACCES);
 		return;
 	}
-	struct il_connect_event ev = { (pid_t)n->pid, (int)d->args[0], addr, len };
 	struct il_verdict v = { .action = IL_ALLOW, .rule = -1 };
-	int a = s->cfg.connect(s->cfg.connect_ctx, &ev, &v);
-	respond(s, n->id, a <= IL_LOG ? 0 : EACCES);
+	if (s->cfg.connect) {
+		struct il_connect_event cev = { (pid_t)n->pid, (int)d->args[0], addr, len };
+		s->cfg.connect(s->cfg.connect_ctx, &cev, &v);
+	}
+	struct il_net_event ev = { .profile = s->cfg.profile };
+	if (v.action == IL_ALLOW && sockaddr_event(addr, len, &ev) == 0) {
+		char host[256];
+		ev.host = pinned_name(view, ev.addr, host, sizeof host);
+		il_arena_init(&s->arena, s->mem, ARENA_SIZE);
+		il_decide_connect(view, &ev, &s->arena, &v, -1);
+	}
+	if (v.action <= IL_LOG) {
+		respond(s, n->id, 0);
+		return;
+	}
+	char text[512], addrtext[64] = "?", port[8];
+	if (ev.family)
+		inet_ntop(ev.family, ev.family == AF_INET ? (const void *)(ev.addr + 12) : (const void *)ev.addr, addrtext,
+			  sizeof addrtext);
+	snprintf(port, sizeof port, "%u", ev.port);
+	snprintf(text, sizeof text, "connect to %s%s%s port %s", ev.host ? ev.host : addrtext, ev.host ? " " : "",
+		 ev.host ? addrtext : "", port);
+	char *argv[] = { "connect", (char *)(ev.host ? ev.host : addrtext), addrtext, port, 0 };
+	struct exec_view e = { .pid = (pid_t)n->pid, .event = "connect", .path = (char *)(ev.host ? ev.host : addrtext),
+			       .argv = argv };
+	snprintf(e.cwd, sizeof e.cwd, "/");
+	if (v.action == IL_CONFIRM && !v.error) {
+		if (has_preload(s, e.pid)) {
+			respond(s, n->id, 0); /* the preload asked before making the call */
+			return;
+		}
+		ask_human(s, n->id, &e, &v, text);
+		return;
+	}
+	refuse(s, n->id, &e, &v, text);
 }
 
 /* ---------------------------------------------------------------- public */
