@@ -371,9 +371,11 @@ static int born_in_session(const struct il_snap_view *v, const char *p)
 	struct statx sx;
 	if (syscall(SYS_statx, AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &sx) < 0 || !(sx.stx_mask & STATX_BTIME))
 		return 0;
+	/* Both clocks are the coarse one, so a file made in the tick the
+	 * session started in has the same time: that counts as in the session. */
 	if ((uint64_t)sx.stx_btime.tv_sec != h->del_since_sec)
 		return (uint64_t)sx.stx_btime.tv_sec > h->del_since_sec;
-	return sx.stx_btime.tv_nsec > h->del_since_nsec;
+	return sx.stx_btime.tv_nsec >= h->del_since_nsec;
 #else
 	(void)p;
 	return 0;
