@@ -115,3 +115,25 @@ IL_EXPORT FILE *popen(const char *cmd, const char *mode)
 	restore_environ();
 	return il_real.popen(cmd, mode);
 }
+
+/* fork: map the rule set in the parent before the child is made, so that
+ * a shell's children inherit it instead of each mapping it again for its
+ * exec (open, fstat, mmap, close and the page faults, per command). The
+ * load takes no lock and allocates nothing. vfork is not wrapped: a vfork
+ * child must not return through a frame of ours. */
+static void *real_fork;
+
+IL_EXPORT pid_t fork(void)
+{
+	pid_t (*fn)(void) = next_fn(&real_fork, "fork");
+	if (!fn) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (il_sess.active) {
+		int saved = errno, broken;
+		il_snapshot(&broken);
+		errno = saved;
+	}
+	return fn();
+}

@@ -185,4 +185,28 @@ n=$(($(audit_lines) - before))
 assert_eq "40 concurrent blocked execs give 40 lines" 40 "$n"
 validate_log "after concurrent blocks"
 
+echo "# a deny rule: the preload itself writes the record (no broker involved)"
+mkdir -p "$SANDBOX/denyrules"
+cat >"$SANDBOX/denyrules/90-deny.conf" <<'EOF'
+[test-deny-printf]
+on = exec
+program = printf
+arg = ^deny-me$
+action = deny
+why = test rule: this printf is denied
+match = printf deny-me
+EOF
+before=$(audit_lines)
+GUARD_OPTS=(--rules "$SANDBOX/denyrules")
+# a script file, so that the wrapper's own look into `bash -c` does not
+# refuse the whole command before the preload is involved
+printf '/usr/bin/printf deny-me; echo "rc=$?"\n' >"$SANDBOX/deny.sh"
+run_capture guard bash "$SANDBOX/deny.sh"
+GUARD_OPTS=()
+assert_contains "denied exec refused" "$OUT" "rc=126"
+assert_not_contains "the preload may write its own audit log" "$ERR" "audit.jsonl"
+assert_eq "one record for the denied exec" $((before + 1)) "$(audit_lines)"
+assert_contains "the record names the deny rule" "$(tail -n 1 "$AUDIT_LOG")" '"rule":"test-deny-printf"'
+validate_log "after a deny"
+
 finish
