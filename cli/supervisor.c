@@ -638,8 +638,8 @@ static void on_connect(struct il_supervisor *s, const struct seccomp_notif *n)
 		s->cfg.connect(s->cfg.connect_ctx, &cev, &v);
 	}
 	struct il_net_event ev = { .profile = s->cfg.profile };
+	char host[256];
 	if (v.action == IL_ALLOW && sockaddr_event(addr, len, &ev) == 0) {
-		char host[256];
 		ev.host = pinned_name(view, ev.addr, host, sizeof host);
 		il_arena_init(&s->arena, s->mem, ARENA_SIZE);
 		il_decide_connect(view, &ev, &s->arena, &v, -1);

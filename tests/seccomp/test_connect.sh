@@ -69,7 +69,7 @@ assert_eq "the other server got the line" "1" "$(seen 127.0.0.8)"
 export INTERLOCK_HOSTS=$SANDBOX/hosts
 GUARD_OPTS=(--profile staging)
 run_capture guard rawconnect 127.0.0.8 "$PORT"
-assert_eq "staging: a pinned production name is refused for a static client" "13" "$STATUS"
+assert_status "staging: a pinned production name is refused for a static client" 13
 GUARD_OPTS=()
 run_capture guard rawconnect 127.0.0.8 "$PORT"
 assert_eq "no profile: the same connect works" "0" "$STATUS"
