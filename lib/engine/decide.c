@@ -2,18 +2,9 @@
  * the rules that name its program, keep the strictest verdict. */
 #include <string.h>
 
-#include "engine_int.h"
+#include "decide_int.h"
 
-struct dctx {
-	struct il_snap_view *v;
-	struct il_arena *a;
-	const struct il_exec_event *ev;
-	pcre2_match_data *md;
-	pcre2_match_context *mc;
-	const char *home, *home2;
-	int error;
-	int only_rule; /* -1, or the one rule to try (rule examples) */
-};
+
 
 /* Per-command facts computed on first use. */
 struct cmdinfo {
@@ -55,7 +46,7 @@ static void scan(struct dctx *d, struct cmdinfo *ci)
 }
 
 /* Runs pattern i on s; on a match, stores the (?<target>) capture. */
-static int run(struct dctx *d, const struct il_snap_cond *c, const char *s, const char **target)
+int il_dec_run(struct dctx *d, const struct il_snap_cond *c, const char *s, const char **target)
 {
 	const pcre2_code *code = d->v->codes[c->pattern];
 	int rc = pcre2_match(code, (PCRE2_SPTR)s, il_strlen(s), 0, 0, d->md, d->mc);
@@ -76,7 +67,7 @@ static int run(struct dctx *d, const struct il_snap_cond *c, const char *s, cons
 static int any(struct dctx *d, const struct il_snap_cond *c, const char *const *v, int n, const char **target)
 {
 	for (int i = 0; i < n; i++)
-		if (run(d, c, v[i], target))
+		if (il_dec_run(d, c, v[i], target))
 			return 1;
 	return 0;
 }
@@ -87,7 +78,7 @@ static int cond_holds(struct dctx *d, struct cmdinfo *ci, const struct il_snap_c
 	const struct il_cmd *cmd = ci->cmd;
 	switch (c->kind) {
 	case IL_C_WORDS:
-		return run(d, c, ci->words, target);
+		return il_dec_run(d, c, ci->words, target);
 	case IL_C_OPTION:
 		return any(d, c, ci->scan.options, ci->scan.noptions, target);
 	case IL_C_NO_OPTION:
@@ -97,7 +88,7 @@ static int cond_holds(struct dctx *d, struct cmdinfo *ci, const struct il_snap_c
 	case IL_C_NO_ARG:
 		return !any(d, c, cmd->argv + 1, cmd->argc - 1, 0);
 	case IL_C_ARGS:
-		return run(d, c, ci->args, target);
+		return il_dec_run(d, c, ci->args, target);
 	}
 	return 0;
 }
@@ -146,7 +137,7 @@ static const char *target_hit(struct dctx *d, struct cmdinfo *ci, unsigned wante
 	return 0;
 }
 
-static int profile_active(struct dctx *d, const struct il_snap_rule *r)
+int il_dec_profile_active(struct dctx *d, const struct il_snap_rule *r)
 {
 	if (r->profiles == IL_NONE)
 		return 1;
@@ -154,7 +145,7 @@ static int profile_active(struct dctx *d, const struct il_snap_rule *r)
 	return p && *p && il_list_has(il_snap_str(d->v, r->profiles), p, il_strlen(p));
 }
 
-static void expand_word(char *out, size_t cap, const char *tmpl, const char *target)
+void il_dec_expand_word(char *out, size_t cap, const char *tmpl, const char *target)
 {
 	size_t o = 0;
 	const char *base = target ? il_basename(target) : "";
@@ -181,7 +172,7 @@ static void expand_word(char *out, size_t cap, const char *tmpl, const char *tar
 static void try_rule(struct dctx *d, struct cmdinfo *ci, uint32_t ri, struct il_verdict *out)
 {
 	const struct il_snap_rule *r = il_snap_rule(d->v, ri);
-	if (r->on != IL_ON_EXEC || (int)r->action <= out->action || !profile_active(d, r))
+	if (r->on != IL_ON_EXEC || (int)r->action <= out->action || !il_dec_profile_active(d, r))
 		return;
 	const struct il_snap_cond *conds = (const void *)(d->v->base + r->conds);
 	const char *captured = 0;
@@ -201,7 +192,7 @@ static void try_rule(struct dctx *d, struct cmdinfo *ci, uint32_t ri, struct il_
 	out->why = il_snap_str(d->v, r->why);
 	out->target = target;
 	out->cmd = ci->cmd;
-	expand_word(out->word, sizeof out->word, il_snap_str(d->v, r->confirm), target);
+	il_dec_expand_word(out->word, sizeof out->word, il_snap_str(d->v, r->confirm), target);
 }
 
 static void match_cmd(struct dctx *d, const struct il_cmd *cmd, struct il_verdict *out)
@@ -224,7 +215,7 @@ static void match_cmd(struct dctx *d, const struct il_cmd *cmd, struct il_verdic
 			try_rule(d, &ci, g[i], out);
 }
 
-static int fail(struct il_verdict *out)
+int il_dec_fail(struct il_verdict *out)
 {
 	out->error = 1;
 	out->action = IL_DENY;
@@ -232,18 +223,18 @@ static int fail(struct il_verdict *out)
 	return -1;
 }
 
-static int setup(struct dctx *d, struct il_snap_view *v, const struct il_exec_event *ev, struct il_arena *a,
+int il_dec_setup(struct dctx *d, struct il_snap_view *v, const struct il_exec_event *ev, struct il_arena *a,
 		 struct il_verdict *out, int only_rule)
 {
 	*out = (struct il_verdict){ .action = IL_ALLOW, .rule = -1 };
 	*d = (struct dctx){ .v = v, .a = a, .ev = ev, .only_rule = only_rule };
 	if (il_snap_decode(v) < 0)
-		return fail(out);
+		return il_dec_fail(out);
 	pcre2_general_context *g = il_pcre2_context(a);
 	d->md = g ? pcre2_match_data_create(32, g) : 0;
 	d->mc = g ? pcre2_match_context_create(g) : 0;
 	if (!d->md || !d->mc)
-		return fail(out);
+		return il_dec_fail(out);
 	pcre2_set_heap_limit(d->mc, 1024); /* KiB */
 	pcre2_set_match_limit(d->mc, 1000000);
 	d->home = il_env_get(ev->envp, "HOME");
@@ -270,7 +261,7 @@ static int decide(struct il_snap_view *v, const struct il_exec_event *ev, struct
 		  struct il_verdict *out, int only_rule)
 {
 	struct dctx d;
-	if (setup(&d, v, ev, a, out, only_rule) < 0)
+	if (il_dec_setup(&d, v, ev, a, out, only_rule) < 0)
 		return -1;
 	int argc = 0;
 	while (ev->argv && ev->argv[argc])
@@ -281,7 +272,7 @@ static int decide(struct il_snap_view *v, const struct il_exec_event *ev, struct
 	const char *prog = ev->path && *ev->path ? ev->path : argv0;
 	const char **av = il_arena_alloc(a, sizeof(char *) * (size_t)(argc + 2));
 	if (!av)
-		return fail(out);
+		return il_dec_fail(out);
 	for (int i = 0; i < argc; i++)
 		av[i] = ev->argv[i];
 	av[0] = prog;
@@ -315,7 +306,7 @@ int il_decide_shell(struct il_snap_view *v, const char *text, const struct il_ex
 		    struct il_arena *a, struct il_verdict *out, int only_rule)
 {
 	struct dctx d;
-	if (setup(&d, v, ev, a, out, only_rule) < 0)
+	if (il_dec_setup(&d, v, ev, a, out, only_rule) < 0)
 		return -1;
 	struct il_cmdlist list = { 0 };
 	struct il_peel_ctx pc = { .snap = v, .a = a, .envp = ev->envp, .out = &list, .budget = 4096 };
@@ -358,275 +349,4 @@ size_t il_format_argv(char *buf, size_t cap, const char *const *argv, int argc)
 		il_memcpy(buf + cap - 4, "...", 3), o = cap - 1;
 	buf[o] = 0;
 	return o;
-}
-
-/* ---- opens ---- */
-
-/* The base name of a path, as a (pointer, length) without copying. */
-static const char *base_of(const char *path, size_t *len)
-{
-	const char *b = path, *p = path;
-	for (; *p; p++)
-		if (*p == '/' && p[1])
-			b = p + 1;
-	size_t n = (size_t)(p - b);
-	while (n && b[n - 1] == '/')
-		n--;
-	*len = n;
-	return b;
-}
-
-static int slot_has_access(const struct il_snap_view *v, const struct il_snap_slot *s, unsigned access)
-{
-	const uint32_t *ri = (const void *)(v->base + s->rules);
-	for (uint32_t i = 0; i < s->nrules; i++)
-		if (il_snap_rule(v, ri[i])->access & access)
-			return 1;
-	return 0;
-}
-
-int il_open_candidate(const struct il_snap_view *v, const char *path, unsigned access)
-{
-	const struct il_snap_hdr *h = v->hdr;
-	if (!(h->open_access & access))
-		return 0;
-	/* One backward scan: the base name and its extension. */
-	const char *end = path + __builtin_strlen(path);
-	while (end > path + 1 && end[-1] == '/')
-		end--;
-	const char *slash = memrchr(path, '/', (size_t)(end - path));
-	const char *b = slash ? slash + 1 : path;
-	size_t n = (size_t)(end - b);
-	const char *dot = n ? memrchr(b, '.', n) : 0;
-	if (dot)
-		dot++;
-	if (!n)
-		return 0;
-	const struct il_glob_filter *f = (const void *)(v->base + h->oglob_filter);
-	unsigned char c0 = (unsigned char)b[0], c1 = (unsigned char)end[-1];
-	const struct il_snap_slot *s;
-	if (f->lit_first[c0] & access) {
-		s = il_snap_lookup_in(v, h->oslots, h->noslots, b, n);
-		if (s && slot_has_access(v, s, access))
-			return 1;
-	}
-	if (dot && dot < end && (f->ext_first[(unsigned char)*dot] & access)) {
-		s = il_snap_lookup_in(v, h->xslots, h->nxslots, dot, (size_t)(end - dot));
-		if (s && slot_has_access(v, s, access))
-			return 1;
-	}
-	if (!((f->any | f->first[c0] | f->last[c1]) & access))
-		return 0;
-	char name[256];
-	if (n >= sizeof name)
-		return 1; /* cannot check cheaply: look closer */
-	il_memcpy(name, b, n);
-	name[n] = 0;
-	const uint32_t *g = (const void *)(v->base + h->oglob);
-	for (uint32_t i = 0; i < h->noglob; i++) {
-		const struct il_snap_rule *r = il_snap_rule(v, g[i]);
-		if ((r->access & access) && il_snap_rule_names(v, r, name))
-			return 1;
-	}
-	return 0;
-}
-
-/* Paths under HOME are matched as ~/REST, so rules need not know HOME. */
-static const char *tilde_form(struct il_arena *a, const char *abs, const char *home)
-{
-	if (!home || home[0] != '/' || (home[0] == '/' && !home[1]))
-		return 0;
-	size_t n = il_strlen(home);
-	while (n > 1 && home[n - 1] == '/')
-		n--;
-	if (!il_strneq(abs, home, n) || (abs[n] != '/' && abs[n] != 0))
-		return 0;
-	size_t rest = il_strlen(abs + n);
-	char *t = il_arena_alloc(a, rest + 2);
-	if (!t)
-		return 0;
-	t[0] = '~';
-	il_memcpy(t + 1, abs + n, rest + 1);
-	return t;
-}
-
-static int other_process(const char *abs, long pid)
-{
-	if (!il_strneq(abs, "/proc/", 6))
-		return 0;
-	const char *p = abs + 6;
-	long n = 0;
-	if (*p < '0' || *p > '9')
-		return 0; /* self, thread-self, sys, ... */
-	while (*p >= '0' && *p <= '9')
-		n = n * 10 + (*p++ - '0');
-	return (*p == '/' || !*p) && n != pid;
-}
-
-static void try_open_rule(struct dctx *d, const struct il_open_event *ev, const char *abs, const char *subject,
-			  uint32_t ri, struct il_verdict *out)
-{
-	const struct il_snap_rule *r = il_snap_rule(d->v, ri);
-	if (r->on != IL_ON_OPEN || !(r->access & ev->access) || (int)r->action <= out->action ||
-	    !profile_active(d, r))
-		return;
-	if (r->unless != IL_NONE && ev->process && il_snap_globs_match(d->v, r->unless, ev->process))
-		return;
-	size_t n;
-	const char *b = base_of(abs, &n);
-	char name[256];
-	if (n < sizeof name) {
-		il_memcpy(name, b, n);
-		name[n] = 0;
-		if (!il_snap_rule_names(d->v, r, name))
-			return;
-	}
-	const struct il_snap_cond *conds = (const void *)(d->v->base + r->conds);
-	for (uint32_t k = 0; k < r->nconds; k++) {
-		int hit = run(d, &conds[k], subject, 0);
-		if (hit != (conds[k].kind == IL_C_PATH))
-			return;
-	}
-	if (r->targets) {
-		unsigned got = il_path_predicates(abs, r->targets & ~IL_P_OTHER_PROCESS, d->home, d->home2);
-		if ((r->targets & IL_P_OTHER_PROCESS) && other_process(abs, ev->pid))
-			got |= IL_P_OTHER_PROCESS;
-		if (!got)
-			return;
-	}
-	out->action = (int)r->action;
-	out->rule = (int)ri;
-	out->rule_id = il_snap_str(d->v, r->id);
-	out->why = il_snap_str(d->v, r->why);
-	out->target = abs;
-	out->cmd = 0;
-	expand_word(out->word, sizeof out->word, il_snap_str(d->v, r->confirm), abs);
-}
-
-static void try_open_slot(struct dctx *d, const struct il_open_event *ev, const char *abs, const char *subject,
-			  const struct il_snap_slot *s, struct il_verdict *out)
-{
-	if (!s)
-		return;
-	const uint32_t *ri = (const void *)(d->v->base + s->rules);
-	for (uint32_t i = 0; i < s->nrules; i++)
-		if (d->only_rule < 0 || (uint32_t)d->only_rule == ri[i])
-			try_open_rule(d, ev, abs, subject, ri[i], out);
-}
-
-static void match_open_path(struct dctx *d, const struct il_open_event *ev, const char *abs, struct il_verdict *out)
-{
-	struct il_snap_view *v = d->v;
-	const char *subject = tilde_form(d->a, abs, d->home);
-	if (!subject)
-		subject = tilde_form(d->a, abs, d->home2);
-	if (!subject)
-		subject = abs;
-	const struct il_snap_hdr *h = v->hdr;
-	size_t n;
-	const char *b = base_of(abs, &n);
-	try_open_slot(d, ev, abs, subject, il_snap_lookup_in(v, h->oslots, h->noslots, b, n), out);
-	for (size_t k = n; k > 0; k--)
-		if (b[k - 1] == '.') {
-			try_open_slot(d, ev, abs, subject, il_snap_lookup_in(v, h->xslots, h->nxslots, b + k, n - k), out);
-			break;
-		}
-	const uint32_t *g = (const void *)(v->base + h->oglob);
-	for (uint32_t i = 0; i < h->noglob; i++)
-		if (d->only_rule < 0 || (uint32_t)d->only_rule == g[i])
-			try_open_rule(d, ev, abs, subject, g[i], out);
-}
-
-int il_decide_open(struct il_snap_view *v, const struct il_open_event *ev, struct il_arena *a,
-		   struct il_verdict *out, int only_rule)
-{
-	struct il_exec_event xev = { 0, 0, ev->envp, ev->cwd, ev->profile };
-	struct dctx d;
-	if (setup(&d, v, &xev, a, out, only_rule) < 0)
-		return -1;
-	/* Both the path as written and the file it leads to: a link named
-	 * innocently or a credential name pointing elsewhere. */
-	const char *lex = il_path_abs(a, ev->cwd, ev->path);
-	const char *real = il_path_resolve(a, ev->cwd, ev->path);
-	if (!lex || !real)
-		return fail(out);
-	match_open_path(&d, ev, lex, out);
-	if (!il_streq(lex, real))
-		match_open_path(&d, ev, real, out);
-	if (a->failed || d.error) {
-		out->error = 1;
-		if (out->action < IL_DENY) {
-			out->action = IL_DENY;
-			out->why = "interlock could not evaluate this open; a human must do it";
-		}
-	}
-	return 0;
-}
-
-/* ---- connects ---- */
-
-static void format_addr(char *buf, size_t cap, const struct il_net_event *ev)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-	int v4 = 1;
-	for (int i = 0; i < 10; i++)
-		v4 &= ev->addr[i] == 0;
-	v4 &= ev->addr[10] == 0xff && ev->addr[11] == 0xff;
-	if (v4) {
-		for (int i = 12; i < 16 && o + 5 < cap; i++) {
-			unsigned b = ev->addr[i];
-			if (i > 12)
-				buf[o++] = '.';
-			if (b >= 100)
-				buf[o++] = (char)('0' + b / 100);
-			if (b >= 10)
-				buf[o++] = (char)('0' + b / 10 % 10);
-			buf[o++] = (char)('0' + b % 10);
-		}
-	} else {
-		for (int i = 0; i < 16 && o + 6 < cap; i += 2) {
-			if (i)
-				buf[o++] = ':';
-			buf[o++] = hex[ev->addr[i] >> 4], buf[o++] = hex[ev->addr[i] & 15];
-			buf[o++] = hex[ev->addr[i + 1] >> 4], buf[o++] = hex[ev->addr[i + 1] & 15];
-		}
-	}
-	buf[o] = 0;
-}
-
-int il_decide_connect(struct il_snap_view *v, const struct il_net_event *ev, struct il_arena *a,
-		      struct il_verdict *out, int only_rule)
-{
-	struct il_exec_event xev = { 0, 0, ev->envp, "/", ev->profile };
-	struct dctx d;
-	if (setup(&d, v, &xev, a, out, only_rule) < 0)
-		return -1;
-	char *addr = il_arena_alloc(a, 64);
-	if (!addr)
-		return fail(out);
-	format_addr(addr, 64, ev);
-	const uint32_t *ci = (const void *)(v->base + v->hdr->connect_rules);
-	for (uint32_t i = 0; i < v->hdr->nconnect; i++) {
-		if (only_rule >= 0 && ci[i] != (uint32_t)only_rule)
-			continue;
-		const struct il_snap_rule *r = il_snap_rule(v, ci[i]);
-		if ((int)r->action <= out->action || !profile_active(&d, r))
-			continue;
-		if (r->ports != IL_NONE && !il_port_list_has(il_snap_str(v, r->ports), ev->port))
-			continue;
-		/* A rule with both hosts and addresses matches either. */
-		int named = r->hosts != IL_NONE && ev->host && il_snap_globs_match(v, r->hosts, ev->host);
-		int addressed = r->addresses != IL_NONE && il_cidr_list_has(il_snap_str(v, r->addresses), ev->addr);
-		if ((r->hosts != IL_NONE || r->addresses != IL_NONE) && !named && !addressed)
-			continue;
-		out->action = (int)r->action;
-		out->rule = (int)ci[i];
-		out->rule_id = il_snap_str(v, r->id);
-		out->why = il_snap_str(v, r->why);
-		out->target = ev->host && *ev->host ? ev->host : addr;
-		out->cmd = 0;
-		expand_word(out->word, sizeof out->word, il_snap_str(v, r->confirm), out->target);
-	}
-	return 0;
 }
