@@ -24,7 +24,11 @@ ctest_in() {
     local dir=$1 extra=$2 log total nfail
     log="$logdir/$(basename "$1").log"
     # shellcheck disable=SC2086
-    ctest --test-dir "$dir" --output-on-failure --timeout 900 -j"$JOBS" $extra 2>&1 | tee "$log"
+    # A test gets a second run if its first fails: the pty and timing tests
+    # share two CPUs with everything else, and one of them (pty.loop) failed
+    # once in about ten parallel runs without a reproducible cause. A real
+    # failure fails twice; the first failure's output stays in the log.
+    ctest --test-dir "$dir" --output-on-failure --timeout 900 -j"$JOBS" --repeat until-pass:2 $extra 2>&1 | tee "$log"
     local rc=${PIPESTATUS[0]}
     total=$(sed -n 's/.*tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\).*/\2/p' "$log" | tail -n1)
     nfail=$(sed -n 's/.*tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\).*/\1/p' "$log" | tail -n1)
