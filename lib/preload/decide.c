@@ -228,24 +228,21 @@ int il_check_exec(const char *path, char *const argv[], char *const envp[])
 	char cwd[4096];
 	if (!getcwd(cwd, sizeof cwd))
 		il_memcpy(cwd, "/", 2);
-	char *mem = mmap(0, SCRATCH_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	struct il_scratch sc;
 	struct il_verdict verdict;
 	int result = 0;
-	if (mem == MAP_FAILED || !v) {
+	int mapped = v && il_scratch_open(&sc, SCRATCH_SIZE) == 0;
+	if (!mapped) {
 		verdict = (struct il_verdict){ .action = IL_DENY, .rule = -1 };
 		verdict.why = v ? "interlock has no memory to evaluate this command"
 				: "the interlock session's rule set cannot be read (the session may have ended), so every command is refused";
 		tell(&verdict, path ? path : "exec", ";");
-		if (mem != MAP_FAILED)
-			munmap(mem, SCRATCH_SIZE);
 		errno = EACCES;
 		return -1;
 	}
-	struct il_arena a;
-	il_arena_init(&a, mem, SCRATCH_SIZE - 65536);
-	char *textbuf = mem + SCRATCH_SIZE - 65536;
+	char *textbuf = sc.text;
 	struct il_exec_event ev = { path, argv, envp, cwd, il_sess.profile };
-	il_decide_exec(v, &ev, &a, &verdict);
+	il_decide_exec(v, &ev, &sc.a, &verdict);
 	if (verdict.action >= IL_LOG) {
 		const struct il_cmd *c = verdict.cmd;
 		if (c)
@@ -253,9 +250,9 @@ int il_check_exec(const char *path, char *const argv[], char *const envp[])
 		else
 			il_format_argv(textbuf, 1024, (const char *const *)argv, argv && argv[0] ? 1 : 0);
 		struct il_event_desc e = { "exec", textbuf, path, argv, cwd };
-		result = il_settle(v, &verdict, &e, textbuf + 1024, 65536 - 1024);
+		result = il_settle(v, &verdict, &e, textbuf + 1024, IL_TEXT_SIZE - 1024);
 	}
-	munmap(mem, SCRATCH_SIZE);
+	il_scratch_close(&sc);
 	errno = result ? EACCES : saved;
 	return result;
 }

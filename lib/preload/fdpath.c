@@ -1,6 +1,8 @@
-/* Paths behind descriptors, for hooks that take a dirfd or an fd. */
+/* Paths behind descriptors, for hooks that take a dirfd or an fd; and the
+ * scratch memory of one decision. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -34,4 +36,21 @@ const char *il_base_dir(int dirfd, char *buf, size_t cap)
 	if (dirfd == AT_FDCWD)
 		return getcwd(buf, cap);
 	return il_fd_path(dirfd, buf, cap);
+}
+
+int il_scratch_open(struct il_scratch *s, size_t size)
+{
+	void *mem = mmap(0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED)
+		return -1;
+	s->mem = mem;
+	s->size = size;
+	il_arena_init(&s->a, s->mem, size - IL_TEXT_SIZE);
+	s->text = s->mem + size - IL_TEXT_SIZE;
+	return 0;
+}
+
+void il_scratch_close(struct il_scratch *s)
+{
+	munmap(s->mem, s->size);
 }

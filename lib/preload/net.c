@@ -137,16 +137,13 @@ static int check_connect(const struct sockaddr *sa, socklen_t len)
 	}
 	char host[256];
 	ev.host = name_of(ev.addr, host, sizeof host);
-	const size_t size = 512u << 10;
-	char *mem = mmap(0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (mem == MAP_FAILED) {
+	struct il_scratch sc;
+	if (il_scratch_open(&sc, 512u << 10) < 0) {
 		errno = EACCES;
 		return -1;
 	}
-	struct il_arena a;
-	il_arena_init(&a, mem, size - 65536);
 	struct il_verdict verdict;
-	il_decide_connect(v, &ev, &a, &verdict, -1);
+	il_decide_connect(v, &ev, &sc.a, &verdict, -1);
 	int result = 0;
 	if (verdict.action >= IL_LOG) {
 		char addr[64], what[400], port[8];
@@ -161,9 +158,9 @@ static int check_connect(const struct sockaddr *sa, socklen_t len)
 		char *argv[] = { "connect", ev.host ? host : addr, addr, port, 0 };
 		struct il_event_desc e = { "connect", what, ev.host ? ev.host : addr, argv,
 					   getcwd(cwd, sizeof cwd) ? cwd : "/" };
-		result = il_settle(v, &verdict, &e, mem + size - 65536, 65536);
+		result = il_settle(v, &verdict, &e, sc.text, IL_TEXT_SIZE);
 	}
-	munmap(mem, size);
+	il_scratch_close(&sc);
 	errno = result ? EACCES : saved;
 	return result;
 }

@@ -114,13 +114,12 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
 		errno = saved;
 		return 0;
 	}
-	char *mem = mmap(0, SCRATCH_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (mem == MAP_FAILED) {
+	struct il_scratch sc;
+	if (il_scratch_open(&sc, SCRATCH_SIZE) < 0) {
 		errno = EACCES;
 		return -1;
 	}
-	struct il_arena a;
-	il_arena_init(&a, mem, SCRATCH_SIZE - 65536);
+	struct il_arena a = sc.a;
 	char *dirbuf = il_arena_alloc(&a, 4096);
 	const char *dir = path[0] == '/' ? "/" : il_base_dir(dirfd, dirbuf, 4096);
 	int result = 0;
@@ -153,10 +152,10 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
 			char *argv[] = { (char *)kind, (char *)abs, 0 };
 			char cwd[4096];
 			struct il_event_desc e = { "open", what ? what : abs, abs, argv, getcwd(cwd, sizeof cwd) ? cwd : "/" };
-			result = il_settle(v, &verdict, &e, mem + SCRATCH_SIZE - 65536, 65536);
+			result = il_settle(v, &verdict, &e, sc.text, IL_TEXT_SIZE);
 		}
 	}
-	munmap(mem, SCRATCH_SIZE);
+	il_scratch_close(&sc);
 	errno = result ? EACCES : saved;
 	return result;
 }

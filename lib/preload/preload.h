@@ -73,6 +73,19 @@ void il_say(const char *s) IL_HIDDEN; /* to stderr, unbuffered */
 const char *il_fd_path(int fd, char *buf, size_t cap) IL_HIDDEN;
 const char *il_base_dir(int dirfd, char *buf, size_t cap) IL_HIDDEN;
 
+/* Scratch for one decision: a private mapping (nothing from malloc, safe
+ * in a vfork child), the arena over all of it but the last IL_TEXT_SIZE
+ * bytes, which hold message and audit text (fdpath.c). */
+#define IL_TEXT_SIZE 65536u
+struct il_scratch {
+	char *mem;
+	size_t size;
+	struct il_arena a;
+	char *text;
+};
+int il_scratch_open(struct il_scratch *s, size_t size) IL_HIDDEN; /* 0, or -1 */
+void il_scratch_close(struct il_scratch *s) IL_HIDDEN;
+
 /* Opens (open_check.c). */
 unsigned il_open_access(int flags) IL_HIDDEN;
 int il_check_open(int dirfd, const char *path, unsigned access) IL_HIDDEN;

@@ -131,13 +131,12 @@ static __attribute__((noinline)) int check_delete_slow(int dirfd, const char *pa
 		errno = saved;
 		return 0; /* rm & co: the exec rules judged their command line */
 	}
-	char *mem = mmap(0, SCRATCH_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (mem == MAP_FAILED) {
+	struct il_scratch sc;
+	if (il_scratch_open(&sc, SCRATCH_SIZE) < 0) {
 		errno = EACCES;
 		return -1;
 	}
-	struct il_arena a;
-	il_arena_init(&a, mem, SCRATCH_SIZE - 65536);
+	struct il_arena a = sc.a;
 	const char *to = 0;
 	if (kind == IL_DEL_RENAME && npath && *npath) {
 		char *nd = il_arena_alloc(&a, 4096);
@@ -170,11 +169,11 @@ static __attribute__((noinline)) int check_delete_slow(int dirfd, const char *pa
 		char *cwd = il_arena_alloc(&a, 4096);
 		struct il_event_desc e = { "delete", what ? what : abs, abs, argv,
 					   cwd && getcwd(cwd, 4096) ? cwd : "/" };
-		result = il_settle(v, &verdict, &e, mem + SCRATCH_SIZE - 65536, 65536);
+		result = il_settle(v, &verdict, &e, sc.text, IL_TEXT_SIZE);
 		if (result == 0 && verdict.action >= IL_CONFIRM)
 			approve(tree);
 	}
-	munmap(mem, SCRATCH_SIZE);
+	il_scratch_close(&sc);
 	errno = result ? EACCES : saved;
 	return result;
 }
