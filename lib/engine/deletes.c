@@ -33,18 +33,6 @@
 
 #include "engine_int.h"
 
-static int under(const char *p, const char *dir)
-{
-	if (!dir || dir[0] != '/')
-		return 0;
-	size_t n = il_strlen(dir);
-	while (n > 1 && dir[n - 1] == '/')
-		n--;
-	if (n == 1)
-		return 1;
-	return il_strneq(p, dir, n) && (p[n] == '/' || p[n] == 0);
-}
-
 static int strictly_under(const char *p, const char *dir)
 {
 	if (!dir || dir[0] != '/')
@@ -118,7 +106,7 @@ int il_temp_path(const struct il_snap_view *v, const char *abs, char *const *env
 	const char *home = snap_home(v);
 	if (!home)
 		home = il_env_get(envp, "HOME");
-	return !under(abs, home);
+	return !il_path_under(abs, home);
 }
 
 int il_delete_candidate(const struct il_snap_view *v, const char *abs, char *const *envp)
@@ -488,7 +476,7 @@ static int classify(struct il_snap_view *v, const struct il_delete_event *ev, st
 		char *root = il_arena_strndup(a, p, rn);
 		if (!root)
 			return D_GIT; /* out of scratch: fail closed */
-		int root_is_home = under(home ? home : "", root) || under(home2 ? home2 : "", root);
+		int root_is_home = il_path_under(home ? home : "", root) || il_path_under(home2 ? home2 : "", root);
 		int is_root = p[rn] == 0;
 		const char *rel = is_root ? "" : p + (rn == 1 ? 1 : rn + 1);
 		if (!root_is_home) {

@@ -37,6 +37,10 @@ int il_leading_option(const char *list, const char *s) IL_HIDDEN;
 int il_cidr_list_has(const char *list, const unsigned char addr[16]) IL_HIDDEN;
 int il_port_list_has(const char *list, unsigned port) IL_HIDDEN;
 
+/* p is dir or inside it (both absolute; dir's trailing slashes ignored;
+ * "/" contains everything). */
+int il_path_under(const char *p, const char *dir) IL_HIDDEN;
+
 /* Lexical canonical absolute path of p against cwd, in arena memory. */
 char *il_path_abs(struct il_arena *a, const char *cwd, const char *p) IL_HIDDEN;
 

@@ -50,10 +50,16 @@ char *il_path_abs(struct il_arena *a, const char *cwd, const char *p)
 	return out;
 }
 
-static int has_prefix_dir(const char *path, const char *dir)
+int il_path_under(const char *p, const char *dir)
 {
+	if (!dir || dir[0] != '/')
+		return 0;
 	size_t n = il_strlen(dir);
-	return il_strneq(path, dir, n) && (path[n] == '/' || path[n] == 0);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n == 1)
+		return 1;
+	return il_strneq(p, dir, n) && (p[n] == '/' || p[n] == 0);
 }
 
 static int depth(const char *path)
@@ -75,13 +81,13 @@ static int is_system(const char *p)
 	if (d <= 1)
 		return 1; /* "/" and every top-level directory */
 	for (int i = 0; whole[i]; i++)
-		if (has_prefix_dir(p, whole[i]))
+		if (il_path_under(p, whole[i]))
 			return 1;
-	if (has_prefix_dir(p, "/var"))
-		return !has_prefix_dir(p, "/var/tmp") || d <= 2;
+	if (il_path_under(p, "/var"))
+		return !il_path_under(p, "/var/tmp") || d <= 2;
 	/* Someone's home directory, /opt/app, /srv/site, /mnt/disk. */
-	if (d == 2 && (has_prefix_dir(p, "/home") || has_prefix_dir(p, "/opt") || has_prefix_dir(p, "/srv") ||
-		       has_prefix_dir(p, "/mnt") || has_prefix_dir(p, "/media")))
+	if (d == 2 && (il_path_under(p, "/home") || il_path_under(p, "/opt") || il_path_under(p, "/srv") ||
+		       il_path_under(p, "/mnt") || il_path_under(p, "/media")))
 		return 1;
 	return 0;
 }
