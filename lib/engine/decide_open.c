@@ -27,25 +27,17 @@ static int slot_has_access(const struct il_snap_view *v, const struct il_snap_sl
 	return 0;
 }
 
-int il_open_candidate(const struct il_snap_view *v, const char *path, unsigned access)
+/* The name passed il_open_candidate's quick reject (open_quick.h): the
+ * literal and extension indexes, then the globs. */
+int il_open_closer(const struct il_snap_view *v, const char *b, const char *end, unsigned access)
 {
 	const struct il_snap_hdr *h = v->hdr;
-	if (!(h->open_access & access))
-		return 0;
-	/* One backward scan: the base name and its extension. */
-	const char *end = path + __builtin_strlen(path);
-	while (end > path + 1 && end[-1] == '/')
-		end--;
-	const char *slash = memrchr(path, '/', (size_t)(end - path));
-	const char *b = slash ? slash + 1 : path;
+	const struct il_glob_filter *f = (const void *)(v->base + h->oglob_filter);
 	size_t n = (size_t)(end - b);
-	const char *dot = n ? memrchr(b, '.', n) : 0;
+	unsigned char c0 = (unsigned char)b[0], c1 = (unsigned char)end[-1];
+	const char *dot = memrchr(b, '.', n);
 	if (dot)
 		dot++;
-	if (!n)
-		return 0;
-	const struct il_glob_filter *f = (const void *)(v->base + h->oglob_filter);
-	unsigned char c0 = (unsigned char)b[0], c1 = (unsigned char)end[-1];
 	const struct il_snap_slot *s;
 	if (f->lit_first[c0] & access) {
 		s = il_snap_lookup_in(v, h->oslots, h->noslots, b, n);

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "engine_int.h"
+#include "open_quick.h"
 
 static int strictly_under(const char *p, const char *dir)
 {

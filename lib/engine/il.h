@@ -135,9 +135,7 @@ struct il_open_event {
 	long pid;           /* the opening process (for other-process) */
 	const char *process; /* base name of the opening program, NULL if unknown */
 };
-/* Cheap prefilter: can any open rule match a file of this base name with
- * this access? Tens of nanoseconds; no allocation. */
-int il_open_candidate(const struct il_snap_view *v, const char *path, unsigned access) IL_HIDDEN;
+/* The cheap prefilter il_open_candidate is inline, in open_quick.h. */
 int il_decide_open(struct il_snap_view *v, const struct il_open_event *ev, struct il_arena *a,
 		   struct il_verdict *out, int only_rule) IL_HIDDEN;
 

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define IL_SNAP_MAGIC "ILSNAP\x01\x00"
-#define IL_SNAP_VERSION 12u
+#define IL_SNAP_VERSION 13u
 #define IL_NONE 0xffffffffu
 
 /* Condition kinds of a rule. */
@@ -94,7 +94,9 @@ struct il_glob_filter {
 	uint8_t first[256];
 	uint8_t last[256];
 	uint8_t lit_first[256];
+	uint8_t lit_last[256]; /* with lit_first: both ends of some literal name */
 	uint8_t ext_first[256];
+	uint8_t ext_last[256]; /* an extension ends in this byte (so does the name) */
 	uint32_t any;
 };
 

@@ -233,13 +233,16 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 		for (char *g = strtok_r(globs, " \t", &save); g; g = strtok_r(0, " \t", &save)) {
 			if (open && ext_glob(g)) {
 				slot_add_rule(slot_for(&xslots, &nxslots, ext_glob(g)), (uint32_t)i);
-				mark_first(gf.ext_first, ext_glob(g)[0], r->access);
+				const char *x = ext_glob(g);
+				mark_first(gf.ext_first, x[0], r->access);
+				mark_first(gf.ext_last, x[strlen(x) - 1], r->access);
 			} else if (has_wildcard(g)) {
 				wild = 1;
 				if (open)
 					filter_add(&gf, g, r->access);
 			} else if (open) {
 				mark_first(gf.lit_first, g[0], r->access);
+				mark_first(gf.lit_last, g[strlen(g) - 1], r->access);
 				slot_add_rule(slot_for(&oslots, &noslots, g), (uint32_t)i);
 			} else {
 				slot_add_rule(slot_for(&slots, &nslots_used, g), (uint32_t)i);

@@ -89,6 +89,7 @@ __attribute__((constructor)) static void il_init(void)
  * unmap it. Nothing ever waits for another thread, so a fork() taken while
  * some thread is half-way through leaves the child able to load its own. */
 static struct il_snap_view *g_view;
+struct il_snap_view *il_fast_view;
 static int g_absent; /* 3: no rule set applies, 4: a session's rule set is unreadable */
 
 static void *get_mem(size_t size)
@@ -163,6 +164,8 @@ static int load_view(struct il_snap_view **out)
 		view_free(v);
 		v = expect;
 	}
+	if (!il_sess.shell)
+		__atomic_store_n(&il_fast_view, v, __ATOMIC_RELEASE);
 	*out = v;
 	return 2;
 }
@@ -177,12 +180,6 @@ int il_shell_session(void)
 int il_session_ended(void)
 {
 	return il_shell_session() && il_sess.snapshot[0] && access(il_sess.snapshot, F_OK) < 0;
-}
-
-struct il_snap_view *il_snapshot_ready(void)
-{
-	struct il_snap_view *v = __atomic_load_n(&g_view, __ATOMIC_ACQUIRE);
-	return v && !il_sess.shell ? v : 0;
 }
 
 struct il_snap_view *il_snapshot(int *broken)

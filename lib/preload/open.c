@@ -12,7 +12,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "open_quick.h"
 #include "preload.h"
+#include "rawsys.h"
 
 #ifndef O_TMPFILE
 #define O_TMPFILE 0
@@ -32,12 +34,32 @@
 
 static int sys_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
-	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
+	return (int)il_sys4(SYS_openat, dirfd, (long)path, flags, (long)mode);
 }
 
-static int guarded_openat(int dirfd, const char *path, int flags, mode_t mode)
+/* /dev/...: the human's terminal is refused by path (open_check.c). */
+static inline int dev_path(const char *p)
+{
+	return p[0] == '/' && p[1] == 'd' && p[2] == 'e' && p[3] == 'v' && p[4] == '/';
+}
+
+static int __attribute__((noinline)) openat_checked(int dirfd, const char *path, int flags, mode_t mode, unsigned access);
+
+static inline int guarded_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
 	unsigned access = il_open_access(flags);
+	/* The common case inline: a read of a file no rule names, with the
+	 * rule set mapped (il_check_open has the same test, for its other
+	 * callers). A write is never decided here. */
+	struct il_snap_view *v = il_snapshot_ready();
+	if (!access || (v && !(access & ~IL_A_READ) && path && !dev_path(path) &&
+			!il_open_candidate(v, path, access)))
+		return sys_openat(dirfd, path, flags, mode);
+	return openat_checked(dirfd, path, flags, mode, access);
+}
+
+static int openat_checked(int dirfd, const char *path, int flags, mode_t mode, unsigned access)
+{
 #ifdef SYS_openat2
 	/* Temp files (open_check.c, il_open_temp_fast): one openat2 that
 	 * refuses symlinks instead of a readlink per component. */

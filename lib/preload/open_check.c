@@ -8,24 +8,10 @@
 #include <unistd.h>
 
 #include "engine_int.h"
+#include "open_quick.h"
 #include "preload.h"
 
 #define SCRATCH_SIZE (1u << 20)
-
-unsigned il_open_access(int flags)
-{
-	if (flags & O_PATH)
-		return 0; /* a handle, not a read */
-	int acc = flags & O_ACCMODE;
-	if ((flags & O_DIRECTORY) && acc == O_RDONLY)
-		return 0; /* listing ~/.ssh is not reading a key */
-	unsigned a = acc == O_RDONLY ? IL_A_READ : acc == O_WRONLY ? IL_A_WRITE : IL_A_READ | IL_A_WRITE;
-	if (flags & O_TRUNC)
-		a |= IL_A_TRUNCATE | IL_A_WRITE;
-	if (flags & O_CREAT)
-		a |= IL_A_CREATE | IL_A_WRITE;
-	return a;
-}
 
 /* Names of interlock's own files: only these need the full path check. */
 static int own_file_name(const char *path)

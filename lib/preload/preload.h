@@ -4,6 +4,7 @@
 #ifndef IL_PRELOAD_H
 #define IL_PRELOAD_H
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 
@@ -45,7 +46,13 @@ struct il_snap_view *il_snapshot(int *broken) IL_HIDDEN;
 int il_shell_session(void) IL_HIDDEN; /* a dev-shell (shell-init) session */
 /* The mapped rule set when it is loaded and nothing needs checking first
  * (not a dev-shell session), else NULL: the hot paths' first test. */
-struct il_snap_view *il_snapshot_ready(void) IL_HIDDEN;
+/* The rule set when it is mapped and no per-call state applies (not a
+ * dev-shell session, which must notice its end): the hot paths' one load. */
+extern struct il_snap_view *il_fast_view IL_HIDDEN;
+static inline struct il_snap_view *il_snapshot_ready(void)
+{
+	return __atomic_load_n(&il_fast_view, __ATOMIC_ACQUIRE);
+}
 int il_session_ended(void) IL_HIDDEN; /* ... that interlock_deactivate ended */
 
 /* Decides an exec of `path` (resolved program path, or the name as given)
@@ -87,7 +94,22 @@ int il_scratch_open(struct il_scratch *s, size_t size) IL_HIDDEN; /* 0, or -1 */
 void il_scratch_close(struct il_scratch *s) IL_HIDDEN;
 
 /* Opens (open_check.c). */
-unsigned il_open_access(int flags) IL_HIDDEN;
+/* The access an open asks for. O_PATH and read-only directory opens are
+ * none: a handle, or listing ~/.ssh, is not reading a key. */
+static inline unsigned il_open_access(int flags)
+{
+	if (flags & O_PATH)
+		return 0;
+	int acc = flags & O_ACCMODE;
+	if ((flags & O_DIRECTORY) && acc == O_RDONLY)
+		return 0;
+	unsigned a = acc == O_RDONLY ? IL_A_READ : acc == O_WRONLY ? IL_A_WRITE : IL_A_READ | IL_A_WRITE;
+	if (flags & O_TRUNC)
+		a |= IL_A_TRUNCATE | IL_A_WRITE;
+	if (flags & O_CREAT)
+		a |= IL_A_CREATE | IL_A_WRITE;
+	return a;
+}
 int il_check_open(int dirfd, const char *path, unsigned access) IL_HIDDEN;
 int il_check_fd(int fd, unsigned access) IL_HIDDEN; /* the file behind an fd */
 /* Temp-dir fast path (open_check.c): 1 if an open of this absolute, clean

@@ -1,0 +1,37 @@
+/* Could an open rule care about this path? Inline, because every open of
+ * the guarded tree asks it (the preload's hot path); see decide_open.c for
+ * the closer look. */
+#ifndef IL_OPEN_QUICK_H
+#define IL_OPEN_QUICK_H
+
+#include <string.h>
+
+#include "engine_int.h"
+
+int il_open_closer(const struct il_snap_view *v, const char *b, const char *end, unsigned access) IL_HIDDEN;
+
+/* 0 when no rule can match a file of this name with this access; 1 when one
+ * does. A name can only match a rule that agrees with its first or last
+ * byte (a literal with both): five table bytes reject nearly every open
+ * without hashing. */
+static inline int il_open_candidate(const struct il_snap_view *v, const char *path, unsigned access)
+{
+	const struct il_snap_hdr *h = v->hdr;
+	if (!(h->open_access & access))
+		return 0;
+	const char *end = path + __builtin_strlen(path);
+	while (end > path + 1 && end[-1] == '/')
+		end--;
+	const char *slash = memrchr(path, '/', (size_t)(end - path));
+	const char *b = slash ? slash + 1 : path;
+	if (b == end)
+		return 0;
+	const struct il_glob_filter *f = (const void *)(v->base + h->oglob_filter);
+	unsigned char c0 = (unsigned char)b[0], c1 = (unsigned char)end[-1];
+	if (!(((f->lit_first[c0] & f->lit_last[c1]) | f->ext_last[c1] | f->first[c0] | f->last[c1] | f->any) &
+	      access))
+		return 0;
+	return il_open_closer(v, b, end, access);
+}
+
+#endif
