@@ -47,6 +47,9 @@ struct pending {
 	pid_t pid;
 	const char *why, *rule; /* snapshot strings: live as long as the session */
 	char command[1024];
+	int sock;               /* a connect's socket in the target, -1 for an exec */
+	size_t addrlen;
+	unsigned char addr[128]; /* the connect's address, as judged */
 };
 
 struct il_supervisor {
@@ -68,6 +71,9 @@ struct exec_view {
 	pid_t pid;
 	const struct abi *abi;
 	const char *event;      /* "exec" (NULL) or "connect" */
+	int sock;               /* connect: the socket fd in the target; exec: -1 */
+	const void *addr;       /* connect: the address as judged */
+	size_t addrlen;
 	char *path;
 	char **argv, **envp;
 	char cwd[4096];
@@ -396,6 +402,16 @@ static void command_text(const struct il_verdict *v, char *const *argv, char *ou
 			*p = ' ';
 }
 
+/* An allowed connect: made from here with the address we judged
+ * (connect_emulate.c), never continued, since the kernel would read the
+ * address again. */
+static void allow_connect(struct il_supervisor *s, uint64_t id, pid_t pid, int sock, const void *addr, size_t len)
+{
+	int r = il_connect_emulate(s->fd, id, pid, sock, addr, len);
+	if (r != 0)
+		respond(s, id, r > 0 ? 0 : EACCES);
+}
+
 /* ---------------------------------------------------------------- confirm */
 
 static void unlink_pending(struct pending *p)
@@ -411,7 +427,9 @@ static void on_answer(void *ctx, enum il_answer a)
 {
 	struct pending *p = ctx;
 	unlink_pending(p);
-	if (a == IL_ANS_ONCE || a == IL_ANS_SESSION) {
+	if ((a == IL_ANS_ONCE || a == IL_ANS_SESSION) && p->sock >= 0) {
+		allow_connect(p->s, p->id, p->pid, p->sock, p->addr, p->addrlen);
+	} else if (a == IL_ANS_ONCE || a == IL_ANS_SESSION) {
 		respond(p->s, p->id, 0);
 	} else if (id_valid(p->s, p->id)) { /* the pid is still the asker's */
 		tell(p->pid, p->command, p->why, p->rule, how_text(IL_CONFIRM, a));
@@ -428,7 +446,11 @@ static void ask_human(struct il_supervisor *s, uint64_t id, const struct exec_vi
 		respond(s, id, EACCES);
 		return;
 	}
-	*p = (struct pending){ s->pending, s, id, e->pid, v->why, v->rule_id, "" };
+	*p = (struct pending){ s->pending, s, id, e->pid, v->why, v->rule_id, "", e->sock, 0, { 0 } };
+	if (e->sock >= 0 && e->addrlen <= sizeof p->addr) {
+		memcpy(p->addr, e->addr, e->addrlen);
+		p->addrlen = e->addrlen;
+	}
 	snprintf(p->command, sizeof p->command, "%s", command);
 	s->pending = p;
 	struct il_broker_ask q = { v->rule_id, v->word[0] ? v->word : "yes", v->why, command,
@@ -524,7 +546,7 @@ static int read_exec(struct il_supervisor *s, const struct seccomp_data *d, stru
 
 static void on_exec(struct il_supervisor *s, const struct seccomp_notif *n, const struct abi *abi)
 {
-	struct exec_view e = { .pid = (pid_t)n->pid, .abi = abi };
+	struct exec_view e = { .pid = (pid_t)n->pid, .abi = abi, .sock = -1 };
 	il_arena_init(&s->arena, s->mem, ARENA_SIZE);
 	int candidate = 1;
 	errno = 0;
@@ -611,8 +633,9 @@ static int sockaddr_event(const unsigned char *sa, size_t len, struct il_net_eve
  * process that has the preload made this call only after the preload's own
  * decision (and question); the supervisor repeats the verdict for deny, and
  * asks only for processes without the preload (static and Go programs).
- * An allowed connect is continued: the kernel re-reads the address, so a
- * second thread could swap it between the check and the call (docs). */
+ * An allowed connect is made by the supervisor itself with the address it
+ * judged (connect_emulate.c): continuing would let the kernel read the
+ * address again, after a second thread swapped it. */
 static void on_connect(struct il_supervisor *s, const struct seccomp_notif *n)
 {
 	struct il_snap_view *view = &s->cfg.rules->view;
@@ -645,7 +668,7 @@ static void on_connect(struct il_supervisor *s, const struct seccomp_notif *n)
 		il_decide_connect(view, &ev, &s->arena, &v, -1);
 	}
 	if (v.action <= IL_LOG) {
-		respond(s, n->id, 0);
+		allow_connect(s, n->id, (pid_t)n->pid, (int)d->args[0], addr, len);
 		return;
 	}
 	char text[512], addrtext[64] = "?", port[8];
@@ -656,12 +679,12 @@ static void on_connect(struct il_supervisor *s, const struct seccomp_notif *n)
 	snprintf(text, sizeof text, "connect to %s%s%s port %s", ev.host ? ev.host : addrtext, ev.host ? " " : "",
 		 ev.host ? addrtext : "", port);
 	char *argv[] = { "connect", (char *)(ev.host ? ev.host : addrtext), addrtext, port, 0 };
-	struct exec_view e = { .pid = (pid_t)n->pid, .event = "connect", .path = (char *)(ev.host ? ev.host : addrtext),
-			       .argv = argv };
+	struct exec_view e = { .pid = (pid_t)n->pid, .event = "connect", .sock = (int)d->args[0], .addr = addr,
+			       .addrlen = len, .path = (char *)(ev.host ? ev.host : addrtext), .argv = argv };
 	snprintf(e.cwd, sizeof e.cwd, "/");
 	if (v.action == IL_CONFIRM && !v.error) {
-		if (has_preload(s, e.pid)) {
-			respond(s, n->id, 0); /* the preload asked before making the call */
+		if (has_preload(s, e.pid)) { /* the preload asked before making the call */
+			allow_connect(s, n->id, e.pid, e.sock, addr, len);
 			return;
 		}
 		ask_human(s, n->id, &e, &v, text);

@@ -9,7 +9,10 @@
  *                    continue if the human just approved this operation for
  *                    this process through the preload, else ask the human
  *                    through the broker (same queue and prompt).
- *   connect          the pluggable connect decision (none yet: continue).
+ *   connect          the connect rules, with the address read once: an
+ *                    allowed connect is made by the supervisor itself on
+ *                    the target's socket (connect_emulate.c), so the
+ *                    address cannot change between the check and the call.
  *
  * Fail closed: memory that cannot be read, a list too long to inspect or an
  * engine error denies. When the wrapper goes away the kernel fails every
@@ -18,6 +21,7 @@
 #define IL_SUPERVISOR_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "broker.h"
@@ -30,10 +34,8 @@ struct il_connect_event {
 	const void *addr;      /* a copy of the sockaddr (already read) */
 	size_t addrlen;
 };
-/* Returns an enum il_action. Anything but allow/log refuses with EACCES
- * (there is no prompt for connect yet). An allow is answered with
- * "continue", which re-reads the address: before a connect rule can deny
- * anything, allow must be emulated instead (pidfd_getfd + connect here). */
+/* Returns an enum il_action; consulted before the connect rules. Anything
+ * but allow/log refuses with EACCES. */
 typedef int (*il_connect_decider)(void *ctx, const struct il_connect_event *ev, struct il_verdict *out);
 
 struct il_supervisor_cfg {
@@ -48,6 +50,12 @@ struct il_supervisor_cfg {
 };
 
 struct il_supervisor;
+
+/* connect_emulate.c: answers the trapped connect `id` of `pid` by connecting
+ * its socket `fd` to `addr` (the copy that was judged) from here. Returns 0
+ * when answered, 1 when the socket is not an internet one (the caller
+ * continues the call), -1 when the address is too long (the caller refuses). */
+int il_connect_emulate(int listener, uint64_t id, pid_t pid, int fd, const void *addr, size_t len) IL_HIDDEN;
 
 /* Takes ownership of the listener fd. NULL when out of memory (the fd is
  * closed: the guarded tree's trapped calls then fail with ENOSYS). */

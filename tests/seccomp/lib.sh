@@ -16,8 +16,8 @@ skip() {
 }
 
 # rawexec and probe, statically linked: no LD_PRELOAD hook ever sees them.
-for _p in rawexec probe rawconnect; do
-    cc -static -O2 -Wall -Wextra -o "$SANDBOX/bin/$_p" "$_seccomp_dir/$_p.c" 2>"$SANDBOX/cc.err" ||
+for _p in rawexec probe rawconnect swapconnect; do
+    cc -static -O2 -pthread -Wall -Wextra -o "$SANDBOX/bin/$_p" "$_seccomp_dir/$_p.c" 2>"$SANDBOX/cc.err" ||
         skip "cannot link a static program (install libc6-dev): $(head -c 300 "$SANDBOX/cc.err")"
 done
 # The kernel's answer, not ours: is user notification there at all?

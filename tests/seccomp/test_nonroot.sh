@@ -58,4 +58,32 @@ if [ "$(as_nobody "$SANDBOX/bin/suidprobe" euid)" = "euid=0" ]; then
 else
     echo "note: setuid has no effect on $SANDBOX (nosuid mount?); setuid check skipped"
 fi
+
+# connect: the supervisor takes the socket (pidfd_getfd) and connects for
+# the target, which a non-root supervisor may do for its own descendants.
+cat >"$SANDBOX/listen.py" <<'EOF'
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.9", 0)); s.listen(4)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+s.settimeout(20)
+c, _ = s.accept(); open(sys.argv[2], "w").write(c.recv(100).decode())
+EOF
+"$PYTHON" "$SANDBOX/listen.py" "$SANDBOX/nport" "$SANDBOX/ngot" &
+LISTENER=$!
+for _ in $(seq 50); do [ -s "$SANDBOX/nport" ] && break; sleep 0.1; done
+cat >>"$RULES_DIR/50-seccomp-test.conf" <<EOF
+
+[test-nonroot-protected]
+on = connect
+address = 127.0.0.10
+action = deny
+why = test rule: a protected address
+match = connect 127.0.0.10:5432
+EOF
+run_capture nguard rawconnect 127.0.0.10 "$(cat "$SANDBOX/nport")"
+assert_eq "nobody: static connect to a protected address refused" "13" "$STATUS"
+run_capture nguard rawconnect 127.0.0.9 "$(cat "$SANDBOX/nport")"
+assert_eq "nobody: an allowed static connect is made for it" "0" "$STATUS"
+wait "$LISTENER"
+assert_eq "nobody: the server got the line" "hello from a static program" "$(tr -d '\n' <"$SANDBOX/ngot")"
 finish
