@@ -63,7 +63,7 @@ int il_check_fd(int fd, unsigned access)
 	return il_check_open(AT_FDCWD, path, access);
 }
 
-static int check_open_slow(int dirfd, const char *path, unsigned access);
+static int check_open_slow(int dirfd, const char *path, unsigned access, const char *label);
 
 int il_check_open(int dirfd, const char *path, unsigned access)
 {
@@ -78,10 +78,23 @@ int il_check_open(int dirfd, const char *path, unsigned access)
 	if (v && !writes && !(path[0] == '/' && path[1] == 'd' && path[2] == 'e' && path[3] == 'v' && path[4] == '/') &&
 	    !il_open_candidate(v, path, access))
 		return 0;
-	return check_open_slow(dirfd, path, access);
+	return check_open_slow(dirfd, path, access, 0);
 }
 
-static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path, unsigned access)
+/* A link made to a file: judged as a read of it (link.c). */
+int il_check_link_target(int dirfd, const char *path)
+{
+	if (!path || !*path)
+		return 0;
+	struct il_snap_view *v = il_snapshot_ready();
+	if (v && !il_open_candidate(v, path, IL_A_READ))
+		return 0;
+	return check_open_slow(dirfd, path, IL_A_READ, "link to");
+}
+
+/* label: what the human and the agent are told the operation is ("read",
+ * "write", "truncate" when NULL; "link to" for a link to the file). */
+static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path, unsigned access, const char *label)
 {
 	int writes = (access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) != 0;
 	struct il_snap_view *v;
@@ -127,7 +140,8 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
 		struct il_verdict verdict;
 		il_decide_open(v, &ev, &a, &verdict, -1);
 		if (verdict.action >= IL_LOG) {
-			const char *kind = access & IL_A_TRUNCATE ? "truncate" : access & IL_A_WRITE ? "write" : "read";
+			const char *kind = label ? label
+					 : access & IL_A_TRUNCATE ? "truncate" : access & IL_A_WRITE ? "write" : "read";
 			char *what = il_arena_alloc(&a, il_strlen(abs) + 16);
 			if (what) {
 				size_t k = il_strlen(kind);

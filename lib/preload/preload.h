@@ -112,7 +112,9 @@ static inline unsigned il_open_access(int flags)
 }
 int il_check_open(int dirfd, const char *path, unsigned access) IL_HIDDEN;
 int il_check_fd(int fd, unsigned access) IL_HIDDEN; /* the file behind an fd */
-/* Temp-dir fast path (open_check.c): 1 if an open of this absolute, clean
+/* A (sym)link about to point at path (relative to dirfd): the read rules of
+ * the file it leads to, told as "link to". 0 or -1 with errno EACCES. */
+int il_check_link_target(int dirfd, const char *path) IL_HIDDEN;/* Temp-dir fast path (open_check.c): 1 if an open of this absolute, clean
  * path under a temp dir needs no check provided no symlink is on the way
  * (the caller opens with RESOLVE_NO_SYMLINKS and falls back to
  * il_check_open on ELOOP); 0: use il_check_open. No syscall. */

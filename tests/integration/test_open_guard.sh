@@ -46,8 +46,16 @@ never_prints "grep -r over ~/.ssh" grep -r BEGIN "$HOME/.ssh"
 never_prints "cp then cat" sh -c 'cp "$1" "$2/copy" ; cat "$2/copy"' sh "$HOME/.ssh/id_ed25519" "$SANDBOX"
 never_prints "tar of ~/.aws" sh -c 'tar -cf - -C "$HOME" .aws | tar -xOf -'
 never_prints "relative path after cd" sh -c 'cd ~/.ssh && cat id_ed25519'
-# (A symlink with an innocent name is out of the preload's reach: matching
-# every open by its resolved path would cost a syscall per open. README.)
+# A link with an innocent name: the link itself is judged as a read of the
+# key when it is made (symlink, relative symlink, hard link, python), so
+# the read through it never happens.
+never_prints "ln -s to an innocent name, then cat" sh -c 'ln -s "$1" "$2/notes.txt"; cat "$2/notes.txt"' sh "$HOME/.ssh/id_ed25519" "$SANDBOX"
+never_prints "relative ln -s after cd, then cat" sh -c 'cd "$1" && ln -s ../.ssh/id_ed25519 notes2.txt; cat notes2.txt' sh "$HOME/project"
+never_prints "hard link, then cat" sh -c 'ln "$1" "$2/hard.txt"; cat "$2/hard.txt"' sh "$HOME/.aws/credentials" "$HOME"
+never_prints "python3 os.symlink, then open" "$PYTHON" -c 'import os, sys; os.symlink(sys.argv[1], sys.argv[2]); print(open(sys.argv[2]).read())' "$HOME/.kube/config" "$SANDBOX/k.txt"
+assert_missing "no link was left" "$SANDBOX/notes.txt"
+expect_ok "ln -s to a public key" guard ln -s "$HOME/.ssh/id_ed25519.pub" "$SANDBOX/pub.txt"
+expect_ok "ln -s to the .ssh directory" guard ln -s "$HOME/.ssh" "$SANDBOX/sshdir"
 if command -v node >/dev/null 2>&1; then
     never_prints "node fs.readFileSync" node -e 'console.log(require("fs").readFileSync(process.argv[1], "utf8"))' "$HOME/.ssh/id_ed25519"
 fi
