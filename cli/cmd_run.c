@@ -140,6 +140,7 @@ static int status_rc(int status)
 struct guard_seccomp {
 	int on;                   /* --seccomp (default) / --no-seccomp */
 	int ask_first;            /* the command itself needs a human: only with the layer on */
+	int strict;               /* --strict: the supervisor also judges opens */
 	struct il_compiled *rules;
 	const char *lib;
 	struct il_seccomp sc;
@@ -151,7 +152,7 @@ static void seccomp_before(struct guard_seccomp *g, struct il_loop *loop)
 {
 	if (!g->on)
 		return;
-	if (il_seccomp_prepare(&g->sc, getpid()) < 0) {
+	if (il_seccomp_prepare(&g->sc, getpid(), g->strict) < 0) {
 		fprintf(stderr, "interlock: seccomp layer off (%s); guarding with the preload only\n", g->sc.why);
 		g->on = 0;
 		return;
@@ -263,10 +264,13 @@ static void strip_secrets(const struct il_ruleset *rs, const char *const *pass, 
 static void usage(FILE *f)
 {
 	fputs("usage: interlock run [--rules DIR]... [--profile NAME] [--prompt-timeout S] [--pass-env NAME]...\n"
-	      "                     [--seccomp | --no-seccomp] -- COMMAND [ARG]...\n"
+	      "                     [--seccomp | --no-seccomp | --strict] -- COMMAND [ARG]...\n"
 	      "Runs COMMAND with every exec in its process tree checked against the rules.\n"
 	      "--no-seccomp: no seccomp supervisor (static programs and raw system calls are\n"
 	      "then not seen; setuid programs work again for non-root users).\n"
+	      "--strict: the supervisor also judges every open against the open rules, so\n"
+	      "static and Go programs cannot read credential files unseen (each open then\n"
+	      "costs a round trip to the supervisor; see docs/seccomp.md).\n"
 	      "Exit status: COMMAND's; 126 if COMMAND itself is blocked; 125 if interlock fails.\n",
 	      f);
 }
@@ -299,6 +303,10 @@ int il_cmd_run(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "--no-seccomp") || !strcmp(argv[i], "--seccomp")) {
 			gs.on = !strcmp(argv[i], "--seccomp");
+			continue;
+		}
+		if (!strcmp(argv[i], "--strict")) {
+			gs.on = gs.strict = 1;
 			continue;
 		}
 		int r = il_common_opt(&o, argc, argv, &i);

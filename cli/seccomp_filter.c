@@ -11,6 +11,7 @@
  * What the filter does, per architecture (native and its compat ABIs; any
  * other architecture kills the process, so a foreign ABI cannot skip it):
  *   execve, execveat, connect        -> user notification (the supervisor)
+ *   open, openat, openat2, creat     -> user notification, with --strict only
  *   ioctl TIOCSTI, TIOCLINUX         -> EPERM (typing into a terminal)
  *   io_uring_setup                   -> EPERM (io_uring operations are not
  *                                       seen by seccomp at all)
@@ -83,10 +84,16 @@ static int add_compat_arches(scmp_filter_ctx ctx)
  * those (a pid with junk in the high half must not slip past). */
 #define PID_ARG(n, pid) SCMP_CMP((n), SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)(pid))
 
-static int add_rules(scmp_filter_ctx ctx, pid_t wrapper)
+static int add_rules(scmp_filter_ctx ctx, pid_t wrapper, int strict)
 {
 	const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
 	int r = 0;
+	if (strict) { /* --strict: the open rules for programs without the preload */
+		r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(open), 0);
+		r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(openat), 0);
+		r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(openat2), 0);
+		r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(creat), 0);
+	}
 	r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execve), 0);
 	r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execveat), 0);
 	r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(connect), 0);
@@ -142,7 +149,7 @@ int il_seccomp_available(char *why, size_t cap)
 	return 0;
 }
 
-int il_seccomp_prepare(struct il_seccomp *sc, pid_t wrapper)
+int il_seccomp_prepare(struct il_seccomp *sc, pid_t wrapper, int strict)
 {
 	memset(sc, 0, sizeof *sc);
 	sc->sock[0] = sc->sock[1] = -1;
@@ -150,7 +157,7 @@ int il_seccomp_prepare(struct il_seccomp *sc, pid_t wrapper)
 		return -1;
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int ok = ctx && seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) == 0 &&
-		 add_compat_arches(ctx) == 0 && add_rules(ctx, wrapper) == 0 && export_prog(ctx, &sc->prog) == 0;
+		 add_compat_arches(ctx) == 0 && add_rules(ctx, wrapper, strict) == 0 && export_prog(ctx, &sc->prog) == 0;
 	if (ctx)
 		seccomp_release(ctx);
 	if (!ok) {

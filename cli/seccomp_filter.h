@@ -33,10 +33,12 @@ struct il_seccomp {
 	char why[160];          /* why the layer is off, when it is */
 };
 
-/* Builds the filter and the socketpair. pid is the wrapper (ptrace and
+/* Builds the filter and the socketpair. strict: also trap the opens (open,
+ * openat, openat2, creat) for the supervisor's open rules (--strict).
+ * pid is the wrapper (ptrace and
  * process_vm_* against it are refused). Returns 0, or -1 with sc->why set:
  * the layer is unavailable and the caller goes on with the preload only. */
-int il_seccomp_prepare(struct il_seccomp *sc, pid_t wrapper) IL_HIDDEN;
+int il_seccomp_prepare(struct il_seccomp *sc, pid_t wrapper, int strict) IL_HIDDEN;
 
 /* In the forked child, before exec (ctx is the struct il_seccomp): sets
  * no_new_privs when it must, installs the filter, sends the listener to the

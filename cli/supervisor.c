@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "open_quick.h"
 #include "snapshot.h"
 #include "supervisor.h"
 
@@ -36,8 +37,11 @@
 struct abi {
 	uint32_t audit_arch;
 	int execve, execveat; /* -1: not on this ABI */
+	int open, openat, openat2, creat; /* --strict; -1: not on this ABI */
 	int ptr;              /* pointer size in the target */
 };
+
+enum open_call { NOT_OPEN, OPEN, OPENAT, OPENAT2, CREAT };
 
 /* A confirm waiting for the human. */
 struct pending {
@@ -119,6 +123,10 @@ static void init_abis(struct il_supervisor *s)
 		a->audit_arch = t[i].audit ? t[i].audit : seccomp_arch_native();
 		a->execve = seccomp_syscall_resolve_name_arch(t[i].scmp, "execve");
 		a->execveat = seccomp_syscall_resolve_name_arch(t[i].scmp, "execveat");
+		a->open = seccomp_syscall_resolve_name_arch(t[i].scmp, "open");
+		a->openat = seccomp_syscall_resolve_name_arch(t[i].scmp, "openat");
+		a->openat2 = seccomp_syscall_resolve_name_arch(t[i].scmp, "openat2");
+		a->creat = seccomp_syscall_resolve_name_arch(t[i].scmp, "creat");
 		a->ptr = t[i].ptr;
 	}
 }
@@ -132,6 +140,26 @@ static const struct abi *exec_abi(const struct il_supervisor *s, const struct se
 			return a;
 	}
 	return 0;
+}
+
+/* Which open an --strict notification is, NOT_OPEN for anything else. */
+static enum open_call open_kind(const struct il_supervisor *s, const struct seccomp_data *d, const struct abi **abi)
+{
+	for (int i = 0; i < s->nabi; i++) {
+		const struct abi *a = &s->abi[i];
+		if (a->audit_arch != d->arch || d->nr < 0)
+			continue;
+		*abi = a;
+		if (d->nr == a->open)
+			return OPEN;
+		if (d->nr == a->openat)
+			return OPENAT;
+		if (d->nr == a->openat2)
+			return OPENAT2;
+		if (d->nr == a->creat)
+			return CREAT;
+	}
+	return NOT_OPEN;
 }
 
 /* ---------------------------------------------------------------- target memory */
@@ -575,6 +603,84 @@ static void on_exec(struct il_supervisor *s, const struct seccomp_notif *n, cons
 	act(s, n->id, &e, &v);
 }
 
+/* ---------------------------------------------------------------- open (--strict) */
+
+/* --strict: an open by any process of the tree, judged with the open rules.
+ * Processes with the preload were judged (and asked) by its hooks first; a
+ * confirm they got a yes for passes here without a second question. An
+ * allowed open is continued: the kernel reads the path again, so a second
+ * thread could swap it in between (docs/seccomp.md says so; the strict mode
+ * is for programs that never see the preload, not for hostile ones). */
+static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum open_call kind)
+{
+	const struct seccomp_data *d = &n->data;
+	pid_t pid = (pid_t)n->pid;
+	int dirfd = kind == OPENAT || kind == OPENAT2 ? (int)d->args[0] : AT_FDCWD;
+	uint64_t path_addr = d->args[kind == OPENAT || kind == OPENAT2 ? 1 : 0];
+	uint64_t flags = kind == OPEN ? d->args[1] : kind == OPENAT ? d->args[2] : (uint64_t)(O_CREAT | O_WRONLY | O_TRUNC);
+	if (kind == OPENAT2 && peek(pid, d->args[2], &flags, sizeof flags) != (ssize_t)sizeof flags) {
+		respond(s, n->id, EFAULT);
+		return;
+	}
+	struct il_snap_view *view = &s->cfg.rules->view;
+	unsigned access = il_open_access((int)flags);
+	il_arena_init(&s->arena, s->mem, ARENA_SIZE);
+	errno = 0;
+	char *path = access ? peek_str(s, pid, path_addr) : 0;
+	if (!access || (path && !il_open_candidate(view, path, access))) {
+		respond(s, n->id, 0);
+		return;
+	}
+	if (!path) { /* a bad pointer fails anyway; unreadable memory is refused */
+		respond(s, n->id, errno == EFAULT ? EFAULT : EACCES);
+		return;
+	}
+	char dir[4096] = "/", link[64], exe[4096];
+	if (path[0] != '/') {
+		if (dirfd == AT_FDCWD)
+			snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
+		else
+			snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, dirfd);
+		if (read_link(link, dir, sizeof dir) < 0) {
+			respond(s, n->id, dirfd == AT_FDCWD ? EACCES : EBADF);
+			return;
+		}
+	}
+	snprintf(link, sizeof link, "/proc/%d/exe", (int)pid);
+	int have_exe = read_link(link, exe, sizeof exe) == 0;
+	const char *abs = il_path_resolve(&s->arena, dir, path);
+	if (!abs || !id_valid(s, n->id)) {
+		if (!abs)
+			respond(s, n->id, EACCES); /* cannot tell where it leads */
+		return;
+	}
+	/* The session's environment, not the target's: HOME decides what ~/
+	 * means to the rules, and the target may have changed its own. */
+	struct il_open_event ev = { abs, "/", access, environ, s->cfg.profile, (long)pid, have_exe ? il_basename(exe) : 0 };
+	struct il_verdict v;
+	il_decide_open(view, &ev, &s->arena, &v, -1);
+	if (v.action <= IL_LOG) {
+		respond(s, n->id, 0);
+		return;
+	}
+	const char *what = access & IL_A_TRUNCATE ? "truncate" : access & IL_A_WRITE ? "write" : "read";
+	char command[1024];
+	snprintf(command, sizeof command, "%s %s", what, abs); /* as the preload words it */
+	char *argv[] = { (char *)what, (char *)abs, 0 };
+	struct exec_view e = { .pid = pid, .event = "open", .sock = -1, .path = (char *)abs, .argv = argv };
+	snprintf(e.cwd, sizeof e.cwd, "%s", dir);
+	if (v.action == IL_CONFIRM && !v.error) {
+		if (il_broker_approved(s->cfg.broker, pid, parent_of(pid), v.rule_id, v.target ? v.target : abs, command,
+				       e.cwd)) {
+			respond(s, n->id, 0);
+			return;
+		}
+		ask_human(s, n->id, &e, &v, command);
+		return;
+	}
+	refuse(s, n->id, &e, &v, command);
+}
+
 /* ---------------------------------------------------------------- connect */
 
 /* The name a session pinned for this address (INTERLOCK_HOSTS), so that a
@@ -709,7 +815,10 @@ void il_supervisor_ready(void *ctx, short revents)
 	if (ioctl(s->fd, SECCOMP_IOCTL_NOTIF_RECV, s->req) < 0)
 		return; /* ENOENT: the target died before we looked */
 	const struct abi *abi = exec_abi(s, &s->req->data);
-	if (abi)
+	enum open_call kind = abi ? NOT_OPEN : open_kind(s, &s->req->data, &abi);
+	if (kind != NOT_OPEN)
+		on_open(s, s->req, kind);
+	else if (abi && (s->req->data.nr == abi->execve || s->req->data.nr == abi->execveat))
 		on_exec(s, s->req, abi);
 	else
 		on_connect(s, s->req);

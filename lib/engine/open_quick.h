@@ -4,9 +4,27 @@
 #ifndef IL_OPEN_QUICK_H
 #define IL_OPEN_QUICK_H
 
+#include <fcntl.h>
 #include <string.h>
 
 #include "engine_int.h"
+
+/* The access an open asks for. O_PATH and read-only directory opens are
+ * none: a handle, or listing ~/.ssh, is not reading a key. */
+static inline unsigned il_open_access(int flags)
+{
+	if (flags & O_PATH)
+		return 0;
+	int acc = flags & O_ACCMODE;
+	if ((flags & O_DIRECTORY) && acc == O_RDONLY)
+		return 0;
+	unsigned a = acc == O_RDONLY ? IL_A_READ : acc == O_WRONLY ? IL_A_WRITE : IL_A_READ | IL_A_WRITE;
+	if (flags & O_TRUNC)
+		a |= IL_A_TRUNCATE | IL_A_WRITE;
+	if (flags & O_CREAT)
+		a |= IL_A_CREATE | IL_A_WRITE;
+	return a;
+}
 
 int il_open_closer(const struct il_snap_view *v, const char *b, const char *end, unsigned access) IL_HIDDEN;
 

@@ -94,22 +94,6 @@ int il_scratch_open(struct il_scratch *s, size_t size) IL_HIDDEN; /* 0, or -1 */
 void il_scratch_close(struct il_scratch *s) IL_HIDDEN;
 
 /* Opens (open_check.c). */
-/* The access an open asks for. O_PATH and read-only directory opens are
- * none: a handle, or listing ~/.ssh, is not reading a key. */
-static inline unsigned il_open_access(int flags)
-{
-	if (flags & O_PATH)
-		return 0;
-	int acc = flags & O_ACCMODE;
-	if ((flags & O_DIRECTORY) && acc == O_RDONLY)
-		return 0;
-	unsigned a = acc == O_RDONLY ? IL_A_READ : acc == O_WRONLY ? IL_A_WRITE : IL_A_READ | IL_A_WRITE;
-	if (flags & O_TRUNC)
-		a |= IL_A_TRUNCATE | IL_A_WRITE;
-	if (flags & O_CREAT)
-		a |= IL_A_CREATE | IL_A_WRITE;
-	return a;
-}
 int il_check_open(int dirfd, const char *path, unsigned access) IL_HIDDEN;
 int il_check_fd(int fd, unsigned access) IL_HIDDEN; /* the file behind an fd */
 /* A (sym)link about to point at path (relative to dirfd): the read rules of

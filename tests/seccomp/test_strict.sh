@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# --strict: the supervisor also judges opens, so a static program (no
+# preload) cannot read a credential file or empty a database unseen. The
+# same programs reading ordinary files work; a preloaded program is told
+# once (its hooks decide first); without --strict the static reader is not
+# seen at all, which is what the mode is for.
+. "$(dirname "$0")/lib.sh"
+
+SECRET=strict-$RANDOM-key
+mkdir -p "$HOME/.ssh" "$SANDBOX/work"
+printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\n%s\n' "$SECRET" >"$HOME/.ssh/id_ed25519"
+echo "ssh-ed25519 AAAA public" >"$HOME/.ssh/id_ed25519.pub"
+echo "plain text" >"$SANDBOX/work/notes.txt"
+echo "precious rows" >"$SANDBOX/work/app.db"
+cat >>"$RULES_DIR/50-seccomp-test.conf" <<'RULES'
+
+[test-ssh-key]
+on = open
+access = read
+name = id_* *_ed25519
+path = (^|/)\.ssh/(?!.*\.pub$)[^/]+$
+action = confirm
+why = test rule: an SSH private key
+match = read ~/.ssh/id_ed25519
+no-match = read ~/.ssh/id_ed25519.pub
+
+[test-db-truncate]
+on = open
+access = truncate
+name = *.db
+action = confirm
+why = test rule: emptying a database
+match = truncate /srv/app.db
+RULES
+
+GUARD_OPTS=()
+run_capture guard rawread r "$HOME/.ssh/id_ed25519"
+assert_contains "no --strict: a static reader is not seen (the gap --strict closes)" "$OUT" "$SECRET"
+
+GUARD_OPTS=(--strict)
+run_capture guard rawread r "$HOME/.ssh/id_ed25519"
+assert_eq "--strict: static read of a private key refused" "13" "$STATUS"
+assert_not_contains "--strict: the key was not printed" "$OUT" "$SECRET"
+assert_contains "--strict: the static reader is told why" "$ERR" "test-ssh-key"
+run_capture guard rawread r id_ed25519 "$HOME/.ssh"
+assert_eq "--strict: relative openat after chdir refused" "13" "$STATUS"
+assert_not_contains "--strict: relative: not printed" "$OUT" "$SECRET"
+run_capture guard rawread r "$HOME/.ssh/id_ed25519.pub"
+assert_eq "--strict: the public key reads" "ssh-ed25519 AAAA public" "$OUT"
+run_capture guard rawread r "$SANDBOX/work/notes.txt"
+assert_eq "--strict: an ordinary file reads" "plain text" "$OUT"
+
+run_capture guard rawread t "$SANDBOX/work/app.db"
+assert_eq "--strict: static O_TRUNC of a database refused" "13" "$STATUS"
+assert_eq "--strict: the database is intact" "precious rows" "$(cat "$SANDBOX/work/app.db")"
+run_capture guard rawread t "$SANDBOX/work/notes.txt"
+assert_eq "--strict: truncating an ordinary file works" "0" "$STATUS"
+
+run_capture guard cat "$HOME/.ssh/id_ed25519"
+assert_not_contains "--strict: preloaded cat: not printed" "$OUT" "$SECRET"
+assert_eq "--strict: preloaded cat is told once, not twice" "1" "$(grep -c "$BLOCKED_MARK" "$ERRF")"
+run_capture guard sh -c 'cat "$1" && ls "$2"' sh "$SANDBOX/work/notes.txt" "$HOME/.ssh"
+assert_contains "--strict: a dynamic shell pipeline works" "$OUT" "id_ed25519.pub"
+finish
