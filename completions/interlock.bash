@@ -54,7 +54,7 @@ _interlock()
 
     case $cmd in
         run)
-            COMPREPLY=($(compgen -W "--rules --profile --prompt-timeout --pass-env --seccomp --no-seccomp --help --" -- "$cur")) ;;
+            COMPREPLY=($(compgen -W "--rules --profile --prompt-timeout --pass-env --seccomp --no-seccomp --strict --help --" -- "$cur")) ;;
         check)
             COMPREPLY=($(compgen -W "--rules --profile --json --open --help --" -- "$cur")) ;;
         rules)

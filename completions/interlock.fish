@@ -22,6 +22,7 @@ complete -c interlock -n "__fish_seen_subcommand_from check" -l open -r -a 'read
 complete -c interlock -n "__fish_seen_subcommand_from run" -l pass-env -r -d 'Pass an environment variable'
 complete -c interlock -n "__fish_seen_subcommand_from run" -l seccomp -d 'Use the seccomp supervisor (default)'
 complete -c interlock -n "__fish_seen_subcommand_from run" -l no-seccomp -d 'Preload only, no seccomp supervisor'
+complete -c interlock -n "__fish_seen_subcommand_from run" -l strict -d 'The supervisor also judges every open'
 complete -c interlock -n "__fish_seen_subcommand_from run check" -a '(__fish_complete_subcommand --fcs-skip=2)'
 
 complete -c interlock -n "__fish_seen_subcommand_from rules; and not __fish_seen_subcommand_from lint list test compile" -a lint -d 'Report errors as FILE:LINE'
