@@ -11,7 +11,9 @@
  * What the filter does, per architecture (native and its compat ABIs; any
  * other architecture kills the process, so a foreign ABI cannot skip it):
  *   execve, execveat, connect        -> user notification (the supervisor)
- *   open, openat, openat2, creat     -> user notification, with --strict only
+ *   open, openat, openat2, creat,    -> user notification, with --strict only
+ *   unlink, unlinkat, rmdir, rename,
+ *   renameat, renameat2
  *   ioctl TIOCSTI, TIOCLINUX         -> EPERM (typing into a terminal)
  *   io_uring_setup                   -> EPERM (io_uring operations are not
  *                                       seen by seccomp at all)
@@ -88,11 +90,12 @@ static int add_rules(scmp_filter_ctx ctx, pid_t wrapper, int strict)
 {
 	const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
 	int r = 0;
-	if (strict) { /* --strict: the open rules for programs without the preload */
-		r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(open), 0);
-		r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(openat), 0);
-		r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(openat2), 0);
-		r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(creat), 0);
+	if (strict) { /* --strict: opens and deletes of programs without the preload */
+		static const int fs[] = { SCMP_SYS(open),   SCMP_SYS(openat),   SCMP_SYS(openat2),  SCMP_SYS(creat),
+					  SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(rmdir),    SCMP_SYS(rename),
+					  SCMP_SYS(renameat), SCMP_SYS(renameat2) };
+		for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++)
+			r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, fs[i], 0);
 	}
 	r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execve), 0);
 	r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execveat), 0);

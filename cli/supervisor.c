@@ -25,67 +25,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "open_quick.h"
 #include "snapshot.h"
 #include "supervisor.h"
-
-#define ARENA_SIZE (16u << 20) /* strings of one exec + the engine's scratch */
-#define MAX_STR (128u << 10)   /* the kernel's MAX_ARG_STRLEN */
-#define MAX_LIST 65536         /* argv/envp entries inspected; more is refused */
-#define PAGE 4096u
-
-struct abi {
-	uint32_t audit_arch;
-	int execve, execveat; /* -1: not on this ABI */
-	int open, openat, openat2, creat; /* --strict; -1: not on this ABI */
-	int ptr;              /* pointer size in the target */
-};
-
-enum open_call { NOT_OPEN, OPEN, OPENAT, OPENAT2, CREAT };
-
-/* A confirm waiting for the human. */
-struct pending {
-	struct pending *next;
-	struct il_supervisor *s;
-	uint64_t id;
-	pid_t pid;
-	const char *why, *rule; /* snapshot strings: live as long as the session */
-	char command[1024];
-	int sock;               /* a connect's socket in the target, -1 for an exec */
-	size_t addrlen;
-	unsigned char addr[128]; /* the connect's address, as judged */
-};
-
-struct il_supervisor {
-	int fd;
-	struct il_supervisor_cfg cfg;
-	struct abi abi[3];
-	int nabi;
-	struct seccomp_notif *req;
-	size_t req_size;
-	struct seccomp_notif_resp *resp;
-	size_t resp_size;
-	char *mem, *tmp;
-	struct il_arena arena;
-	struct pending *pending;
-};
-
-/* One exec as read from the target. */
-struct exec_view {
-	pid_t pid;
-	const struct abi *abi;
-	const char *event;      /* "exec" (NULL) or "connect" */
-	int sock;               /* connect: the socket fd in the target; exec: -1 */
-	const void *addr;       /* connect: the address as judged */
-	size_t addrlen;
-	char *path;
-	char **argv, **envp;
-	char cwd[4096];
-};
+#include "supervisor_int.h"
 
 /* ---------------------------------------------------------------- kernel */
 
-static void respond(struct il_supervisor *s, uint64_t id, int error)
+void il_sv_respond(struct il_supervisor *s, uint64_t id, int error)
 {
 	memset(s->resp, 0, s->resp_size);
 	s->resp->id = id;
@@ -96,7 +42,7 @@ static void respond(struct il_supervisor *s, uint64_t id, int error)
 		;
 }
 
-static int id_valid(struct il_supervisor *s, uint64_t id)
+int il_sv_id_valid(struct il_supervisor *s, uint64_t id)
 {
 	return ioctl(s->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
@@ -123,10 +69,7 @@ static void init_abis(struct il_supervisor *s)
 		a->audit_arch = t[i].audit ? t[i].audit : seccomp_arch_native();
 		a->execve = seccomp_syscall_resolve_name_arch(t[i].scmp, "execve");
 		a->execveat = seccomp_syscall_resolve_name_arch(t[i].scmp, "execveat");
-		a->open = seccomp_syscall_resolve_name_arch(t[i].scmp, "open");
-		a->openat = seccomp_syscall_resolve_name_arch(t[i].scmp, "openat");
-		a->openat2 = seccomp_syscall_resolve_name_arch(t[i].scmp, "openat2");
-		a->creat = seccomp_syscall_resolve_name_arch(t[i].scmp, "creat");
+		il_sv_init_fs(a, t[i].scmp);
 		a->ptr = t[i].ptr;
 	}
 }
@@ -142,29 +85,9 @@ static const struct abi *exec_abi(const struct il_supervisor *s, const struct se
 	return 0;
 }
 
-/* Which open an --strict notification is, NOT_OPEN for anything else. */
-static enum open_call open_kind(const struct il_supervisor *s, const struct seccomp_data *d, const struct abi **abi)
-{
-	for (int i = 0; i < s->nabi; i++) {
-		const struct abi *a = &s->abi[i];
-		if (a->audit_arch != d->arch || d->nr < 0)
-			continue;
-		*abi = a;
-		if (d->nr == a->open)
-			return OPEN;
-		if (d->nr == a->openat)
-			return OPENAT;
-		if (d->nr == a->openat2)
-			return OPENAT2;
-		if (d->nr == a->creat)
-			return CREAT;
-	}
-	return NOT_OPEN;
-}
-
 /* ---------------------------------------------------------------- target memory */
 
-static ssize_t peek(pid_t pid, uint64_t addr, void *buf, size_t n)
+ssize_t il_sv_peek(pid_t pid, uint64_t addr, void *buf, size_t n)
 {
 	struct iovec l = { buf, n }, r = { (void *)(uintptr_t)addr, n };
 	return process_vm_readv(pid, &l, 1, &r, 1, 0);
@@ -173,14 +96,14 @@ static ssize_t peek(pid_t pid, uint64_t addr, void *buf, size_t n)
 /* The NUL-terminated string at addr, copied into the arena; NULL when it
  * cannot be read or is longer than the kernel would take. Reads page by page
  * so a string that ends just before an unmapped page is still read. */
-static char *peek_str(struct il_supervisor *s, pid_t pid, uint64_t addr)
+char *il_sv_peek_str(struct il_supervisor *s, pid_t pid, uint64_t addr)
 {
 	size_t len = 0;
 	while (len < MAX_STR) {
 		size_t want = PAGE - (size_t)((addr + len) % PAGE);
 		if (want > MAX_STR - len)
 			want = MAX_STR - len;
-		ssize_t n = peek(pid, addr + len, s->tmp + len, want);
+		ssize_t n = il_sv_peek(pid, addr + len, s->tmp + len, want);
 		if (n <= 0)
 			return 0;
 		char *z = memchr(s->tmp + len, 0, (size_t)n);
@@ -214,7 +137,7 @@ static char **peek_list(struct il_supervisor *s, pid_t pid, uint64_t addr, int p
 		return 0;
 	while (addr) {
 		unsigned char buf[PAGE];
-		ssize_t got = peek(pid, addr, buf, PAGE - (size_t)(addr % PAGE));
+		ssize_t got = il_sv_peek(pid, addr, buf, PAGE - (size_t)(addr % PAGE));
 		if (got < ptr)
 			return 0;
 		for (ssize_t off = 0; off + ptr <= got; off += ptr) {
@@ -223,7 +146,7 @@ static char **peek_list(struct il_supervisor *s, pid_t pid, uint64_t addr, int p
 				v[n] = 0;
 				return p && !first_only ? 0 : v;
 			}
-			if (!(v[n++] = peek_str(s, pid, p)))
+			if (!(v[n++] = il_sv_peek_str(s, pid, p)))
 				return 0;
 		}
 		addr += (uint64_t)(got - got % ptr);
@@ -232,7 +155,7 @@ static char **peek_list(struct il_supervisor *s, pid_t pid, uint64_t addr, int p
 	return v;
 }
 
-static int read_link(const char *path, char *out, size_t cap)
+int il_sv_read_link(const char *path, char *out, size_t cap)
 {
 	ssize_t n = readlink(path, out, cap - 1);
 	if (n <= 0 || (size_t)n >= cap - 1)
@@ -250,7 +173,7 @@ static char *resolve_at(struct il_supervisor *s, pid_t pid, const struct seccomp
 		return path;
 	char link[64], dir[4096];
 	snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, dirfd);
-	if (read_link(link, dir, sizeof dir) < 0) {
+	if (il_sv_read_link(link, dir, sizeof dir) < 0) {
 		errno = errno == ENOENT ? EBADF : errno; /* no such fd: the kernel's answer */
 		return 0;
 	}
@@ -265,7 +188,7 @@ static char *resolve_at(struct il_supervisor *s, pid_t pid, const struct seccomp
 
 /* ---------------------------------------------------------------- /proc facts */
 
-static pid_t parent_of(pid_t pid)
+pid_t il_sv_parent_of(pid_t pid)
 {
 	char path[64], buf[512];
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
@@ -284,7 +207,7 @@ static pid_t parent_of(pid_t pid)
 
 /* Does the target have libinterlock.so mapped? Then its hooks already wrote
  * the audit record for a `log` rule; one record per decision. */
-static int has_preload(const struct il_supervisor *s, pid_t pid)
+int il_sv_has_preload(const struct il_supervisor *s, pid_t pid)
 {
 	const char *lib = s->cfg.preload;
 	size_t ll = lib ? strlen(lib) : 0;
@@ -367,7 +290,7 @@ static int open_stderr(pid_t pid, const char *link)
 }
 
 /* The agent reads why its exec failed on its own stderr, as from the preload. */
-static void tell(pid_t pid, const char *command, const char *why, const char *rule, const char *how)
+void il_sv_tell(pid_t pid, const char *command, const char *why, const char *rule, const char *how)
 {
 	char link[64], line[2048];
 	snprintf(link, sizeof link, "/proc/%d/fd/2", (int)pid);
@@ -385,7 +308,7 @@ static void tell(pid_t pid, const char *command, const char *why, const char *ru
 	close(fd);
 }
 
-static const char *how_text(int action, enum il_answer a)
+const char *il_sv_how_text(int action, enum il_answer a)
 {
 	if (action != IL_CONFIRM)
 		return ";";
@@ -407,7 +330,7 @@ static void audit(const struct il_supervisor *s, const struct exec_view *e, cons
 		return;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	struct il_audit_rec r = { s->cfg.session, s->cfg.profile, (long)e->pid, (long)parent_of(e->pid), e->path,
+	struct il_audit_rec r = { s->cfg.session, s->cfg.profile, (long)e->pid, (long)il_sv_parent_of(e->pid), e->path,
 				  (const char *const *)e->argv, e->cwd, e->event ? e->event : "exec", v->rule_id, v->action,
 				  decision, by };
 	char *buf = malloc(65536);
@@ -437,7 +360,7 @@ static void allow_connect(struct il_supervisor *s, uint64_t id, pid_t pid, int s
 {
 	int r = il_connect_emulate(s->fd, id, pid, sock, addr, len);
 	if (r != 0)
-		respond(s, id, r > 0 ? 0 : EACCES);
+		il_sv_respond(s, id, r > 0 ? 0 : EACCES);
 }
 
 /* ---------------------------------------------------------------- confirm */
@@ -458,23 +381,27 @@ static void on_answer(void *ctx, enum il_answer a)
 	if ((a == IL_ANS_ONCE || a == IL_ANS_SESSION) && p->sock >= 0) {
 		allow_connect(p->s, p->id, p->pid, p->sock, p->addr, p->addrlen);
 	} else if (a == IL_ANS_ONCE || a == IL_ANS_SESSION) {
-		respond(p->s, p->id, 0);
-	} else if (id_valid(p->s, p->id)) { /* the pid is still the asker's */
-		tell(p->pid, p->command, p->why, p->rule, how_text(IL_CONFIRM, a));
-		respond(p->s, p->id, EACCES);
+		if (p->tree[0])
+			il_sv_approve_tree(p->s, p->pid, p->tree);
+		il_sv_respond(p->s, p->id, 0);
+	} else if (il_sv_id_valid(p->s, p->id)) { /* the pid is still the asker's */
+		il_sv_tell(p->pid, p->command, p->why, p->rule, il_sv_how_text(IL_CONFIRM, a));
+		il_sv_respond(p->s, p->id, EACCES);
 	}
 	free(p);
 }
 
-static void ask_human(struct il_supervisor *s, uint64_t id, const struct exec_view *e, const struct il_verdict *v,
+void il_sv_ask_human(struct il_supervisor *s, uint64_t id, const struct exec_view *e, const struct il_verdict *v,
 		      const char *command)
 {
 	struct pending *p = calloc(1, sizeof *p);
 	if (!p) {
-		respond(s, id, EACCES);
+		il_sv_respond(s, id, EACCES);
 		return;
 	}
-	*p = (struct pending){ s->pending, s, id, e->pid, v->why, v->rule_id, "", e->sock, 0, { 0 } };
+	*p = (struct pending){ s->pending, s, id, e->pid, v->why, v->rule_id, "", e->sock, 0, { 0 }, "" };
+	if (e->tree)
+		snprintf(p->tree, sizeof p->tree, "%s", e->tree);
 	if (e->sock >= 0 && e->addrlen <= sizeof p->addr) {
 		memcpy(p->addr, e->addr, e->addrlen);
 		p->addrlen = e->addrlen;
@@ -501,42 +428,42 @@ static int is_first_exec(const struct il_supervisor *s, const struct exec_view *
 	return !e->argv[i] && !s->cfg.command[i];
 }
 
-static void refuse(struct il_supervisor *s, uint64_t id, const struct exec_view *e, const struct il_verdict *v,
+void il_sv_refuse(struct il_supervisor *s, uint64_t id, const struct exec_view *e, const struct il_verdict *v,
 		   const char *command)
 {
-	tell(e->pid, command, v->why, v->rule_id, how_text(v->action, IL_ANS_NO_TERMINAL));
+	il_sv_tell(e->pid, command, v->why, v->rule_id, il_sv_how_text(v->action, IL_ANS_NO_TERMINAL));
 	audit(s, e, v, "denied", v->action == IL_CONFIRM ? "no-terminal" : "rule");
-	respond(s, id, EACCES);
+	il_sv_respond(s, id, EACCES);
 }
 
 static void act(struct il_supervisor *s, uint64_t id, const struct exec_view *e, struct il_verdict *v)
 {
 	char command[1024];
 	if (v->action == IL_ALLOW) {
-		respond(s, id, 0);
+		il_sv_respond(s, id, 0);
 		return;
 	}
 	if (program_missing(e)) {
-		respond(s, id, ENOENT);
+		il_sv_respond(s, id, ENOENT);
 		return;
 	}
 	if (v->action == IL_LOG) {
-		if (!is_first_exec(s, e) && !has_preload(s, e->pid))
+		if (!is_first_exec(s, e) && !il_sv_has_preload(s, e->pid))
 			audit(s, e, v, "allowed", "rule");
-		respond(s, id, 0);
+		il_sv_respond(s, id, 0);
 		return;
 	}
 	command_text(v, e->argv, command, sizeof command);
 	if (v->action != IL_CONFIRM || v->error) {
-		refuse(s, id, e, v, command);
+		il_sv_refuse(s, id, e, v, command);
 		return;
 	}
 	/* Approved through the preload a moment ago: one question, not two. */
-	if (il_broker_approved(s->cfg.broker, e->pid, parent_of(e->pid), v->rule_id, v->target, command, e->cwd)) {
-		respond(s, id, 0);
+	if (il_broker_approved(s->cfg.broker, e->pid, il_sv_parent_of(e->pid), v->rule_id, v->target, command, e->cwd)) {
+		il_sv_respond(s, id, 0);
 		return;
 	}
-	ask_human(s, id, e, v, command);
+	il_sv_ask_human(s, id, e, v, command);
 }
 
 /* Could any rule care about this exec? The preload's prefilter: the
@@ -556,7 +483,7 @@ static int read_exec(struct il_supervisor *s, const struct seccomp_data *d, stru
 {
 	int at = d->nr == e->abi->execveat;
 	uint64_t argv_addr = d->args[at ? 2 : 1], envp_addr = d->args[at ? 3 : 2];
-	e->path = peek_str(s, e->pid, d->args[at ? 1 : 0]);
+	e->path = il_sv_peek_str(s, e->pid, d->args[at ? 1 : 0]);
 	if (e->path && at)
 		e->path = resolve_at(s, e->pid, d, e->path);
 	if (!e->path)
@@ -567,7 +494,7 @@ static int read_exec(struct il_supervisor *s, const struct seccomp_data *d, stru
 	snprintf(link, sizeof link, "/proc/%d/cwd", (int)e->pid);
 	e->argv = peek_list(s, e->pid, argv_addr, e->abi->ptr, 0);
 	e->envp = peek_list(s, e->pid, envp_addr, e->abi->ptr, 0);
-	if (!e->argv || !e->envp || read_link(link, e->cwd, sizeof e->cwd) < 0)
+	if (!e->argv || !e->envp || il_sv_read_link(link, e->cwd, sizeof e->cwd) < 0)
 		return errno ? errno : EACCES;
 	return 0;
 }
@@ -580,105 +507,27 @@ static void on_exec(struct il_supervisor *s, const struct seccomp_notif *n, cons
 	errno = 0;
 	int r = read_exec(s, &n->data, &e, &candidate);
 	if (r == 0 && !candidate) {
-		respond(s, n->id, 0);
+		il_sv_respond(s, n->id, 0);
 		return;
 	}
 	/* What we read must be the memory of the process still waiting in
 	 * this system call, not of one that reused its pid. */
-	if (!id_valid(s, n->id))
+	if (!il_sv_id_valid(s, n->id))
 		return;
 	struct il_verdict v;
 	if (r == EFAULT || r == EBADF) { /* a bad pointer or fd: exec fails anyway */
-		respond(s, n->id, r);
+		il_sv_respond(s, n->id, r);
 		return;
 	}
 	if (r) { /* fail closed */
-		tell(e.pid, e.path ? e.path : "exec", "interlock cannot read this program's arguments, so it is refused",
+		il_sv_tell(e.pid, e.path ? e.path : "exec", "interlock cannot read this program's arguments, so it is refused",
 		     0, ";");
-		respond(s, n->id, EACCES);
+		il_sv_respond(s, n->id, EACCES);
 		return;
 	}
 	struct il_exec_event ev = { e.path, e.argv, e.envp, e.cwd, s->cfg.profile };
 	il_decide_exec(&s->cfg.rules->view, &ev, &s->arena, &v);
 	act(s, n->id, &e, &v);
-}
-
-/* ---------------------------------------------------------------- open (--strict) */
-
-/* --strict: an open by any process of the tree, judged with the open rules.
- * Processes with the preload were judged (and asked) by its hooks first; a
- * confirm they got a yes for passes here without a second question. An
- * allowed open is continued: the kernel reads the path again, so a second
- * thread could swap it in between (docs/seccomp.md says so; the strict mode
- * is for programs that never see the preload, not for hostile ones). */
-static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum open_call kind)
-{
-	const struct seccomp_data *d = &n->data;
-	pid_t pid = (pid_t)n->pid;
-	int dirfd = kind == OPENAT || kind == OPENAT2 ? (int)d->args[0] : AT_FDCWD;
-	uint64_t path_addr = d->args[kind == OPENAT || kind == OPENAT2 ? 1 : 0];
-	uint64_t flags = kind == OPEN ? d->args[1] : kind == OPENAT ? d->args[2] : (uint64_t)(O_CREAT | O_WRONLY | O_TRUNC);
-	if (kind == OPENAT2 && peek(pid, d->args[2], &flags, sizeof flags) != (ssize_t)sizeof flags) {
-		respond(s, n->id, EFAULT);
-		return;
-	}
-	struct il_snap_view *view = &s->cfg.rules->view;
-	unsigned access = il_open_access((int)flags);
-	il_arena_init(&s->arena, s->mem, ARENA_SIZE);
-	errno = 0;
-	char *path = access ? peek_str(s, pid, path_addr) : 0;
-	if (!access || (path && !il_open_candidate(view, path, access))) {
-		respond(s, n->id, 0);
-		return;
-	}
-	if (!path) { /* a bad pointer fails anyway; unreadable memory is refused */
-		respond(s, n->id, errno == EFAULT ? EFAULT : EACCES);
-		return;
-	}
-	char dir[4096] = "/", link[64], exe[4096];
-	if (path[0] != '/') {
-		if (dirfd == AT_FDCWD)
-			snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
-		else
-			snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, dirfd);
-		if (read_link(link, dir, sizeof dir) < 0) {
-			respond(s, n->id, dirfd == AT_FDCWD ? EACCES : EBADF);
-			return;
-		}
-	}
-	snprintf(link, sizeof link, "/proc/%d/exe", (int)pid);
-	int have_exe = read_link(link, exe, sizeof exe) == 0;
-	const char *abs = il_path_resolve(&s->arena, dir, path);
-	if (!abs || !id_valid(s, n->id)) {
-		if (!abs)
-			respond(s, n->id, EACCES); /* cannot tell where it leads */
-		return;
-	}
-	/* The session's environment, not the target's: HOME decides what ~/
-	 * means to the rules, and the target may have changed its own. */
-	struct il_open_event ev = { abs, "/", access, environ, s->cfg.profile, (long)pid, have_exe ? il_basename(exe) : 0 };
-	struct il_verdict v;
-	il_decide_open(view, &ev, &s->arena, &v, -1);
-	if (v.action <= IL_LOG) {
-		respond(s, n->id, 0);
-		return;
-	}
-	const char *what = access & IL_A_TRUNCATE ? "truncate" : access & IL_A_WRITE ? "write" : "read";
-	char command[1024];
-	snprintf(command, sizeof command, "%s %s", what, abs); /* as the preload words it */
-	char *argv[] = { (char *)what, (char *)abs, 0 };
-	struct exec_view e = { .pid = pid, .event = "open", .sock = -1, .path = (char *)abs, .argv = argv };
-	snprintf(e.cwd, sizeof e.cwd, "%s", dir);
-	if (v.action == IL_CONFIRM && !v.error) {
-		if (il_broker_approved(s->cfg.broker, pid, parent_of(pid), v.rule_id, v.target ? v.target : abs, command,
-				       e.cwd)) {
-			respond(s, n->id, 0);
-			return;
-		}
-		ask_human(s, n->id, &e, &v, command);
-		return;
-	}
-	refuse(s, n->id, &e, &v, command);
 }
 
 /* ---------------------------------------------------------------- connect */
@@ -746,7 +595,7 @@ static void on_connect(struct il_supervisor *s, const struct seccomp_notif *n)
 {
 	struct il_snap_view *view = &s->cfg.rules->view;
 	if (!il_snap_has_connect_rules(view) && !s->cfg.connect) {
-		respond(s, n->id, 0);
+		il_sv_respond(s, n->id, 0);
 		return;
 	}
 	/* Only the direct system call is read; socketcall(2) (i386) and
@@ -756,9 +605,9 @@ static void on_connect(struct il_supervisor *s, const struct seccomp_notif *n)
 	size_t len = (size_t)(uint32_t)d->args[2];
 	int direct = d->nr == seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, "connect") &&
 		     d->arch == seccomp_arch_native();
-	if (!direct || len > sizeof addr || peek((pid_t)n->pid, d->args[1], addr, len) != (ssize_t)len ||
-	    !id_valid(s, n->id)) {
-		respond(s, n->id, EACCES);
+	if (!direct || len > sizeof addr || il_sv_peek((pid_t)n->pid, d->args[1], addr, len) != (ssize_t)len ||
+	    !il_sv_id_valid(s, n->id)) {
+		il_sv_respond(s, n->id, EACCES);
 		return;
 	}
 	struct il_verdict v = { .action = IL_ALLOW, .rule = -1 };
@@ -789,14 +638,14 @@ static void on_connect(struct il_supervisor *s, const struct seccomp_notif *n)
 			       .addrlen = len, .path = (char *)(ev.host ? ev.host : addrtext), .argv = argv };
 	snprintf(e.cwd, sizeof e.cwd, "/");
 	if (v.action == IL_CONFIRM && !v.error) {
-		if (has_preload(s, e.pid)) { /* the preload asked before making the call */
+		if (il_sv_has_preload(s, e.pid)) { /* the preload asked before making the call */
 			allow_connect(s, n->id, e.pid, e.sock, addr, len);
 			return;
 		}
-		ask_human(s, n->id, &e, &v, text);
+		il_sv_ask_human(s, n->id, &e, &v, text);
 		return;
 	}
-	refuse(s, n->id, &e, &v, text);
+	il_sv_refuse(s, n->id, &e, &v, text);
 }
 
 /* ---------------------------------------------------------------- public */
@@ -815,11 +664,11 @@ void il_supervisor_ready(void *ctx, short revents)
 	if (ioctl(s->fd, SECCOMP_IOCTL_NOTIF_RECV, s->req) < 0)
 		return; /* ENOENT: the target died before we looked */
 	const struct abi *abi = exec_abi(s, &s->req->data);
-	enum open_call kind = abi ? NOT_OPEN : open_kind(s, &s->req->data, &abi);
-	if (kind != NOT_OPEN)
-		on_open(s, s->req, kind);
-	else if (abi && (s->req->data.nr == abi->execve || s->req->data.nr == abi->execveat))
+	enum fs_call kind = abi ? FS_NONE : il_sv_fs_kind(s, &s->req->data);
+	if (abi)
 		on_exec(s, s->req, abi);
+	else if (kind != FS_NONE)
+		il_sv_on_fs(s, s->req, kind);
 	else
 		on_connect(s, s->req);
 }

@@ -61,4 +61,21 @@ assert_not_contains "--strict: preloaded cat: not printed" "$OUT" "$SECRET"
 assert_eq "--strict: preloaded cat is told once, not twice" "1" "$(grep -c "$BLOCKED_MARK" "$ERRF")"
 run_capture guard sh -c 'cat "$1" && ls "$2"' sh "$SANDBOX/work/notes.txt" "$HOME/.ssh"
 assert_contains "--strict: a dynamic shell pipeline works" "$OUT" "id_ed25519.pub"
+# Deletes: a static recursive delete of a git work tree (tracked files) is
+# stopped at its first protected file; build output inside it stays free.
+REPO=$HOME/code/repo # under HOME: a temp dir outside it is free to delete
+mkdir -p "$REPO/src" "$REPO/build"
+echo "int main;" >"$REPO/src/main.c"
+echo "obj" >"$REPO/build/main.o"
+printf 'build/\n' >"$REPO/.gitignore"
+git -C "$REPO" init -q && git -C "$REPO" add src .gitignore &&
+    git -C "$REPO" -c user.name=t -c user.email=t@t commit -qm init
+run_capture guard rawdel "$REPO/build"
+assert_eq "--strict: static delete of ignored build output works" "0" "$STATUS"
+assert_missing "--strict: the build output is gone" "$REPO/build"
+run_capture guard rawdel "$REPO"
+assert_eq "--strict: static rm -r of a work tree refused" "13" "$STATUS"
+assert_exists "--strict: the tracked file is intact" "$REPO/src/main.c"
+assert_exists "--strict: the repository is intact" "$REPO/.git/HEAD"
+assert_contains "--strict: the static deleter is told why" "$ERR" "$BLOCKED_MARK"
 finish

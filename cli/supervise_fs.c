@@ -1,0 +1,247 @@
+/* --strict: the file system calls of the guarded tree, judged by the
+ * supervisor for programs the preload never sees (static and Go programs,
+ * raw system calls): opens with the open rules, and unlink, rmdir and
+ * rename with the delete facts (lib/engine/deletes.c), as the preload's
+ * hooks do. Allowed calls are continued, so the kernel reads the path
+ * again after the check (docs/seccomp.md, "Strict mode"). */
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "open_quick.h"
+#include "supervisor_int.h"
+
+#ifndef AT_REMOVEDIR
+#define AT_REMOVEDIR 0x200
+#endif
+
+static const char *const fs_names[FS_NCALLS] = {
+	[FS_OPEN] = "open", [FS_OPENAT] = "openat", [FS_OPENAT2] = "openat2", [FS_CREAT] = "creat",
+	[FS_UNLINK] = "unlink", [FS_UNLINKAT] = "unlinkat", [FS_RMDIR] = "rmdir",
+	[FS_RENAME] = "rename", [FS_RENAMEAT] = "renameat", [FS_RENAMEAT2] = "renameat2",
+};
+
+void il_sv_init_fs(struct abi *a, uint32_t scmp_arch)
+{
+	a->fs[FS_NONE] = -1;
+	for (int k = FS_NONE + 1; k < FS_NCALLS; k++)
+		a->fs[k] = seccomp_syscall_resolve_name_arch(scmp_arch, fs_names[k]);
+}
+
+enum fs_call il_sv_fs_kind(const struct il_supervisor *s, const struct seccomp_data *d)
+{
+	if (d->nr < 0)
+		return FS_NONE;
+	for (int i = 0; i < s->nabi; i++) {
+		const struct abi *a = &s->abi[i];
+		if (a->audit_arch != d->arch)
+			continue;
+		for (int k = FS_NONE + 1; k < FS_NCALLS; k++)
+			if (d->nr == a->fs[k])
+				return (enum fs_call)k;
+	}
+	return FS_NONE;
+}
+
+/* The directory a relative path of pid is resolved against: its cwd or the
+ * directory fd. 0, or an errno for the answer. */
+static int base_dir(pid_t pid, int dirfd, char *dir, size_t cap)
+{
+	char link[64];
+	if (dirfd == AT_FDCWD)
+		snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
+	else
+		snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, dirfd);
+	if (il_sv_read_link(link, dir, cap) < 0)
+		return dirfd == AT_FDCWD ? EACCES : EBADF;
+	return 0;
+}
+
+static const char *process_name(pid_t pid, char *exe, size_t cap)
+{
+	char link[64];
+	snprintf(link, sizeof link, "/proc/%d/exe", (int)pid);
+	return il_sv_read_link(link, exe, cap) == 0 ? il_basename(exe) : 0;
+}
+
+/* --strict: an open by any process of the tree, judged with the open rules.
+ * Processes with the preload were judged (and asked) by its hooks first; a
+ * confirm they got a yes for passes here without a second question. An
+ * allowed open is continued: the kernel reads the path again, so a second
+ * thread could swap it in between (docs/seccomp.md says so; the strict mode
+ * is for programs that never see the preload, not for hostile ones). */
+static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum fs_call kind)
+{
+	const struct seccomp_data *d = &n->data;
+	pid_t pid = (pid_t)n->pid;
+	int dirfd = kind == FS_OPENAT || kind == FS_OPENAT2 ? (int)d->args[0] : AT_FDCWD;
+	uint64_t path_addr = d->args[kind == FS_OPENAT || kind == FS_OPENAT2 ? 1 : 0];
+	uint64_t flags = kind == FS_OPEN ? d->args[1] : kind == FS_OPENAT ? d->args[2] : (uint64_t)(O_CREAT | O_WRONLY | O_TRUNC);
+	if (kind == FS_OPENAT2 && il_sv_peek(pid, d->args[2], &flags, sizeof flags) != (ssize_t)sizeof flags) {
+		il_sv_respond(s, n->id, EFAULT);
+		return;
+	}
+	struct il_snap_view *view = &s->cfg.rules->view;
+	unsigned access = il_open_access((int)flags);
+	il_arena_init(&s->arena, s->mem, ARENA_SIZE);
+	errno = 0;
+	char *path = access ? il_sv_peek_str(s, pid, path_addr) : 0;
+	if (!access || (path && !il_open_candidate(view, path, access))) {
+		il_sv_respond(s, n->id, 0);
+		return;
+	}
+	if (!path) { /* a bad pointer fails anyway; unreadable memory is refused */
+		il_sv_respond(s, n->id, errno == EFAULT ? EFAULT : EACCES);
+		return;
+	}
+	char dir[4096] = "/", exe[4096];
+	int err = path[0] != '/' ? base_dir(pid, dirfd, dir, sizeof dir) : 0;
+	if (err) {
+		il_sv_respond(s, n->id, err);
+		return;
+	}
+	const char *proc = process_name(pid, exe, sizeof exe);
+	const char *abs = il_path_resolve(&s->arena, dir, path);
+	if (!abs || !il_sv_id_valid(s, n->id)) {
+		if (!abs)
+			il_sv_respond(s, n->id, EACCES); /* cannot tell where it leads */
+		return;
+	}
+	/* The session's environment, not the target's: HOME decides what ~/
+	 * means to the rules, and the target may have changed its own. */
+	struct il_open_event ev = { abs, "/", access, environ, s->cfg.profile, (long)pid, proc };
+	struct il_verdict v;
+	il_decide_open(view, &ev, &s->arena, &v, -1);
+	if (v.action <= IL_LOG) {
+		il_sv_respond(s, n->id, 0);
+		return;
+	}
+	const char *what = access & IL_A_TRUNCATE ? "truncate" : access & IL_A_WRITE ? "write" : "read";
+	char command[1024];
+	snprintf(command, sizeof command, "%s %s", what, abs); /* as the preload words it */
+	char *argv[] = { (char *)what, (char *)abs, 0 };
+	struct exec_view e = { .pid = pid, .event = "open", .sock = -1, .path = (char *)abs, .argv = argv };
+	snprintf(e.cwd, sizeof e.cwd, "%s", dir);
+	if (v.action == IL_CONFIRM && !v.error) {
+		if (il_broker_approved(s->cfg.broker, pid, il_sv_parent_of(pid), v.rule_id, v.target ? v.target : abs, command,
+				       e.cwd)) {
+			il_sv_respond(s, n->id, 0);
+			return;
+		}
+		il_sv_ask_human(s, n->id, &e, &v, command);
+		return;
+	}
+	il_sv_refuse(s, n->id, &e, &v, command);
+}
+
+
+/* ---------------------------------------------------------------- deletes */
+
+void il_sv_approve_tree(struct il_supervisor *s, pid_t pid, const char *tree)
+{
+	struct approved_tree *t = &s->trees[s->ntrees++ % MAX_TREES];
+	t->pid = pid;
+	snprintf(t->tree, sizeof t->tree, "%s", tree);
+}
+
+static int tree_approved(const struct il_supervisor *s, pid_t pid, const char *abs)
+{
+	int n = s->ntrees < MAX_TREES ? s->ntrees : MAX_TREES;
+	for (int i = 0; i < n; i++) {
+		const struct approved_tree *t = &s->trees[i];
+		if (t->pid == pid && il_path_under(abs, t->tree))
+			return 1;
+	}
+	return 0;
+}
+
+/* A path of the target made absolute, lexically (deletes judge the name
+ * as given, like the preload's hooks); NULL with *err set. */
+static const char *target_path(struct il_supervisor *s, pid_t pid, int dirfd, uint64_t addr, char *dir, size_t cap,
+			       int *err)
+{
+	errno = 0;
+	const char *p = il_sv_peek_str(s, pid, addr);
+	if (!p) {
+		*err = errno == EFAULT ? EFAULT : EACCES;
+		return 0;
+	}
+	if (p[0] != '/' && (*err = base_dir(pid, dirfd, dir, cap)))
+		return 0;
+	const char *abs = il_path_abs(&s->arena, p[0] == '/' ? "/" : dir, p);
+	if (!abs)
+		*err = EACCES;
+	return abs;
+}
+
+static void on_delete(struct il_supervisor *s, const struct seccomp_notif *n, enum fs_call kind)
+{
+	const struct seccomp_data *d = &n->data;
+	pid_t pid = (pid_t)n->pid;
+	int at = kind == FS_UNLINKAT || kind == FS_RENAMEAT || kind == FS_RENAMEAT2;
+	int rename = kind == FS_RENAME || kind == FS_RENAMEAT || kind == FS_RENAMEAT2;
+	int dk = rename ? IL_DEL_RENAME
+		 : kind == FS_RMDIR || (kind == FS_UNLINKAT && (d->args[2] & AT_REMOVEDIR)) ? IL_DEL_RMDIR
+											     : IL_DEL_UNLINK;
+	struct il_snap_view *view = &s->cfg.rules->view;
+	il_arena_init(&s->arena, s->mem, ARENA_SIZE);
+	char dir[4096] = "/", exe[4096];
+	int err = 0;
+	const char *abs = target_path(s, pid, at ? (int)d->args[0] : AT_FDCWD, d->args[at ? 1 : 0], dir, sizeof dir, &err);
+	if (!abs) {
+		il_sv_respond(s, n->id, err);
+		return;
+	}
+	const char *proc = process_name(pid, exe, sizeof exe);
+	const char *judged = il_snap_str(view, view->hdr->del_exec_judged);
+	if (!il_delete_candidate(view, abs, environ) || tree_approved(s, pid, abs) ||
+	    (proc && judged && il_list_has(judged, proc, strlen(proc)))) {
+		il_sv_respond(s, n->id, 0); /* free; or rm & co, whose command line the exec rules judged */
+		return;
+	}
+	const char *to = 0;
+	if (rename) {
+		char ndir[4096] = "/";
+		to = target_path(s, pid, at ? (int)d->args[2] : AT_FDCWD, d->args[at ? 3 : 1], ndir, sizeof ndir, &err);
+	}
+	if (!il_sv_id_valid(s, n->id))
+		return;
+	struct il_delete_event ev = { abs, to, dk, environ, s->cfg.profile, (long)pid, proc };
+	struct il_verdict v;
+	il_decide_delete(view, &ev, &s->arena, &v);
+	if (v.action <= IL_LOG) {
+		il_sv_respond(s, n->id, 0);
+		return;
+	}
+	const char *kw = dk == IL_DEL_RMDIR ? "rmdir" : rename ? "rename" : "delete";
+	const char *tree = v.target ? v.target : abs;
+	char command[2048];
+	snprintf(command, sizeof command, "%s %s%s%s", kw, abs, to ? " -> " : "", to ? to : "");
+	char *argv[] = { (char *)kw, (char *)tree, 0 };
+	struct exec_view e = { .pid = pid, .event = "delete", .sock = -1, .tree = tree, .path = (char *)abs,
+			       .argv = argv };
+	snprintf(e.cwd, sizeof e.cwd, "%s", dir);
+	if (v.action == IL_CONFIRM && !v.error) {
+		/* The preload asked (and keeps its own tree table) before the
+		 * call reached the kernel; a session approval covers the tree. */
+		if (il_sv_has_preload(s, pid) ||
+		    il_broker_approved(s->cfg.broker, pid, il_sv_parent_of(pid), v.rule_id, tree, command, e.cwd)) {
+			il_sv_respond(s, n->id, 0);
+			return;
+		}
+		il_sv_ask_human(s, n->id, &e, &v, command);
+		return;
+	}
+	il_sv_refuse(s, n->id, &e, &v, command);
+}
+
+void il_sv_on_fs(struct il_supervisor *s, const struct seccomp_notif *n, enum fs_call kind)
+{
+	if (kind <= FS_CREAT)
+		on_open(s, n, kind);
+	else
+		on_delete(s, n, kind);
+}

@@ -1,0 +1,105 @@
+/* The supervisor's insides, shared by its handlers: supervisor.c (the
+ * loop, exec and connect) and supervise_fs.c (opens and deletes, --strict). */
+#ifndef IL_SUPERVISOR_INT_H
+#define IL_SUPERVISOR_INT_H
+
+#include <linux/seccomp.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "snapshot.h"
+#include "supervisor.h"
+
+#define ARENA_SIZE (16u << 20) /* strings of one exec + the engine's scratch */
+#define MAX_STR (128u << 10)   /* the kernel's MAX_ARG_STRLEN */
+#define MAX_LIST 65536         /* argv/envp entries inspected; more is refused */
+#define PAGE 4096u
+
+/* The file system calls --strict traps (numbers per ABI in struct abi). */
+enum fs_call {
+	FS_NONE,
+	FS_OPEN, FS_OPENAT, FS_OPENAT2, FS_CREAT,
+	FS_UNLINK, FS_UNLINKAT, FS_RMDIR, FS_RENAME, FS_RENAMEAT, FS_RENAMEAT2,
+	FS_NCALLS
+};
+
+struct abi {
+	uint32_t audit_arch;
+	int execve, execveat; /* -1: not on this ABI */
+	int fs[FS_NCALLS];    /* --strict; -1: not on this ABI */
+	int ptr;              /* pointer size in the target */
+};
+
+/* A confirm waiting for the human. */
+struct pending {
+	struct pending *next;
+	struct il_supervisor *s;
+	uint64_t id;
+	pid_t pid;
+	const char *why, *rule; /* snapshot strings: live as long as the session */
+	char command[1024];
+	int sock;               /* a connect's socket in the target, -1 otherwise */
+	size_t addrlen;
+	unsigned char addr[128]; /* the connect's address, as judged */
+	char tree[1024];        /* a delete: the tree a yes covers for this pid */
+};
+
+/* Deletes a human allowed (--strict): the rest of the tree passes for the
+ * same process, as the preload's own table does. */
+#define MAX_TREES 32
+struct approved_tree {
+	pid_t pid;
+	char tree[1024];
+};
+
+struct il_supervisor {
+	int fd;
+	struct il_supervisor_cfg cfg;
+	struct abi abi[3];
+	int nabi;
+	struct seccomp_notif *req;
+	size_t req_size;
+	struct seccomp_notif_resp *resp;
+	size_t resp_size;
+	char *mem, *tmp;
+	struct il_arena arena;
+	struct pending *pending;
+	struct approved_tree trees[MAX_TREES];
+	int ntrees;
+};
+
+/* One trapped call as read from the target (an exec, or what stands for it
+ * in the messages and the audit record). */
+struct exec_view {
+	pid_t pid;
+	const struct abi *abi;
+	const char *event;      /* "exec" (NULL), "connect", "open", "delete" */
+	int sock;               /* connect: the socket fd in the target; else -1 */
+	const void *addr;       /* connect: the address as judged */
+	size_t addrlen;
+	const char *tree;       /* delete: what a yes covers */
+	char *path;
+	char **argv, **envp;
+	char cwd[4096];
+};
+
+/* supervisor.c */
+void il_sv_respond(struct il_supervisor *s, uint64_t id, int error) IL_HIDDEN; /* 0: continue */
+int il_sv_id_valid(struct il_supervisor *s, uint64_t id) IL_HIDDEN;
+ssize_t il_sv_peek(pid_t pid, uint64_t addr, void *buf, size_t n) IL_HIDDEN;
+char *il_sv_peek_str(struct il_supervisor *s, pid_t pid, uint64_t addr) IL_HIDDEN; /* into s->arena */
+int il_sv_read_link(const char *path, char *out, size_t cap) IL_HIDDEN;
+pid_t il_sv_parent_of(pid_t pid) IL_HIDDEN;
+int il_sv_has_preload(const struct il_supervisor *s, pid_t pid) IL_HIDDEN;
+void il_sv_refuse(struct il_supervisor *s, uint64_t id, const struct exec_view *e, const struct il_verdict *v,
+		  const char *command) IL_HIDDEN;
+void il_sv_ask_human(struct il_supervisor *s, uint64_t id, const struct exec_view *e, const struct il_verdict *v,
+		     const char *command) IL_HIDDEN;
+void il_sv_approve_tree(struct il_supervisor *s, pid_t pid, const char *tree) IL_HIDDEN;
+
+/* supervise_fs.c */
+void il_sv_init_fs(struct abi *a, uint32_t scmp_arch) IL_HIDDEN;
+enum fs_call il_sv_fs_kind(const struct il_supervisor *s, const struct seccomp_data *d) IL_HIDDEN;
+void il_sv_on_fs(struct il_supervisor *s, const struct seccomp_notif *n, enum fs_call kind) IL_HIDDEN;
+
+#endif
