@@ -137,7 +137,6 @@ static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum
 	il_sv_refuse(s, n->id, &e, &v, command);
 }
 
-
 /* ---------------------------------------------------------------- deletes */
 
 void il_sv_approve_tree(struct il_supervisor *s, pid_t pid, const char *tree)
