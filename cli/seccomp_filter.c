@@ -11,6 +11,7 @@
  * What the filter does, per architecture (native and its compat ABIs; any
  * other architecture kills the process, so a foreign ABI cannot skip it):
  *   execve, execveat, connect        -> user notification (the supervisor)
+ *   sendto, sendmsg with MSG_FASTOPEN -> user notification (a connect)
  *   open, openat, openat2, creat,    -> user notification, with --strict only
  *   unlink, unlinkat, rmdir, rename,
  *   renameat, renameat2
@@ -100,6 +101,11 @@ static int add_rules(scmp_filter_ctx ctx, pid_t wrapper, int strict)
 	r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execve), 0);
 	r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execveat), 0);
 	r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(connect), 0);
+	/* TCP Fast Open connects inside sendto/sendmsg: the same judgement */
+	r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendto), 1,
+			      SCMP_A3(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN));
+	r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendmsg), 1,
+			      SCMP_A2(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN));
 	/* ioctl's request is an unsigned int: the low 32 bits decide. */
 	r |= seccomp_rule_add(ctx, eperm, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI));
 	r |= seccomp_rule_add(ctx, eperm, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX));

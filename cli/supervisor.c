@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
@@ -584,6 +585,34 @@ static int sockaddr_event(const unsigned char *sa, size_t len, struct il_net_eve
 	return 0;
 }
 
+/* Where the address of a connect is: connect(fd, addr, len), or a TCP Fast
+ * Open sendto(fd, buf, n, MSG_FASTOPEN, addr, len) / sendmsg(fd, msghdr,
+ * MSG_FASTOPEN) (the filter traps those only with the flag). 0 when the
+ * call is none of these on the native ABI, or its msghdr cannot be read. */
+static int connect_address(const struct seccomp_notif *n, uint64_t *addr, size_t *len, int *fastopen)
+{
+	const struct seccomp_data *d = &n->data;
+	if (d->arch != seccomp_arch_native())
+		return 0;
+	if (d->nr == seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, "connect")) {
+		*addr = d->args[1], *len = (size_t)(uint32_t)d->args[2];
+		return 1;
+	}
+	*fastopen = 1;
+	if (d->nr == seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, "sendto")) {
+		*addr = d->args[4], *len = (size_t)(uint32_t)d->args[5];
+		return 1;
+	}
+	if (d->nr == seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, "sendmsg")) {
+		struct msghdr mh;
+		if (il_sv_peek((pid_t)n->pid, d->args[1], &mh, sizeof mh) != (ssize_t)sizeof mh)
+			return 0;
+		*addr = (uint64_t)(uintptr_t)mh.msg_name, *len = mh.msg_namelen;
+		return 1;
+	}
+	return 0;
+}
+
 /* Connects are judged with the same connect rules as the preload's. A
  * process that has the preload made this call only after the preload's own
  * decision (and question); the supervisor repeats the verdict for deny, and
@@ -598,14 +627,22 @@ static void on_connect(struct il_supervisor *s, const struct seccomp_notif *n)
 		il_sv_respond(s, n->id, 0);
 		return;
 	}
-	/* Only the direct system call is read; socketcall(2) (i386) and
+	/* Only the direct system calls are read; socketcall(2) (i386) and
 	 * anything unexpected are refused while connect rules exist. */
 	const struct seccomp_data *d = &n->data;
 	unsigned char addr[128];
-	size_t len = (size_t)(uint32_t)d->args[2];
-	int direct = d->nr == seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, "connect") &&
-		     d->arch == seccomp_arch_native();
-	if (!direct || len > sizeof addr || il_sv_peek((pid_t)n->pid, d->args[1], addr, len) != (ssize_t)len ||
+	uint64_t addr_at;
+	size_t len;
+	int fastopen = 0;
+	if (!connect_address(n, &addr_at, &len, &fastopen)) {
+		il_sv_respond(s, n->id, EACCES);
+		return;
+	}
+	if (!addr_at) { /* a Fast Open send without an address: nothing to connect */
+		il_sv_respond(s, n->id, 0);
+		return;
+	}
+	if (len > sizeof addr || il_sv_peek((pid_t)n->pid, addr_at, addr, len) != (ssize_t)len ||
 	    !il_sv_id_valid(s, n->id)) {
 		il_sv_respond(s, n->id, EACCES);
 		return;
@@ -623,7 +660,10 @@ static void on_connect(struct il_supervisor *s, const struct seccomp_notif *n)
 		il_decide_connect(view, &ev, &s->arena, &v, -1);
 	}
 	if (v.action <= IL_LOG) {
-		allow_connect(s, n->id, (pid_t)n->pid, (int)d->args[0], addr, len);
+		if (fastopen) /* continued: the data goes with it (docs: the address race) */
+			il_sv_respond(s, n->id, 0);
+		else
+			allow_connect(s, n->id, (pid_t)n->pid, (int)d->args[0], addr, len);
 		return;
 	}
 	char text[512], addrtext[64] = "?", port[8];
@@ -634,12 +674,16 @@ static void on_connect(struct il_supervisor *s, const struct seccomp_notif *n)
 	snprintf(text, sizeof text, "connect to %s%s%s port %s", ev.host ? ev.host : addrtext, ev.host ? " " : "",
 		 ev.host ? addrtext : "", port);
 	char *argv[] = { "connect", (char *)(ev.host ? ev.host : addrtext), addrtext, port, 0 };
-	struct exec_view e = { .pid = (pid_t)n->pid, .event = "connect", .sock = (int)d->args[0], .addr = addr,
+	/* sock -1: a yes continues the call (a Fast Open send cannot be made for it) */
+	struct exec_view e = { .pid = (pid_t)n->pid, .event = "connect", .sock = fastopen ? -1 : (int)d->args[0], .addr = addr,
 			       .addrlen = len, .path = (char *)(ev.host ? ev.host : addrtext), .argv = argv };
 	snprintf(e.cwd, sizeof e.cwd, "/");
 	if (v.action == IL_CONFIRM && !v.error) {
 		if (il_sv_has_preload(s, e.pid)) { /* the preload asked before making the call */
-			allow_connect(s, n->id, e.pid, e.sock, addr, len);
+			if (e.sock < 0)
+				il_sv_respond(s, n->id, 0);
+			else
+				allow_connect(s, n->id, e.pid, e.sock, addr, len);
 			return;
 		}
 		il_sv_ask_human(s, n->id, &e, &v, text);

@@ -67,6 +67,17 @@ assert_eq "static connect to another address works" "0" "$STATUS"
 sleep 0.3
 assert_eq "the other server got the line" "1" "$(seen 127.0.0.8)"
 
+# TCP Fast Open connects inside sendto/sendmsg: judged like connect.
+for how in sendto sendmsg; do
+    run_capture guard rawconnect 127.0.0.7 "$PORT" "$how"
+    assert_eq "static Fast Open $how to the protected address: refused" "13" "$STATUS"
+    run_capture guard rawconnect 127.0.0.8 "$PORT" "$how"
+    assert_eq "static Fast Open $how to another address works" "0" "$STATUS"
+done
+sleep 0.3
+assert_eq "Fast Open: the protected server still saw nothing" "0" "$(seen 127.0.0.7)"
+assert_eq "Fast Open: the other server got both lines" "3" "$(seen 127.0.0.8)"
+
 # The time-of-check race: a second thread swaps the address between the
 # allowed and the protected one while the first connects. The supervisor
 # connects with the copy it judged, so no swap reaches the protected server
