@@ -40,6 +40,18 @@ void il_resolve_real(void)
 	__atomic_store_n(&il_real.execve, dlsym(RTLD_NEXT, "execve"), __ATOMIC_RELEASE);
 }
 
+/* The next definition of a function the library hooks, looked up on first
+ * use and cached. Not for a vfork child: dlsym takes the loader's lock. */
+void *il_next(void **cache, const char *name)
+{
+	void *p = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
+	if (!p) {
+		p = dlsym(RTLD_NEXT, name);
+		__atomic_store_n(cache, p, __ATOMIC_RELEASE);
+	}
+	return p;
+}
+
 /* The path this library was loaded from, to put back into LD_PRELOAD. The
  * wrapper always gives an absolute path; no realpath() here: it costs a
  * readlink per component and starts malloc in every process. */

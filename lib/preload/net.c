@@ -6,7 +6,6 @@
  * report "Permission denied", which says "policy" rather than "server down"
  * (ECONNREFUSED would make them retry and fall back to other addresses). */
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -104,17 +103,6 @@ static void remember_hostent(const struct hostent *h, const char *name)
 	}
 }
 
-/* ---- real functions, looked up on first use (never in a vfork child) ---- */
-
-static void *real(void **cache, const char *name)
-{
-	void *p = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
-	if (!p) {
-		p = dlsym(RTLD_NEXT, name);
-		__atomic_store_n(cache, p, __ATOMIC_RELEASE);
-	}
-	return p;
-}
 
 static void *r_connect, *r_sendto, *r_getaddrinfo, *r_ghbn, *r_ghbn_r, *r_ghbn2, *r_ghbn2_r;
 
@@ -167,7 +155,7 @@ static int check_connect(const struct sockaddr *sa, socklen_t len)
 
 IL_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
-	int (*fn)(int, const struct sockaddr *, socklen_t) = real(&r_connect, "connect");
+	int (*fn)(int, const struct sockaddr *, socklen_t) = il_next(&r_connect, "connect");
 	if (!fn) {
 		errno = ENOSYS;
 		return -1;
@@ -180,7 +168,7 @@ IL_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 /* TCP fast open connects inside sendto. */
 IL_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *sa, socklen_t len)
 {
-	ssize_t (*fn)(int, const void *, size_t, int, const struct sockaddr *, socklen_t) = real(&r_sendto, "sendto");
+	ssize_t (*fn)(int, const void *, size_t, int, const struct sockaddr *, socklen_t) = il_next(&r_sendto, "sendto");
 	if (!fn) {
 		errno = ENOSYS;
 		return -1;
@@ -247,7 +235,7 @@ IL_EXPORT int getaddrinfo(const char *node, const char *service, const struct ad
 			  struct addrinfo **res)
 {
 	int (*fn)(const char *, const char *, const struct addrinfo *, struct addrinfo **) =
-		real(&r_getaddrinfo, "getaddrinfo");
+		il_next(&r_getaddrinfo, "getaddrinfo");
 	if (pinned(node, service, hints, res) == 0) {
 		remember_ai(*res, node);
 		return 0;
@@ -262,7 +250,7 @@ IL_EXPORT int getaddrinfo(const char *node, const char *service, const struct ad
 
 IL_EXPORT struct hostent *gethostbyname(const char *name)
 {
-	struct hostent *(*fn)(const char *) = real(&r_ghbn, "gethostbyname");
+	struct hostent *(*fn)(const char *) = il_next(&r_ghbn, "gethostbyname");
 	struct hostent *h = fn ? fn(name) : 0;
 	remember_hostent(h, name);
 	return h;
@@ -270,7 +258,7 @@ IL_EXPORT struct hostent *gethostbyname(const char *name)
 
 IL_EXPORT struct hostent *gethostbyname2(const char *name, int af)
 {
-	struct hostent *(*fn)(const char *, int) = real(&r_ghbn2, "gethostbyname2");
+	struct hostent *(*fn)(const char *, int) = il_next(&r_ghbn2, "gethostbyname2");
 	struct hostent *h = fn ? fn(name, af) : 0;
 	remember_hostent(h, name);
 	return h;
@@ -280,7 +268,7 @@ IL_EXPORT int gethostbyname_r(const char *name, struct hostent *ret, char *buf, 
 			      int *err)
 {
 	int (*fn)(const char *, struct hostent *, char *, size_t, struct hostent **, int *) =
-		real(&r_ghbn_r, "gethostbyname_r");
+		il_next(&r_ghbn_r, "gethostbyname_r");
 	if (!fn)
 		return ENOSYS;
 	int rc = fn(name, ret, buf, len, result, err);
@@ -293,7 +281,7 @@ IL_EXPORT int gethostbyname2_r(const char *name, int af, struct hostent *ret, ch
 			       struct hostent **result, int *err)
 {
 	int (*fn)(const char *, int, struct hostent *, char *, size_t, struct hostent **, int *) =
-		real(&r_ghbn2_r, "gethostbyname2_r");
+		il_next(&r_ghbn2_r, "gethostbyname2_r");
 	if (!fn)
 		return ENOSYS;
 	int rc = fn(name, af, ret, buf, len, result, err);

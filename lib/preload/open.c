@@ -3,7 +3,6 @@
  * call, so each is hooked. The plain opens call the kernel directly: that
  * saves a symbol lookup per entry point in every process, and these calls
  * have no libc behaviour to preserve. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -12,7 +11,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "open_quick.h"
 #include "preload.h"
 #include "rawsys.h"
 
@@ -37,23 +35,12 @@ static int sys_openat(int dirfd, const char *path, int flags, mode_t mode)
 	return (int)il_sys4(SYS_openat, dirfd, (long)path, flags, (long)mode);
 }
 
-/* /dev/...: the human's terminal is refused by path (open_check.c). */
-static inline int dev_path(const char *p)
-{
-	return p[0] == '/' && p[1] == 'd' && p[2] == 'e' && p[3] == 'v' && p[4] == '/';
-}
-
 static int __attribute__((noinline)) openat_checked(int dirfd, const char *path, int flags, mode_t mode, unsigned access);
 
 static inline int guarded_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
 	unsigned access = il_open_access(flags);
-	/* The common case inline: a read of a file no rule names, with the
-	 * rule set mapped (il_check_open has the same test, for its other
-	 * callers). A write is never decided here. */
-	struct il_snap_view *v = il_snapshot_ready();
-	if (!access || (v && !(access & ~IL_A_READ) && path && !dev_path(path) &&
-			!il_open_candidate(v, path, access)))
+	if (il_open_unchecked(path, access))
 		return sys_openat(dirfd, path, flags, mode);
 	return openat_checked(dirfd, path, flags, mode, access);
 }
@@ -172,16 +159,6 @@ IL_EXPORT int truncate64(const char *path, off_t len)
 typedef FILE *(*fopen_fn)(const char *, const char *);
 typedef FILE *(*freopen_fn)(const char *, const char *, FILE *);
 
-static void *next_symbol(void **cache, const char *name)
-{
-	void *p = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
-	if (!p) {
-		p = dlsym(RTLD_NEXT, name);
-		__atomic_store_n(cache, p, __ATOMIC_RELEASE);
-	}
-	return p;
-}
-
 static void *real_fopen, *real_fopen64, *real_freopen, *real_freopen64;
 
 static int fopen_flags(const char *mode)
@@ -204,7 +181,7 @@ static int fopen_flags(const char *mode)
 
 static FILE *guarded_fopen(void **cache, const char *name, const char *path, const char *mode)
 {
-	fopen_fn fn = (fopen_fn)next_symbol(cache, name);
+	fopen_fn fn = (fopen_fn)il_next(cache, name);
 	if (!fn) {
 		errno = ENOSYS;
 		return 0;
@@ -226,7 +203,7 @@ IL_EXPORT FILE *fopen64(const char *path, const char *mode)
 
 static FILE *guarded_freopen(void **cache, const char *name, const char *path, const char *mode, FILE *f)
 {
-	freopen_fn fn = (freopen_fn)next_symbol(cache, name);
+	freopen_fn fn = (freopen_fn)il_next(cache, name);
 	if (!fn) {
 		errno = ENOSYS;
 		return 0;

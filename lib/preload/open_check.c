@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "engine_int.h"
-#include "open_quick.h"
 #include "preload.h"
 
 #define SCRATCH_SIZE (1u << 20)
@@ -67,16 +66,10 @@ static int check_open_slow(int dirfd, const char *path, unsigned access, const c
 
 int il_check_open(int dirfd, const char *path, unsigned access)
 {
-	if (!access || !path || !*path)
-		return 0;
-	/* The common case first, touching nothing that can change errno: a
-	 * read of a file no rule names, with the rule set already mapped. The
+	/* The common case first, touching nothing that can change errno. The
 	 * rest lives in another function: its large frame would otherwise be
 	 * probed page by page on every call. */
-	struct il_snap_view *v = il_snapshot_ready();
-	int writes = (access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) != 0;
-	if (v && !writes && !(path[0] == '/' && path[1] == 'd' && path[2] == 'e' && path[3] == 'v' && path[4] == '/') &&
-	    !il_open_candidate(v, path, access))
+	if (il_open_unchecked(path, access) || !path || !*path)
 		return 0;
 	return check_open_slow(dirfd, path, access, 0);
 }
@@ -84,10 +77,7 @@ int il_check_open(int dirfd, const char *path, unsigned access)
 /* A link made to a file: judged as a read of it (link.c). */
 int il_check_link_target(int dirfd, const char *path)
 {
-	if (!path || !*path)
-		return 0;
-	struct il_snap_view *v = il_snapshot_ready();
-	if (v && !il_open_candidate(v, path, IL_A_READ))
+	if (il_open_unchecked(path, IL_A_READ) || !path || !*path)
 		return 0;
 	return check_open_slow(dirfd, path, IL_A_READ, "link to");
 }

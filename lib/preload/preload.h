@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "il.h"
+#include "open_quick.h"
 
 #define IL_EXPORT __attribute__((visibility("default")))
 
@@ -25,6 +26,10 @@ struct il_real {
 	FILE *(*popen)(const char *, const char *);
 };
 extern struct il_real il_real IL_HIDDEN;
+/* The next definition of a hooked function (the one libc exports), looked
+ * up on first use through *cache; NULL if there is none. Not in a vfork
+ * child (dlsym takes the loader's lock). */
+void *il_next(void **cache, const char *name) IL_HIDDEN;
 void il_resolve_real(void) IL_HIDDEN;
 void il_init_once(void) IL_HIDDEN; /* capture the session (idempotent) */
 
@@ -45,9 +50,8 @@ extern struct il_session il_sess IL_HIDDEN;
 struct il_snap_view *il_snapshot(int *broken) IL_HIDDEN;
 int il_shell_session(void) IL_HIDDEN; /* a dev-shell (shell-init) session */
 /* The mapped rule set when it is loaded and nothing needs checking first
- * (not a dev-shell session), else NULL: the hot paths' first test. */
-/* The rule set when it is mapped and no per-call state applies (not a
- * dev-shell session, which must notice its end): the hot paths' one load. */
+ * (not a dev-shell session, which must notice its end), else NULL: the hot
+ * paths' one load. */
 extern struct il_snap_view *il_fast_view IL_HIDDEN;
 static inline struct il_snap_view *il_snapshot_ready(void)
 {
@@ -94,11 +98,25 @@ int il_scratch_open(struct il_scratch *s, size_t size) IL_HIDDEN; /* 0, or -1 */
 void il_scratch_close(struct il_scratch *s) IL_HIDDEN;
 
 /* Opens (open_check.c). */
+/* The common case of every open, decided inline: nothing to check (no
+ * access asked), or a read of a file no rule names with the rule set
+ * mapped. A write, or a path under /dev/ (the human's terminal is refused
+ * by path), always takes il_check_open. */
+static inline int il_open_unchecked(const char *path, unsigned access)
+{
+	if (!access)
+		return 1;
+	struct il_snap_view *v = il_snapshot_ready();
+	return v && !(access & ~IL_A_READ) && path &&
+	       !(path[0] == '/' && path[1] == 'd' && path[2] == 'e' && path[3] == 'v' && path[4] == '/') &&
+	       !il_open_candidate(v, path, access);
+}
 int il_check_open(int dirfd, const char *path, unsigned access) IL_HIDDEN;
 int il_check_fd(int fd, unsigned access) IL_HIDDEN; /* the file behind an fd */
 /* A (sym)link about to point at path (relative to dirfd): the read rules of
  * the file it leads to, told as "link to". 0 or -1 with errno EACCES. */
-int il_check_link_target(int dirfd, const char *path) IL_HIDDEN;/* Temp-dir fast path (open_check.c): 1 if an open of this absolute, clean
+int il_check_link_target(int dirfd, const char *path) IL_HIDDEN;
+/* Temp-dir fast path (open_check.c): 1 if an open of this absolute, clean
  * path under a temp dir needs no check provided no symlink is on the way
  * (the caller opens with RESOLVE_NO_SYMLINKS and falls back to
  * il_check_open on ELOOP); 0: use il_check_open. No syscall. */

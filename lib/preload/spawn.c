@@ -6,20 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <dlfcn.h>
-
 #include "preload.h"
-
-/* The parent-side entry points, looked up on first use. */
-static void *next_fn(void **cache, const char *name)
-{
-	void *p = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
-	if (!p) {
-		p = dlsym(RTLD_NEXT, name);
-		__atomic_store_n(cache, p, __ATOMIC_RELEASE);
-	}
-	return p;
-}
 
 #define ENV_STR 8192
 
@@ -32,7 +19,7 @@ IL_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_a
 	char *fixed[slots];
 	char strbuf[ENV_STR];
 	char *const *env = il_env_fix(envp, fixed, strbuf, sizeof strbuf);
-	if (!next_fn((void **)&il_real.posix_spawn, "posix_spawn"))
+	if (!il_next((void **)&il_real.posix_spawn, "posix_spawn"))
 		return ENOSYS;
 	return il_real.posix_spawn(pid, path, fa, attr, argv, env);
 }
@@ -47,7 +34,7 @@ IL_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 	char *fixed[slots];
 	char strbuf[ENV_STR];
 	char *const *env = il_env_fix(envp, fixed, strbuf, sizeof strbuf);
-	if (!next_fn((void **)&il_real.posix_spawnp, "posix_spawnp"))
+	if (!il_next((void **)&il_real.posix_spawnp, "posix_spawnp"))
 		return ENOSYS;
 	return il_real.posix_spawnp(pid, file, fa, attr, argv, env);
 }
@@ -92,7 +79,7 @@ static int check_shell(const char *cmd)
 
 IL_EXPORT int system(const char *cmd)
 {
-	if (!next_fn((void **)&il_real.system, "system")) {
+	if (!il_next((void **)&il_real.system, "system")) {
 		errno = ENOSYS;
 		return -1;
 	}
@@ -106,7 +93,7 @@ IL_EXPORT int system(const char *cmd)
 
 IL_EXPORT FILE *popen(const char *cmd, const char *mode)
 {
-	if (!next_fn((void **)&il_real.popen, "popen")) {
+	if (!il_next((void **)&il_real.popen, "popen")) {
 		errno = ENOSYS;
 		return 0;
 	}
@@ -125,7 +112,7 @@ static void *real_fork;
 
 IL_EXPORT pid_t fork(void)
 {
-	pid_t (*fn)(void) = next_fn(&real_fork, "fork");
+	pid_t (*fn)(void) = il_next(&real_fork, "fork");
 	if (!fn) {
 		errno = ENOSYS;
 		return -1;

@@ -38,19 +38,11 @@ static char approved_tree[MAX_APPROVED][1024];
 static int approved_ready[MAX_APPROVED];
 static int approved_n;
 
-static int under_tree(const char *p, const char *t)
-{
-	size_t n = il_strlen(t);
-	if (n == 1 && t[0] == '/')
-		return 1;
-	return il_strneq(p, t, n) && (p[n] == '/' || p[n] == 0);
-}
-
 static int is_approved(const char *abs)
 {
 	int n = __atomic_load_n(&approved_n, __ATOMIC_ACQUIRE);
 	for (int i = 0; i < n && i < MAX_APPROVED; i++)
-		if (__atomic_load_n(&approved_ready[i], __ATOMIC_ACQUIRE) && under_tree(abs, approved_tree[i]))
+		if (__atomic_load_n(&approved_ready[i], __ATOMIC_ACQUIRE) && il_path_under(abs, approved_tree[i]))
 			return 1;
 	return 0;
 }
