@@ -46,20 +46,6 @@ enum fs_call il_sv_fs_kind(const struct il_supervisor *s, const struct seccomp_d
 	return FS_NONE;
 }
 
-/* The directory a relative path of pid is resolved against: its cwd or the
- * directory fd. 0, or an errno for the answer. */
-static int base_dir(pid_t pid, int dirfd, char *dir, size_t cap)
-{
-	char link[64];
-	if (dirfd == AT_FDCWD)
-		snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
-	else
-		snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, dirfd);
-	if (il_sv_read_link(link, dir, cap) < 0)
-		return dirfd == AT_FDCWD ? EACCES : EBADF;
-	return 0;
-}
-
 static const char *process_name(pid_t pid, char *exe, size_t cap)
 {
 	char link[64];
@@ -98,7 +84,7 @@ static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum
 		return;
 	}
 	char dir[4096] = "/", exe[4096];
-	int err = path[0] != '/' ? base_dir(pid, dirfd, dir, sizeof dir) : 0;
+	int err = path[0] != '/' ? il_sv_base_dir(pid, dirfd, dir, sizeof dir) : 0;
 	if (err) {
 		il_sv_respond(s, n->id, err);
 		return;
@@ -168,7 +154,7 @@ static const char *target_path(struct il_supervisor *s, pid_t pid, int dirfd, ui
 		*err = errno == EFAULT ? EFAULT : EACCES;
 		return 0;
 	}
-	if (p[0] != '/' && (*err = base_dir(pid, dirfd, dir, cap)))
+	if (p[0] != '/' && (*err = il_sv_base_dir(pid, dirfd, dir, cap)))
 		return 0;
 	const char *abs = il_path_abs(&s->arena, p[0] == '/' ? "/" : dir, p);
 	if (!abs)

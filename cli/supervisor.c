@@ -70,6 +70,9 @@ static void init_abis(struct il_supervisor *s)
 		a->audit_arch = t[i].audit ? t[i].audit : seccomp_arch_native();
 		a->execve = seccomp_syscall_resolve_name_arch(t[i].scmp, "execve");
 		a->execveat = seccomp_syscall_resolve_name_arch(t[i].scmp, "execveat");
+		a->connect = seccomp_syscall_resolve_name_arch(t[i].scmp, "connect");
+		a->sendto = seccomp_syscall_resolve_name_arch(t[i].scmp, "sendto");
+		a->sendmsg = seccomp_syscall_resolve_name_arch(t[i].scmp, "sendmsg");
 		il_sv_init_fs(a, t[i].scmp);
 		a->ptr = t[i].ptr;
 	}
@@ -165,6 +168,18 @@ int il_sv_read_link(const char *path, char *out, size_t cap)
 	return 0;
 }
 
+int il_sv_base_dir(pid_t pid, int dirfd, char *dir, size_t cap)
+{
+	char link[64];
+	if (dirfd == AT_FDCWD)
+		snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
+	else
+		snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, dirfd);
+	if (il_sv_read_link(link, dir, cap) == 0)
+		return 0;
+	return dirfd != AT_FDCWD && errno == ENOENT ? EBADF : EACCES; /* no such fd: the kernel's answer */
+}
+
 /* execveat: the path the kernel will open, made absolute through the
  * directory fd (fexecve's AT_EMPTY_PATH: the fd itself). */
 static char *resolve_at(struct il_supervisor *s, pid_t pid, const struct seccomp_data *d, char *path)
@@ -172,10 +187,10 @@ static char *resolve_at(struct il_supervisor *s, pid_t pid, const struct seccomp
 	int dirfd = (int)d->args[0];
 	if (dirfd == AT_FDCWD || (path[0] == '/'))
 		return path;
-	char link[64], dir[4096];
-	snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, dirfd);
-	if (il_sv_read_link(link, dir, sizeof dir) < 0) {
-		errno = errno == ENOENT ? EBADF : errno; /* no such fd: the kernel's answer */
+	char dir[4096];
+	int err = il_sv_base_dir(pid, dirfd, dir, sizeof dir);
+	if (err) {
+		errno = err;
 		return 0;
 	}
 	if (!*path && (d->args[4] & AT_EMPTY_PATH))
@@ -291,7 +306,7 @@ static int open_stderr(pid_t pid, const char *link)
 }
 
 /* The agent reads why its exec failed on its own stderr, as from the preload. */
-void il_sv_tell(pid_t pid, const char *command, const char *why, const char *rule, const char *how)
+static void tell(pid_t pid, const char *command, const char *why, const char *rule, const char *how)
 {
 	char link[64], line[2048];
 	snprintf(link, sizeof link, "/proc/%d/fd/2", (int)pid);
@@ -309,7 +324,7 @@ void il_sv_tell(pid_t pid, const char *command, const char *why, const char *rul
 	close(fd);
 }
 
-const char *il_sv_how_text(int action, enum il_answer a)
+static const char *how_text(int action, enum il_answer a)
 {
 	if (action != IL_CONFIRM)
 		return ";";
@@ -386,14 +401,14 @@ static void on_answer(void *ctx, enum il_answer a)
 			il_sv_approve_tree(p->s, p->pid, p->tree);
 		il_sv_respond(p->s, p->id, 0);
 	} else if (il_sv_id_valid(p->s, p->id)) { /* the pid is still the asker's */
-		il_sv_tell(p->pid, p->command, p->why, p->rule, il_sv_how_text(IL_CONFIRM, a));
+		tell(p->pid, p->command, p->why, p->rule, how_text(IL_CONFIRM, a));
 		il_sv_respond(p->s, p->id, EACCES);
 	}
 	free(p);
 }
 
 void il_sv_ask_human(struct il_supervisor *s, uint64_t id, const struct exec_view *e, const struct il_verdict *v,
-		      const char *command)
+		     const char *command)
 {
 	struct pending *p = calloc(1, sizeof *p);
 	if (!p) {
@@ -430,9 +445,9 @@ static int is_first_exec(const struct il_supervisor *s, const struct exec_view *
 }
 
 void il_sv_refuse(struct il_supervisor *s, uint64_t id, const struct exec_view *e, const struct il_verdict *v,
-		   const char *command)
+		  const char *command)
 {
-	il_sv_tell(e->pid, command, v->why, v->rule_id, il_sv_how_text(v->action, IL_ANS_NO_TERMINAL));
+	tell(e->pid, command, v->why, v->rule_id, how_text(v->action, IL_ANS_NO_TERMINAL));
 	audit(s, e, v, "denied", v->action == IL_CONFIRM ? "no-terminal" : "rule");
 	il_sv_respond(s, id, EACCES);
 }
@@ -491,13 +506,11 @@ static int read_exec(struct il_supervisor *s, const struct seccomp_data *d, stru
 		return errno ? errno : EACCES;
 	if (!(*candidate = exec_candidate(s, e, argv_addr)))
 		return 0;
-	char link[64];
-	snprintf(link, sizeof link, "/proc/%d/cwd", (int)e->pid);
 	e->argv = peek_list(s, e->pid, argv_addr, e->abi->ptr, 0);
 	e->envp = peek_list(s, e->pid, envp_addr, e->abi->ptr, 0);
-	if (!e->argv || !e->envp || il_sv_read_link(link, e->cwd, sizeof e->cwd) < 0)
+	if (!e->argv || !e->envp)
 		return errno ? errno : EACCES;
-	return 0;
+	return il_sv_base_dir(e->pid, AT_FDCWD, e->cwd, sizeof e->cwd);
 }
 
 static void on_exec(struct il_supervisor *s, const struct seccomp_notif *n, const struct abi *abi)
@@ -521,8 +534,8 @@ static void on_exec(struct il_supervisor *s, const struct seccomp_notif *n, cons
 		return;
 	}
 	if (r) { /* fail closed */
-		il_sv_tell(e.pid, e.path ? e.path : "exec", "interlock cannot read this program's arguments, so it is refused",
-		     0, ";");
+		tell(e.pid, e.path ? e.path : "exec", "interlock cannot read this program's arguments, so it is refused", 0,
+		     ";");
 		il_sv_respond(s, n->id, EACCES);
 		return;
 	}
@@ -588,22 +601,25 @@ static int sockaddr_event(const unsigned char *sa, size_t len, struct il_net_eve
 /* Where the address of a connect is: connect(fd, addr, len), or a TCP Fast
  * Open sendto(fd, buf, n, MSG_FASTOPEN, addr, len) / sendmsg(fd, msghdr,
  * MSG_FASTOPEN) (the filter traps those only with the flag). 0 when the
- * call is none of these on the native ABI, or its msghdr cannot be read. */
-static int connect_address(const struct seccomp_notif *n, uint64_t *addr, size_t *len, int *fastopen)
+ * call is none of these on the native ABI (abi[0]), or its msghdr cannot be
+ * read. */
+static int connect_address(const struct il_supervisor *s, const struct seccomp_notif *n, uint64_t *addr, size_t *len,
+			   int *fastopen)
 {
 	const struct seccomp_data *d = &n->data;
-	if (d->arch != seccomp_arch_native())
+	const struct abi *a = &s->abi[0];
+	if (d->arch != a->audit_arch)
 		return 0;
-	if (d->nr == seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, "connect")) {
+	if (d->nr == a->connect) {
 		*addr = d->args[1], *len = (size_t)(uint32_t)d->args[2];
 		return 1;
 	}
 	*fastopen = 1;
-	if (d->nr == seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, "sendto")) {
+	if (d->nr == a->sendto) {
 		*addr = d->args[4], *len = (size_t)(uint32_t)d->args[5];
 		return 1;
 	}
-	if (d->nr == seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, "sendmsg")) {
+	if (d->nr == a->sendmsg) {
 		struct msghdr mh;
 		if (il_sv_peek((pid_t)n->pid, d->args[1], &mh, sizeof mh) != (ssize_t)sizeof mh)
 			return 0;
@@ -634,7 +650,7 @@ static void on_connect(struct il_supervisor *s, const struct seccomp_notif *n)
 	uint64_t addr_at;
 	size_t len;
 	int fastopen = 0;
-	if (!connect_address(n, &addr_at, &len, &fastopen)) {
+	if (!connect_address(s, n, &addr_at, &len, &fastopen)) {
 		il_sv_respond(s, n->id, EACCES);
 		return;
 	}

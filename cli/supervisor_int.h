@@ -26,6 +26,7 @@ enum fs_call {
 struct abi {
 	uint32_t audit_arch;
 	int execve, execveat; /* -1: not on this ABI */
+	int connect, sendto, sendmsg;
 	int fs[FS_NCALLS];    /* --strict; -1: not on this ABI */
 	int ptr;              /* pointer size in the target */
 };
@@ -89,6 +90,10 @@ int il_sv_id_valid(struct il_supervisor *s, uint64_t id) IL_HIDDEN;
 ssize_t il_sv_peek(pid_t pid, uint64_t addr, void *buf, size_t n) IL_HIDDEN;
 char *il_sv_peek_str(struct il_supervisor *s, pid_t pid, uint64_t addr) IL_HIDDEN; /* into s->arena */
 int il_sv_read_link(const char *path, char *out, size_t cap) IL_HIDDEN;
+/* The directory a relative path of pid is resolved against: its cwd
+ * (AT_FDCWD) or the directory fd. 0, or the errno to answer with: EBADF for
+ * an fd the target does not have, EACCES when it cannot be read. */
+int il_sv_base_dir(pid_t pid, int dirfd, char *dir, size_t cap) IL_HIDDEN;
 pid_t il_sv_parent_of(pid_t pid) IL_HIDDEN;
 int il_sv_has_preload(const struct il_supervisor *s, pid_t pid) IL_HIDDEN;
 void il_sv_refuse(struct il_supervisor *s, uint64_t id, const struct exec_view *e, const struct il_verdict *v,
