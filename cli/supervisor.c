@@ -204,18 +204,25 @@ static char *resolve_at(struct il_supervisor *s, pid_t pid, const struct seccomp
 
 /* ---------------------------------------------------------------- /proc facts */
 
-pid_t il_sv_parent_of(pid_t pid)
+/* The start of /proc/PID/WHAT, NUL-terminated; 0, or -1 when unreadable. */
+static int read_proc(pid_t pid, const char *what, char *buf, size_t cap)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, what);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
+		return -1;
+	ssize_t n = read(fd, buf, cap - 1);
 	close(fd);
-	if (n <= 0)
+	buf[n > 0 ? n : 0] = 0;
+	return n > 0 ? 0 : -1;
+}
+
+pid_t il_sv_parent_of(pid_t pid)
+{
+	char buf[512];
+	if (read_proc(pid, "stat", buf, sizeof buf) < 0)
 		return 0;
-	buf[n] = 0;
 	char *p = strrchr(buf, ')');
 	int pp = 0;
 	return p && sscanf(p + 1, " %*c %d", &pp) == 1 ? pp : 0;
@@ -276,14 +283,9 @@ static int stderr_ok(pid_t pid, const char *link)
 					  (major(st.st_rdev) >= 136 && major(st.st_rdev) <= 143));
 	if (!tty && !S_ISFIFO(st.st_mode) && !S_ISREG(st.st_mode))
 		return 0;
-	char info[64], buf[256];
-	snprintf(info, sizeof info, "/proc/%d/fdinfo/2", (int)pid);
-	int fd = open(info, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	char buf[256];
+	if (read_proc(pid, "fdinfo/2", buf, sizeof buf) < 0)
 		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
 	const char *f = strstr(buf, "flags:");
 	return f && (strtoul(f + 6, 0, 8) & O_ACCMODE) != O_RDONLY;
 }
