@@ -97,7 +97,8 @@ unsigned il_access_parse(const char *w)
 		: !strcmp(w, "truncate") ? IL_A_TRUNCATE : !strcmp(w, "create") ? IL_A_CREATE : 0;
 }
 
-/* An open rule's example is "ACCESS PATH" (~ is the example HOME). */
+/* An open rule's example is "ACCESS PATH [by PROGRAM]" (~ is the example
+ * HOME; the program doing the open is sh unless named). */
 static int open_example(struct il_compiled *c, int rule, const char *text, const struct il_example_env *env,
 			char **envp, const char *profile, struct il_verdict *v)
 {
@@ -111,12 +112,19 @@ static int open_example(struct il_compiled *c, int rule, const char *text, const
 		sp++;
 	if (!kind || !*sp)
 		return -1;
-	char path[8192];
+	char path[8192], program[256] = "sh";
 	if (sp[0] == '~' && (sp[1] == '/' || !sp[1]))
 		snprintf(path, sizeof path, "%s%s", env->home, sp + 1);
 	else
 		snprintf(path, sizeof path, "%s", sp);
-	struct il_open_event ev = { path, env->project, kind, envp, profile, (long)getpid(), "sh" };
+	char *by = strstr(path, " by ");
+	if (by) {
+		if (!by[4] || strchr(by + 4, ' ') || strlen(by + 4) >= sizeof program)
+			return -1;
+		snprintf(program, sizeof program, "%s", by + 4);
+		*by = 0;
+	}
+	struct il_open_event ev = { path, env->project, kind, envp, profile, (long)getpid(), program };
 	return il_decide_open(&c->view, &ev, il_scratch(), v, rule);
 }
 
@@ -158,7 +166,7 @@ static int test(struct il_compiled *c)
 			} else if (r->on == IL_ON_OPEN) {
 				if (open_example(c, i, ex->text, &env, envp, ev.profile, &v) < 0) {
 					failed++;
-					fprintf(stderr, "%s:%d: rule [%s]: example is not \"ACCESS PATH\" (read, write, truncate, create): %s\n",
+					fprintf(stderr, "%s:%d: rule [%s]: example is not \"ACCESS PATH [by PROGRAM]\" (read, write, truncate, create): %s\n",
 						r->file, ex->line, r->id, ex->text);
 					continue;
 				}

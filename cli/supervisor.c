@@ -449,6 +449,13 @@ static int is_first_exec(const struct il_supervisor *s, const struct exec_view *
 void il_sv_refuse(struct il_supervisor *s, uint64_t id, const struct exec_view *e, const struct il_verdict *v,
 		  const char *command)
 {
+	if (v->quiet) { /* as the preload does: no word, one record per process */
+		if (s->quiet_pid != e->pid)
+			audit(s, e, v, "denied", "quiet-program");
+		s->quiet_pid = e->pid;
+		il_sv_respond(s, id, EACCES);
+		return;
+	}
 	tell(e->pid, command, v->why, v->rule_id, how_text(v->action, IL_ANS_NO_TERMINAL));
 	audit(s, e, v, "denied", v->action == IL_CONFIRM ? "no-terminal" : "rule");
 	il_sv_respond(s, id, EACCES);

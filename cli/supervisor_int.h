@@ -65,6 +65,7 @@ struct il_supervisor {
 	char *mem, *tmp;
 	struct il_arena arena;
 	struct pending *pending;
+	pid_t quiet_pid; /* the last process refused quietly: logged once */
 	struct approved_tree trees[MAX_TREES];
 	int ntrees;
 };

@@ -129,6 +129,14 @@ static void try_open_rule(struct dctx *d, const struct il_open_event *ev, const 
 			return;
 	}
 	out->action = (int)r->action;
+	out->quiet = 0;
+	/* ps opens every process's environ to list them and shows none of it
+	 * unless asked: a question per process would be noise, and the answer
+	 * is no anyway. */
+	if (r->quiet != IL_NONE && ev->process && il_snap_globs_match(d->v, r->quiet, ev->process)) {
+		out->action = IL_DENY;
+		out->quiet = 1;
+	}
 	out->rule = (int)ri;
 	out->rule_id = il_snap_str(d->v, r->id);
 	out->why = il_snap_str(d->v, r->why);

@@ -114,6 +114,7 @@ struct il_verdict {
 	char word[256];      /* confirmation word */
 	const struct il_cmd *cmd; /* the command that matched (arena memory) */
 	int error;           /* nonzero: evaluation failed (out of scratch) -> fail closed */
+	int quiet;           /* refused without a message or question (quiet-program) */
 };
 
 /* Decides one exec. Heap-free: all memory from a. */

@@ -242,9 +242,11 @@ static void rule_key(struct load_ctx *c, struct il_rule_src *r, const char *k, c
 		*dst = append_words(*dst, v);
 		return;
 	}
-	if (!strcmp(k, "unless-program")) {
-		if (key_fits(c, r, k, IL_ON_OPEN))
-			r->unless = append_words(r->unless, v);
+	if (!strcmp(k, "unless-program") || !strcmp(k, "quiet-program")) {
+		if (key_fits(c, r, k, IL_ON_OPEN)) {
+			char **dst = k[0] == 'u' ? &r->unless : &r->quiet;
+			*dst = append_words(*dst, v);
+		}
 		return;
 	}
 	if (!strcmp(k, "access")) {
@@ -410,7 +412,7 @@ static int valid_id(const char *s)
 static void free_rule(struct il_rule_src *r)
 {
 	free(r->id), free(r->file), free(r->why), free(r->confirm), free(r->profiles), free(r->globs);
-	free(r->unless);
+	free(r->unless), free(r->quiet);
 	free(r->hosts), free(r->addresses), free(r->ports);
 	free(r->replaced);
 	for (int i = 0; i < r->nconds; i++) {

@@ -35,6 +35,7 @@ struct il_rule_src {
 	unsigned targets;
 	unsigned access; /* open: IL_A_* */
 	char *unless;    /* open: unless-program globs */
+	char *quiet;     /* open: quiet-program globs */
 	char *hosts, *addresses, *ports; /* connect */
 	struct il_cond_src *conds;
 	int nconds;

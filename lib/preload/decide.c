@@ -166,9 +166,18 @@ static uint64_t op_key(const struct il_verdict *v, char *const argv[])
 	return h | 1;
 }
 
+/* A quiet refusal (ps reading every process's environ) is recorded once
+ * per process: one `ps aux` would otherwise write a line per process. */
+static int quiet_logged;
+
 int il_settle(struct il_snap_view *v, const struct il_verdict *verdict, const struct il_event_desc *e, char *buf,
 	      size_t cap)
 {
+	if (verdict->quiet) {
+		if (!__atomic_exchange_n(&quiet_logged, 1, __ATOMIC_RELAXED))
+			audit(v, verdict, e, "denied", "quiet-program", buf, cap);
+		return -1;
+	}
 	if (verdict->action == IL_LOG) {
 		audit(v, verdict, e, "allowed", "rule", buf, cap);
 		return 0;

@@ -84,6 +84,22 @@ expect_blocked "overwrite .git/HEAD" guard bash -c "echo junk > '$SANDBOX/repo/.
 assert_eq ".git/HEAD intact" "ref: refs/heads/main" "$(cat "$SANDBOX/repo/.git/HEAD")"
 expect_ok "git commit still writes .git" guard git -C "$SANDBOX/repo" commit -q --allow-empty -m work
 
+# --- process listing: ps opens every process's environ and prints none of it
+# unless asked (ps e). It is refused without a word, once logged; a reader
+# that would print it is still stopped out loud.
+env IL_LISTED_TOKEN="tok-$SECRET" sleep 300 &
+listed=$!
+quiet_before=$(grep -c '"by":"quiet-program"' "$AUDIT_LOG" 2>/dev/null || true)
+expect_ok "ps -ef lists processes without a question" guard ps -eo pid,args
+assert_contains "ps shows the other process" "$OUT" "sleep 300"
+assert_eq "one audit record for the whole listing" "$((${quiet_before:-0} + 1))" \
+    "$(grep -c '"by":"quiet-program"' "$AUDIT_LOG")"
+expect_ok "ps e runs" guard ps eww -p "$listed"
+assert_not_contains "ps e shows no environment" "$OUT" "tok-$SECRET"
+expect_blocked "cat another process's environ" guard cat "/proc/$listed/environ"
+assert_not_contains "environ not printed" "$OUT" "tok-$SECRET"
+kill "$listed" 2>/dev/null; wait "$listed" 2>/dev/null || true
+
 # --- self-protection
 mkdir -p "$XDG_CONFIG_HOME/interlock/rules.d"
 expect_blocked "append to a user rule file" guard bash -c "echo '[x]' >> '$XDG_CONFIG_HOME/interlock/rules.d/99-mine.conf'"
