@@ -314,9 +314,15 @@ int il_seccomp_receive(struct il_seccomp *sc)
 		explain(sc, rep.err ? rep.err : EPROTO);
 		return -1;
 	}
-	/* 6.6+: wake the target on the supervisor's CPU (and us on its): an
-	 * exec round trip costs a fraction of a cross-CPU wake-up. */
+	return fd;
+}
+
+/* 6.6+: wake the target on the supervisor's CPU (and us on its). Worth it
+ * only when the target cannot preempt us there (supervisor_sched.c): an
+ * ordinary wrapper then stays runnable beside it and the exec balancer
+ * moves the target away, which costs more than the wake-up saved. */
+void il_seccomp_sync_wake(struct il_seccomp *sc, int fd)
+{
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (unsigned long)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0)
 		sc->flags |= IL_SC_SYNC_WAKE_UP;
-	return fd;
 }

@@ -7,7 +7,8 @@
  *     il_seccomp_prepare(&sc);                     // parent: BPF + socketpair
  *     il_loop_set_child_hook(L, il_seccomp_child_install, &sc);
  *     il_loop_spawn(L, ...);                       // child: installs, sends fd
- *     int fd = il_seccomp_receive(&sc, why, cap);  // parent: the listener
+ *     int fd = il_seccomp_receive(&sc);            // parent: the listener
+ *     il_seccomp_sync_wake(&sc, fd);               // if realtime
  *     il_seccomp_release(&sc);
  */
 #ifndef IL_SECCOMP_FILTER_H
@@ -48,6 +49,10 @@ int il_seccomp_child_install(void *ctx) IL_HIDDEN;
 
 /* In the wrapper after fork: the listener fd, or -1 with sc->why set. */
 int il_seccomp_receive(struct il_seccomp *sc) IL_HIDDEN;
+
+/* Sets SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP on the listener where the kernel
+ * has it (IL_SC_SYNC_WAKE_UP in sc->flags then). */
+void il_seccomp_sync_wake(struct il_seccomp *sc, int fd) IL_HIDDEN;
 
 /* Frees the program and closes what is left of the socketpair. */
 void il_seccomp_release(struct il_seccomp *sc) IL_HIDDEN;

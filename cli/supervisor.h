@@ -51,6 +51,12 @@ struct il_supervisor_cfg {
 
 struct il_supervisor;
 
+/* supervisor_sched.c: makes the calling (wrapper) process as hard to
+ * preempt as it may: realtime if permitted, else a short slice. */
+enum il_sv_sched { IL_SV_FAIR, IL_SV_SHORT_SLICE, IL_SV_REALTIME };
+enum il_sv_sched il_supervisor_schedule(void) IL_HIDDEN;
+const char *il_sv_sched_name(enum il_sv_sched s) IL_HIDDEN;
+
 /* connect_emulate.c: answers the trapped connect `id` of `pid` by connecting
  * its socket `fd` to `addr` (the copy that was judged) from here. Returns 0
  * when answered, 1 when the socket is not an internet one (the caller

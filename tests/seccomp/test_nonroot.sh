@@ -27,6 +27,9 @@ nguard() {
     as_nobody "${_setsid[@]}" timeout -k 5 "$GUARD_TIMEOUT" "$INTERLOCK_BIN" run ${GUARD_OPTS[@]+"${GUARD_OPTS[@]}"} -- "$@"
 }
 
+run_capture nguard sh -c 'echo "$(cut -d" " -f41 /proc/$PPID/stat) $(cut -d" " -f41 /proc/$$/stat)"'
+assert_eq "nobody: no realtime without RLIMIT_RTPRIO (wrapper and command ordinary)" "0 0" "$OUT"
+
 run_capture nguard probe status
 assert_contains "nobody: the tree runs under a filter" "$OUT" "Seccomp:	2"
 assert_contains "nobody: no_new_privs is set" "$OUT" "NoNewPrivs:	1"
