@@ -26,7 +26,6 @@
 
 #include "cli.h"
 #include "seccomp_filter.h"
-#include "supervisor.h"
 
 extern char **environ;
 
@@ -279,23 +278,6 @@ out:
 
 /* ---- seccomp ---- */
 
-/* What il_supervisor_schedule() would get, tried in a child. */
-static void check_supervisor_sched(struct doc *d)
-{
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit((int)il_supervisor_schedule());
-	int st = pid > 0 ? wait_for(pid, 10) : -1;
-	int s = st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : IL_SV_FAIR;
-	if (s == IL_SV_REALTIME)
-		report(d, OK, 0, "seccomp: the supervisor runs %s: a trapped exec costs least", il_sv_sched_name(IL_SV_REALTIME));
-	else
-		report(d, OK, "RLIMIT_RTPRIO >= 1 (limits.conf rtprio) or CAP_SYS_NICE lets it run realtime",
-		       "seccomp: the supervisor runs as an ordinary task (%s): each trapped exec costs more",
-		       il_sv_sched_name((enum il_sv_sched)s));
-}
-
 static void check_seccomp(struct doc *d)
 {
 	char why[160] = "";
@@ -326,8 +308,6 @@ static void check_seccomp(struct doc *d)
 		report(d, WARN, "a container's seccomp profile may forbid it",
 		       "seccomp: a user-notification filter cannot be installed (%s): only the preload layer can guard",
 		       code > 20 ? strerror(code - 20) : "failed");
-	if (code == 0)
-		check_supervisor_sched(d);
 }
 
 /* ---- rules ---- */

@@ -173,8 +173,8 @@ static void seccomp_after(struct guard_seccomp *g, struct il_broker *b, pid_t ch
 			fprintf(stderr, "interlock: seccomp layer off (%s); guarding with the preload only\n", g->sc.why);
 		return;
 	}
-	if (il_supervisor_schedule() == IL_SV_REALTIME)
-		il_seccomp_sync_wake(&g->sc, fd);
+	il_supervisor_short_slice();
+	il_seccomp_sync_wake(&g->sc, fd);
 	struct il_supervisor_cfg cfg = { g->rules, b, session, o->profile, audit, g->lib, child, cmd, 0, 0 };
 	g->sup = il_supervisor_new(fd, &cfg);
 	if (g->sup)

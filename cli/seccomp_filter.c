@@ -317,10 +317,9 @@ int il_seccomp_receive(struct il_seccomp *sc)
 	return fd;
 }
 
-/* 6.6+: wake the target on the supervisor's CPU (and us on its). Worth it
- * only when the target cannot preempt us there (supervisor_sched.c): an
- * ordinary wrapper then stays runnable beside it and the exec balancer
- * moves the target away, which costs more than the wake-up saved. */
+/* 6.6+: wake the target on the supervisor's CPU (and us on its): an exec
+ * round trip then costs a fraction of a cross-CPU wake-up, as long as the
+ * target does not preempt us there (supervisor_sched.c). */
 void il_seccomp_sync_wake(struct il_seccomp *sc, int fd)
 {
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (unsigned long)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0)

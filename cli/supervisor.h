@@ -51,11 +51,10 @@ struct il_supervisor_cfg {
 
 struct il_supervisor;
 
-/* supervisor_sched.c: makes the calling (wrapper) process as hard to
- * preempt as it may: realtime if permitted, else a short slice. */
-enum il_sv_sched { IL_SV_FAIR, IL_SV_SHORT_SLICE, IL_SV_REALTIME };
-enum il_sv_sched il_supervisor_schedule(void) IL_HIDDEN;
-const char *il_sv_sched_name(enum il_sv_sched s) IL_HIDDEN;
+/* supervisor_sched.c: gives the calling (wrapper) thread the shortest
+ * EEVDF slice, so that a target it wakes preempts it less often. 0, or -1
+ * where the kernel or the policy does not allow it (nothing changed). */
+int il_supervisor_short_slice(void) IL_HIDDEN;
 
 /* connect_emulate.c: answers the trapped connect `id` of `pid` by connecting
  * its socket `fd` to `addr` (the copy that was judged) from here. Returns 0
