@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# An agent's everyday commands, in a git project with secrets planted in
+# HOME, run under interlock as they run bare: the same exit status and not
+# one block line. The corpus checks command lines with `interlock check`;
+# this runs the real programs, which open files the command line never
+# names (ps reads every process's environ, git its config and index, make
+# its makefiles). Every false positive here is a question a human would
+# learn to answer without reading.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$HOME/.ssh" "$HOME/.aws" "$HOME/project/src"
+ssh_pub="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGdqZr3pQ0WzN0vJ3YdFv0XxS8sYkJqH1m6bZ3Kx0aQ1 dev@box"
+printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\nplanted\n' >"$HOME/.ssh/id_ed25519"
+echo "$ssh_pub" >"$HOME/.ssh/id_ed25519.pub"
+printf '[default]\naws_secret_access_key = planted\n' >"$HOME/.aws/credentials"
+cd "$HOME/project" || exit 1
+echo "API_KEY=planted" >.env
+echo "API_KEY=" >.env.example
+printf '.env\nbuild/\n*.o\n' >.gitignore
+printf '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n' >src/main.c
+printf 'build/app: src/main.c\n\tmkdir -p build\n\t$(CC) -o $@ src/main.c\n' >Makefile
+git init -q && git add -A && git -c user.name=dev -c user.email=dev@example.com commit -qm "first"
+
+# same_as_bare CMD: CMD (a shell line) under interlock ends as it does bare,
+# and interlock says nothing
+same_as_bare() {
+    local line=$1 bare
+    bash -c "$line" >/dev/null 2>&1 </dev/null
+    bare=$?
+    run_capture guard bash -c "$line"
+    if grep -qF "$BLOCKED_MARK" "$ERRF"; then
+        _fail "$line: interlock refused something"
+        _last_run
+    elif [ "$STATUS" -ne "$bare" ]; then
+        _fail "$line: status $STATUS under interlock, $bare bare"
+        _last_run
+    else
+        _ok "$line: as bare (status $bare)"
+    fi
+}
+
+same_as_bare "git status --short"
+same_as_bare "git log --oneline -n 5"
+same_as_bare "echo '// more' >> src/main.c && git diff --stat && git add src/main.c && git -c user.name=dev -c user.email=dev@example.com commit -qm 'rm -rf build; DROP TABLE users'"
+same_as_bare "git branch -a && git stash list && git show --stat HEAD"
+same_as_bare "ls -la ~ ~/.ssh"
+same_as_bare "find . -name '*.c' -newer Makefile -o -name '*.h'"
+same_as_bare "grep -rn main --include='*.c' ."
+same_as_bare "make -s && ./build/app && rm -rf build"
+same_as_bare "mkdir -p node_modules/x/.cache && touch node_modules/x/a.js && rm -rf node_modules"
+same_as_bare "cp -r src /tmp/everyday-src-\$\$ && rm -r /tmp/everyday-src-\$\$"
+same_as_bare "tar czf /tmp/everyday-\$\$.tgz src .env.example && rm /tmp/everyday-\$\$.tgz"
+same_as_bare "cat .env.example ~/.ssh/id_ed25519.pub"
+same_as_bare "ssh-keygen -lf ~/.ssh/id_ed25519.pub"
+same_as_bare "ps aux >/dev/null && ps -ef | grep -c . && ps -o pid,args -p \$\$"
+same_as_bare "top -bn1 | head -5"
+same_as_bare "pgrep -a bash; true"
+same_as_bare "env | sort | head -3 && printenv PATH && env -i PATH=/usr/bin:/bin sh -c true"
+same_as_bare "df -h . && du -sh . && free && uname -a && id"
+same_as_bare "cat /proc/self/status /proc/cpuinfo /proc/meminfo /proc/\$\$/cmdline >/dev/null"
+same_as_bare "python3 -c 'import os, json, subprocess; print(len(os.environ)); subprocess.run([\"true\"], check=True)'"
+same_as_bare "sqlite3 dev.db 'create table t(a); insert into t values (1); select count(*) from t;' && rm dev.db"
+same_as_bare "bash -lc true && sh -c 'cd src && ls'"
+same_as_bare "xargs -n1 echo <<<'a b c' && printf '%s\n' src/*.c | xargs wc -l"
+finish
