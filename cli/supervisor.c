@@ -218,6 +218,24 @@ static int read_proc(pid_t pid, const char *what, char *buf, size_t cap)
 	return n > 0 ? 0 : -1;
 }
 
+/* The process making the exec, still its old program (unless-caller
+ * rules): NULL when it cannot be read, which only loses the exemption. */
+static const char *const *read_caller(pid_t pid, char *buf, size_t cap, char *exe, size_t ecap, const char **vec,
+				      int nvec)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+	if (il_sv_read_link(path, exe, ecap) < 0)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, cap);
+	close(fd);
+	return n > 0 && il_caller_split(buf, (size_t)n, exe, vec, nvec) >= 1 ? vec : 0;
+}
+
 pid_t il_sv_parent_of(pid_t pid)
 {
 	char buf[512];
@@ -533,6 +551,9 @@ static void on_exec(struct il_supervisor *s, const struct seccomp_notif *n, cons
 		il_sv_respond(s, n->id, 0);
 		return;
 	}
+	char cmdline[4096], exe[1024];
+	const char *callerv[64];
+	const char *const *caller = r ? 0 : read_caller(e.pid, cmdline, sizeof cmdline, exe, sizeof exe, callerv, 64);
 	/* What we read must be the memory of the process still waiting in
 	 * this system call, not of one that reused its pid. */
 	if (!il_sv_id_valid(s, n->id))
@@ -548,7 +569,7 @@ static void on_exec(struct il_supervisor *s, const struct seccomp_notif *n, cons
 		il_sv_respond(s, n->id, EACCES);
 		return;
 	}
-	struct il_exec_event ev = { e.path, e.argv, e.envp, e.cwd, s->cfg.profile };
+	struct il_exec_event ev = { e.path, e.argv, e.envp, e.cwd, s->cfg.profile, caller };
 	il_decide_exec(&s->cfg.rules->view, &ev, &s->arena, &v);
 	act(s, n->id, &e, &v);
 }

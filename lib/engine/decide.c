@@ -179,6 +179,11 @@ static void try_rule(struct dctx *d, struct cmdinfo *ci, uint32_t ri, struct il_
 	for (uint32_t k = 0; k < r->nconds; k++)
 		if (!cond_holds(d, ci, &conds[k], &captured))
 			return;
+	/* A program's own internal step (git filling a new worktree), and only
+	 * the exec itself: a shell line it runs is someone else's command. */
+	if (r->callers != IL_NONE && ci->cmd->layer == 0 && d->ev->caller &&
+	    il_caller_matches(il_snap_str(d->v, r->callers), d->ev->caller))
+		return;
 	const char *target = captured;
 	if (r->targets) {
 		scan(d, ci);

@@ -94,7 +94,17 @@ struct il_exec_event {
 	char *const *envp;  /* environment of the new program (HOME, PATH, $VAR) */
 	const char *cwd;    /* absolute working directory */
 	const char *profile; /* active profile or NULL */
+	/* the process making the exec: its program's base name, then its
+	 * arguments (argv[1..]); NULL-terminated; NULL if unknown */
+	const char *const *caller;
 };
+
+/* caller.c: fills vec (cap entries) from a /proc/PID/cmdline buffer of n
+ * bytes and the /proc/PID/exe path; returns the count, -1 if unknown. */
+int il_caller_split(char *cmdline, size_t n, const char *exe, const char **vec, int cap) IL_HIDDEN;
+/* Does caller match one of the newline-separated `unless-caller` patterns
+ * ("PROGRAM-GLOB WORD...": the words among its arguments, in order)? */
+int il_caller_matches(const char *patterns, const char *const *caller) IL_HIDDEN;
 
 /* One command after peeling wrappers and shells. */
 struct il_cmd {

@@ -249,6 +249,20 @@ static void rule_key(struct load_ctx *c, struct il_rule_src *r, const char *k, c
 		}
 		return;
 	}
+	if (!strcmp(k, "unless-caller")) {
+		if (!key_fits(c, r, k, IL_ON_EXEC))
+			return;
+		if (!*v || strspn(v, " \t") == strlen(v)) {
+			diag(c->rs, c->file, c->line, "empty unless-caller (expected PROGRAM WORD..., e.g. git worktree add)");
+			return;
+		}
+		size_t old = r->callers ? strlen(r->callers) : 0;
+		r->callers = xrealloc(r->callers, old + strlen(v) + 2);
+		if (old)
+			r->callers[old++] = '\n';
+		strcpy(r->callers + old, v);
+		return;
+	}
 	if (!strcmp(k, "access")) {
 		if (key_fits(c, r, k, IL_ON_OPEN) && (continuation || once(c, &r->seen, K_ACCESS, k)))
 			parse_access(c, v, &r->access);
@@ -412,7 +426,7 @@ static int valid_id(const char *s)
 static void free_rule(struct il_rule_src *r)
 {
 	free(r->id), free(r->file), free(r->why), free(r->confirm), free(r->profiles), free(r->globs);
-	free(r->unless), free(r->quiet);
+	free(r->unless), free(r->quiet), free(r->callers);
 	free(r->hosts), free(r->addresses), free(r->ports);
 	free(r->replaced);
 	for (int i = 0; i < r->nconds; i++) {

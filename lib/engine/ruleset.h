@@ -36,6 +36,7 @@ struct il_rule_src {
 	unsigned access; /* open: IL_A_* */
 	char *unless;    /* open: unless-program globs */
 	char *quiet;     /* open: quiet-program globs */
+	char *callers;   /* exec: unless-caller patterns, one per line */
 	char *hosts, *addresses, *ports; /* connect */
 	struct il_cond_src *conds;
 	int nconds;

@@ -2,6 +2,7 @@
  * agent, record. Heap-free; scratch memory is one private mapping per
  * evaluated exec, and only execs of programs some rule names get that far. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -9,6 +10,7 @@
 
 #include "engine_int.h"
 #include "preload.h"
+#include "rawsys.h"
 
 #define SCRATCH_SIZE (4u << 20)
 
@@ -215,6 +217,25 @@ static int is_candidate(struct il_snap_view *v, const char *path, char *const ar
 	return argv && argv[0] && il_snap_exec_candidate(v, il_basename(argv[0]));
 }
 
+/* This process, as the maker of the exec (unless-caller rules): its
+ * program's base name and its arguments. Raw system calls: our own open
+ * hook must not judge this read. NULL when it cannot be read. */
+static const char *const *self_caller(char *buf, size_t cap, char *exe, size_t ecap, const char **vec, int nvec)
+{
+	long xl = il_sys4(SYS_readlinkat, AT_FDCWD, (long)"/proc/self/exe", (long)exe, (long)ecap - 1);
+	if (xl <= 0)
+		return 0;
+	exe[xl] = 0;
+	long fd = il_sys4(SYS_openat, AT_FDCWD, (long)"/proc/self/cmdline", O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	long n = il_sys4(SYS_read, fd, (long)buf, (long)cap, 0);
+	il_sys4(SYS_close, fd, 0, 0, 0);
+	if (n <= 0 || il_caller_split(buf, (size_t)n, exe, vec, nvec) < 1)
+		return 0;
+	return vec;
+}
+
 int il_check_exec(const char *path, char *const argv[], char *const envp[])
 {
 	int saved = errno;
@@ -250,7 +271,10 @@ int il_check_exec(const char *path, char *const argv[], char *const envp[])
 		return -1;
 	}
 	char *textbuf = sc.text;
-	struct il_exec_event ev = { path, argv, envp, cwd, il_sess.profile };
+	char cmdline[2048], exe[1024];
+	const char *callerv[64];
+	struct il_exec_event ev = { path, argv, envp, cwd, il_sess.profile,
+				    self_caller(cmdline, sizeof cmdline, exe, sizeof exe, callerv, 64) };
 	il_decide_exec(v, &ev, &sc.a, &verdict);
 	if (verdict.action >= IL_LOG) {
 		const struct il_cmd *c = verdict.cmd;

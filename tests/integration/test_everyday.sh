@@ -62,4 +62,18 @@ same_as_bare "python3 -c 'import os, json, subprocess; print(len(os.environ)); s
 same_as_bare "sqlite3 dev.db 'create table t(a); insert into t values (1); select count(*) from t;' && rm dev.db"
 same_as_bare "bash -lc true && sh -c 'cd src && ls'"
 same_as_bare "xargs -n1 echo <<<'a b c' && printf '%s\n' src/*.c | xargs wc -l"
+# git fills a new worktree with its own `git reset --hard` (unless-caller)
+same_as_bare "git worktree add -q -b wt-\$\$ ../wt-\$\$ && test -f ../wt-\$\$/Makefile && git worktree remove ../wt-\$\$ && git branch -q -d wt-\$\$"
+
+# ... and only that step: a post-checkout hook that worktree add runs is
+# another program, and its reset of the main work tree is still asked about
+echo "// uncommitted" >>src/main.c
+mkdir -p .git/hooks
+printf '#!/bin/sh\ncd "%s" && git reset -q --hard\n' "$PWD" >.git/hooks/post-checkout
+chmod +x .git/hooks/post-checkout
+run_capture guard git worktree add -q -b hooked ../hooked
+assert_contains "a hook's reset --hard during worktree add is still stopped" "$ERR" "rule git-reset-hard"
+assert_contains "the uncommitted line is still there" "$(cat src/main.c)" "// uncommitted"
+rm .git/hooks/post-checkout
+expect_blocked "a plain git reset --hard still asks" guard git reset --hard
 finish

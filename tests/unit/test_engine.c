@@ -138,10 +138,31 @@ static void test_wrappers(void)
 	CHECK(strstr(got, "[rm -rf /x]"), "busybox: %s", got);
 }
 
+/* unless-caller: the program by its exe, its words in order among its
+ * arguments; a cmdline cut short loses its last (partial) word. */
+static void test_caller(void)
+{
+	char cl[] = "git\0-C\0/repo\0worktree\0add\0-b\0x\0../wt";
+	const char *vec[16];
+	int n = il_caller_split(cl, sizeof cl, "/usr/lib/git-core/git", vec, 16);
+	CHECK(n == 8 && !strcmp(vec[0], "git") && !strcmp(vec[1], "-C") && !strcmp(vec[7], "../wt"),
+	      "split: %d words", n);
+	CHECK(il_caller_matches("git worktree add", vec), "git worktree add");
+	CHECK(il_caller_matches("rm x\ngit* worktree", vec), "second pattern, glob");
+	CHECK(!il_caller_matches("git add worktree", vec), "order matters");
+	CHECK(!il_caller_matches("sh worktree add", vec), "program must match");
+	CHECK(!il_caller_matches("git worktree remove", vec), "every word");
+	char cut[] = { 'g', 'i', 't', 0, 'w', 'o', 'r', 'k', 't', 'r', 'e', 'e', 0, 'a', 'd' };
+	n = il_caller_split(cut, sizeof cut, "/usr/bin/git", vec, 8);
+	CHECK(n == 2 && !il_caller_matches("git worktree add", vec), "a partial last word does not count (%d)", n);
+	CHECK(il_caller_split(cl, sizeof cl, "", vec, 8) < 0, "no exe, no caller");
+}
+
 int main(int argc, char **argv)
 {
 	test_paths();
 	test_glob();
+	test_caller();
 	if (argc > 1) {
 		struct il_ruleset rs = { 0 };
 		char *dirs[] = { argv[1], 0 };
