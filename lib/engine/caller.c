@@ -27,8 +27,17 @@ int il_caller_split(char *cmdline, size_t n, const char *exe, const char **vec, 
 	return k;
 }
 
-/* One pattern: "PROGRAM-GLOB WORD..." — the program matches and the words
- * appear among its arguments in this order. */
+static int has_arg(const char *const *caller, const char *word)
+{
+	for (const char *const *a = caller + 1; *a; a++)
+		if (il_streq(*a, word))
+			return 1;
+	return 0;
+}
+
+/* One pattern: "PROGRAM-GLOB WORD... !WORD..." — the program matches, the
+ * words appear among its arguments in this order, and no !WORD is among
+ * them (`git submodule--helper update !--force`). */
 static int one_matches(const char *p, const char *end, const char *const *caller)
 {
 	char word[256];
@@ -50,6 +59,11 @@ static int one_matches(const char *p, const char *end, const char *const *caller
 			if (!il_glob_match(word, caller[0]))
 				return 0;
 			first = 0;
+			continue;
+		}
+		if (word[0] == '!') {
+			if (has_arg(caller, word + 1))
+				return 0;
 			continue;
 		}
 		while (*a && !il_streq(*a, word))

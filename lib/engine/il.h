@@ -103,7 +103,8 @@ struct il_exec_event {
  * bytes and the /proc/PID/exe path; returns the count, -1 if unknown. */
 int il_caller_split(char *cmdline, size_t n, const char *exe, const char **vec, int cap) IL_HIDDEN;
 /* Does caller match one of the newline-separated `unless-caller` patterns
- * ("PROGRAM-GLOB WORD...": the words among its arguments, in order)? */
+ * ("PROGRAM-GLOB WORD... !WORD...": the words among its arguments, in
+ * order, and no !WORD among them)? */
 int il_caller_matches(const char *patterns, const char *const *caller) IL_HIDDEN;
 
 /* One command after peeling wrappers and shells. */

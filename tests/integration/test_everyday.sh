@@ -65,6 +65,22 @@ same_as_bare "xargs -n1 echo <<<'a b c' && printf '%s\n' src/*.c | xargs wc -l"
 # git fills a new worktree with its own `git reset --hard` (unless-caller)
 same_as_bare "git worktree add -q -b wt-\$\$ ../wt-\$\$ && test -f ../wt-\$\$/Makefile && git worktree remove ../wt-\$\$ && git branch -q -d wt-\$\$"
 
+# ... and checks out a submodule it has just cloned with checkout -f
+git init -q "$SANDBOX/lib" && git -C "$SANDBOX/lib" -c user.name=dev -c user.email=dev@example.com commit -q --allow-empty -m lib
+GIT="git -c protocol.file.allow=always -c user.name=dev -c user.email=dev@example.com"
+run_capture guard bash -c "$GIT submodule add -q '$SANDBOX/lib' lib && $GIT commit -qm lib"
+assert_eq "git submodule add: no question" "0" "$STATUS"
+assert_not_contains "git submodule add: nothing refused" "$ERR" "$BLOCKED_MARK"
+git clone -q . "$SANDBOX/clone"
+run_capture guard bash -c "cd '$SANDBOX/clone' && $GIT submodule update --init -q && test -d lib/.git -o -f lib/.git"
+assert_eq "git submodule update --init in a fresh clone: no question" "0" "$STATUS"
+assert_not_contains "submodule update --init: nothing refused" "$ERR" "$BLOCKED_MARK"
+# a forced update throws the submodule's changes away: still asked
+echo local >"$SANDBOX/clone/lib/mine.txt" && git -C "$SANDBOX/clone/lib" add mine.txt
+run_capture guard bash -c "cd '$SANDBOX/clone' && $GIT submodule update --force -q"
+assert_contains "git submodule update --force: its checkout -f is stopped" "$ERR" "rule git-checkout-force"
+assert_exists "the submodule's staged file is still there" "$SANDBOX/clone/lib/mine.txt"
+
 # ... and only that step: a post-checkout hook that worktree add runs is
 # another program, and its reset of the main work tree is still asked about
 echo "// uncommitted" >>src/main.c

@@ -152,6 +152,8 @@ static void test_caller(void)
 	CHECK(!il_caller_matches("git add worktree", vec), "order matters");
 	CHECK(!il_caller_matches("sh worktree add", vec), "program must match");
 	CHECK(!il_caller_matches("git worktree remove", vec), "every word");
+	CHECK(il_caller_matches("git worktree add !--force !-f", vec), "no forbidden word");
+	CHECK(!il_caller_matches("git worktree add !-b", vec), "a forbidden word anywhere");
 	char cut[] = { 'g', 'i', 't', 0, 'w', 'o', 'r', 'k', 't', 'r', 'e', 'e', 0, 'a', 'd' };
 	n = il_caller_split(cut, sizeof cut, "/usr/bin/git", vec, 8);
 	CHECK(n == 2 && !il_caller_matches("git worktree add", vec), "a partial last word does not count (%d)", n);
