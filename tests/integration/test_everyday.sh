@@ -65,6 +65,13 @@ same_as_bare "xargs -n1 echo <<<'a b c' && printf '%s\n' src/*.c | xargs wc -l"
 # git fills a new worktree with its own `git reset --hard` (unless-caller)
 same_as_bare "git worktree add -q -b wt-\$\$ ../wt-\$\$ && test -f ../wt-\$\$/Makefile && git worktree remove ../wt-\$\$ && git branch -q -d wt-\$\$"
 
+# ... and goes back to where a cherry-pick or revert started with reset --merge
+git checkout -q -b side && echo side >side.txt && git add side.txt && git -c user.name=dev -c user.email=dev@example.com commit -qm side
+git checkout -q - && echo main >side.txt && git add side.txt && git -c user.name=dev -c user.email=dev@example.com commit -qm main-side
+run_capture guard bash -c "git -c user.name=dev -c user.email=dev@example.com cherry-pick side; git cherry-pick --abort"
+assert_not_contains "git cherry-pick --abort: nothing refused" "$ERR" "$BLOCKED_MARK"
+assert_eq "git cherry-pick --abort: back where it started" "main" "$(cat side.txt)"
+
 # ... and checks out a submodule it has just cloned with checkout -f
 git init -q "$SANDBOX/lib" && git -C "$SANDBOX/lib" -c user.name=dev -c user.email=dev@example.com commit -q --allow-empty -m lib
 GIT="git -c protocol.file.allow=always -c user.name=dev -c user.email=dev@example.com"
