@@ -96,6 +96,13 @@ static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum
 			il_sv_respond(s, n->id, EACCES); /* cannot tell where it leads */
 		return;
 	}
+	/* Not there: nothing to read or lose, only creating it is judged (as
+	 * in the preload's open check). */
+	if (faccessat(AT_FDCWD, abs, F_OK, 0) < 0 && (errno == ENOENT || errno == ENOTDIR) &&
+	    !(access &= IL_A_CREATE)) {
+		il_sv_respond(s, n->id, 0);
+		return;
+	}
 	/* The session's environment, not the target's: HOME decides what ~/
 	 * means to the rules, and the target may have changed its own. */
 	struct il_open_event ev = { abs, "/", access, environ, s->cfg.profile, (long)pid, proc };

@@ -84,6 +84,23 @@ expect_blocked "overwrite .git/HEAD" guard bash -c "echo junk > '$SANDBOX/repo/.
 assert_eq ".git/HEAD intact" "ref: refs/heads/main" "$(cat "$SANDBOX/repo/.git/HEAD")"
 expect_ok "git commit still writes .git" guard git -C "$SANDBOX/repo" commit -q --allow-empty -m work
 
+# --- a credential file that is not there holds nothing: programs probe
+# ~/.pgpass, ~/.npmrc, ~/.my.cnf on every run; the open fails on its own
+run_capture guard cat "$HOME/.pgpass"
+assert_eq "cat of an absent ~/.pgpass fails as bare" "1" "$STATUS"
+assert_contains "... with the program's own error" "$ERR" "No such file"
+assert_not_contains "... and no word from interlock" "$ERR" "$BLOCKED_MARK"
+expect_ok "python probing ~/.npmrc and ~/.my.cnf" guard "$PYTHON" -c '
+import os
+for f in ("~/.npmrc", "~/.my.cnf", "~/.aws/config"):
+    try:
+        open(os.path.expanduser(f)).read()
+    except FileNotFoundError:
+        pass'
+echo "//registry.npmjs.org/:_authToken=$SECRET" >"$HOME/.npmrc"
+never_prints "once ~/.npmrc exists it is guarded" "$PYTHON" -c 'import os; print(open(os.path.expanduser("~/.npmrc")).read())'
+rm -f "$HOME/.npmrc"
+
 # --- process listing: ps opens every process's environ and prints none of it
 # unless asked (ps e). It is refused without a word, once logged; a reader
 # that would print it is still stopped out loud.
