@@ -39,11 +39,8 @@ size_t il_env_slots(char *const envp[])
 	return n + 5;
 }
 
-static int has_name(const char *entry, const char *name)
-{
-	size_t n = il_strlen(name);
-	return il_strneq(entry, name, n) && entry[n] == '=';
-}
+/* entry is NAME=...; name a string literal (its length known here). */
+#define HAS_NAME(entry, name) il_strneq(entry, name "=", sizeof name)
 
 /* Does a colon/space separated LD_PRELOAD value already name our library? */
 static int names_lib(const char *v, const char *lib)
@@ -75,15 +72,21 @@ char *const *il_env_fix(char *const envp[], char **out, char *strbuf, size_t str
 	int want_profile = il_sess.profile[0] != 0;
 	for (size_t i = 0; envp && envp[i]; i++) {
 		const char *e = envp[i];
-		if (has_name(e, "LD_PRELOAD")) {
+		/* Every exec walks the whole environment: the few names that
+		 * matter start with L or I, the rest are copied untouched. */
+		if (e[0] != 'L' && e[0] != 'I') {
+			out[o++] = (char *)e;
+			continue;
+		}
+		if (HAS_NAME(e, "LD_PRELOAD")) {
 			preload = e + 11;
 			continue;
 		}
 		/* Session variables always carry the values of this session:
 		 * a child cannot be moved to another rule set by editing them. */
-		if ((want_session && has_name(e, "INTERLOCK_SESSION")) ||
-		    (want_snapshot && has_name(e, "INTERLOCK_SNAPSHOT")) ||
-		    (want_profile && has_name(e, "INTERLOCK_PROFILE")))
+		if ((want_session && HAS_NAME(e, "INTERLOCK_SESSION")) ||
+		    (want_snapshot && HAS_NAME(e, "INTERLOCK_SNAPSHOT")) ||
+		    (want_profile && HAS_NAME(e, "INTERLOCK_PROFILE")))
 			continue;
 		out[o++] = (char *)e;
 	}
