@@ -213,6 +213,11 @@ static void rule_key(struct load_ctx *c, struct il_rule_src *r, const char *k, c
 		{ "no-arg", IL_C_NO_ARG, IL_ON_EXEC }, { "args", IL_C_ARGS, IL_ON_EXEC },
 		{ "path", IL_C_PATH, IL_ON_OPEN }, { "no-path", IL_C_NO_PATH, IL_ON_OPEN },
 	};
+	/* Examples are most of the keys in the shipped files: first. */
+	if (!strcmp(k, "match") || !strcmp(k, "no-match")) {
+		add_example(r, v, c->line, k[0] == 'm');
+		return;
+	}
 	int continuation = !strcmp(k, c->last_key);
 	for (size_t i = 0; i < sizeof cond_keys / sizeof cond_keys[0]; i++)
 		if (!strcmp(k, cond_keys[i].name)) {
@@ -266,10 +271,6 @@ static void rule_key(struct load_ctx *c, struct il_rule_src *r, const char *k, c
 	if (!strcmp(k, "access")) {
 		if (key_fits(c, r, k, IL_ON_OPEN) && (continuation || once(c, &r->seen, K_ACCESS, k)))
 			parse_access(c, v, &r->access);
-		return;
-	}
-	if (!strcmp(k, "match") || !strcmp(k, "no-match")) {
-		add_example(r, v, c->line, k[0] == 'm');
 		return;
 	}
 	if (!strcmp(k, "why")) {
@@ -556,10 +557,21 @@ static void open_section(struct load_ctx *c, const char *section)
 	start_rule(c, section);
 }
 
+/* snprintf(dst, cap, "%s", src) without the format machinery: it runs for
+ * every key of every rule file at each `interlock run`. */
+static void copy_cut(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
 static void new_section(struct load_ctx *c, const char *section)
 {
 	finish_section(c);
-	snprintf(c->section, sizeof c->section, "%s", section);
+	copy_cut(c->section, sizeof c->section, section);
 	c->last_key[0] = 0;
 	/* inih reports a section with its first key; what is said about the
 	 * section as a whole points at its header. */
@@ -588,7 +600,7 @@ static int on_pair(void *user, const char *section, const char *k, const char *v
 		rule_key(c, &c->rs->rules[c->cur], k, v);
 	else if (c->kind == 2)
 		prog_key(c, &c->rs->progs[c->cur], k, v);
-	snprintf(c->last_key, sizeof c->last_key, "%s", k);
+	copy_cut(c->last_key, sizeof c->last_key, k);
 	return 1;
 }
 

@@ -61,8 +61,8 @@ struct slot_build {
 
 static struct slot_build *slot_for(struct slot_build **slots, int *n, const char *name)
 {
-	for (int i = 0; i < *n; i++)
-		if (!strcmp((*slots)[i].name, name))
+	for (int i = 0; i < *n; i++) /* the first byte settles most of them */
+		if ((*slots)[i].name[0] == name[0] && !strcmp((*slots)[i].name, name))
 			return &(*slots)[i];
 	*slots = realloc(*slots, sizeof **slots * (size_t)(*n + 1));
 	if (!*slots)
