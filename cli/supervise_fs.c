@@ -96,16 +96,17 @@ static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum
 			il_sv_respond(s, n->id, EACCES); /* cannot tell where it leads */
 		return;
 	}
-	/* Not there: nothing to read or lose, only creating it is judged (as
-	 * in the preload's open check). */
-	if (faccessat(AT_FDCWD, abs, F_OK, 0) < 0 && (errno == ENOENT || errno == ENOTDIR) &&
-	    !(access &= IL_A_CREATE)) {
+	/* Not there: nothing to read or lose; creating and writing it is still
+	 * judged (as in the preload's open check). */
+	if ((access & (IL_A_READ | IL_A_TRUNCATE)) && faccessat(AT_FDCWD, abs, F_OK, 0) < 0 &&
+	    (errno == ENOENT || errno == ENOTDIR) &&
+	    !(access = access & IL_A_CREATE ? access & (IL_A_CREATE | IL_A_WRITE) : 0)) {
 		il_sv_respond(s, n->id, 0);
 		return;
 	}
 	/* The session's environment, not the target's: HOME decides what ~/
 	 * means to the rules, and the target may have changed its own. */
-	struct il_open_event ev = { abs, "/", access, environ, s->cfg.profile, (long)pid, proc };
+	struct il_open_event ev = { abs, "/", access, environ, s->cfg.profile, (long)pid, proc, 1 };
 	struct il_verdict v;
 	il_decide_open(view, &ev, &s->arena, &v, -1);
 	if (v.action <= IL_LOG) {

@@ -189,7 +189,9 @@ int il_decide_open(struct il_snap_view *v, const struct il_open_event *ev, struc
 	/* Both the path as written and the file it leads to: a link named
 	 * innocently or a credential name pointing elsewhere. */
 	const char *lex = il_path_abs(a, ev->cwd, ev->path);
-	const char *real = il_path_resolve(a, ev->cwd, ev->path);
+	/* A hook that resolved the path already (to find where it leads) need
+	 * not pay a readlink per component twice. */
+	const char *real = ev->resolved ? lex : il_path_resolve(a, ev->cwd, ev->path);
 	if (!lex || !real)
 		return il_dec_fail(out);
 	match_open_path(&d, ev, lex, out);

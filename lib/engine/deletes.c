@@ -450,7 +450,7 @@ static int classify(struct il_snap_view *v, const struct il_delete_event *ev, st
 		return D_DATABASE;
 	}
 	if (il_open_candidate(v, p, IL_A_READ)) {
-		struct il_open_event oe = { p, "/", IL_A_READ, ev->envp, ev->profile, ev->pid, ev->process };
+		struct il_open_event oe = { p, "/", IL_A_READ, ev->envp, ev->profile, ev->pid, ev->process, 0 };
 		struct il_verdict ov;
 		il_decide_open(v, &oe, a, &ov, -1);
 		if (ov.action >= IL_CONFIRM) {

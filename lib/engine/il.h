@@ -146,6 +146,7 @@ struct il_open_event {
 	const char *profile;
 	long pid;           /* the opening process (for other-process) */
 	const char *process; /* base name of the opening program, NULL if unknown */
+	int resolved;       /* path is absolute with symlinks already resolved (by the hook) */
 };
 /* The cheap prefilter il_open_candidate is inline, in open_quick.h. */
 int il_decide_open(struct il_snap_view *v, const struct il_open_event *ev, struct il_arena *a,

@@ -67,12 +67,15 @@ static int check_open_slow(int dirfd, const char *path, unsigned access, const c
 
 /* A file that is not there holds nothing to read, truncate or lose: npm,
  * psql and mysql look for ~/.npmrc, ~/.pgpass and ~/.my.cnf on every run,
- * and asking about that teaches the human to say yes unread. Only creating
- * it is still judged. A raw system call: our own hooks must not see it. */
+ * and asking about that teaches the human to say yes unread. Creating and
+ * writing it (a new hook in .git/hooks) is still judged; without O_CREAT
+ * the open fails on its own. A raw system call: our hooks must not see it. */
 static unsigned present_access(const char *abs, unsigned access)
 {
+	if (!(access & (IL_A_READ | IL_A_TRUNCATE)))
+		return access; /* nothing to drop */
 	if (il_sys4(SYS_faccessat, AT_FDCWD, (long)abs, F_OK, 0) < 0 && (errno == ENOENT || errno == ENOTDIR))
-		return access & IL_A_CREATE;
+		return access & IL_A_CREATE ? access & (IL_A_CREATE | IL_A_WRITE) : 0;
 	return access;
 }
 
@@ -140,7 +143,7 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
 		long xl = syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", exe, sizeof exe - 1);
 		exe[xl > 0 ? xl : 0] = 0;
 		struct il_open_event ev = { abs, "/", access, environ, il_sess.profile, (long)getpid(),
-					    xl > 0 ? il_basename(exe) : 0 };
+					    xl > 0 ? il_basename(exe) : 0, 1 };
 		struct il_verdict verdict;
 		il_decide_open(v, &ev, &a, &verdict, -1);
 		if (verdict.action >= IL_LOG) {

