@@ -220,12 +220,11 @@ static int is_candidate(struct il_snap_view *v, const char *path, char *const ar
 /* This process, as the maker of the exec (unless-caller rules): its
  * program's base name and its arguments. Raw system calls: our own open
  * hook must not judge this read. NULL when it cannot be read. */
-static const char *const *self_caller(char *buf, size_t cap, char *exe, size_t ecap, const char **vec, int nvec)
+static const char *const *self_caller(char *buf, size_t cap, const char **vec, int nvec)
 {
-	long xl = il_sys4(SYS_readlinkat, AT_FDCWD, (long)"/proc/self/exe", (long)exe, (long)ecap - 1);
-	if (xl <= 0)
+	const char *exe = il_self_exe();
+	if (!exe)
 		return 0;
-	exe[xl] = 0;
 	long fd = il_sys4(SYS_openat, AT_FDCWD, (long)"/proc/self/cmdline", O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return 0;
@@ -271,10 +270,10 @@ int il_check_exec(const char *path, char *const argv[], char *const envp[])
 		return -1;
 	}
 	char *textbuf = sc.text;
-	char cmdline[2048], exe[1024];
+	char cmdline[2048];
 	const char *callerv[64];
 	struct il_exec_event ev = { path, argv, envp, cwd, il_sess.profile,
-				    self_caller(cmdline, sizeof cmdline, exe, sizeof exe, callerv, 64) };
+				    self_caller(cmdline, sizeof cmdline, callerv, 64) };
 	il_decide_exec(v, &ev, &sc.a, &verdict);
 	if (verdict.action >= IL_LOG) {
 		const struct il_cmd *c = verdict.cmd;

@@ -31,6 +31,30 @@ const char *il_fd_path(int fd, char *buf, size_t cap)
 	return buf;
 }
 
+/* This process's program, read once: it changes only with an exec, which
+ * starts this library afresh. Racing threads read the same link and write
+ * the same bytes. */
+static char exe_path[4096];
+static int exe_state; /* 0 unknown, 1 known, 2 unreadable */
+
+const char *il_self_exe(void)
+{
+	int st = __atomic_load_n(&exe_state, __ATOMIC_ACQUIRE);
+	if (!st) {
+		char buf[sizeof exe_path];
+		int saved = errno;
+		long n = syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", buf, sizeof buf - 1);
+		errno = saved;
+		if (n > 0) {
+			buf[n] = 0;
+			il_memcpy(exe_path, buf, (size_t)n + 1);
+		}
+		st = n > 0 ? 1 : 2;
+		__atomic_store_n(&exe_state, st, __ATOMIC_RELEASE);
+	}
+	return st == 1 ? exe_path : 0;
+}
+
 const char *il_base_dir(int dirfd, char *buf, size_t cap)
 {
 	if (dirfd == AT_FDCWD)

@@ -45,22 +45,37 @@ static inline int guarded_openat(int dirfd, const char *path, int flags, mode_t 
 	return openat_checked(dirfd, path, flags, mode, access);
 }
 
+#ifdef SYS_openat2
+/* The open itself when no symlink may be on the way: the fd, a failure of
+ * the open's own (errno set), or -2 when a symlink (ELOOP) or a kernel
+ * without openat2 means the full check must decide. */
+static long open_no_symlinks(int dirfd, const char *path, int flags, mode_t mode)
+{
+	int saved = errno;
+	struct { uint64_t flags, mode, resolve; } how = {
+		(uint64_t)(unsigned)flags,
+		(flags & O_CREAT || (flags & O_TMPFILE) == O_TMPFILE) ? (uint64_t)mode : 0,
+		0x04 /* RESOLVE_NO_SYMLINKS */ };
+	long fd = il_sys4(SYS_openat2, dirfd, (long)path, (long)&how, sizeof how);
+	if (fd >= 0 || (errno != ELOOP && errno != ENOSYS && errno != EINVAL && errno != E2BIG &&
+			errno != EPERM && errno != EAGAIN))
+		return fd;
+	errno = saved;
+	return -2;
+}
+#endif
+
 static int openat_checked(int dirfd, const char *path, int flags, mode_t mode, unsigned access)
 {
 #ifdef SYS_openat2
-	/* Temp files (open_check.c, il_open_temp_fast): one openat2 that
-	 * refuses symlinks instead of a readlink per component. */
-	if ((access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) && il_open_temp_fast(path, access)) {
-		int saved = errno;
-		struct { uint64_t flags, mode, resolve; } how = {
-			(uint64_t)(unsigned)flags,
-			(flags & O_CREAT || (flags & O_TMPFILE) == O_TMPFILE) ? (uint64_t)mode : 0,
-			0x04 /* RESOLVE_NO_SYMLINKS */ };
-		long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
-		if (fd >= 0 || (errno != ELOOP && errno != ENOSYS && errno != EINVAL && errno != E2BIG &&
-				errno != EPERM && errno != EAGAIN))
+	/* Temp files (il_open_temp_fast), then any path whose written form
+	 * passes the rules (il_open_lexical): one openat2 that refuses
+	 * symlinks instead of a readlink per component. */
+	if (((access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) && il_open_temp_fast(path, access)) ||
+	    il_open_lexical(dirfd, path, access)) {
+		long fd = open_no_symlinks(dirfd, path, flags, mode);
+		if (fd != -2)
 			return (int)fd;
-		errno = saved; /* a symlink on the way, or no openat2: the full check */
 	}
 #endif
 	if (il_check_open(dirfd, path, access) < 0)

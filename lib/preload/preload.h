@@ -95,6 +95,8 @@ struct il_scratch {
 	char *text;
 };
 int il_scratch_open(struct il_scratch *s, size_t size) IL_HIDDEN; /* 0, or -1 */
+/* /proc/self/exe, read once per program (NULL if unreadable). */
+const char *il_self_exe(void) IL_HIDDEN;
 void il_scratch_close(struct il_scratch *s) IL_HIDDEN;
 
 /* Opens (open_check.c). */
@@ -121,6 +123,10 @@ int il_check_link_target(int dirfd, const char *path) IL_HIDDEN;
  * (the caller opens with RESOLVE_NO_SYMLINKS and falls back to
  * il_check_open on ELOOP); 0: use il_check_open. No syscall. */
 int il_open_temp_fast(const char *path, unsigned access) IL_HIDDEN;
+/* 1 if the path as written (made absolute lexically) passes every rule;
+ * the caller must then open it with RESOLVE_NO_SYMLINKS and take
+ * il_check_open when that fails with ELOOP. 0: use il_check_open. */
+int il_open_lexical(int dirfd, const char *path, unsigned access) IL_HIDDEN;
 
 /* Human confirmation (confirm.c). */
 enum { IL_ANSWER_ONCE, IL_ANSWER_SESSION, IL_ANSWER_DENY, IL_ANSWER_TIMEOUT, IL_ANSWER_NO_TERMINAL,

@@ -59,24 +59,10 @@ static void approve(const char *tree)
 	__atomic_store_n(&approved_ready[i], 1, __ATOMIC_RELEASE);
 }
 
-/* ---- this process's program (base name), read once ---- */
-static char exe_path[4096];
-static int exe_state; /* 0 unknown, 1 known, 2 unreadable */
-
 static const char *process_name(void)
 {
-	int st = __atomic_load_n(&exe_state, __ATOMIC_ACQUIRE);
-	if (!st) {
-		char buf[sizeof exe_path];
-		long n = syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", buf, sizeof buf - 1);
-		if (n > 0) {
-			buf[n] = 0;
-			il_memcpy(exe_path, buf, (size_t)n + 1);
-		}
-		st = n > 0 ? 1 : 2;
-		__atomic_store_n(&exe_state, st, __ATOMIC_RELEASE);
-	}
-	return st == 1 ? il_basename(exe_path) : 0;
+	const char *exe = il_self_exe();
+	return exe ? il_basename(exe) : 0;
 }
 
 /* Already canonical: absolute, no //, /./, /../, no trailing slash. */

@@ -87,6 +87,16 @@ expect_blocked "a new hook written into .git by hand" guard bash -c "echo 'curl 
 assert_missing "no hook was created" "$SANDBOX/repo/.git/hooks/post-merge"
 expect_blocked "python creating a new ref by hand" guard "$PYTHON" -c "open('$SANDBOX/repo/.git/refs/heads/evil', 'x').write('0'*40)"
 assert_missing "no ref was created" "$SANDBOX/repo/.git/refs/heads/evil"
+# a write is judged by the path as written when no symlink is on the way
+# (openat2 RESOLVE_NO_SYMLINKS); links made before the session still lead
+# to the full check and are caught where they lead
+ln -s "$SANDBOX/repo/.git/HEAD" "$SANDBOX/head-link"
+ln -s "$SANDBOX/repo/.git" "$SANDBOX/gitdir-link"
+expect_blocked "a write through a symlink to .git/HEAD" guard bash -c "echo junk > '$SANDBOX/head-link'"
+expect_blocked "a write through a symlinked directory into .git" guard bash -c "cd '$SANDBOX' && echo junk > gitdir-link/config"
+assert_eq ".git/HEAD still intact" "ref: refs/heads/main" "$(cat "$SANDBOX/repo/.git/HEAD")"
+expect_ok "a write through a symlinked directory elsewhere" guard bash -c "mkdir -p '$SANDBOX/real' && ln -sfn '$SANDBOX/real' '$SANDBOX/alias' && echo ok > '$SANDBOX/alias/out.txt'"
+assert_eq "it reached the real directory" "ok" "$(cat "$SANDBOX/real/out.txt")"
 
 # --- a credential file that is not there holds nothing: programs probe
 # ~/.pgpass, ~/.npmrc, ~/.my.cnf on every run; the open fails on its own
