@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -134,18 +135,84 @@ static int exists_at(const char *dir, size_t n, const char *name, struct stat *s
 	return fstatat(AT_FDCWD, buf, st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+/* A recursive delete asks about every file of a directory in turn, and
+ * each question walked up to / looking for a .git: one stat per level per
+ * file (shutil.rmtree paid 5 failing stats per file). The last directory's
+ * answer is kept for a second: a work tree found is checked again with one
+ * stat of its .git. A .git that appears within that second tracks nothing
+ * yet, so nothing it protects can be lost. One entry, claimed with an
+ * atomic flag; a racing thread just walks. */
+#define WT_TRUST_NS 1000000000LL
+
+static struct {
+	int busy;
+	size_t dirlen, root;   /* dir = p[0..dirlen); root length, 0: none */
+	long long when;        /* CLOCK_MONOTONIC_COARSE, ns */
+	char dir[1024];
+} wt_memo;
+
+static long long coarse_now(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) < 0)
+		return -1;
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* -1: no answer kept for dir p[0..n); else the root length (0: none). */
+static long memo_get(const char *p, size_t n, long long now)
+{
+	long r = -1;
+	if (now < 0 || __atomic_exchange_n(&wt_memo.busy, 1, __ATOMIC_ACQUIRE))
+		return -1;
+	if (wt_memo.dirlen == n && n < sizeof wt_memo.dir && il_strneq(wt_memo.dir, p, n) &&
+	    now - wt_memo.when < WT_TRUST_NS) {
+		struct stat st;
+		if (!wt_memo.root)
+			r = 0;
+		else if (exists_at(p, wt_memo.root, ".git", &st))
+			r = (long)wt_memo.root;
+	}
+	__atomic_store_n(&wt_memo.busy, 0, __ATOMIC_RELEASE);
+	return r;
+}
+
+static void memo_put(const char *p, size_t n, size_t root, long long now)
+{
+	if (now < 0 || n >= sizeof wt_memo.dir || __atomic_exchange_n(&wt_memo.busy, 1, __ATOMIC_ACQUIRE))
+		return;
+	il_memcpy(wt_memo.dir, p, n);
+	wt_memo.dirlen = n;
+	wt_memo.root = root;
+	wt_memo.when = now;
+	__atomic_store_n(&wt_memo.busy, 0, __ATOMIC_RELEASE);
+}
+
+static size_t walk_up(const char *p, size_t n);
+
 /* The nearest directory at or above p (from its parent unless self) that
- * has a .git; its length in *len, 0 if none. */
+ * has a .git; its length, 0 if none. */
 static size_t find_worktree(const char *p, int self)
 {
 	size_t n = il_strlen(p);
-	struct stat st;
 	if (!self) {
 		while (n > 1 && p[n - 1] != '/')
 			n--;
 		if (n > 1)
 			n--;
 	}
+	long long now = coarse_now();
+	long kept = memo_get(p, n, now);
+	if (kept >= 0)
+		return (size_t)kept;
+	size_t root = walk_up(p, n);
+	memo_put(p, n, root, now);
+	return root;
+}
+
+static size_t walk_up(const char *p, size_t n)
+{
+	struct stat st;
 	for (int guard = 0; guard < 256; guard++) {
 		if (exists_at(p, n, ".git", &st))
 			return n;
