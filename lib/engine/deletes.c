@@ -139,9 +139,11 @@ static int exists_at(const char *dir, size_t n, const char *name, struct stat *s
  * each question walked up to / looking for a .git: one stat per level per
  * file (shutil.rmtree paid 5 failing stats per file). The last directory's
  * answer is kept for a second: a work tree found is checked again with one
- * stat of its .git. A .git that appears within that second tracks nothing
- * yet, so nothing it protects can be lost. One entry, claimed with an
- * atomic flag; a racing thread just walks. */
+ * stat of its .git. What this can miss is a repository created within
+ * that second above a directory the same process was deleting in: what it
+ * tracks was committed a moment ago, so a delete loses at most that
+ * moment's edits. One entry, claimed with an atomic flag; a racing thread
+ * just walks. */
 #define WT_TRUST_NS 1000000000LL
 
 static struct {
