@@ -576,7 +576,10 @@ int il_loop_run(struct il_loop *L)
 		int r = poll(p, (nfds_t)(3 + nb), poll_timeout(L));
 		if (r < 0 && errno != EINTR)
 			break;
-		handle_signals(L);
+		/* Only when the pipe has something: every trapped exec wakes this
+		 * loop, and a read that finds nothing is a system call for it. */
+		if (r < 0 || (p[0].revents & POLLIN))
+			handle_signals(L);
 		if (r > 0) {
 			if (p[1].revents && p[1].fd >= 0 && L->raw && !L->ending)
 				on_tty_input(L);

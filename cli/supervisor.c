@@ -511,11 +511,18 @@ static void act(struct il_supervisor *s, uint64_t id, const struct exec_view *e,
 
 /* Could any rule care about this exec? The preload's prefilter: the
  * program's base name, from the path or from argv[0]. */
-static int exec_candidate(struct il_supervisor *s, struct exec_view *e, uint64_t argv_addr)
+/* path_addr: where the path was read, 0 if it was rewritten (execveat).
+ * Shells pass the same string as the path and argv[0]: then it is not read
+ * twice (every exec of the tree waits for this). */
+static int exec_candidate(struct il_supervisor *s, struct exec_view *e, uint64_t argv_addr, uint64_t path_addr)
 {
 	struct il_snap_view *v = &s->cfg.rules->view;
 	if (il_snap_exec_candidate(v, il_basename(e->path)))
 		return 1;
+	unsigned char p0[8];
+	if (path_addr && argv_addr && il_sv_peek(e->pid, argv_addr, p0, (size_t)e->abi->ptr) == e->abi->ptr &&
+	    ptr_at(p0, e->abi->ptr) == path_addr)
+		return 0; /* argv[0] is the path, already ruled out */
 	char **a0 = peek_list(s, e->pid, argv_addr, e->abi->ptr, 1);
 	return !a0 || (a0[0] && il_snap_exec_candidate(v, il_basename(a0[0])));
 }
@@ -531,7 +538,7 @@ static int read_exec(struct il_supervisor *s, const struct seccomp_data *d, stru
 		e->path = resolve_at(s, e->pid, d, e->path);
 	if (!e->path)
 		return errno ? errno : EACCES;
-	if (!(*candidate = exec_candidate(s, e, argv_addr)))
+	if (!(*candidate = exec_candidate(s, e, argv_addr, at ? 0 : d->args[0])))
 		return 0;
 	e->argv = peek_list(s, e->pid, argv_addr, e->abi->ptr, 0);
 	e->envp = peek_list(s, e->pid, envp_addr, e->abi->ptr, 0);
