@@ -65,6 +65,13 @@ same_as_bare "xargs -n1 echo <<<'a b c' && printf '%s\n' src/*.c | xargs wc -l"
 # git fills a new worktree with its own `git reset --hard` (unless-caller)
 same_as_bare "git worktree add -q -b wt-\$\$ ../wt-\$\$ && test -f ../wt-\$\$/Makefile && git worktree remove ../wt-\$\$ && git branch -q -d wt-\$\$"
 
+# ... and resets the work tree once `git stash` has saved its changes
+echo "// stashed" >>src/main.c
+run_capture guard bash -c "git stash -q && ! grep -q stashed src/main.c && git stash pop -q"
+assert_not_contains "git stash: nothing refused" "$ERR" "$BLOCKED_MARK"
+assert_contains "git stash pop: the change is back" "$(cat src/main.c)" "// stashed"
+git checkout -q -- src/main.c
+
 # ... and goes back to where a cherry-pick or revert started with reset --merge
 git checkout -q -b side && echo side >side.txt && git add side.txt && git -c user.name=dev -c user.email=dev@example.com commit -qm side
 git checkout -q - && echo main >side.txt && git add side.txt && git -c user.name=dev -c user.email=dev@example.com commit -qm main-side
