@@ -71,6 +71,13 @@ run_capture guard bash -c "git stash -q && ! grep -q stashed src/main.c && git s
 assert_not_contains "git stash: nothing refused" "$ERR" "$BLOCKED_MARK"
 assert_contains "git stash pop: the change is back" "$(cat src/main.c)" "// stashed"
 git checkout -q -- src/main.c
+echo scratch >notes.txt
+echo "// kept" >>src/main.c && git add src/main.c && echo "// not staged" >>src/main.c
+run_capture guard bash -c "git stash -q -u --keep-index && test ! -e notes.txt && git stash pop -q"
+assert_not_contains "git stash -u --keep-index: nothing refused" "$ERR" "$BLOCKED_MARK"
+assert_eq "git stash -u: the untracked file is back" "scratch" "$(cat notes.txt)"
+assert_contains "git stash --keep-index: the unstaged line is back" "$(cat src/main.c)" "// not staged"
+rm -f notes.txt && git reset -q && git checkout -q -- src/main.c
 
 # ... and goes back to where a cherry-pick or revert started with reset --merge
 git checkout -q -b side && echo side >side.txt && git add side.txt && git -c user.name=dev -c user.email=dev@example.com commit -qm side
