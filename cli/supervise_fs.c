@@ -53,6 +53,22 @@ static const char *process_name(pid_t pid, char *exe, size_t cap)
 	return il_sv_read_link(link, exe, cap) == 0 ? il_basename(exe) : 0;
 }
 
+/* interlock's own files and the human's terminal, as the preload holds them
+ * (lib/engine/own_files.c): refused whatever the rules say. */
+static void refuse_builtin(struct il_supervisor *s, uint64_t id, pid_t pid, const char *what, const char *abs,
+			   const char *why)
+{
+	char command[4200];
+	snprintf(command, sizeof command, "%s %s", what, abs);
+	char *argv[] = { (char *)what, (char *)abs, 0 };
+	struct exec_view e = { .pid = pid, .event = "open", .sock = -1, .path = (char *)abs, .argv = argv };
+	struct il_verdict v = { .action = IL_DENY, .rule = -1, .rule_id = "self-protection", .why = why };
+	il_sv_refuse(s, id, &e, &v, command);
+}
+
+#define OWN_WHY "interlock's own rules, logs and session files cannot be changed from inside a guarded session"
+#define TTY_WHY "this is the human's terminal; only interlock may read it or draw on it"
+
 /* --strict: an open by any process of the tree, judged with the open rules.
  * Processes with the preload were judged (and asked) by its hooks first; a
  * confirm they got a yes for passes here without a second question. An
@@ -75,7 +91,10 @@ static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum
 	il_arena_init(&s->arena, s->mem, ARENA_SIZE);
 	errno = 0;
 	char *path = access ? il_sv_peek_str(s, pid, path_addr) : 0;
-	if (!access || (path && !il_open_candidate(view, path, access))) {
+	int writes = (access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) != 0;
+	const char *tty = il_snap_str(view, view->hdr->tty);
+	int builtin = path && ((writes && il_own_file_name(path)) || (tty && *tty && !strncmp(path, "/dev/", 5)));
+	if (!access || (path && !builtin && !il_open_candidate(view, path, access))) {
 		il_sv_respond(s, n->id, 0);
 		return;
 	}
@@ -94,6 +113,19 @@ static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum
 	if (!abs || !il_sv_id_valid(s, n->id)) {
 		if (!abs)
 			il_sv_respond(s, n->id, EACCES); /* cannot tell where it leads */
+		return;
+	}
+	/* The preload appends its own records to the audit log (raw system
+	 * calls its hooks do not see, but this filter does): an append cannot
+	 * erase what is there. */
+	const char *log = il_snap_str(view, view->hdr->audit);
+	int appends = (flags & O_APPEND) && !(flags & O_TRUNC) && log && !strcmp(abs, log);
+	if (builtin && writes && !appends && il_path_protected(il_snap_str(view, view->hdr->protect), abs, 0)) {
+		refuse_builtin(s, n->id, pid, "write", abs, OWN_WHY);
+		return;
+	}
+	if (builtin && tty && *tty && !strcmp(abs, tty)) {
+		refuse_builtin(s, n->id, pid, "open", abs, TTY_WHY);
 		return;
 	}
 	/* Not there: nothing to read or lose; creating and writing it is still
@@ -189,6 +221,28 @@ static void on_delete(struct il_supervisor *s, const struct seccomp_notif *n, en
 		return;
 	}
 	const char *proc = process_name(pid, exe, sizeof exe);
+	/* interlock's own files first, as in the preload: rm's waiver below
+	 * does not cover them, and a rename must not put anything in their
+	 * place. Judged as written (the preload resolves the parent of a name
+	 * that could be ours; here a symlinked parent is not followed). */
+	const char *protect = il_snap_str(view, view->hdr->protect);
+	const char *kw0 = dk == IL_DEL_RMDIR ? "rmdir" : rename ? "rename" : "delete";
+	if ((il_own_file_name(abs) || dk != IL_DEL_UNLINK) && il_path_protected(protect, abs, dk != IL_DEL_UNLINK)) {
+		if (il_sv_id_valid(s, n->id))
+			refuse_builtin(s, n->id, pid, kw0, abs, OWN_WHY);
+		return;
+	}
+	if (rename) {
+		char ndir0[4096] = "/";
+		int nerr = 0;
+		const char *to0 = target_path(s, pid, at ? (int)d->args[2] : AT_FDCWD, d->args[at ? 3 : 1], ndir0,
+					      sizeof ndir0, &nerr);
+		if (to0 && il_path_protected(protect, to0, 0)) {
+			if (il_sv_id_valid(s, n->id))
+				refuse_builtin(s, n->id, pid, "rename onto", to0, OWN_WHY);
+			return;
+		}
+	}
 	const char *judged = il_snap_str(view, view->hdr->del_exec_judged);
 	if (!il_delete_candidate(view, abs, environ) || tree_approved(s, pid, abs) ||
 	    (proc && judged && il_list_has(judged, proc, strlen(proc)))) {

@@ -99,6 +99,12 @@ struct il_exec_event {
 	const char *const *caller;
 };
 
+/* own_files.c: could this name be one of interlock's own files (a cheap
+ * prefilter), and is abs one of the protected paths (newline-separated
+ * list) or inside one, or with ancestors, also a directory above one? */
+int il_own_file_name(const char *path) IL_HIDDEN;
+int il_path_protected(const char *list, const char *abs, int ancestors) IL_HIDDEN;
+
 /* caller.c: fills vec (cap entries) from a /proc/PID/cmdline buffer of n
  * bytes and the /proc/PID/exe path; returns the count, -1 if unknown. */
 int il_caller_split(char *cmdline, size_t n, const char *exe, const char **vec, int cap) IL_HIDDEN;

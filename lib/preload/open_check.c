@@ -13,37 +13,6 @@
 
 #define SCRATCH_SIZE (1u << 20)
 
-/* Names of interlock's own files: only these need the full path check. */
-static int own_file_name(const char *path)
-{
-	const char *b = il_basename(path);
-	size_t n = il_strlen(b);
-	return (n > 5 && il_streq(b + n - 5, ".conf")) || il_streq(b, "audit.jsonl") || il_streq(b, "rules.snap") ||
-	       il_streq(b, "libinterlock.so") || il_streq(b, "broker.sock") || il_streq(b, "rules.d") ||
-	       il_streq(b, "interlock");
-}
-
-static int under(const char *path, const char *dir, size_t n)
-{
-	return n && il_strneq(path, dir, n) && (path[n] == '/' || path[n] == 0 || dir[n - 1] == '/');
-}
-
-/* Is abs one of the protected paths (newline-separated) or inside one? */
-static int protected_path(const char *list, const char *abs)
-{
-	while (list && *list) {
-		size_t n = 0;
-		while (list[n] && list[n] != '\n')
-			n++;
-		if (under(abs, list, n))
-			return 1;
-		list += n;
-		while (*list == '\n')
-			list++;
-	}
-	return 0;
-}
-
 static void refuse(const char *what, const char *path, const char *why)
 {
 	il_say("interlock: blocked: ");
@@ -111,7 +80,7 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
 		return 0; /* execs fail closed without a rule set; opens cannot all */
 	}
 	const char *tty = il_snap_str(v, v->hdr->tty);
-	int check_own = writes && own_file_name(path);
+	int check_own = writes && il_own_file_name(path);
 	int check_tty = tty && il_strneq(path, "/dev/", 5);
 	int check_rules = il_open_candidate(v, path, access);
 	if (!check_own && !check_tty && !check_rules) {
@@ -130,7 +99,7 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
 	const char *abs = dir ? il_path_resolve(&a, dir, path) : 0;
 	if (!abs) {
 		result = check_rules ? -1 : 0; /* cannot tell where it leads */
-	} else if (check_own && protected_path(il_snap_str(v, v->hdr->protect), abs)) {
+	} else if (check_own && il_path_protected(il_snap_str(v, v->hdr->protect), abs, 0)) {
 		refuse("write", abs, "interlock's own rules, logs and session files cannot be changed from inside a guarded session");
 		result = -1;
 	} else if (check_tty && il_streq(abs, tty)) {
@@ -163,6 +132,58 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
 	il_scratch_close(&sc);
 	errno = result ? EACCES : saved;
 	return result;
+}
+
+/* ---- interlock's own files, named by a delete, a rename or a link ----
+ * Before the rules, and before anything that waives them (rm's deletes are
+ * judged by its command line): a user's rule file deleted, the audit log
+ * removed, the config directory moved away would each weaken or blind
+ * every later session. The object itself is never followed (unlink,
+ * rename and link do not follow their last component); its parent is
+ * resolved when the name could be one of ours. A directory above a
+ * protected path (ancestors) is judged by its path as written. */
+int il_check_own_path(int dirfd, const char *path, const char *what, int ancestors)
+{
+	if (!path || !*path)
+		return 0;
+	int own = il_own_file_name(path);
+	if (!own && !ancestors)
+		return 0;
+	int saved = errno;
+	int broken = 0;
+	struct il_snap_view *v = il_snapshot(&broken);
+	const char *list = v ? il_snap_str(v, v->hdr->protect) : 0;
+	if (!list || !*list) {
+		errno = saved;
+		return 0;
+	}
+	char small[12288];
+	struct il_arena a;
+	il_arena_init(&a, small, sizeof small);
+	char *dirbuf = il_arena_alloc(&a, 4096);
+	const char *dir = path[0] == '/' ? "/" : dirbuf ? il_base_dir(dirfd, dirbuf, 4096) : 0;
+	const char *lex = dir ? il_path_abs(&a, dir, path) : 0;
+	int hit = lex && il_path_protected(list, lex, ancestors);
+	if (!hit && own && lex) {
+		const char *base = il_basename(lex);
+		size_t pl = (size_t)(base - lex);
+		char *parent = il_arena_strndup(&a, lex, pl > 1 ? pl - 1 : pl);
+		const char *rp = parent ? il_path_resolve(&a, "/", parent) : 0;
+		size_t rl = rp ? il_strlen(rp) : 0, bl = il_strlen(base);
+		char *real = rp ? il_arena_alloc(&a, rl + bl + 2) : 0;
+		if (real) {
+			il_memcpy(real, rp, rl);
+			size_t o = rl;
+			if (!(rl == 1 && rp[0] == '/'))
+				real[o++] = '/';
+			il_memcpy(real + o, base, bl + 1);
+			hit = il_path_protected(list, real, ancestors);
+		}
+	}
+	if (hit)
+		refuse(what, lex, "interlock's own rules, logs and session files cannot be changed from inside a guarded session");
+	errno = hit ? EACCES : saved;
+	return hit ? -1 : 0;
 }
 
 /* ---- temp-dir fast path (issue 8's budget: creating, renaming and
@@ -221,7 +242,7 @@ static int named_or_git(const struct il_snap_view *v, const char *path, unsigned
  * the `name = *` rules (.git, /etc), and git writes each object it adds. */
 int il_open_lexical(int dirfd, const char *path, unsigned access)
 {
-	if (!path || !*path || !access || own_file_name(path) || il_strneq(path, "/dev/", 5))
+	if (!path || !*path || !access || il_own_file_name(path) || il_strneq(path, "/dev/", 5))
 		return 0;
 	int saved = errno;
 	int broken = 0;
@@ -253,7 +274,7 @@ int il_open_lexical(int dirfd, const char *path, unsigned access)
 
 int il_open_temp_fast(const char *path, unsigned access)
 {
-	if (!path || !access || !clean_abs(path) || own_file_name(path))
+	if (!path || !access || !clean_abs(path) || il_own_file_name(path))
 		return 0;
 	int saved = errno;
 	int broken = 0;

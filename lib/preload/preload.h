@@ -118,6 +118,11 @@ int il_check_fd(int fd, unsigned access) IL_HIDDEN; /* the file behind an fd */
 /* A (sym)link about to point at path (relative to dirfd): the read rules of
  * the file it leads to, told as "link to". 0 or -1 with errno EACCES. */
 int il_check_link_target(int dirfd, const char *path) IL_HIDDEN;
+/* Deletes, renames and links that name interlock's own files (its rules,
+ * audit log, session directory, library): -1 with errno EACCES, told as
+ * "interlock: blocked: WHAT PATH"; ancestors: also a directory above one
+ * (what is moved or removed away). */
+int il_check_own_path(int dirfd, const char *path, const char *what, int ancestors) IL_HIDDEN;
 /* Temp-dir fast path (open_check.c): 1 if an open of this absolute, clean
  * path under a temp dir needs no check provided no symlink is on the way
  * (the caller opens with RESOLVE_NO_SYMLINKS and falls back to

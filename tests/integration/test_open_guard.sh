@@ -137,6 +137,23 @@ expect_blocked "append to a user rule file" guard bash -c "echo '[x]' >> '$XDG_C
 assert_missing "no rule file created" "$XDG_CONFIG_HOME/interlock/rules.d/99-mine.conf"
 guard true
 expect_blocked "truncate the audit log" guard bash -c ": > '$AUDIT_LOG'"
+# ... and none of them deleted, moved away, replaced or linked into: rm's
+# own deletes (judged by its command line otherwise) included
+echo '# mine' >"$XDG_CONFIG_HOME/interlock/rules.d/50-mine.conf"
+expect_blocked "rm of a user rule file" guard rm "$XDG_CONFIG_HOME/interlock/rules.d/50-mine.conf"
+expect_blocked "python os.remove of the audit log" guard "$PYTHON" -c "import os; os.remove('$AUDIT_LOG')"
+expect_blocked "mv of the rules directory away" guard mv "$XDG_CONFIG_HOME/interlock" "$SANDBOX/stolen"
+expect_blocked "mv of a directory above it" guard mv "$XDG_CONFIG_HOME" "$SANDBOX/stolen"
+expect_blocked "rm -rf of the state directory" guard rm -rf "$XDG_STATE_HOME/interlock"
+echo '[evil]' >"$SANDBOX/evil.conf"
+expect_blocked "mv of a file onto a rule file" guard mv "$SANDBOX/evil.conf" "$XDG_CONFIG_HOME/interlock/rules.d/00-evil.conf"
+expect_blocked "a symlink among the rule files" guard ln -s "$SANDBOX/evil.conf" "$XDG_CONFIG_HOME/interlock/rules.d/01-evil.conf"
+assert_exists "the user rule file is intact" "$XDG_CONFIG_HOME/interlock/rules.d/50-mine.conf"
+assert_exists "the audit log is intact" "$AUDIT_LOG"
+assert_missing "nothing was moved away" "$SANDBOX/stolen"
+assert_missing "no rule file was put in place" "$XDG_CONFIG_HOME/interlock/rules.d/00-evil.conf"
+assert_missing "no rule link was made" "$XDG_CONFIG_HOME/interlock/rules.d/01-evil.conf"
+expect_ok "a project's own .conf files rename and delete freely" guard bash -c "cd '$SANDBOX' && echo a > app.conf && mv app.conf app2.conf && rm app2.conf"
 
 # --- secret environment
 run_capture env RAILWAY_TOKEN=rw-$SECRET ANTHROPIC_API_KEY=keep-me "${_setsid[@]}" "$INTERLOCK_BIN" run -- sh -c 'echo "R=${RAILWAY_TOKEN:-unset} A=$ANTHROPIC_API_KEY"'

@@ -24,6 +24,14 @@ why = test rule: an SSH private key
 match = read ~/.ssh/id_ed25519
 no-match = read ~/.ssh/id_ed25519.pub
 
+[test-log-read]
+on = open
+access = read
+name = watched.txt
+action = log
+why = test rule: reads of this file are recorded
+match = read /srv/watched.txt
+
 [test-db-truncate]
 on = open
 access = truncate
@@ -74,6 +82,24 @@ echo "obj" >"$REPO/build/main.o"
 printf 'build/\n' >"$REPO/.gitignore"
 git -C "$REPO" init -q && git -C "$REPO" add src .gitignore &&
     git -C "$REPO" -c user.name=t -c user.email=t@t commit -qm init
+# interlock's own files hold against static programs too
+mkdir -p "$XDG_CONFIG_HOME/interlock/rules.d" && echo '# mine' >"$XDG_CONFIG_HOME/interlock/rules.d/50-mine.conf"
+run_capture guard rawread t "$XDG_CONFIG_HOME/interlock/rules.d/50-mine.conf"
+assert_eq "--strict: a static write to a user rule file refused" "13" "$STATUS"
+assert_eq "--strict: the rule file is intact" "# mine" "$(cat "$XDG_CONFIG_HOME/interlock/rules.d/50-mine.conf")"
+run_capture guard rawdel "$XDG_CONFIG_HOME/interlock"
+assert_eq "--strict: a static rm -r of the config directory refused" "13" "$STATUS"
+assert_exists "--strict: the rule file is still there" "$XDG_CONFIG_HOME/interlock/rules.d/50-mine.conf"
+assert_contains "--strict: the static deleter is told why" "$ERR" "interlock's own rules"
+# the preload writes its own records into the audit log (a `log` rule here)
+echo seen >"$SANDBOX/work/watched.txt"
+before=$(grep -c '"rule":"test-log-read"' "$AUDIT_LOG" 2>/dev/null || true)
+run_capture guard cat "$SANDBOX/work/watched.txt"
+assert_eq "--strict: the logged read works" "seen" "$OUT"
+assert_not_contains "--strict: the preload's own audit append is not refused" "$ERR" "$BLOCKED_MARK"
+assert_eq "--strict: the preload still appends its record to the audit log" "$((${before:-0} + 1))" \
+    "$(grep -c '"rule":"test-log-read"' "$AUDIT_LOG")"
+
 run_capture guard rawdel "$REPO/build"
 assert_eq "--strict: static delete of ignored build output works" "0" "$STATUS"
 assert_missing "--strict: the build output is gone" "$REPO/build"
