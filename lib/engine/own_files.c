@@ -2,43 +2,57 @@
  * directory and the library (the wrapper writes their list into the
  * snapshot). No guarded process may create, change, delete or move them,
  * whatever the rules say: the preload's hooks and the --strict supervisor
- * both ask here. */
+ * both ask here. Every rename, and every open or delete of a name that
+ * could be ours, passes through: both tests are a few compares for the
+ * paths that are not. */
+#include <string.h>
+
 #include "engine_int.h"
 
 int il_own_file_name(const char *path)
 {
+	size_t n = il_strlen(path);
+	if (n < 2)
+		return 0;
+	/* the last two bytes of: .conf .jsonl .snap .so .sock interlock .d */
+	char a = path[n - 2], z = path[n - 1];
+	if (!((a == 'n' && (z == 'f' || z == 'l')) || (a == 'a' && z == 'p') || (a == 's' && z == 'o') ||
+	      (a == 'c' && z == 'k') || (a == '.' && z == 'd')))
+		return 0;
 	const char *b = il_basename(path);
-	size_t n = il_strlen(b);
+	n = il_strlen(b);
 	return (n > 5 && il_streq(b + n - 5, ".conf")) || il_streq(b, "audit.jsonl") || il_streq(b, "rules.snap") ||
 	       il_streq(b, "libinterlock.so") || il_streq(b, "broker.sock") || il_streq(b, "rules.d") ||
 	       il_streq(b, "interlock");
 }
 
-static int under(const char *path, const char *dir, size_t n)
-{
-	return n && il_strneq(path, dir, n) && (path[n] == '/' || path[n] == 0 || dir[n - 1] == '/');
-}
-
-/* Does dir (n bytes) lie at or below p? p is then one of its ancestors. */
-static int above(const char *p, const char *dir, size_t n)
-{
-	size_t pn = il_strlen(p);
-	if (pn == 1 && p[0] == '/')
-		return 1;
-	return pn <= n && il_strneq(dir, p, pn) && (dir[pn] == '/' || dir[pn] == 0);
-}
-
+/* One pass over the list: each entry is compared with abs only as far as
+ * they agree, and skipped with strchr where they part. */
 int il_path_protected(const char *list, const char *abs, int ancestors)
 {
-	while (list && *list) {
-		size_t n = 0;
-		while (list[n] && list[n] != '\n')
-			n++;
-		if (under(abs, list, n) || (ancestors && above(abs, list, n)))
+	if (!list || !*list || !abs)
+		return 0;
+	if (ancestors && abs[0] == '/' && !abs[1])
+		return 1; /* the root is above everything */
+	const char *e = list;
+	while (*e) {
+		size_t k = 0;
+		while (e[k] && e[k] != '\n' && abs[k] && e[k] == abs[k])
+			k++;
+		int entry_done = !e[k] || e[k] == '\n';
+		/* abs at or below the entry: ENTRY, ENTRY/... (an entry that
+		 * ends in / matches what follows it) */
+		if (entry_done && k && (abs[k] == '/' || !abs[k] || e[k - 1] == '/'))
 			return 1;
-		list += n;
-		while (*list == '\n')
-			list++;
+		/* abs above the entry: ABS/...ENTRY */
+		if (ancestors && !abs[k] && k && e[k] == '/')
+			return 1;
+		const char *nl = entry_done ? e + k : strchr(e + k, '\n');
+		if (!nl)
+			break;
+		e = *nl ? nl + 1 : nl;
+		while (*e == '\n')
+			e++;
 	}
 	return 0;
 }

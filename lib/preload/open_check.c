@@ -160,9 +160,12 @@ int il_check_own_path(int dirfd, const char *path, const char *what, int ancesto
 	char small[12288];
 	struct il_arena a;
 	il_arena_init(&a, small, sizeof small);
-	char *dirbuf = il_arena_alloc(&a, 4096);
-	const char *dir = path[0] == '/' ? "/" : dirbuf ? il_base_dir(dirfd, dirbuf, 4096) : 0;
-	const char *lex = dir ? il_path_abs(&a, dir, path) : 0;
+	const char *lex = path;
+	if (!il_canonical_abs(path)) { /* every rename asks: the common case costs no copy */
+		char *dirbuf = il_arena_alloc(&a, 4096);
+		const char *dir = path[0] == '/' ? "/" : dirbuf ? il_base_dir(dirfd, dirbuf, 4096) : 0;
+		lex = dir ? il_path_abs(&a, dir, path) : 0;
+	}
 	int hit = lex && il_path_protected(list, lex, ancestors);
 	if (!hit && own && lex) {
 		const char *base = il_basename(lex);

@@ -123,6 +123,16 @@ int il_check_link_target(int dirfd, const char *path) IL_HIDDEN;
  * "interlock: blocked: WHAT PATH"; ancestors: also a directory above one
  * (what is moved or removed away). */
 int il_check_own_path(int dirfd, const char *path, const char *what, int ancestors) IL_HIDDEN;
+
+/* Already canonical: absolute, no //, /./, /../, no trailing slash. */
+static inline int il_canonical_abs(const char *p)
+{
+	for (const char *s = p; *s; s++)
+		if (s[0] == '/' && (s[1] == '/' || !s[1] ||
+				    (s[1] == '.' && (s[2] == '/' || !s[2] || (s[2] == '.' && (s[3] == '/' || !s[3]))))))
+			return p[0] == '/' && !p[1];
+	return p[0] == '/';
+}
 /* Temp-dir fast path (open_check.c): 1 if an open of this absolute, clean
  * path under a temp dir needs no check provided no symlink is on the way
  * (the caller opens with RESOLVE_NO_SYMLINKS and falls back to

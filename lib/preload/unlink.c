@@ -65,15 +65,6 @@ static const char *process_name(void)
 	return exe ? il_basename(exe) : 0;
 }
 
-/* Already canonical: absolute, no //, /./, /../, no trailing slash. */
-static int clean_abs(const char *p)
-{
-	for (const char *s = p; *s; s++)
-		if (s[0] == '/' && (s[1] == '/' || !s[1] ||
-				    (s[1] == '.' && (s[2] == '/' || !s[2] || (s[2] == '.' && (s[3] == '/' || !s[3]))))))
-			return p[0] == '/' && !p[1];
-	return p[0] == '/';
-}
 
 static const char *kind_word(int kind)
 {
@@ -98,7 +89,7 @@ static __attribute__((noinline)) int check_delete_slow(int dirfd, const char *pa
 	const char *dir = path[0] == '/' ? "/" : il_base_dir(dirfd, dirbuf, sizeof dirbuf);
 	/* A directory that cannot be named any more (deleted, too deep) has no
 	 * tree left to judge against. */
-	const char *abs = path[0] == '/' && clean_abs(path) ? path : dir ? il_path_abs(&sa, dir, path) : 0;
+	const char *abs = path[0] == '/' && il_canonical_abs(path) ? path : dir ? il_path_abs(&sa, dir, path) : 0;
 	if (!abs || !il_delete_candidate(v, abs, environ) || is_approved(abs)) {
 		errno = saved;
 		return 0;
@@ -168,7 +159,7 @@ static int check_delete(int dirfd, const char *path, int kind, int ndirfd, const
 	if (il_check_own_path(dirfd, path, kind_word(kind), kind != IL_DEL_UNLINK) < 0 ||
 	    (kind == IL_DEL_RENAME && il_check_own_path(ndirfd, npath, "rename onto", 0) < 0))
 		return -1;
-	if (path[0] == '/' && clean_abs(path)) {
+	if (path[0] == '/' && il_canonical_abs(path)) {
 		int saved = errno;
 		int broken = 0;
 		struct il_snap_view *v = il_snapshot(&broken);

@@ -160,9 +160,32 @@ static void test_caller(void)
 	CHECK(il_caller_split(cl, sizeof cl, "", vec, 8) < 0, "no exe, no caller");
 }
 
+/* interlock's own files: names that could be ours, and the protected list
+ * (an entry, what is inside it, and with ancestors what is above it). */
+static void test_own_files(void)
+{
+	CHECK(il_own_file_name("/h/.config/interlock/rules.d/50-x.conf"), ".conf");
+	CHECK(il_own_file_name("/s/interlock/audit.jsonl") && il_own_file_name("/x/rules.d"), "audit, rules.d");
+	CHECK(il_own_file_name("/usr/lib/libinterlock.so") && il_own_file_name("/t/s/broker.sock"), "lib, socket");
+	CHECK(!il_own_file_name("/tmp/f1.tmp") && !il_own_file_name("/tmp/x.done") && !il_own_file_name("a"), "others");
+	CHECK(!il_own_file_name("/tmp/other.so") && !il_own_file_name("/tmp/clock"), "same last bytes, other names");
+	const char *list = "/etc/interlock\n/h/.config/interlock\n/s/interlock/audit.jsonl\n/t/interlock-0/abc\n";
+	CHECK(il_path_protected(list, "/h/.config/interlock", 0), "an entry");
+	CHECK(il_path_protected(list, "/h/.config/interlock/rules.d/x.conf", 0), "inside an entry");
+	CHECK(il_path_protected(list, "/t/interlock-0/abc/rules.snap", 0), "inside the last entry");
+	CHECK(!il_path_protected(list, "/h/.config/interlock2/x", 0), "a sibling with the same prefix");
+	CHECK(!il_path_protected(list, "/h/.config", 0), "above, without ancestors");
+	CHECK(il_path_protected(list, "/h/.config", 1) && il_path_protected(list, "/s", 1), "above, with ancestors");
+	CHECK(il_path_protected(list, "/", 1), "the root is above everything");
+	CHECK(!il_path_protected(list, "/h/.conf", 1) && !il_path_protected(list, "/tmp", 1), "not above");
+	CHECK(!il_path_protected(list, "/etc", 0) && il_path_protected(list, "/etc", 1), "/etc only with ancestors");
+	CHECK(!il_path_protected("", "/x", 1) && !il_path_protected(0, "/x", 1), "an empty list");
+}
+
 int main(int argc, char **argv)
 {
 	test_paths();
+	test_own_files();
 	test_glob();
 	test_caller();
 	if (argc > 1) {
