@@ -61,7 +61,13 @@ int il_check_open(int dirfd, const char *path, unsigned access)
 /* A link made to a file: judged as a read of it (link.c). */
 int il_check_link_target(int dirfd, const char *path)
 {
-	if (il_open_unchecked(path, IL_A_READ) || !path || !*path)
+	if (!path || !*path)
+		return 0;
+	/* A link to interlock's own files or to the human's terminal has no
+	 * use but to write or read them under another name later. */
+	if (il_own_file_name(path) || il_strneq(path, "/dev/", 5) || il_strneq(path, "/proc/", 6))
+		return check_open_slow(dirfd, path, IL_A_READ | IL_A_WRITE, "link to");
+	if (il_open_unchecked(path, IL_A_READ))
 		return 0;
 	return check_open_slow(dirfd, path, IL_A_READ, "link to");
 }
@@ -99,11 +105,14 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
 	const char *abs = dir ? il_path_resolve(&a, dir, path) : 0;
 	if (!abs) {
 		result = check_rules ? -1 : 0; /* cannot tell where it leads */
-	} else if (check_own && il_path_protected(il_snap_str(v, v->hdr->protect), abs, 0)) {
-		refuse("write", abs, "interlock's own rules, logs and session files cannot be changed from inside a guarded session");
+	} else if (writes && il_path_protected(il_snap_str(v, v->hdr->protect), abs, 0)) {
+		/* whatever name led here: a symlink called notes.txt to the
+		 * audit log is still the audit log */
+		refuse(label ? label : "write", abs,
+		       "interlock's own rules, logs and session files cannot be changed from inside a guarded session");
 		result = -1;
-	} else if (check_tty && il_streq(abs, tty)) {
-		refuse("open", abs, "this is the human's terminal; only interlock may read it or draw on it");
+	} else if (tty && *tty && il_streq(abs, tty)) {
+		refuse(label ? label : "open", abs, "this is the human's terminal; only interlock may read it or draw on it");
 		result = -1;
 	} else if (check_rules && !label && (access = present_access(abs, access)) == 0) {
 		result = 0; /* not there: the open fails on its own, nothing was read */

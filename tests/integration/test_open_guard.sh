@@ -153,6 +153,14 @@ assert_exists "the audit log is intact" "$AUDIT_LOG"
 assert_missing "nothing was moved away" "$SANDBOX/stolen"
 assert_missing "no rule file was put in place" "$XDG_CONFIG_HOME/interlock/rules.d/00-evil.conf"
 assert_missing "no rule link was made" "$XDG_CONFIG_HOME/interlock/rules.d/01-evil.conf"
+# ... nor reached under another name: a symlink to the audit log made in
+# the session is refused, and one made before it still leads to a refusal
+expect_blocked "a symlink with an innocent name to the audit log" guard ln -s "$AUDIT_LOG" "$SANDBOX/notes.log"
+assert_missing "no such link" "$SANDBOX/notes.log"
+ln -s "$AUDIT_LOG" "$SANDBOX/old-link.log"
+expect_blocked "truncating the audit log through an older symlink" guard bash -c ": > '$SANDBOX/old-link.log'"
+expect_blocked "appending to it through the same symlink" guard bash -c "echo forged >> '$SANDBOX/old-link.log'"
+assert_not_contains "nothing forged in the audit log" "$(cat "$AUDIT_LOG")" "forged"
 expect_ok "a project's own .conf files rename and delete freely" guard bash -c "cd '$SANDBOX' && echo a > app.conf && mv app.conf app2.conf && rm app2.conf"
 
 # --- secret environment
