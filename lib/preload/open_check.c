@@ -198,6 +198,48 @@ int il_check_own_path(int dirfd, const char *path, const char *what, int ancesto
 	return hit ? -1 : 0;
 }
 
+static int own_refused(const char *list, const char *abs, const char *what)
+{
+	if (!abs || !il_path_protected(list, abs, 0))
+		return 0;
+	refuse(what, abs, "interlock's own rules, logs and session files cannot be changed from inside a guarded session");
+	return 1;
+}
+
+int il_check_own_resolved(int dirfd, const char *path, const char *what)
+{
+	if (!path || !*path)
+		return 0;
+	int saved = errno;
+	int broken = 0;
+	struct il_snap_view *v = il_snapshot(&broken);
+	const char *list = v ? il_snap_str(v, v->hdr->protect) : 0;
+	if (!list || !*list) {
+		errno = saved;
+		return 0;
+	}
+	char small[12288];
+	struct il_arena a;
+	il_arena_init(&a, small, sizeof small);
+	char *dirbuf = il_arena_alloc(&a, 4096);
+	const char *dir = path[0] == '/' ? "/" : dirbuf ? il_base_dir(dirfd, dirbuf, 4096) : 0;
+	int hit = dir && own_refused(list, il_path_resolve(&a, dir, path), what);
+	errno = hit ? EACCES : saved;
+	return hit ? -1 : 0;
+}
+
+int il_check_own_fd(int fd, const char *what)
+{
+	int saved = errno;
+	int broken = 0;
+	struct il_snap_view *v = il_snapshot(&broken);
+	const char *list = v ? il_snap_str(v, v->hdr->protect) : 0;
+	char buf[4096];
+	int hit = list && *list && own_refused(list, il_fd_path(fd, buf, sizeof buf), what);
+	errno = hit ? EACCES : saved;
+	return hit ? -1 : 0;
+}
+
 /* ---- temp-dir fast path (issue 8's budget: creating, renaming and
  * deleting 50k temporary files costs at most 1.05x bare) ----
  * Every write-open is a candidate of the `name = *` open rules (.git,

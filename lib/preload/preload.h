@@ -123,6 +123,10 @@ int il_check_link_target(int dirfd, const char *path) IL_HIDDEN;
  * "interlock: blocked: WHAT PATH"; ancestors: also a directory above one
  * (what is moved or removed away). */
 int il_check_own_path(int dirfd, const char *path, const char *what, int ancestors) IL_HIDDEN;
+/* The same for a path followed to its end (chmod, chown), and for the file
+ * behind an fd (fchmod, fchown). */
+int il_check_own_resolved(int dirfd, const char *path, const char *what) IL_HIDDEN;
+int il_check_own_fd(int fd, const char *what) IL_HIDDEN;
 
 /* Already canonical: absolute, no //, /./, /../, no trailing slash. */
 static inline int il_canonical_abs(const char *p)

@@ -161,6 +161,15 @@ ln -s "$AUDIT_LOG" "$SANDBOX/old-link.log"
 expect_blocked "truncating the audit log through an older symlink" guard bash -c ": > '$SANDBOX/old-link.log'"
 expect_blocked "appending to it through the same symlink" guard bash -c "echo forged >> '$SANDBOX/old-link.log'"
 assert_not_contains "nothing forged in the audit log" "$(cat "$AUDIT_LOG")" "forged"
+# ... nor made unreadable or unwritable: chmod 000 on the audit log or a rule
+# directory would blind or weaken every later session
+mode_before=$(stat -c %a "$AUDIT_LOG")
+expect_blocked "chmod 000 of the audit log" guard chmod 000 "$AUDIT_LOG"
+expect_blocked "python os.chmod of the rules directory" guard "$PYTHON" -c "import os; os.chmod('$XDG_CONFIG_HOME/interlock/rules.d', 0)"
+expect_blocked "chmod through the older symlink" guard chmod 000 "$SANDBOX/old-link.log"
+expect_blocked "chown of a rule file" guard chown "$(id -u)" "$XDG_CONFIG_HOME/interlock/rules.d/50-mine.conf"
+assert_eq "the audit log's mode is unchanged" "$mode_before" "$(stat -c %a "$AUDIT_LOG")"
+expect_ok "chmod of a project file works" guard bash -c "cd '$SANDBOX' && touch run.sh && chmod +x run.sh && test -x run.sh"
 expect_ok "a project's own .conf files rename and delete freely" guard bash -c "cd '$SANDBOX' && echo a > app.conf && mv app.conf app2.conf && rm app2.conf"
 
 # --- secret environment
