@@ -197,6 +197,17 @@ int il_decide_open(struct il_snap_view *v, const struct il_open_event *ev, struc
 	match_open_path(&d, ev, lex, out);
 	if (!il_streq(lex, real))
 		match_open_path(&d, ev, real, out);
+	/* A secret the agent wrote itself in this session (a .env for the dev
+	 * server, a key it generated) or a database it made: reading or
+	 * emptying it loses nothing the session did not already hold. Rules
+	 * that judge other writes (inside .git) still apply. */
+	if (out->action == IL_CONFIRM && out->rule >= 0 && !out->quiet &&
+	    !(il_snap_rule(v, (uint32_t)out->rule)->access & ~(unsigned)(IL_A_READ | IL_A_TRUNCATE)) &&
+	    il_born_in_session(v, real)) {
+		out->action = IL_ALLOW;
+		out->rule = -1;
+		out->rule_id = out->why = out->target = 0;
+	}
 	if (a->failed || d.error) {
 		out->error = 1;
 		if (out->action < IL_DENY) {

@@ -420,7 +420,7 @@ static int database_name(const char *p)
 }
 
 /* Created after the session began (birth time): the agent's own file. */
-static int born_in_session(const struct il_snap_view *v, const char *p)
+int il_born_in_session(const struct il_snap_view *v, const char *p)
 {
 	const struct il_snap_hdr *h = v->hdr;
 	if (!h->del_since_sec)
@@ -514,7 +514,7 @@ static int classify(struct il_snap_view *v, const struct il_delete_event *ev, st
 			*tree = s == p ? "/" : il_arena_strndup(a, p, (size_t)(s - p));
 			return D_GIT;
 		}
-	if (database_name(p) && !born_in_session(v, p)) {
+	if (database_name(p) && !il_born_in_session(v, p)) {
 		*tree = p;
 		return D_DATABASE;
 	}
@@ -534,7 +534,7 @@ static int classify(struct il_snap_view *v, const struct il_delete_event *ev, st
 		hc = home_child_tree(a, p, home2);
 	if (ev->kind == IL_DEL_RMDIR) {
 		/* an empty directory: only a top-level home folder is worth a word */
-		if (hc && il_streq(hc, p) && !born_in_session(v, p)) {
+		if (hc && il_streq(hc, p) && !il_born_in_session(v, p)) {
 			struct stat st;
 			*tree = hc;
 			return exists_at(p, il_strlen(p), ".git", &st) ? D_GIT : D_HOME_CHILD;
@@ -562,7 +562,7 @@ static int classify(struct il_snap_view *v, const struct il_delete_event *ev, st
 			return D_GIT;
 		}
 	}
-	if (hc && !born_in_session(v, p)) {
+	if (hc && !il_born_in_session(v, p)) {
 		*tree = hc;
 		return D_HOME_CHILD;
 	}

@@ -92,6 +92,9 @@ struct il_delete_event {
 /* Cheap prefilter, string compares only: 0 when deleting abs is certainly
  * free (under a temp dir outside HOME, or under a scratch directory). */
 int il_delete_candidate(const struct il_snap_view *v, const char *abs, char *const *envp) IL_HIDDEN;
+/* Was the file at p (not followed) created after the session began? Its
+ * contents then passed through the session already. */
+int il_born_in_session(const struct il_snap_view *v, const char *p) IL_HIDDEN;
 /* abs is strictly under /tmp, /var/tmp, /dev/shm or the session's $TMPDIR,
  * and not inside HOME. String compares only. */
 int il_temp_path(const struct il_snap_view *v, const char *abs, char *const *envp) IL_HIDDEN;

@@ -115,6 +115,16 @@ echo "//registry.npmjs.org/:_authToken=$SECRET" >"$HOME/.npmrc"
 never_prints "once ~/.npmrc exists it is guarded" "$PYTHON" -c 'import os; print(open(os.path.expanduser("~/.npmrc")).read())'
 rm -f "$HOME/.npmrc"
 
+# --- what the session wrote itself: a .env the agent made for its dev
+# server, a database it created, are its own to read and empty; a .env that
+# was there before is not, and writes inside a new repository's .git are
+# still judged
+expect_ok "a .env written and read back in the same session" guard bash -c "cd '$SANDBOX' && mkdir -p dev && echo DEBUG=1 > dev/.env && cat dev/.env && cp dev/.env dev/.env.local && cat dev/.env.local"
+never_prints "the planted .env is still guarded" cat "$HOME/project/.env"
+expect_ok "a database made and emptied in the same session" guard bash -c "cd '$SANDBOX' && sqlite3 scratch.db 'create table t(a)' && : > scratch.db"
+expect_blocked "a hand write into a new repository's .git" guard bash -c "cd '$SANDBOX' && git init -q fresh && echo junk > fresh/.git/HEAD"
+expect_blocked "a .env from before the session, read in a later one" guard cat "$SANDBOX/dev/.env"
+
 # --- process listing: ps opens every process's environ and prints none of it
 # unless asked (ps e). It is refused without a word, once logged; a reader
 # that would print it is still stopped out loud.
