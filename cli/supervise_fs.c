@@ -46,11 +46,15 @@ enum fs_call il_sv_fs_kind(const struct il_supervisor *s, const struct seccomp_d
 	return FS_NONE;
 }
 
-static const char *process_name(pid_t pid, char *exe, size_t cap)
+/* The program as rules name it; NULL when its file was made in this
+ * session (a renamed copy gets no exemption by name, as in the preload). */
+static const char *process_name(const struct il_supervisor *s, pid_t pid, char *exe, size_t cap)
 {
 	char link[64];
 	snprintf(link, sizeof link, "/proc/%d/exe", (int)pid);
-	return il_sv_read_link(link, exe, cap) == 0 ? il_basename(exe) : 0;
+	if (il_sv_read_link(link, exe, cap) < 0 || il_born_in_session(&s->cfg.rules->view, exe))
+		return 0;
+	return il_basename(exe);
 }
 
 /* interlock's own files and the human's terminal, as the preload holds them
@@ -108,7 +112,7 @@ static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum
 		il_sv_respond(s, n->id, err);
 		return;
 	}
-	const char *proc = process_name(pid, exe, sizeof exe);
+	const char *proc = process_name(s, pid, exe, sizeof exe);
 	const char *abs = il_path_resolve(&s->arena, dir, path);
 	if (!abs || !il_sv_id_valid(s, n->id)) {
 		if (!abs)
@@ -220,7 +224,7 @@ static void on_delete(struct il_supervisor *s, const struct seccomp_notif *n, en
 		il_sv_respond(s, n->id, err);
 		return;
 	}
-	const char *proc = process_name(pid, exe, sizeof exe);
+	const char *proc = process_name(s, pid, exe, sizeof exe);
 	/* interlock's own files first, as in the preload: rm's waiver below
 	 * does not cover them, and a rename must not put anything in their
 	 * place. Judged as written (the preload resolves the parent of a name

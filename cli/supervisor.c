@@ -28,6 +28,7 @@
 
 #include "snapshot.h"
 #include "supervisor.h"
+#include "engine_int.h"
 #include "supervisor_int.h"
 
 /* ---------------------------------------------------------------- kernel */
@@ -220,13 +221,13 @@ static int read_proc(pid_t pid, const char *what, char *buf, size_t cap)
 
 /* The process making the exec, still its old program (unless-caller
  * rules): NULL when it cannot be read, which only loses the exemption. */
-static const char *const *read_caller(pid_t pid, char *buf, size_t cap, char *exe, size_t ecap, const char **vec,
-				      int nvec)
+static const char *const *read_caller(const struct il_supervisor *s, pid_t pid, char *buf, size_t cap, char *exe,
+				      size_t ecap, const char **vec, int nvec)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
-	if (il_sv_read_link(path, exe, ecap) < 0)
-		return 0;
+	if (il_sv_read_link(path, exe, ecap) < 0 || il_born_in_session(&s->cfg.rules->view, exe))
+		return 0; /* a program made in this session is no caller by name */
 	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -560,7 +561,7 @@ static void on_exec(struct il_supervisor *s, const struct seccomp_notif *n, cons
 	}
 	char cmdline[4096], exe[1024];
 	const char *callerv[64];
-	const char *const *caller = r ? 0 : read_caller(e.pid, cmdline, sizeof cmdline, exe, sizeof exe, callerv, 64);
+	const char *const *caller = r ? 0 : read_caller(s, e.pid, cmdline, sizeof cmdline, exe, sizeof exe, callerv, 64);
 	/* What we read must be the memory of the process still waiting in
 	 * this system call, not of one that reused its pid. */
 	if (!il_sv_id_valid(s, n->id))

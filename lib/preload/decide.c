@@ -220,9 +220,9 @@ static int is_candidate(struct il_snap_view *v, const char *path, char *const ar
 /* This process, as the maker of the exec (unless-caller rules): its
  * program's base name and its arguments. Raw system calls: our own open
  * hook must not judge this read. NULL when it cannot be read. */
-static const char *const *self_caller(char *buf, size_t cap, const char **vec, int nvec)
+static const char *const *self_caller(struct il_snap_view *v, char *buf, size_t cap, const char **vec, int nvec)
 {
-	const char *exe = il_self_exe();
+	const char *exe = il_self_program(v);
 	if (!exe)
 		return 0;
 	long fd = il_sys4(SYS_openat, AT_FDCWD, (long)"/proc/self/cmdline", O_RDONLY | O_CLOEXEC, 0);
@@ -273,7 +273,7 @@ int il_check_exec(const char *path, char *const argv[], char *const envp[])
 	char cmdline[2048];
 	const char *callerv[64];
 	struct il_exec_event ev = { path, argv, envp, cwd, il_sess.profile,
-				    self_caller(cmdline, sizeof cmdline, callerv, 64) };
+				    self_caller(v, cmdline, sizeof cmdline, callerv, 64) };
 	il_decide_exec(v, &ev, &sc.a, &verdict);
 	if (verdict.action >= IL_LOG) {
 		const struct il_cmd *c = verdict.cmd;

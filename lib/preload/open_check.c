@@ -117,7 +117,7 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
 	} else if (check_rules && !label && (access = present_access(abs, access)) == 0) {
 		result = 0; /* not there: the open fails on its own, nothing was read */
 	} else if (check_rules) {
-		const char *exe = il_self_exe();
+		const char *exe = il_self_program(v);
 		struct il_open_event ev = { abs, "/", access, environ, il_sess.profile, (long)getpid(),
 					    exe ? il_basename(exe) : 0, 1 };
 		struct il_verdict verdict;
@@ -314,7 +314,7 @@ int il_open_lexical(int dirfd, const char *path, unsigned access)
 	if (lex && (access = present_access(lex, access)) == 0) {
 		ok = 1;
 	} else if (lex && !il_strneq(lex, "/dev/", 5) && !il_strneq(lex, "/proc/", 6)) {
-		const char *exe = il_self_exe();
+		const char *exe = il_self_program(v);
 		struct il_open_event ev = { lex, "/", access, environ, il_sess.profile, (long)getpid(),
 					    exe ? il_basename(exe) : 0, 1 };
 		struct il_verdict verdict;

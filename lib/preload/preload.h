@@ -97,6 +97,9 @@ struct il_scratch {
 int il_scratch_open(struct il_scratch *s, size_t size) IL_HIDDEN; /* 0, or -1 */
 /* /proc/self/exe, read once per program (NULL if unreadable). */
 const char *il_self_exe(void) IL_HIDDEN;
+/* The same, for rules that exempt programs by name: NULL as well when the
+ * program file was made in this session (a renamed copy). */
+const char *il_self_program(struct il_snap_view *v) IL_HIDDEN;
 void il_scratch_close(struct il_scratch *s) IL_HIDDEN;
 
 /* Opens (open_check.c). */

@@ -59,9 +59,9 @@ static void approve(const char *tree)
 	__atomic_store_n(&approved_ready[i], 1, __ATOMIC_RELEASE);
 }
 
-static const char *process_name(void)
+static const char *process_name(struct il_snap_view *v)
 {
-	const char *exe = il_self_exe();
+	const char *exe = il_self_program(v);
 	return exe ? il_basename(exe) : 0;
 }
 
@@ -94,7 +94,7 @@ static __attribute__((noinline)) int check_delete_slow(int dirfd, const char *pa
 		errno = saved;
 		return 0;
 	}
-	const char *proc = process_name();
+	const char *proc = process_name(v);
 	const char *judged = il_snap_str(v, v->hdr->del_exec_judged);
 	if (proc && judged && il_list_has(judged, proc, il_strlen(proc))) {
 		errno = saved;

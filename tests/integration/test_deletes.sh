@@ -44,6 +44,10 @@ cd "$REPO" || exit 1
 
 # ------------------------------------------------------------ git work tree
 expect_blocked "python shutil.rmtree of a work tree" guard "$PYTHON" -c 'import shutil, sys; shutil.rmtree(sys.argv[1])' "$REPO"
+# a copy of python named rm, made in the session, is not rm: its deletes
+# are not waived to an rm command line
+py=$(readlink -f "$(command -v "$PYTHON")")
+expect_blocked "python copied to a file named rm" guard bash -c 'cp "$1" "$2/rm" && "$2/rm" -c "import shutil, sys; shutil.rmtree(sys.argv[1])" "$3"' sh "$py" "$SANDBOX" "$REPO"
 tracked_intact "after rmtree"
 assert_contains "rmtree: the rule is named" "$ERR" "delete-git-tree"
 expect_blocked "python os.remove of a tracked file" guard "$PYTHON" -c 'import os; os.remove("src/main.c")'

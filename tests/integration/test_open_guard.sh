@@ -46,6 +46,9 @@ never_prints "grep -r over ~/.ssh" grep -r BEGIN "$HOME/.ssh"
 never_prints "cp then cat" sh -c 'cp "$1" "$2/copy" ; cat "$2/copy"' sh "$HOME/.ssh/id_ed25519" "$SANDBOX"
 never_prints "tar of ~/.aws" sh -c 'tar -cf - -C "$HOME" .aws | tar -xOf -'
 never_prints "relative path after cd" sh -c 'cd ~/.ssh && cat id_ed25519'
+# ssh's own reads of a key are exempt by name; a copy of cat named ssh,
+# made in the session, is not ssh
+never_prints "cat copied to a file named ssh" sh -c 'cp "$(command -v cat)" "$2/ssh" && "$2/ssh" "$1"' sh "$HOME/.ssh/id_ed25519" "$SANDBOX"
 # A link with an innocent name: the link itself is judged as a read of the
 # key when it is made (symlink, relative symlink, hard link, python), so
 # the read through it never happens.
