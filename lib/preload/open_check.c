@@ -13,6 +13,8 @@
 
 #define SCRATCH_SIZE (1u << 20)
 
+#define OWN_WHY "interlock's own rules, logs and session files cannot be changed from inside a guarded session"
+
 static void refuse(const char *what, const char *path, const char *why)
 {
 	il_say("interlock: blocked: ");
@@ -108,8 +110,7 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
 	} else if (writes && il_path_protected(il_snap_str(v, v->hdr->protect), abs, 0)) {
 		/* whatever name led here: a symlink called notes.txt to the
 		 * audit log is still the audit log */
-		refuse(label ? label : "write", abs,
-		       "interlock's own rules, logs and session files cannot be changed from inside a guarded session");
+		refuse(label ? label : "write", abs, OWN_WHY);
 		result = -1;
 	} else if (tty && *tty && il_streq(abs, tty)) {
 		refuse(label ? label : "open", abs, "this is the human's terminal; only interlock may read it or draw on it");
@@ -151,6 +152,29 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
  * rename and link do not follow their last component); its parent is
  * resolved when the name could be one of ours. A directory above a
  * protected path (ancestors) is judged by its path as written. */
+/* The session's protected paths (newline-separated), NULL when there are
+ * none (no session). Leaves errno alone. */
+static const char *protect_list(void)
+{
+	int saved = errno;
+	int broken = 0;
+	struct il_snap_view *v = il_snapshot(&broken);
+	const char *list = v ? il_snap_str(v, v->hdr->protect) : 0;
+	errno = saved;
+	return list && *list ? list : 0;
+}
+
+/* path made absolute against dirfd, lexically (a canonical absolute path
+ * as it is: every rename asks, and the common case then costs no copy). */
+static const char *lexical(struct il_arena *a, int dirfd, const char *path)
+{
+	if (il_canonical_abs(path))
+		return path;
+	char *dirbuf = il_arena_alloc(a, 4096);
+	const char *dir = path[0] == '/' ? "/" : dirbuf ? il_base_dir(dirfd, dirbuf, 4096) : 0;
+	return dir ? il_path_abs(a, dir, path) : 0;
+}
+
 int il_check_own_path(int dirfd, const char *path, const char *what, int ancestors)
 {
 	if (!path || !*path)
@@ -158,23 +182,14 @@ int il_check_own_path(int dirfd, const char *path, const char *what, int ancesto
 	int own = il_own_file_name(path);
 	if (!own && !ancestors)
 		return 0;
-	int saved = errno;
-	int broken = 0;
-	struct il_snap_view *v = il_snapshot(&broken);
-	const char *list = v ? il_snap_str(v, v->hdr->protect) : 0;
-	if (!list || !*list) {
-		errno = saved;
+	const char *list = protect_list();
+	if (!list)
 		return 0;
-	}
+	int saved = errno;
 	char small[12288];
 	struct il_arena a;
 	il_arena_init(&a, small, sizeof small);
-	const char *lex = path;
-	if (!il_canonical_abs(path)) { /* every rename asks: the common case costs no copy */
-		char *dirbuf = il_arena_alloc(&a, 4096);
-		const char *dir = path[0] == '/' ? "/" : dirbuf ? il_base_dir(dirfd, dirbuf, 4096) : 0;
-		lex = dir ? il_path_abs(&a, dir, path) : 0;
-	}
+	const char *lex = lexical(&a, dirfd, path);
 	int hit = lex && il_path_protected(list, lex, ancestors);
 	if (!hit && own && lex) {
 		const char *base = il_basename(lex);
@@ -193,7 +208,7 @@ int il_check_own_path(int dirfd, const char *path, const char *what, int ancesto
 		}
 	}
 	if (hit)
-		refuse(what, lex, "interlock's own rules, logs and session files cannot be changed from inside a guarded session");
+		refuse(what, lex, OWN_WHY);
 	errno = hit ? EACCES : saved;
 	return hit ? -1 : 0;
 }
@@ -202,27 +217,23 @@ static int own_refused(const char *list, const char *abs, const char *what)
 {
 	if (!abs || !il_path_protected(list, abs, 0))
 		return 0;
-	refuse(what, abs, "interlock's own rules, logs and session files cannot be changed from inside a guarded session");
+	refuse(what, abs, OWN_WHY);
 	return 1;
 }
 
 int il_check_own_resolved(int dirfd, const char *path, const char *what)
 {
-	if (!path || !*path)
+	const char *list = path && *path ? protect_list() : 0;
+	if (!list)
 		return 0;
 	int saved = errno;
-	int broken = 0;
-	struct il_snap_view *v = il_snapshot(&broken);
-	const char *list = v ? il_snap_str(v, v->hdr->protect) : 0;
-	if (!list || !*list) {
-		errno = saved;
-		return 0;
-	}
 	char small[12288];
 	struct il_arena a;
 	il_arena_init(&a, small, sizeof small);
 	char *dirbuf = il_arena_alloc(&a, 4096);
 	const char *dir = path[0] == '/' ? "/" : dirbuf ? il_base_dir(dirfd, dirbuf, 4096) : 0;
+	/* resolved from the path as given: a/../b through a symlink a is not
+	 * the lexical b */
 	int hit = dir && own_refused(list, il_path_resolve(&a, dir, path), what);
 	errno = hit ? EACCES : saved;
 	return hit ? -1 : 0;
@@ -230,12 +241,12 @@ int il_check_own_resolved(int dirfd, const char *path, const char *what)
 
 int il_check_own_fd(int fd, const char *what)
 {
+	const char *list = protect_list();
+	if (!list)
+		return 0;
 	int saved = errno;
-	int broken = 0;
-	struct il_snap_view *v = il_snapshot(&broken);
-	const char *list = v ? il_snap_str(v, v->hdr->protect) : 0;
 	char buf[4096];
-	int hit = list && *list && own_refused(list, il_fd_path(fd, buf, sizeof buf), what);
+	int hit = own_refused(list, il_fd_path(fd, buf, sizeof buf), what);
 	errno = hit ? EACCES : saved;
 	return hit ? -1 : 0;
 }
