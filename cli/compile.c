@@ -119,7 +119,7 @@ int il_eval_argv(struct il_compiled *c, char **argv, const char *cwd, const char
 {
 	char buf[4096];
 	const char *path = argv[0] ? il_program_path(argv[0], buf, sizeof buf) : "";
-	struct il_exec_event ev = { path, argv, environ, cwd, profile, 0 };
+	struct il_exec_event ev = { path, argv, environ, cwd, profile, 0, 0 };
 	return il_decide_exec(&c->view, &ev, a, v);
 }
 

@@ -220,21 +220,31 @@ static int read_proc(pid_t pid, const char *what, char *buf, size_t cap)
 }
 
 /* The process making the exec, still its old program (unless-caller
- * rules): NULL when it cannot be read, which only loses the exemption. */
-static const char *const *read_caller(const struct il_supervisor *s, pid_t pid, char *buf, size_t cap, char *exe,
-				      size_t ecap, const char **vec, int nvec)
+ * rules), read when a rule asks: NULL when it cannot be read, which only
+ * loses the exemption. */
+struct target_caller {
+	const struct il_supervisor *s;
+	pid_t pid;
+	int asked;
+	char exe[1024], cmdline[4096];
+	const char *vec[64];
+};
+
+static const char *const *read_caller(void *ctx)
 {
+	struct target_caller *c = ctx;
+	c->asked = 1;
 	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
-	if (il_sv_read_link(path, exe, ecap) < 0 || il_born_in_session(&s->cfg.rules->view, exe))
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)c->pid);
+	if (il_sv_read_link(path, c->exe, sizeof c->exe) < 0 || il_born_in_session(&c->s->cfg.rules->view, c->exe))
 		return 0; /* a program made in this session is no caller by name */
-	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)c->pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	ssize_t n = read(fd, buf, cap);
+	ssize_t n = read(fd, c->cmdline, sizeof c->cmdline);
 	close(fd);
-	return n > 0 && il_caller_split(buf, (size_t)n, exe, vec, nvec) >= 1 ? vec : 0;
+	return n > 0 && il_caller_split(c->cmdline, (size_t)n, c->exe, c->vec, 64) >= 1 ? c->vec : 0;
 }
 
 pid_t il_sv_parent_of(pid_t pid)
@@ -559,9 +569,6 @@ static void on_exec(struct il_supervisor *s, const struct seccomp_notif *n, cons
 		il_sv_respond(s, n->id, 0);
 		return;
 	}
-	char cmdline[4096], exe[1024];
-	const char *callerv[64];
-	const char *const *caller = r ? 0 : read_caller(s, e.pid, cmdline, sizeof cmdline, exe, sizeof exe, callerv, 64);
 	/* What we read must be the memory of the process still waiting in
 	 * this system call, not of one that reused its pid. */
 	if (!il_sv_id_valid(s, n->id))
@@ -577,8 +584,12 @@ static void on_exec(struct il_supervisor *s, const struct seccomp_notif *n, cons
 		il_sv_respond(s, n->id, EACCES);
 		return;
 	}
-	struct il_exec_event ev = { e.path, e.argv, e.envp, e.cwd, s->cfg.profile, caller };
+	struct target_caller caller = { .s = s, .pid = e.pid };
+	struct il_exec_event ev = { e.path, e.argv, e.envp, e.cwd, s->cfg.profile, read_caller, &caller };
 	il_decide_exec(&s->cfg.rules->view, &ev, &s->arena, &v);
+	/* what /proc said must still be the process waiting in this call */
+	if (caller.asked && !il_sv_id_valid(s, n->id))
+		return;
 	act(s, n->id, &e, &v);
 }
 

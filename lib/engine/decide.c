@@ -181,9 +181,14 @@ static void try_rule(struct dctx *d, struct cmdinfo *ci, uint32_t ri, struct il_
 			return;
 	/* A program's own internal step (git filling a new worktree), and only
 	 * the exec itself: a shell line it runs is someone else's command. */
-	if (r->callers != IL_NONE && ci->cmd->layer == 0 && d->ev->caller &&
-	    il_caller_matches(il_snap_str(d->v, r->callers), d->ev->caller))
-		return;
+	if (r->callers != IL_NONE && ci->cmd->layer == 0 && d->ev->caller) {
+		if (!d->caller_asked) {
+			d->caller = d->ev->caller(d->ev->caller_ctx);
+			d->caller_asked = 1;
+		}
+		if (il_caller_matches(il_snap_str(d->v, r->callers), d->caller))
+			return;
+	}
 	const char *target = captured;
 	if (r->targets) {
 		scan(d, ci);

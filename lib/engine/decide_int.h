@@ -14,6 +14,8 @@ struct dctx {
 	const char *home, *home2;
 	int error;
 	int only_rule; /* -1, or the one rule to try (rule examples) */
+	const char *const *caller; /* ev->caller's answer, once asked */
+	int caller_asked;
 };
 
 /* Starts a decision: patterns decoded, match data in the arena, HOME from

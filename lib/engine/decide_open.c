@@ -182,7 +182,7 @@ static void match_open_path(struct dctx *d, const struct il_open_event *ev, cons
 int il_decide_open(struct il_snap_view *v, const struct il_open_event *ev, struct il_arena *a,
 		   struct il_verdict *out, int only_rule)
 {
-	struct il_exec_event xev = { 0, 0, ev->envp, ev->cwd, ev->profile, 0 };
+	struct il_exec_event xev = { 0, 0, ev->envp, ev->cwd, ev->profile, 0, 0 };
 	struct dctx d;
 	if (il_dec_setup(&d, v, &xev, a, out, only_rule) < 0)
 		return -1;

@@ -94,9 +94,12 @@ struct il_exec_event {
 	char *const *envp;  /* environment of the new program (HOME, PATH, $VAR) */
 	const char *cwd;    /* absolute working directory */
 	const char *profile; /* active profile or NULL */
-	/* the process making the exec: its program's base name, then its
-	 * arguments (argv[1..]); NULL-terminated; NULL if unknown */
-	const char *const *caller;
+	/* The process making the exec, read only when an unless-caller rule
+	 * would otherwise match (most execs never need it): its program's base
+	 * name, then its arguments (argv[1..]), NULL-terminated; NULL if
+	 * unknown. caller NULL: never known. */
+	const char *const *(*caller)(void *ctx);
+	void *caller_ctx;
 };
 
 /* own_files.c: could this name be one of interlock's own files (a cheap

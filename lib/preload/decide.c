@@ -218,21 +218,29 @@ static int is_candidate(struct il_snap_view *v, const char *path, char *const ar
 }
 
 /* This process, as the maker of the exec (unless-caller rules): its
- * program's base name and its arguments. Raw system calls: our own open
- * hook must not judge this read. NULL when it cannot be read. */
-static const char *const *self_caller(struct il_snap_view *v, char *buf, size_t cap, const char **vec, int nvec)
+ * program's base name and its arguments, read when a rule asks. Raw system
+ * calls: our own open hook must not judge this read. NULL when it cannot
+ * be read. */
+struct self_caller {
+	struct il_snap_view *v;
+	char cmdline[2048];
+	const char *vec[64];
+};
+
+static const char *const *self_caller(void *ctx)
 {
-	const char *exe = il_self_program(v);
+	struct self_caller *c = ctx;
+	const char *exe = il_self_program(c->v);
 	if (!exe)
 		return 0;
 	long fd = il_sys4(SYS_openat, AT_FDCWD, (long)"/proc/self/cmdline", O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return 0;
-	long n = il_sys4(SYS_read, fd, (long)buf, (long)cap, 0);
+	long n = il_sys4(SYS_read, fd, (long)c->cmdline, (long)sizeof c->cmdline, 0);
 	il_sys4(SYS_close, fd, 0, 0, 0);
-	if (n <= 0 || il_caller_split(buf, (size_t)n, exe, vec, nvec) < 1)
+	if (n <= 0 || il_caller_split(c->cmdline, (size_t)n, exe, c->vec, 64) < 1)
 		return 0;
-	return vec;
+	return c->vec;
 }
 
 int il_check_exec(const char *path, char *const argv[], char *const envp[])
@@ -270,10 +278,8 @@ int il_check_exec(const char *path, char *const argv[], char *const envp[])
 		return -1;
 	}
 	char *textbuf = sc.text;
-	char cmdline[2048];
-	const char *callerv[64];
-	struct il_exec_event ev = { path, argv, envp, cwd, il_sess.profile,
-				    self_caller(v, cmdline, sizeof cmdline, callerv, 64) };
+	struct self_caller caller = { .v = v };
+	struct il_exec_event ev = { path, argv, envp, cwd, il_sess.profile, self_caller, &caller };
 	il_decide_exec(v, &ev, &sc.a, &verdict);
 	if (verdict.action >= IL_LOG) {
 		const struct il_cmd *c = verdict.cmd;
