@@ -94,7 +94,11 @@ static int add_rules(scmp_filter_ctx ctx, pid_t wrapper, int strict)
 	if (strict) { /* --strict: opens and deletes of programs without the preload */
 		static const int fs[] = { SCMP_SYS(open),   SCMP_SYS(openat),   SCMP_SYS(openat2),  SCMP_SYS(creat),
 					  SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(rmdir),    SCMP_SYS(rename),
-					  SCMP_SYS(renameat), SCMP_SYS(renameat2) };
+					  SCMP_SYS(renameat), SCMP_SYS(renameat2),
+					  /* judged for interlock's own files only */
+					  SCMP_SYS(chmod), SCMP_SYS(fchmodat), SCMP_SYS(fchmod), SCMP_SYS(chown),
+					  SCMP_SYS(lchown), SCMP_SYS(fchownat), SCMP_SYS(fchown), SCMP_SYS(symlink),
+					  SCMP_SYS(symlinkat), SCMP_SYS(link), SCMP_SYS(linkat) };
 		for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++)
 			r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, fs[i], 0);
 	}

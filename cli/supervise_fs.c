@@ -22,6 +22,9 @@ static const char *const fs_names[FS_NCALLS] = {
 	[FS_OPEN] = "open", [FS_OPENAT] = "openat", [FS_OPENAT2] = "openat2", [FS_CREAT] = "creat",
 	[FS_UNLINK] = "unlink", [FS_UNLINKAT] = "unlinkat", [FS_RMDIR] = "rmdir",
 	[FS_RENAME] = "rename", [FS_RENAMEAT] = "renameat", [FS_RENAMEAT2] = "renameat2",
+	[FS_CHMOD] = "chmod", [FS_FCHMODAT] = "fchmodat", [FS_FCHMOD] = "fchmod", [FS_CHOWN] = "chown",
+	[FS_LCHOWN] = "lchown", [FS_FCHOWNAT] = "fchownat", [FS_FCHOWN] = "fchown", [FS_SYMLINK] = "symlink",
+	[FS_SYMLINKAT] = "symlinkat", [FS_LINK] = "link", [FS_LINKAT] = "linkat",
 };
 
 void il_sv_init_fs(struct abi *a, uint32_t scmp_arch)
@@ -289,10 +292,83 @@ static void on_delete(struct il_supervisor *s, const struct seccomp_notif *n, en
 	il_sv_refuse(s, n->id, &e, &v, command);
 }
 
+/* ---------------------------------------------------------------- own files */
+
+/* A path argument of the target, made absolute; with follow, resolved to
+ * its end (chmod follows a symlink), else as written (the link itself). */
+static const char *own_arg(struct il_supervisor *s, pid_t pid, int dirfd, uint64_t addr, int follow, char *dir,
+			   size_t cap)
+{
+	int err = 0;
+	const char *abs = target_path(s, pid, dirfd, addr, dir, cap, &err);
+	return abs && follow ? il_path_resolve(&s->arena, "/", abs) : abs;
+}
+
+/* chmod and chown of interlock's own files, links made among them or to
+ * them, by a program the preload does not see (as attr.c and link.c hold
+ * the others): refused; everything else continues untouched. */
+static void on_own(struct il_supervisor *s, const struct seccomp_notif *n, enum fs_call kind)
+{
+	const struct seccomp_data *d = &n->data;
+	pid_t pid = (pid_t)n->pid;
+	struct il_snap_view *view = &s->cfg.rules->view;
+	const char *protect = il_snap_str(view, view->hdr->protect);
+	il_arena_init(&s->arena, s->mem, ARENA_SIZE);
+	char dir[4096] = "/";
+	const char *what = kind <= FS_FCHMOD ? "chmod" : kind <= FS_FCHOWN ? "chown" : "link";
+	const char *hit = 0;
+	if (kind == FS_FCHMOD || kind == FS_FCHOWN) {
+		char link[64], fdp[4096];
+		snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, (int)d->args[0]);
+		if (il_sv_read_link(link, fdp, sizeof fdp) == 0 && il_path_protected(protect, fdp, 0))
+			hit = il_arena_strndup(&s->arena, fdp, strlen(fdp));
+	} else if (kind <= FS_FCHOWNAT) {
+		int at = kind == FS_FCHMODAT || kind == FS_FCHOWNAT;
+		int follow = kind != FS_LCHOWN && !(kind == FS_FCHOWNAT && (d->args[4] & AT_SYMLINK_NOFOLLOW));
+		const char *p = own_arg(s, pid, at ? (int)d->args[0] : AT_FDCWD, d->args[at ? 1 : 0], follow, dir,
+					sizeof dir);
+		if (p && il_path_protected(protect, p, 0))
+			hit = p;
+	} else {
+		/* the new name, and what it leads to */
+		int at = kind == FS_SYMLINKAT || kind == FS_LINKAT;
+		int sym = kind == FS_SYMLINK || kind == FS_SYMLINKAT;
+		uint64_t new_addr = kind == FS_SYMLINK || kind == FS_LINK ? d->args[1] : kind == FS_SYMLINKAT ? d->args[2]
+															  : d->args[3];
+		int new_dirfd = kind == FS_SYMLINKAT ? (int)d->args[1] : kind == FS_LINKAT ? (int)d->args[2] : AT_FDCWD;
+		const char *name = own_arg(s, pid, new_dirfd, new_addr, 0, dir, sizeof dir);
+		const char *to = 0;
+		if (sym) {
+			/* a relative target is relative to the link's directory */
+			const char *t = il_sv_peek_str(s, pid, d->args[0]);
+			const char *base = t && name && t[0] != '/'
+						   ? il_arena_strndup(&s->arena, name, (size_t)(il_basename(name) - name))
+						   : "/";
+			if (t && base)
+				to = il_path_resolve(&s->arena, base, t);
+		} else {
+			to = own_arg(s, pid, at ? (int)d->args[0] : AT_FDCWD, d->args[at ? 1 : 0], 1, dir, sizeof dir);
+		}
+		const char *tty = il_snap_str(view, view->hdr->tty);
+		if (name && il_path_protected(protect, name, 0))
+			hit = name;
+		else if (to && (il_path_protected(protect, to, 0) || (tty && *tty && !strcmp(to, tty))))
+			hit = to;
+	}
+	if (!il_sv_id_valid(s, n->id))
+		return;
+	if (hit)
+		refuse_builtin(s, n->id, pid, what, hit, OWN_WHY);
+	else
+		il_sv_respond(s, n->id, 0);
+}
+
 void il_sv_on_fs(struct il_supervisor *s, const struct seccomp_notif *n, enum fs_call kind)
 {
 	if (kind <= FS_CREAT)
 		on_open(s, n, kind);
-	else
+	else if (kind <= FS_RENAMEAT2)
 		on_delete(s, n, kind);
+	else
+		on_own(s, n, kind);
 }

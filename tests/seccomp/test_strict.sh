@@ -91,6 +91,16 @@ run_capture guard rawdel "$XDG_CONFIG_HOME/interlock"
 assert_eq "--strict: a static rm -r of the config directory refused" "13" "$STATUS"
 assert_exists "--strict: the rule file is still there" "$XDG_CONFIG_HOME/interlock/rules.d/50-mine.conf"
 assert_contains "--strict: the static deleter is told why" "$ERR" "interlock's own rules"
+mode_before=$(stat -c %a "$XDG_CONFIG_HOME/interlock/rules.d/50-mine.conf")
+run_capture guard rawread c "$XDG_CONFIG_HOME/interlock/rules.d/50-mine.conf"
+assert_eq "--strict: a static chmod of a rule file refused" "13" "$STATUS"
+assert_eq "--strict: its mode is unchanged" "$mode_before" "$(stat -c %a "$XDG_CONFIG_HOME/interlock/rules.d/50-mine.conf")"
+run_capture guard rawread l "$SANDBOX/work/notes.txt" "$XDG_CONFIG_HOME/interlock/rules.d/00-planted.conf"
+assert_eq "--strict: a static symlink planted among the rule files refused" "13" "$STATUS"
+assert_missing "--strict: no link was made" "$XDG_CONFIG_HOME/interlock/rules.d/00-planted.conf"
+run_capture guard rawread c "$SANDBOX/work/notes.txt"
+assert_eq "--strict: a static chmod of an ordinary file works" "0" "$STATUS"
+chmod 644 "$SANDBOX/work/notes.txt"
 # the preload writes its own records into the audit log (a `log` rule here)
 echo seen >"$SANDBOX/work/watched.txt"
 before=$(grep -c '"rule":"test-log-read"' "$AUDIT_LOG" 2>/dev/null || true)
