@@ -14,7 +14,8 @@
  *   sendto, sendmsg with MSG_FASTOPEN -> user notification (a connect)
  *   open, openat, openat2, creat,    -> user notification, with --strict only
  *   unlink, unlinkat, rmdir, rename,
- *   renameat, renameat2
+ *   renameat, renameat2, and chmod,
+ *   chown, symlink, link in all forms
  *   ioctl TIOCSTI, TIOCLINUX         -> EPERM (typing into a terminal)
  *   io_uring_setup                   -> EPERM (io_uring operations are not
  *                                       seen by seccomp at all)

@@ -1,9 +1,10 @@
 /* --strict: the file system calls of the guarded tree, judged by the
  * supervisor for programs the preload never sees (static and Go programs,
- * raw system calls): opens with the open rules, and unlink, rmdir and
- * rename with the delete facts (lib/engine/deletes.c), as the preload's
- * hooks do. Allowed calls are continued, so the kernel reads the path
- * again after the check (docs/seccomp.md, "Strict mode"). */
+ * raw system calls): opens with the open rules, unlink, rmdir and rename
+ * with the delete facts (lib/engine/deletes.c), and all of them plus chmod,
+ * chown and the making of links with interlock's own files, as the
+ * preload's hooks do. Allowed calls are continued, so the kernel reads the
+ * path again after the check (docs/seccomp.md, "Strict mode"). */
 #include <errno.h>
 #include <fcntl.h>
 #include <seccomp.h>
