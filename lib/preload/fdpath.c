@@ -86,6 +86,22 @@ const char *il_base_dir(int dirfd, char *buf, size_t cap)
 	return il_fd_path(dirfd, buf, cap);
 }
 
+const char *il_dir_of(struct il_arena *a, int dirfd, const char *path)
+{
+	if (path[0] == '/')
+		return "/";
+	char *buf = il_arena_alloc(a, 4096);
+	return buf ? il_base_dir(dirfd, buf, 4096) : 0;
+}
+
+const char *il_lexical_path(struct il_arena *a, int dirfd, const char *path)
+{
+	if (il_canonical_abs(path))
+		return path; /* every rename and delete asks: the common case costs no copy */
+	const char *dir = il_dir_of(a, dirfd, path);
+	return dir ? il_path_abs(a, dir, path) : 0;
+}
+
 /* One decision's memory. Mapping and unmapping it for every checked open
  * cost two system calls and a page fault per page touched, on every write
  * (a `git add` of 5000 files made 5000 of each): the last mapping is kept

@@ -101,8 +101,7 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
 		return -1;
 	}
 	struct il_arena a = sc.a;
-	char *dirbuf = il_arena_alloc(&a, 4096);
-	const char *dir = path[0] == '/' ? "/" : il_base_dir(dirfd, dirbuf, 4096);
+	const char *dir = il_dir_of(&a, dirfd, path);
 	int result = 0;
 	const char *abs = dir ? il_path_resolve(&a, dir, path) : 0;
 	if (!abs) {
@@ -164,17 +163,6 @@ static const char *protect_list(void)
 	return list && *list ? list : 0;
 }
 
-/* path made absolute against dirfd, lexically (a canonical absolute path
- * as it is: every rename asks, and the common case then costs no copy). */
-static const char *lexical(struct il_arena *a, int dirfd, const char *path)
-{
-	if (il_canonical_abs(path))
-		return path;
-	char *dirbuf = il_arena_alloc(a, 4096);
-	const char *dir = path[0] == '/' ? "/" : dirbuf ? il_base_dir(dirfd, dirbuf, 4096) : 0;
-	return dir ? il_path_abs(a, dir, path) : 0;
-}
-
 int il_check_own_path(int dirfd, const char *path, const char *what, int ancestors)
 {
 	if (!path || !*path)
@@ -189,23 +177,15 @@ int il_check_own_path(int dirfd, const char *path, const char *what, int ancesto
 	char small[12288];
 	struct il_arena a;
 	il_arena_init(&a, small, sizeof small);
-	const char *lex = lexical(&a, dirfd, path);
+	const char *lex = il_lexical_path(&a, dirfd, path);
 	int hit = lex && il_path_protected(list, lex, ancestors);
-	if (!hit && own && lex) {
+	if (!hit && own && lex) { /* the parent resolved, the name itself not followed */
 		const char *base = il_basename(lex);
 		size_t pl = (size_t)(base - lex);
-		char *parent = il_arena_strndup(&a, lex, pl > 1 ? pl - 1 : pl);
+		const char *parent = il_arena_strndup(&a, lex, pl > 1 ? pl - 1 : pl);
 		const char *rp = parent ? il_path_resolve(&a, "/", parent) : 0;
-		size_t rl = rp ? il_strlen(rp) : 0, bl = il_strlen(base);
-		char *real = rp ? il_arena_alloc(&a, rl + bl + 2) : 0;
-		if (real) {
-			il_memcpy(real, rp, rl);
-			size_t o = rl;
-			if (!(rl == 1 && rp[0] == '/'))
-				real[o++] = '/';
-			il_memcpy(real + o, base, bl + 1);
-			hit = il_path_protected(list, real, ancestors);
-		}
+		const char *real = rp ? il_path_abs(&a, rp, base) : 0;
+		hit = real && il_path_protected(list, real, ancestors);
 	}
 	if (hit)
 		refuse(what, lex, OWN_WHY);
@@ -230,8 +210,7 @@ int il_check_own_resolved(int dirfd, const char *path, const char *what)
 	char small[12288];
 	struct il_arena a;
 	il_arena_init(&a, small, sizeof small);
-	char *dirbuf = il_arena_alloc(&a, 4096);
-	const char *dir = path[0] == '/' ? "/" : dirbuf ? il_base_dir(dirfd, dirbuf, 4096) : 0;
+	const char *dir = il_dir_of(&a, dirfd, path);
 	/* resolved from the path as given: a/../b through a symlink a is not
 	 * the lexical b */
 	int hit = dir && own_refused(list, il_path_resolve(&a, dir, path), what);
@@ -318,9 +297,7 @@ int il_open_lexical(int dirfd, const char *path, unsigned access)
 		return 0;
 	}
 	struct il_arena a = sc.a;
-	char *dirbuf = il_arena_alloc(&a, 4096);
-	const char *dir = path[0] == '/' ? "/" : il_base_dir(dirfd, dirbuf, 4096);
-	const char *lex = dir ? il_path_abs(&a, dir, path) : 0;
+	const char *lex = il_lexical_path(&a, dirfd, path);
 	int ok = 0;
 	if (lex && (access = present_access(lex, access)) == 0) {
 		ok = 1;

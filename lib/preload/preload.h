@@ -83,6 +83,12 @@ void il_say(const char *s) IL_HIDDEN; /* to stderr, unbuffered */
  * directory a dirfd-relative path starts from (fdpath.c). errno kept. */
 const char *il_fd_path(int fd, char *buf, size_t cap) IL_HIDDEN;
 const char *il_base_dir(int dirfd, char *buf, size_t cap) IL_HIDDEN;
+/* The directory path is relative to: "/" when it is absolute, else the
+ * dirfd's (or the cwd's) path in arena memory; NULL if it has none. */
+const char *il_dir_of(struct il_arena *a, int dirfd, const char *path) IL_HIDDEN;
+/* path made absolute against dirfd without looking at the file system (a
+ * canonical absolute path is returned as it is); NULL if it cannot be. */
+const char *il_lexical_path(struct il_arena *a, int dirfd, const char *path) IL_HIDDEN;
 
 /* Scratch for one decision: a private mapping (nothing from malloc, safe
  * in a vfork child), the arena over all of it but the last IL_TEXT_SIZE

@@ -82,14 +82,12 @@ static __attribute__((noinline)) int check_delete_slow(int dirfd, const char *pa
 		errno = saved;
 		return 0;
 	}
-	char small[10240];
+	char small[14336]; /* the directory (4096) and the path made absolute */
 	struct il_arena sa;
 	il_arena_init(&sa, small, sizeof small);
-	char dirbuf[4096];
-	const char *dir = path[0] == '/' ? "/" : il_base_dir(dirfd, dirbuf, sizeof dirbuf);
 	/* A directory that cannot be named any more (deleted, too deep) has no
 	 * tree left to judge against. */
-	const char *abs = path[0] == '/' && il_canonical_abs(path) ? path : dir ? il_path_abs(&sa, dir, path) : 0;
+	const char *abs = il_lexical_path(&sa, dirfd, path);
 	if (!abs || !il_delete_candidate(v, abs, environ) || is_approved(abs)) {
 		errno = saved;
 		return 0;
@@ -108,9 +106,7 @@ static __attribute__((noinline)) int check_delete_slow(int dirfd, const char *pa
 	struct il_arena a = sc.a;
 	const char *to = 0;
 	if (kind == IL_DEL_RENAME && npath && *npath) {
-		char *nd = il_arena_alloc(&a, 4096);
-		const char *ndir = npath[0] == '/' ? "/" : nd ? il_base_dir(ndirfd, nd, 4096) : 0;
-		to = ndir ? il_path_abs(&a, ndir, npath) : 0;
+		to = il_lexical_path(&a, ndirfd, npath);
 	}
 	struct il_delete_event ev = { abs, to, kind, environ, il_sess.profile, (long)getpid(), proc };
 	struct il_verdict verdict;

@@ -161,6 +161,8 @@ expect_blocked "rm -rf of the state directory" guard rm -rf "$XDG_STATE_HOME/int
 echo '[evil]' >"$SANDBOX/evil.conf"
 expect_blocked "mv of a file onto a rule file" guard mv "$SANDBOX/evil.conf" "$XDG_CONFIG_HOME/interlock/rules.d/00-evil.conf"
 expect_blocked "a symlink among the rule files" guard ln -s "$SANDBOX/evil.conf" "$XDG_CONFIG_HOME/interlock/rules.d/01-evil.conf"
+ln -s "$XDG_CONFIG_HOME/interlock/rules.d" "$SANDBOX/rules-link"
+expect_blocked "rm through a symlinked directory made before the session" guard rm "$SANDBOX/rules-link/50-mine.conf"
 assert_exists "the user rule file is intact" "$XDG_CONFIG_HOME/interlock/rules.d/50-mine.conf"
 assert_exists "the audit log is intact" "$AUDIT_LOG"
 assert_missing "nothing was moved away" "$SANDBOX/stolen"
