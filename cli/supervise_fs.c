@@ -234,33 +234,23 @@ static void on_delete(struct il_supervisor *s, const struct seccomp_notif *n, en
 	 * place. Judged as written (the preload resolves the parent of a name
 	 * that could be ours; here a symlinked parent is not followed). */
 	const char *protect = il_snap_str(view, view->hdr->protect);
-	const char *kw0 = dk == IL_DEL_RMDIR ? "rmdir" : rename ? "rename" : "delete";
-	if ((il_own_file_name(abs) || dk != IL_DEL_UNLINK) && il_path_protected(protect, abs, dk != IL_DEL_UNLINK)) {
-		if (il_sv_id_valid(s, n->id))
-			refuse_builtin(s, n->id, pid, kw0, abs, OWN_WHY);
-		return;
-	}
+	const char *kw = dk == IL_DEL_RMDIR ? "rmdir" : rename ? "rename" : "delete";
+	const char *to = 0;
 	if (rename) {
-		char ndir0[4096] = "/";
-		int nerr = 0;
-		const char *to0 = target_path(s, pid, at ? (int)d->args[2] : AT_FDCWD, d->args[at ? 3 : 1], ndir0,
-					      sizeof ndir0, &nerr);
-		if (to0 && il_path_protected(protect, to0, 0)) {
-			if (il_sv_id_valid(s, n->id))
-				refuse_builtin(s, n->id, pid, "rename onto", to0, OWN_WHY);
-			return;
-		}
+		char ndir[4096] = "/";
+		to = target_path(s, pid, at ? (int)d->args[2] : AT_FDCWD, d->args[at ? 3 : 1], ndir, sizeof ndir, &err);
+	}
+	int own = il_path_protected(protect, abs, dk != IL_DEL_UNLINK), onto = to && il_path_protected(protect, to, 0);
+	if (own || onto) {
+		if (il_sv_id_valid(s, n->id))
+			refuse_builtin(s, n->id, pid, own ? kw : "rename onto", own ? abs : to, OWN_WHY);
+		return;
 	}
 	const char *judged = il_snap_str(view, view->hdr->del_exec_judged);
 	if (!il_delete_candidate(view, abs, environ) || tree_approved(s, pid, abs) ||
 	    (proc && judged && il_list_has(judged, proc, strlen(proc)))) {
 		il_sv_respond(s, n->id, 0); /* free; or rm & co, whose command line the exec rules judged */
 		return;
-	}
-	const char *to = 0;
-	if (rename) {
-		char ndir[4096] = "/";
-		to = target_path(s, pid, at ? (int)d->args[2] : AT_FDCWD, d->args[at ? 3 : 1], ndir, sizeof ndir, &err);
 	}
 	if (!il_sv_id_valid(s, n->id))
 		return;
@@ -271,7 +261,6 @@ static void on_delete(struct il_supervisor *s, const struct seccomp_notif *n, en
 		il_sv_respond(s, n->id, 0);
 		return;
 	}
-	const char *kw = dk == IL_DEL_RMDIR ? "rmdir" : rename ? "rename" : "delete";
 	const char *tree = v.target ? v.target : abs;
 	char command[2048];
 	snprintf(command, sizeof command, "%s %s%s%s", kw, abs, to ? " -> " : "", to ? to : "");
