@@ -25,7 +25,7 @@ static int check_attr(int dirfd, const char *path, int follow, const char *what)
 {
 	if (path && !*path) /* AT_EMPTY_PATH: the fd itself */
 		return il_check_own_fd(dirfd, what);
-	return follow ? il_check_own_resolved(dirfd, path, what) : il_check_own_path(dirfd, path, what, 0);
+	return il_check_own_path(dirfd, path, what, follow ? IL_OWN_FOLLOW : IL_OWN_NAME);
 }
 
 IL_EXPORT int chmod(const char *path, mode_t mode)

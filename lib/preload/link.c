@@ -47,7 +47,7 @@ static int symlink_target(const char *linkpath, const char *target, char *out, s
 
 static int check_symlink(const char *target, int dirfd, const char *linkpath)
 {
-	if (il_check_own_path(dirfd, linkpath, "link", 0) < 0)
+	if (il_check_own_path(dirfd, linkpath, "link", IL_OWN_NAME) < 0)
 		return -1; /* a link among interlock's own files: a rule file, say */
 	if (!target)
 		return 0;
@@ -74,14 +74,14 @@ IL_EXPORT int symlinkat(const char *target, int newdirfd, const char *linkpath)
 /* A hard link to a file is a second name for the same bytes. */
 IL_EXPORT int link(const char *oldpath, const char *newpath)
 {
-	if (il_check_own_path(AT_FDCWD, newpath, "link", 0) < 0 || il_check_link_target(AT_FDCWD, oldpath) < 0)
+	if (il_check_own_path(AT_FDCWD, newpath, "link", IL_OWN_NAME) < 0 || il_check_link_target(AT_FDCWD, oldpath) < 0)
 		return -1;
 	return (int)syscall(SYS_linkat, AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
 }
 
 IL_EXPORT int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
 {
-	if (il_check_own_path(newdirfd, newpath, "link", 0) < 0)
+	if (il_check_own_path(newdirfd, newpath, "link", IL_OWN_NAME) < 0)
 		return -1;
 	int r = (flags & AT_EMPTY_PATH) && oldpath && !*oldpath ? il_check_fd(olddirfd, IL_A_READ)
 								 : il_check_link_target(olddirfd, oldpath);

@@ -163,12 +163,13 @@ static const char *protect_list(void)
 	return list && *list ? list : 0;
 }
 
-int il_check_own_path(int dirfd, const char *path, const char *what, int ancestors)
+int il_check_own_path(int dirfd, const char *path, const char *what, int how)
 {
 	if (!path || !*path)
 		return 0;
-	int own = il_own_file_name(path);
-	if (!own && !ancestors)
+	/* a followed path may reach one of ours under any name */
+	int own = how == IL_OWN_FOLLOW || il_own_file_name(path);
+	if (!own && how == IL_OWN_NAME)
 		return 0;
 	const char *list = protect_list();
 	if (!list)
@@ -177,57 +178,39 @@ int il_check_own_path(int dirfd, const char *path, const char *what, int ancesto
 	char small[12288];
 	struct il_arena a;
 	il_arena_init(&a, small, sizeof small);
-	const char *lex = il_lexical_path(&a, dirfd, path);
-	int hit = lex && il_path_protected(list, lex, ancestors);
-	if (!hit && own && lex) { /* the parent resolved, the name itself not followed */
-		const char *base = il_basename(lex);
-		size_t pl = (size_t)(base - lex);
-		const char *parent = il_arena_strndup(&a, lex, pl > 1 ? pl - 1 : pl);
-		const char *rp = parent ? il_path_resolve(&a, "/", parent) : 0;
-		const char *real = rp ? il_path_abs(&a, rp, base) : 0;
-		hit = real && il_path_protected(list, real, ancestors);
+	const char *named = 0;
+	if (how == IL_OWN_FOLLOW) {
+		/* resolved from the path as given: a/../b through a symlink a
+		 * is not the lexical b */
+		const char *dir = il_dir_of(&a, dirfd, path);
+		const char *real = dir ? il_path_resolve(&a, dir, path) : 0;
+		if (real && il_path_protected(list, real, 0))
+			named = real;
+	} else {
+		const char *lex = il_lexical_path(&a, dirfd, path);
+		int above = how == IL_OWN_ABOVE;
+		int hit = lex && il_path_protected(list, lex, above);
+		if (!hit && own && lex) { /* the parent resolved, the name itself not followed */
+			const char *base = il_basename(lex);
+			size_t pl = (size_t)(base - lex);
+			const char *parent = il_arena_strndup(&a, lex, pl > 1 ? pl - 1 : pl);
+			const char *rp = parent ? il_path_resolve(&a, "/", parent) : 0;
+			const char *real = rp ? il_path_abs(&a, rp, base) : 0;
+			hit = real && il_path_protected(list, real, above);
+		}
+		named = hit ? lex : 0;
 	}
-	if (hit)
-		refuse(what, lex, OWN_WHY);
-	errno = hit ? EACCES : saved;
-	return hit ? -1 : 0;
-}
-
-static int own_refused(const char *list, const char *abs, const char *what)
-{
-	if (!abs || !il_path_protected(list, abs, 0))
-		return 0;
-	refuse(what, abs, OWN_WHY);
-	return 1;
-}
-
-int il_check_own_resolved(int dirfd, const char *path, const char *what)
-{
-	const char *list = path && *path ? protect_list() : 0;
-	if (!list)
-		return 0;
-	int saved = errno;
-	char small[12288];
-	struct il_arena a;
-	il_arena_init(&a, small, sizeof small);
-	const char *dir = il_dir_of(&a, dirfd, path);
-	/* resolved from the path as given: a/../b through a symlink a is not
-	 * the lexical b */
-	int hit = dir && own_refused(list, il_path_resolve(&a, dir, path), what);
-	errno = hit ? EACCES : saved;
-	return hit ? -1 : 0;
+	if (named)
+		refuse(what, named, OWN_WHY);
+	errno = named ? EACCES : saved;
+	return named ? -1 : 0;
 }
 
 int il_check_own_fd(int fd, const char *what)
 {
-	const char *list = protect_list();
-	if (!list)
-		return 0;
-	int saved = errno;
 	char buf[4096];
-	int hit = own_refused(list, il_fd_path(fd, buf, sizeof buf), what);
-	errno = hit ? EACCES : saved;
-	return hit ? -1 : 0;
+	const char *path = il_fd_path(fd, buf, sizeof buf);
+	return path ? il_check_own_path(AT_FDCWD, path, what, IL_OWN_FOLLOW) : 0;
 }
 
 /* ---- temp-dir fast path (issue 8's budget: creating, renaming and

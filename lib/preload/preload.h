@@ -127,14 +127,14 @@ int il_check_fd(int fd, unsigned access) IL_HIDDEN; /* the file behind an fd */
 /* A (sym)link about to point at path (relative to dirfd): the read rules of
  * the file it leads to, told as "link to". 0 or -1 with errno EACCES. */
 int il_check_link_target(int dirfd, const char *path) IL_HIDDEN;
-/* Deletes, renames and links that name interlock's own files (its rules,
- * audit log, session directory, library): -1 with errno EACCES, told as
- * "interlock: blocked: WHAT PATH"; ancestors: also a directory above one
- * (what is moved or removed away). */
-int il_check_own_path(int dirfd, const char *path, const char *what, int ancestors) IL_HIDDEN;
-/* The same for a path followed to its end (chmod, chown), and for the file
- * behind an fd (fchmod, fchown). */
-int il_check_own_resolved(int dirfd, const char *path, const char *what) IL_HIDDEN;
+/* Deletes, renames, links, chmod and chown that name interlock's own files
+ * (its rules, audit log, session directory, library): -1 with errno
+ * EACCES, told as "interlock: blocked: WHAT PATH". how: the name itself,
+ * not followed (unlink, link); also a directory above one (what rmdir and
+ * rename move or remove away); or the path followed to its end (chmod). */
+enum { IL_OWN_NAME, IL_OWN_ABOVE, IL_OWN_FOLLOW };
+int il_check_own_path(int dirfd, const char *path, const char *what, int how) IL_HIDDEN;
+/* The same for the file behind an fd (fchmod, fchown). */
 int il_check_own_fd(int fd, const char *what) IL_HIDDEN;
 
 /* Already canonical: absolute, no //, /./, /../, no trailing slash. */

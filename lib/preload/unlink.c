@@ -152,8 +152,8 @@ static int check_delete(int dirfd, const char *path, int kind, int ndirfd, const
 	/* interlock's own files first: nothing below waives that (rm's own
 	 * deletes are left to its command line's rules). A rename also must
 	 * not put something in their place. */
-	if (il_check_own_path(dirfd, path, kind_word(kind), kind != IL_DEL_UNLINK) < 0 ||
-	    (kind == IL_DEL_RENAME && il_check_own_path(ndirfd, npath, "rename onto", 0) < 0))
+	if (il_check_own_path(dirfd, path, kind_word(kind), kind == IL_DEL_UNLINK ? IL_OWN_NAME : IL_OWN_ABOVE) < 0 ||
+	    (kind == IL_DEL_RENAME && il_check_own_path(ndirfd, npath, "rename onto", IL_OWN_NAME) < 0))
 		return -1;
 	if (path[0] == '/' && il_canonical_abs(path)) {
 		int saved = errno;
