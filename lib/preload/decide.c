@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,7 +39,10 @@ const char *il_search_path(const char *file, char *buf, size_t cap)
 			} else {
 				il_memcpy(buf, file, fl + 1);
 			}
-			if (access(buf, X_OK) == 0)
+			/* what execve would run: glibc's walk goes past a
+			 * directory (EACCES) to the next entry */
+			struct stat st;
+			if (access(buf, X_OK) == 0 && stat(buf, &st) == 0 && S_ISREG(st.st_mode))
 				return buf;
 		}
 		if (!*e)

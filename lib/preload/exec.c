@@ -24,9 +24,23 @@ static int do_execve(const char *path, char *const argv[], char *const envp[])
 	return (int)syscall(SYS_execve, path, argv, env);
 }
 
+/* An exec of a file that is not there fails before reaching the kernel.
+ * Programs that walk PATH themselves (python's subprocess, the exec*p
+ * fallbacks) try every directory in turn; under the seccomp layer each
+ * miss would be a round trip to the supervisor, and a lookup costs less
+ * than a microsecond. Other errors are left to the kernel to report. */
+static int exec_target_missing(const char *path)
+{
+	int saved = errno;
+	if (path && *path && access(path, F_OK) < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return 1;
+	errno = saved;
+	return 0;
+}
+
 IL_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-	if (il_check_exec(path, argv, envp) < 0)
+	if (exec_target_missing(path) || il_check_exec(path, argv, envp) < 0)
 		return -1;
 	return do_execve(path, argv, envp);
 }
@@ -36,16 +50,35 @@ IL_EXPORT int execv(const char *path, char *const argv[])
 	return execve(path, argv, environ);
 }
 
+/* Errors after which glibc's PATH walk goes on to the next directory. */
+static int walk_goes_on(int e)
+{
+	return e == EACCES || e == ENOENT || e == ESTALE || e == ENOTDIR || e == ENODEV || e == ETIMEDOUT ||
+	       e == ENOEXEC;
+}
+
 IL_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	char buf[4096];
-	if (file && *file && il_check_exec(il_search_path(file, buf, sizeof buf), argv, envp) < 0)
+	const char *path = file && *file ? il_search_path(file, buf, sizeof buf) : file;
+	if (path && *path && il_check_exec(path, argv, envp) < 0)
 		return -1;
 	size_t slots = il_env_slots(envp);
 	char *fixed[slots];
 	char strbuf[ENV_STR];
 	char *const *env = il_env_fix(envp, fixed, strbuf, sizeof strbuf);
 	il_resolve_real();
+	/* Straight to the file the search found. glibc's walk would first
+	 * try execve in every PATH directory before it, and under the seccomp
+	 * layer each miss is a round trip to the supervisor (a compiler
+	 * looking up `as` makes ten). Where that file fails as glibc would go
+	 * on from (a script without #!, a directory), glibc's own walk
+	 * decides, from the start. */
+	if (path == buf && il_real.execve) {
+		il_real.execve(path, argv, env);
+		if (!walk_goes_on(errno))
+			return -1;
+	}
 	if (!il_real.execvpe) {
 		errno = ENOSYS;
 		return -1;

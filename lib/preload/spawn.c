@@ -28,12 +28,24 @@ IL_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	char buf[4096];
-	if (il_check_exec(il_search_path(file, buf, sizeof buf), argv, envp) < 0)
+	const char *path = il_search_path(file, buf, sizeof buf);
+	if (il_check_exec(path, argv, envp) < 0)
 		return EACCES;
 	size_t slots = il_env_slots(envp);
 	char *fixed[slots];
 	char strbuf[ENV_STR];
 	char *const *env = il_env_fix(envp, fixed, strbuf, sizeof strbuf);
+	/* Straight to the file the search found, as execvpe does (exec.c):
+	 * glibc's walk would try every PATH directory before it in the
+	 * child. Where that file fails as the walk would go on from,
+	 * posix_spawnp itself decides. */
+	if (path == buf) {
+		if (!il_next((void **)&il_real.posix_spawn, "posix_spawn"))
+			return ENOSYS;
+		int e = il_real.posix_spawn(pid, buf, fa, attr, argv, env);
+		if (e != EACCES && e != ENOENT && e != ENOTDIR && e != ESTALE && e != ENODEV && e != ETIMEDOUT)
+			return e;
+	}
 	if (!il_next((void **)&il_real.posix_spawnp, "posix_spawnp"))
 		return ENOSYS;
 	return il_real.posix_spawnp(pid, file, fa, attr, argv, env);
