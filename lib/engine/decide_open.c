@@ -27,28 +27,39 @@ static int slot_has_access(const struct il_snap_view *v, const struct il_snap_sl
 	return 0;
 }
 
-/* The name passed il_open_candidate's quick reject (open_quick.h): the
- * literal and extension indexes, then the globs. */
-int il_open_closer(const struct il_snap_view *v, const char *b, const char *end, unsigned access)
+int il_open_named(const struct il_snap_view *v, const char *b, const char *end, unsigned access)
 {
 	const struct il_snap_hdr *h = v->hdr;
 	const struct il_glob_filter *f = (const void *)(v->base + h->oglob_filter);
 	size_t n = (size_t)(end - b);
 	unsigned char c0 = (unsigned char)b[0], c1 = (unsigned char)end[-1];
-	const char *dot = memrchr(b, '.', n);
-	if (dot)
-		dot++;
 	const struct il_snap_slot *s;
-	if (f->lit_first[c0] & access) {
+	if (f->lit_first[c0] & f->lit_last[c1] & access) {
 		s = il_snap_lookup_in(v, h->oslots, h->noslots, b, n);
 		if (s && slot_has_access(v, s, access))
 			return 1;
 	}
-	if (dot && dot < end && (f->ext_first[(unsigned char)*dot] & access)) {
+	if (!(f->ext_last[c1] & access))
+		return 0;
+	const char *dot = memrchr(b, '.', n);
+	if (dot && ++dot < end && (f->ext_first[(unsigned char)*dot] & access)) {
 		s = il_snap_lookup_in(v, h->xslots, h->nxslots, dot, (size_t)(end - dot));
 		if (s && slot_has_access(v, s, access))
 			return 1;
 	}
+	return 0;
+}
+
+/* The name passed il_open_candidate's quick reject (open_quick.h): the
+ * literal and extension indexes, then the globs. */
+int il_open_closer(const struct il_snap_view *v, const char *b, const char *end, unsigned access)
+{
+	if (il_open_named(v, b, end, access))
+		return 1;
+	const struct il_snap_hdr *h = v->hdr;
+	const struct il_glob_filter *f = (const void *)(v->base + h->oglob_filter);
+	size_t n = (size_t)(end - b);
+	unsigned char c0 = (unsigned char)b[0], c1 = (unsigned char)end[-1];
 	if (!((f->any | f->first[c0] | f->last[c1]) & access))
 		return 0;
 	char name[256];

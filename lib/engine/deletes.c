@@ -111,6 +111,39 @@ int il_temp_path(const struct il_snap_view *v, const char *abs, char *const *env
 	return !il_path_under(abs, home);
 }
 
+/* Is HOME itself a name directly inside dir (dir/NAME)? pfx: dir's length,
+ * 0 for the root. */
+static int home_is_child(const char *home, const char *dir, size_t pfx)
+{
+	size_t n = il_strlen(home);
+	while (n > 1 && home[n - 1] == '/')
+		n--;
+	return n > pfx + 1 && il_strneq(home, dir, pfx) && home[pfx] == '/' && !memchr(home + pfx + 1, '/', n - pfx - 1);
+}
+
+unsigned il_dir_facts(const struct il_snap_view *v, const char *dir, size_t dl)
+{
+	char probe[IL_DIR_FACTS_MAX + 3];
+	if (!dl || dl > IL_DIR_FACTS_MAX || dir[0] != '/')
+		return 0;
+	il_memcpy(probe, dir, dl);
+	probe[dl] = 0;
+	unsigned f = 0;
+	/* a name inside dir is ours, inside ours or above ours only if dir
+	 * is one of ours, inside one, or above one */
+	const char *list = il_snap_str(v, v->hdr->protect);
+	if (!list || !*list || !il_path_protected(list, probe, 1))
+		f |= IL_DIR_OWN_FREE;
+	/* a temp dir's every name is a temp path, except HOME itself */
+	const char *home = snap_home(v);
+	size_t pfx = dl == 1 ? 0 : dl;
+	if (home && !home_is_child(home, dir, pfx)) {
+		probe[pfx] = '/', probe[pfx + 1] = 1, probe[pfx + 2] = 0;
+		f |= il_temp_path(v, probe, 0) ? IL_DIR_TEMP : IL_DIR_NOT_TEMP;
+	}
+	return f;
+}
+
 int il_delete_candidate(const struct il_snap_view *v, const char *abs, char *const *envp)
 {
 	if (il_temp_path(v, abs, envp))

@@ -98,6 +98,16 @@ int il_born_in_session(const struct il_snap_view *v, const char *p) IL_HIDDEN;
 /* abs is strictly under /tmp, /var/tmp, /dev/shm or the session's $TMPDIR,
  * and not inside HOME. String compares only. */
 int il_temp_path(const struct il_snap_view *v, const char *abs, char *const *envp) IL_HIDDEN;
+/* What holds for every name directly inside the absolute directory
+ * dir[0..dl), from string compares only (so it can be kept for the next
+ * path in the same directory): IL_DIR_TEMP, every such name is a temp path
+ * (il_temp_path); IL_DIR_NOT_TEMP, none is; neither when the answer depends
+ * on the name (HOME is in dir) or on the environment (no session HOME);
+ * IL_DIR_OWN_FREE, none is one of interlock's own files, inside one or
+ * above one (il_path_protected with ancestors). */
+enum { IL_DIR_TEMP = 1, IL_DIR_NOT_TEMP = 2, IL_DIR_OWN_FREE = 4 };
+#define IL_DIR_FACTS_MAX 1024
+unsigned il_dir_facts(const struct il_snap_view *v, const char *dir, size_t dl) IL_HIDDEN;
 /* Decides one delete or rename. A protected verdict is IL_CONFIRM with
  * target = the tree (work tree root, home directory, file) one approval
  * covers and word = its base name. */

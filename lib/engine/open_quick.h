@@ -27,6 +27,9 @@ static inline unsigned il_open_access(int flags)
 }
 
 int il_open_closer(const struct il_snap_view *v, const char *b, const char *end, unsigned access) IL_HIDDEN;
+/* Does a rule name the file b..end literally or by its extension (*.db)
+ * for this access? The two index lookups, each behind its byte filter. */
+int il_open_named(const struct il_snap_view *v, const char *b, const char *end, unsigned access) IL_HIDDEN;
 
 /* 0 when no rule can match a file of this name with this access; 1 when one
  * does. A name can only match a rule that agrees with its first or last

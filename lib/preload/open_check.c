@@ -175,6 +175,16 @@ int il_check_own_path(int dirfd, const char *path, const char *what, int how)
 	if (!list)
 		return 0;
 	int saved = errno;
+	/* not our name, in a directory that holds none of ours: no path to
+	 * build (every rename asks this) */
+	if (!own && path[0] == '/' && il_canonical_abs(path)) {
+		int broken = 0;
+		struct il_snap_view *v = il_snapshot(&broken);
+		if (v && (il_dir_facts_of(v, path) & IL_DIR_OWN_FREE)) {
+			errno = saved;
+			return 0;
+		}
+	}
 	char small[12288];
 	struct il_arena a;
 	il_arena_init(&a, small, sizeof small);
@@ -241,24 +251,9 @@ static int clean_abs(const char *p)
  * none of which a symlink-free path under a temp dir can be. */
 static int named_or_git(const struct il_snap_view *v, const char *path, unsigned access)
 {
-	const struct il_snap_hdr *h = v->hdr;
 	const char *b = il_basename(path);
-	size_t n = il_strlen(b);
-	const struct il_snap_slot *sl[2] = { il_snap_lookup_in(v, h->oslots, h->noslots, b, n), 0 };
-	for (size_t k = n; k > 0; k--)
-		if (b[k - 1] == '.') {
-			sl[1] = il_snap_lookup_in(v, h->xslots, h->nxslots, b + k, n - k);
-			break;
-		}
-	for (int j = 0; j < 2; j++) {
-		if (!sl[j])
-			continue;
-		const uint32_t *ri = (const void *)(v->base + sl[j]->rules);
-		for (uint32_t i = 0; i < sl[j]->nrules; i++)
-			if (il_snap_rule(v, ri[i])->access & access)
-				return 1;
-	}
-	return (access & IL_A_READ) && il_open_candidate(v, path, IL_A_READ);
+	return il_open_named(v, b, b + il_strlen(b), access) ||
+	       ((access & IL_A_READ) && il_open_candidate(v, path, IL_A_READ));
 }
 
 /* The path as written, made absolute without looking at the file system,
@@ -304,7 +299,9 @@ int il_open_temp_fast(const char *path, unsigned access)
 	int saved = errno;
 	int broken = 0;
 	struct il_snap_view *v = il_snapshot(&broken);
-	int fast = v && il_temp_path(v, path, environ) && !named_or_git(v, path, access);
+	unsigned f = v ? il_dir_facts_of(v, path) : 0;
+	int temp = f & IL_DIR_TEMP ? 1 : f & IL_DIR_NOT_TEMP ? 0 : v && il_temp_path(v, path, environ);
+	int fast = temp && !named_or_git(v, path, access);
 	errno = saved;
 	return fast;
 }

@@ -58,6 +58,10 @@ static inline struct il_snap_view *il_snapshot_ready(void)
 	return __atomic_load_n(&il_fast_view, __ATOMIC_ACQUIRE);
 }
 int il_session_ended(void) IL_HIDDEN; /* ... that interlock_deactivate ended */
+/* il_dir_facts of the directory of abs, which must be canonical and
+ * absolute (il_canonical_abs); kept for the next call in the same
+ * directory (dirfacts.c). */
+unsigned il_dir_facts_of(const struct il_snap_view *v, const char *abs) IL_HIDDEN;
 
 /* Decides an exec of `path` (resolved program path, or the name as given)
  * with this argv and the environment the new program will get.

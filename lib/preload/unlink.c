@@ -159,7 +159,8 @@ static int check_delete(int dirfd, const char *path, int kind, int ndirfd, const
 		int saved = errno;
 		int broken = 0;
 		struct il_snap_view *v = il_snapshot(&broken);
-		int free_ = !v || !il_delete_candidate(v, path, environ) || is_approved(path);
+		int free_ = !v || (il_dir_facts_of(v, path) & IL_DIR_TEMP) || !il_delete_candidate(v, path, environ) ||
+			    is_approved(path);
 		errno = saved;
 		if (free_)
 			return 0;

@@ -182,6 +182,49 @@ static void test_own_files(void)
 	CHECK(!il_path_protected("", "/x", 1) && !il_path_protected(0, "/x", 1), "an empty list");
 }
 
+/* What holds for every name inside a directory (il_dir_facts, which the
+ * preload keeps for the next path in the same directory): checked against
+ * the per-path answers it stands for. */
+static void test_dir_facts(const struct il_ruleset *rs)
+{
+	const char *list = "/h/.config/interlock\n/tmp/interlock-0/abc\n";
+	struct il_session_meta m = { .session = "s", .home = "/tmp/home", .protect = list };
+	void *blob;
+	size_t len;
+	struct il_snap_view v;
+	if (il_snapshot_build(rs, &m, &blob, &len) || il_snap_open(&v, blob, len)) {
+		CHECK(0, "snapshot with a session");
+		return;
+	}
+	CHECK((il_dir_facts(&v, "/tmp/x", 6) & (IL_DIR_TEMP | IL_DIR_OWN_FREE)) == (IL_DIR_TEMP | IL_DIR_OWN_FREE),
+	      "a temp dir of nobody's");
+	CHECK(!(il_dir_facts(&v, "/tmp", 4) & (IL_DIR_TEMP | IL_DIR_NOT_TEMP)), "/tmp holds HOME: it depends on the name");
+	CHECK(!(il_dir_facts(&v, "/tmp", 4) & IL_DIR_OWN_FREE), "/tmp is above the session directory");
+	CHECK(il_dir_facts(&v, "/tmp/home/p", 11) & IL_DIR_NOT_TEMP, "inside HOME is not temp");
+	CHECK(il_dir_facts(&v, "/var/tmp", 8) & IL_DIR_TEMP, "/var/tmp");
+	CHECK(il_dir_facts(&v, "/", 1) == IL_DIR_NOT_TEMP, "the root: nothing temp, above everything");
+	CHECK(!(il_dir_facts(&v, "/h/.config/interlock/rules.d", 28) & IL_DIR_OWN_FREE), "inside ours");
+	CHECK(il_dir_facts(&v, "/h/.config/interlock2", 21) & IL_DIR_OWN_FREE, "a sibling with the same prefix");
+	const char *dirs[] = { "/", "/tmp", "/tmp/x", "/tmp/home", "/tmp/home/p", "/tmp/interlock-0", "/tmp/interlock-0/abc",
+			       "/h", "/h/.config", "/h/.config/interlock", "/h/.config/interlock2", "/var/tmp", "/usr" };
+	const char *names[] = { "a", "home", "interlock-0", "abc", "interlock", "interlock2", ".config", "x.conf" };
+	int agree = 1;
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		unsigned f = il_dir_facts(&v, dirs[i], strlen(dirs[i]));
+		for (size_t j = 0; j < sizeof names / sizeof names[0]; j++) {
+			char p[256];
+			snprintf(p, sizeof p, "%s/%s", strcmp(dirs[i], "/") ? dirs[i] : "", names[j]);
+			int temp = il_temp_path(&v, p, 0), own = il_path_protected(list, p, 1);
+			if (((f & IL_DIR_TEMP) && !temp) || ((f & IL_DIR_NOT_TEMP) && temp) || ((f & IL_DIR_OWN_FREE) && own)) {
+				fprintf(stderr, "dir facts of %s (%u) do not hold for %s\n", dirs[i], f, p);
+				agree = 0;
+			}
+		}
+	}
+	CHECK(agree, "the facts hold for every name tried");
+	free(blob);
+}
+
 int main(int argc, char **argv)
 {
 	test_paths();
@@ -203,6 +246,7 @@ int main(int argc, char **argv)
 		}
 		test_peel();
 		test_wrappers();
+		test_dir_facts(&rs);
 		il_ruleset_free(&rs);
 		free(blob);
 	}
