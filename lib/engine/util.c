@@ -1,6 +1,10 @@
-/* Heap-free helpers for the runtime half of the engine. They avoid libc string
- * functions only where those may be interposed by the host program or
- * instrumented; the cost is the same. */
+/* Heap-free helpers for the runtime half of the engine. The string ones are
+ * libc's: async-signal-safe, heap-free (fine in a vfork child) and several
+ * times faster than byte loops on the paths every hooked call measures.
+ * il_memcpy stays a forward loop: memcpy promises nothing for overlapping
+ * copies, and its callers were not all written against that. */
+#include <string.h>
+
 #include "il.h"
 
 static const char *const action_names[] = { "allow", "log", "confirm", "deny" };
@@ -56,28 +60,17 @@ char *il_arena_strdup(struct il_arena *a, const char *s)
 
 size_t il_strlen(const char *s)
 {
-	size_t n = 0;
-	while (s[n])
-		n++;
-	return n;
+	return strlen(s);
 }
 
 int il_streq(const char *a, const char *b)
 {
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
+	return strcmp(a, b) == 0;
 }
 
 int il_strneq(const char *a, const char *b, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (a[i] != b[i])
-			return 0;
-		if (!a[i])
-			return 1;
-	}
-	return 1;
+	return strncmp(a, b, n) == 0;
 }
 
 void il_memcpy(void *d, const void *s, size_t n)
@@ -88,13 +81,17 @@ void il_memcpy(void *d, const void *s, size_t n)
 		*dd++ = *ss++;
 }
 
+/* After the last slash that something follows: "a/b/" gives "b/"; a
+ * path of slashes only gives its last one. */
 const char *il_basename(const char *path)
 {
-	const char *b = path;
-	for (const char *p = path; *p; p++)
-		if (*p == '/' && p[1])
-			b = p + 1;
-	return b;
+	size_t e = strlen(path);
+	while (e && path[e - 1] == '/')
+		e--;
+	if (!e)
+		return *path ? path + strlen(path) - 1 : path;
+	const char *slash = memrchr(path, '/', e);
+	return slash ? slash + 1 : path;
 }
 
 const char *il_env_get(char *const *envp, const char *name)

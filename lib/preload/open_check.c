@@ -3,6 +3,7 @@
  * rule names — costs a few hash probes on its base name and no syscall. */
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -236,11 +237,9 @@ static int clean_abs(const char *p)
 {
 	if (p[0] != '/')
 		return 0;
-	for (const char *s = p; *s; s++)
-		if (s[0] == '/' && (s[1] == '/' || (s[1] == '.' && (s[2] == '/' || !s[2] ||
-								  (s[2] == '.' && (s[3] == '/' || !s[3])) ||
-								  (s[2] == 'g' && s[3] == 'i' && s[4] == 't' &&
-								   (s[5] == '/' || !s[5]))))))
+	for (const char *s = p; s; s = strchr(s + 1, '/'))
+		if (s[1] == '/' || (s[1] == '.' && (s[2] == '/' || !s[2] || (s[2] == '.' && (s[3] == '/' || !s[3])) ||
+						    (s[2] == 'g' && s[3] == 'i' && s[4] == 't' && (s[5] == '/' || !s[5])))))
 			return 0;
 	return 1;
 }

@@ -144,11 +144,15 @@ int il_check_own_fd(int fd, const char *what) IL_HIDDEN;
 /* Already canonical: absolute, no //, /./, /../, no trailing slash. */
 static inline int il_canonical_abs(const char *p)
 {
-	for (const char *s = p; *s; s++)
-		if (s[0] == '/' && (s[1] == '/' || !s[1] ||
-				    (s[1] == '.' && (s[2] == '/' || !s[2] || (s[2] == '.' && (s[3] == '/' || !s[3]))))))
-			return p[0] == '/' && !p[1];
-	return p[0] == '/';
+	if (p[0] != '/')
+		return 0;
+	if (!p[1])
+		return 1;
+	for (const char *s = p; s; s = __builtin_strchr(s + 1, '/'))
+		if (s[1] == '/' || !s[1] ||
+		    (s[1] == '.' && (s[2] == '/' || !s[2] || (s[2] == '.' && (s[3] == '/' || !s[3])))))
+			return 0;
+	return 1;
 }
 /* Temp-dir fast path (open_check.c): 1 if an open of this absolute, clean
  * path under a temp dir needs no check provided no symlink is on the way
