@@ -67,6 +67,8 @@ static long open_no_symlinks(int dirfd, const char *path, int flags, mode_t mode
 
 static int openat_checked(int dirfd, const char *path, int flags, mode_t mode, unsigned access)
 {
+	if (il_open_unchecked_mapped(path, access))
+		return sys_openat(dirfd, path, flags, mode);
 #ifdef SYS_openat2
 	/* Temp files (il_open_temp_fast), then any path whose written form
 	 * passes the rules (il_open_lexical): one openat2 that refuses

@@ -51,12 +51,22 @@ static unsigned present_access(const char *abs, unsigned access)
 	return access;
 }
 
+int il_open_unchecked_mapped(const char *path, unsigned access)
+{
+	if (il_snapshot_ready())
+		return 0; /* the caller asked il_open_unchecked already */
+	int saved = errno, broken = 0;
+	struct il_snap_view *v = il_snapshot(&broken);
+	errno = saved;
+	return il_open_unchecked_in(v, path, access);
+}
+
 int il_check_open(int dirfd, const char *path, unsigned access)
 {
 	/* The common case first, touching nothing that can change errno. The
 	 * rest lives in another function: its large frame would otherwise be
 	 * probed page by page on every call. */
-	if (il_open_unchecked(path, access) || !path || !*path)
+	if (il_open_unchecked(path, access) || il_open_unchecked_mapped(path, access) || !path || !*path)
 		return 0;
 	return check_open_slow(dirfd, path, access, 0);
 }

@@ -117,15 +117,20 @@ void il_scratch_close(struct il_scratch *s) IL_HIDDEN;
  * access asked), or a read of a file no rule names with the rule set
  * mapped. A write, or a path under /dev/ (the human's terminal is refused
  * by path), always takes il_check_open. */
-static inline int il_open_unchecked(const char *path, unsigned access)
+static inline int il_open_unchecked_in(struct il_snap_view *v, const char *path, unsigned access)
 {
-	if (!access)
-		return 1;
-	struct il_snap_view *v = il_snapshot_ready();
 	return v && !(access & ~IL_A_READ) && path &&
 	       !(path[0] == '/' && path[1] == 'd' && path[2] == 'e' && path[3] == 'v' && path[4] == '/') &&
 	       !il_open_candidate(v, path, access);
 }
+static inline int il_open_unchecked(const char *path, unsigned access)
+{
+	return !access || il_open_unchecked_in(il_snapshot_ready(), path, access);
+}
+/* il_open_unchecked for a process that has not mapped its rule set yet
+ * (its first open; a dev-shell session on every open): maps it, then the
+ * quick reject gets its turn. 0 once it is mapped (ask il_open_unchecked). */
+int il_open_unchecked_mapped(const char *path, unsigned access) IL_HIDDEN;
 int il_check_open(int dirfd, const char *path, unsigned access) IL_HIDDEN;
 int il_check_fd(int fd, unsigned access) IL_HIDDEN; /* the file behind an fd */
 /* A (sym)link about to point at path (relative to dirfd): the read rules of
