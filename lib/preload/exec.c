@@ -4,24 +4,30 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "preload.h"
+#include "rawsys.h"
 
 #define ENV_STR 8192
 
-/* Calls the real execve with the environment re-injected. */
+static int sys_execve(const char *path, char *const argv[], char *const envp[])
+{
+	return (int)il_sys4(SYS_execve, (long)path, (long)argv, (long)envp, 0);
+}
+
+/* The execve itself, with the environment re-injected. glibc's execve is
+ * the bare system call; calling the kernel directly needs no lookup of it
+ * in every process (dlsym cost about 4000 instructions at each start). */
 static int do_execve(const char *path, char *const argv[], char *const envp[])
 {
 	size_t slots = il_env_slots(envp);
 	char *fixed[slots];
 	char strbuf[ENV_STR];
 	char *const *env = il_env_fix(envp, fixed, strbuf, sizeof strbuf);
-	il_resolve_real();
-	if (il_real.execve)
-		return il_real.execve(path, argv, env);
-	return (int)syscall(SYS_execve, path, argv, env);
+	return sys_execve(path, argv, env);
 }
 
 /* An exec of a file that is not there fails before reaching the kernel.
@@ -50,40 +56,103 @@ IL_EXPORT int execv(const char *path, char *const argv[])
 	return execve(path, argv, environ);
 }
 
+/* What glibc's execvp family does with a file the kernel will not run
+ * (ENOEXEC): hand it to /bin/sh as a script. */
+static void exec_script(const char *path, char *const argv[], char *const env[])
+{
+	size_t argc = 0;
+	while (argv && argv[argc])
+		argc++;
+	const char *sh_argv[argc + 3];
+	sh_argv[0] = "/bin/sh";
+	sh_argv[1] = path;
+	for (size_t i = 1; i <= argc; i++)
+		sh_argv[i + 1] = argv[i];
+	sh_argv[argc ? argc + 1 : 2] = 0;
+	sys_execve("/bin/sh", (char *const *)sh_argv, env);
+}
+
 /* Errors after which glibc's PATH walk goes on to the next directory. */
 static int walk_goes_on(int e)
 {
-	return e == EACCES || e == ENOENT || e == ESTALE || e == ENOTDIR || e == ENODEV || e == ETIMEDOUT ||
-	       e == ENOEXEC;
+	return e == EACCES || e == ENOENT || e == ESTALE || e == ENOTDIR || e == ENODEV || e == ETIMEDOUT;
+}
+
+/* glibc's execvpe walk, for what the direct exec in execvpe leaves: the
+ * file it found failed in a way the walk goes on from. Every directory
+ * is tried in order; EACCES is remembered and reported at the end. */
+static int exec_walk(const char *file, char *const argv[], char *const env[])
+{
+	const char *dirs = il_env_get(environ, "PATH");
+	if (!dirs)
+		dirs = "/bin:/usr/bin";
+	size_t fl = il_strlen(file);
+	int eacces = 0, tried = 0;
+	char buf[4096];
+	for (const char *d = dirs;; d++) {
+		const char *e = d;
+		while (*e && *e != ':')
+			e++;
+		size_t dl = (size_t)(e - d);
+		if (dl + fl + 2 <= sizeof buf) {
+			il_memcpy(buf, d, dl);
+			size_t o = dl;
+			if (dl)
+				buf[o++] = '/';
+			il_memcpy(buf + o, file, fl + 1);
+			tried = 1;
+			sys_execve(buf, argv, env);
+			if (errno == ENOEXEC)
+				exec_script(buf, argv, env);
+			if (errno == EACCES)
+				eacces = 1;
+			else if (!walk_goes_on(errno))
+				return -1;
+		}
+		if (!*e)
+			break;
+		d = e;
+	}
+	if (eacces)
+		errno = EACCES;
+	else if (!tried)
+		errno = ENAMETOOLONG;
+	return -1;
 }
 
 IL_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
+	if (!file || !*file) {
+		errno = ENOENT;
+		return -1;
+	}
 	char buf[4096];
-	const char *path = file && *file ? il_search_path(file, buf, sizeof buf) : file;
-	if (path && *path && il_check_exec(path, argv, envp) < 0)
+	const char *path = il_search_path(file, buf, sizeof buf);
+	if (il_check_exec(path, argv, envp) < 0)
 		return -1;
 	size_t slots = il_env_slots(envp);
 	char *fixed[slots];
 	char strbuf[ENV_STR];
 	char *const *env = il_env_fix(envp, fixed, strbuf, sizeof strbuf);
-	il_resolve_real();
+	if (path != buf) { /* a name with a slash, or nothing found */
+		if (strchr(file, '/')) {
+			sys_execve(file, argv, env);
+			if (errno == ENOEXEC)
+				exec_script(file, argv, env);
+			return -1;
+		}
+		return exec_walk(file, argv, env);
+	}
 	/* Straight to the file the search found. glibc's walk would first
 	 * try execve in every PATH directory before it, and under the seccomp
 	 * layer each miss is a round trip to the supervisor (a compiler
-	 * looking up `as` makes ten). Where that file fails as glibc would go
-	 * on from (a script without #!, a directory), glibc's own walk
-	 * decides, from the start. */
-	if (path == buf && il_real.execve) {
-		il_real.execve(path, argv, env);
-		if (!walk_goes_on(errno))
-			return -1;
-	}
-	if (!il_real.execvpe) {
-		errno = ENOSYS;
+	 * looking up `as` makes ten). */
+	sys_execve(path, argv, env);
+	if (errno == ENOEXEC)
+		exec_script(path, argv, env);
+	if (!walk_goes_on(errno))
 		return -1;
-	}
-	return il_real.execvpe(file, argv, env);
+	return exec_walk(file, argv, env);
 }
 
 IL_EXPORT int execvp(const char *file, char *const argv[])
@@ -134,6 +203,10 @@ IL_EXPORT int execle(const char *path, const char *arg, ...)
 
 IL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
+	if (fd < 0 || !argv || !envp) { /* glibc's own checks */
+		errno = EINVAL;
+		return -1;
+	}
 	char buf[4096];
 	const char *path = il_fd_path(fd, buf, sizeof buf);
 	if (il_check_exec(path ? path : "", argv, envp) < 0)
@@ -142,10 +215,9 @@ IL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	char *fixed[slots];
 	char strbuf[ENV_STR];
 	char *const *env = il_env_fix(envp, fixed, strbuf, sizeof strbuf);
-	il_resolve_real();
-	if (il_real.fexecve)
-		return il_real.fexecve(fd, argv, env);
-	return (int)syscall(SYS_execveat, fd, "", argv, env, AT_EMPTY_PATH);
+	/* as glibc does it: execveat on the fd itself */
+	long r = syscall(SYS_execveat, fd, "", argv, env, AT_EMPTY_PATH);
+	return (int)r;
 }
 
 IL_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)

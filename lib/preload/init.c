@@ -19,25 +19,11 @@
 struct il_real il_real;
 struct il_session il_sess;
 
-static void copy_env(char *dst, size_t cap, const char *name)
+static void copy_value(char *dst, size_t cap, const char *v)
 {
-	const char *v = getenv(name);
-	dst[0] = 0;
-	if (v && il_strlen(v) < cap)
-		il_memcpy(dst, v, il_strlen(v) + 1);
-}
-
-void il_resolve_real(void)
-{
-	if (il_real.execve)
-		return;
-	/* Only what a vfork child or a fork of a threaded program may need:
-	 * dlsym takes the loader's lock, which there may never be released.
-	 * posix_spawn, system and popen run in the parent and look theirs up on
-	 * first use (spawn.c). */
-	il_real.execvpe = dlsym(RTLD_NEXT, "execvpe");
-	il_real.fexecve = dlsym(RTLD_NEXT, "fexecve");
-	__atomic_store_n(&il_real.execve, dlsym(RTLD_NEXT, "execve"), __ATOMIC_RELEASE);
+	size_t n = il_strlen(v);
+	if (n < cap)
+		il_memcpy(dst, v, n + 1);
 }
 
 /* The next definition of a function the library hooks, looked up on first
@@ -52,17 +38,28 @@ void *il_next(void **cache, const char *name)
 	return p;
 }
 
-/* The path this library was loaded from, to put back into LD_PRELOAD. The
- * wrapper always gives an absolute path; no realpath() here: it costs a
- * readlink per component and starts malloc in every process. */
-static void find_self(void)
+/* The path this library was loaded from, to put back into LD_PRELOAD:
+ * the LD_PRELOAD entry named libinterlock.so (the wrapper and shell-init
+ * always give an absolute path), else the loader's record of us (an image
+ * that preloads through /etc/ld.so.preload). No realpath() here: it costs
+ * a readlink per component and starts malloc in every process. */
+static void find_self(const char *preload)
 {
+	for (const char *p = preload; p && *p;) {
+		const char *e = p;
+		while (*e && *e != ':' && *e != ' ')
+			e++;
+		size_t n = (size_t)(e - p);
+		if (n > 16 && p[0] == '/' && il_strneq(e - 16, "/libinterlock.so", 16) && n < sizeof il_sess.lib) {
+			il_memcpy(il_sess.lib, p, n);
+			il_sess.lib[n] = 0;
+			return;
+		}
+		p = *e ? e + 1 : e;
+	}
 	Dl_info info;
-	if (!dladdr((void *)find_self, &info) || !info.dli_fname)
-		return;
-	size_t n = il_strlen(info.dli_fname);
-	if (n < sizeof il_sess.lib)
-		il_memcpy(il_sess.lib, info.dli_fname, n + 1);
+	if (dladdr((void *)find_self, &info) && info.dli_fname)
+		copy_value(il_sess.lib, sizeof il_sess.lib, info.dli_fname);
 }
 
 static int inited;
@@ -74,14 +71,31 @@ void il_init_once(void)
 	if (__atomic_load_n(&inited, __ATOMIC_ACQUIRE))
 		return;
 	int saved = errno;
-	il_resolve_real();
-	find_self();
-	copy_env(il_sess.session, sizeof il_sess.session, "INTERLOCK_SESSION");
-	copy_env(il_sess.snapshot, sizeof il_sess.snapshot, "INTERLOCK_SNAPSHOT");
-	copy_env(il_sess.profile, sizeof il_sess.profile, "INTERLOCK_PROFILE");
+	/* One pass over the environment for the four names (getenv is a
+	 * pass per name); the first of a name counts, as with getenv. */
+	const char *lp = 0, *sess = 0, *snap = 0, *prof = 0;
+	for (char **e = environ; e && *e; e++) {
+		const char *v = *e;
+		if (v[0] == 'I' && il_strneq(v, "INTERLOCK_", 10)) {
+			if (!sess && il_strneq(v + 10, "SESSION=", 8))
+				sess = v + 18;
+			else if (!snap && il_strneq(v + 10, "SNAPSHOT=", 9))
+				snap = v + 19;
+			else if (!prof && il_strneq(v + 10, "PROFILE=", 8))
+				prof = v + 18;
+		} else if (!lp && v[0] == 'L' && il_strneq(v, "LD_PRELOAD=", 11)) {
+			lp = v + 11;
+		}
+	}
+	if (sess)
+		copy_value(il_sess.session, sizeof il_sess.session, sess);
+	if (snap)
+		copy_value(il_sess.snapshot, sizeof il_sess.snapshot, snap);
+	if (prof)
+		copy_value(il_sess.profile, sizeof il_sess.profile, prof);
+	find_self(lp);
 	/* Keep the library in children whenever it was preloaded through the
 	 * environment (a session, or an image-wide ENV LD_PRELOAD). */
-	const char *lp = getenv("LD_PRELOAD");
 	il_sess.active = il_sess.session[0] || (lp && il_sess.lib[0] && *lp);
 	il_sess.shell = il_strneq(il_sess.session, "shell-", 6);
 	__atomic_store_n(&inited, 1, __ATOMIC_RELEASE);

@@ -13,11 +13,9 @@
 
 #define IL_EXPORT __attribute__((visibility("default")))
 
-/* The real functions, resolved once (init.c). */
+/* The real functions of the spawn family, looked up on first use in the
+ * parent (spawn.c). The exec family calls the kernel itself (exec.c). */
 struct il_real {
-	int (*execve)(const char *, char *const[], char *const[]);
-	int (*execvpe)(const char *, char *const[], char *const[]);
-	int (*fexecve)(int, char *const[], char *const[]);
 	int (*posix_spawn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
 			   const posix_spawnattr_t *, char *const[], char *const[]);
 	int (*posix_spawnp)(pid_t *, const char *, const posix_spawn_file_actions_t *,
@@ -30,7 +28,6 @@ extern struct il_real il_real IL_HIDDEN;
  * up on first use through *cache; NULL if there is none. Not in a vfork
  * child (dlsym takes the loader's lock). */
 void *il_next(void **cache, const char *name) IL_HIDDEN;
-void il_resolve_real(void) IL_HIDDEN;
 void il_init_once(void) IL_HIDDEN; /* capture the session (idempotent) */
 
 /* Session state captured when the library was loaded. */

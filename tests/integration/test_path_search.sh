@@ -58,6 +58,13 @@ same_as_bare "posix_spawnp past the same" spawnp tool two
 assert_eq "posix_spawnp ran the real tool" "real tool two" "$OUT"
 same_as_bare "execvp of a script without #! (glibc runs it with sh)" env noshebang three
 assert_eq "the script ran" "no shebang three" "$OUT"
+printf '#!/bin/sh\necho never\n' >"$SANDBOX/path/e2/readonly"
+chmod 644 "$SANDBOX/path/e2/readonly"
+same_as_bare "execvp of a program found only without execute permission" env readonly
+assert_eq "glibc's walk reports EACCES (126)" 126 "$STATUS"
+cp "$real/noshebang" "$SANDBOX/work/local-script"
+same_as_bare "execvp of a script without #! by its path" bash -c "cd '$SANDBOX/work' && env ./local-script five"
+assert_eq "the script ran by its path" "no shebang five" "$OUT"
 same_as_bare "execvp of a program that is nowhere" env no-such-program-here
 assert_eq "exit status of a missing program" 127 "$STATUS"
 same_as_bare "python subprocess walking PATH itself" \
