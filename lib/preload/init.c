@@ -205,7 +205,22 @@ int il_shell_session(void)
  * the session is over for every process of it, even those that mapped it. */
 int il_session_ended(void)
 {
-	return il_shell_session() && il_sess.snapshot[0] && access(il_sess.snapshot, F_OK) < 0;
+	static int ended; /* for good: a session does not come back */
+	if (__atomic_load_n(&ended, __ATOMIC_RELAXED))
+		return 1;
+	if (!il_shell_session() || !il_sess.snapshot[0])
+		return 0;
+	int saved = errno;
+	int gone = access(il_sess.snapshot, F_OK) < 0;
+	errno = saved;
+	if (gone)
+		__atomic_store_n(&ended, 1, __ATOMIC_RELAXED);
+	return gone;
+}
+
+struct il_snap_view *il_snapshot_mapped(void)
+{
+	return __atomic_load_n(&g_view, __ATOMIC_ACQUIRE);
 }
 
 struct il_snap_view *il_snapshot(int *broken)

@@ -46,6 +46,10 @@ extern struct il_session il_sess IL_HIDDEN;
  * session names a snapshot that cannot be read: everything must fail closed. */
 struct il_snap_view *il_snapshot(int *broken) IL_HIDDEN;
 int il_shell_session(void) IL_HIDDEN; /* a dev-shell (shell-init) session */
+/* The rule set this process mapped, if it did, without asking whether a
+ * dev-shell session has ended since: only for answers an ended session
+ * gives as well (the quick reject). */
+struct il_snap_view *il_snapshot_mapped(void) IL_HIDDEN;
 /* The mapped rule set when it is loaded and nothing needs checking first
  * (not a dev-shell session, which must notice its end), else NULL: the hot
  * paths' one load. */
