@@ -39,10 +39,12 @@ const char *il_search_path(const char *file, char *buf, size_t cap)
 			} else {
 				il_memcpy(buf, file, fl + 1);
 			}
-			/* what execve would run: glibc's walk goes past a
-			 * directory (EACCES) to the next entry */
+			/* what execve would run (checked with the effective
+			 * ids, as execve does: a setuid program's real ones
+			 * could skip to another file); glibc's walk goes past
+			 * a directory (EACCES) to the next entry */
 			struct stat st;
-			if (access(buf, X_OK) == 0 && stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+			if (faccessat(AT_FDCWD, buf, X_OK, AT_EACCESS) == 0 && stat(buf, &st) == 0 && S_ISREG(st.st_mode))
 				return buf;
 		}
 		if (!*e)
