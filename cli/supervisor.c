@@ -525,14 +525,17 @@ static void act(struct il_supervisor *s, uint64_t id, const struct exec_view *e,
 /* path_addr: where the path was read, 0 if it was rewritten (execveat).
  * Shells pass the same string as the path and argv[0]: then it is not read
  * twice (every exec of the tree waits for this). */
-static int exec_candidate(struct il_supervisor *s, struct exec_view *e, uint64_t argv_addr, uint64_t path_addr)
+static int exec_candidate(struct il_supervisor *s, struct exec_view *e, uint64_t argv_addr, uint64_t path_addr,
+			  const uint64_t *argv0)
 {
 	struct il_snap_view *v = &s->cfg.rules->view;
 	if (il_snap_exec_candidate(v, il_basename(e->path)))
 		return 1;
 	unsigned char p0[8];
-	if (path_addr && argv_addr && il_sv_peek(e->pid, argv_addr, p0, (size_t)e->abi->ptr) == e->abi->ptr &&
-	    ptr_at(p0, e->abi->ptr) == path_addr)
+	if (path_addr && argv_addr &&
+	    (argv0 ? *argv0 == path_addr
+		   : il_sv_peek(e->pid, argv_addr, p0, (size_t)e->abi->ptr) == e->abi->ptr &&
+			     ptr_at(p0, e->abi->ptr) == path_addr))
 		return 0; /* argv[0] is the path, already ruled out */
 	char **a0 = peek_list(s, e->pid, argv_addr, e->abi->ptr, 1);
 	return !a0 || (a0[0] && il_snap_exec_candidate(v, il_basename(a0[0])));
@@ -540,16 +543,45 @@ static int exec_candidate(struct il_supervisor *s, struct exec_view *e, uint64_t
 
 /* Reads the exec; 0, or an errno: EFAULT/EBADF where the kernel would fail
  * the call itself (nothing can run), anything else when we cannot read. */
+/* The path and argv[0]'s pointer in one read when the path ends within its
+ * first page: most execs need nothing more before they are let through.
+ * *argv0 is set only when that pointer was read. */
+static char *peek_path_argv0(struct il_supervisor *s, pid_t pid, uint64_t path, uint64_t argv, int ptr,
+			     uint64_t *argv0, int *have_argv0)
+{
+	size_t want = PAGE - (size_t)(path % PAGE);
+	if (want > MAX_STR)
+		want = MAX_STR;
+	unsigned char p0[8];
+	struct iovec l[2] = { { s->tmp, want }, { p0, (size_t)ptr } };
+	struct iovec r[2] = { { (void *)(uintptr_t)path, want }, { (void *)(uintptr_t)argv, (size_t)ptr } };
+	*have_argv0 = 0;
+	ssize_t n = argv ? process_vm_readv(pid, l, 2, r, 2, 0) : -1;
+	if (n < (ssize_t)want)
+		return il_sv_peek_str(s, pid, path);
+	if (n == (ssize_t)want + ptr) {
+		*argv0 = ptr_at(p0, ptr);
+		*have_argv0 = 1;
+	}
+	char *z = memchr(s->tmp, 0, want);
+	return z ? il_arena_strndup(&s->arena, s->tmp, (size_t)(z - s->tmp)) : il_sv_peek_str(s, pid, path);
+}
+
 static int read_exec(struct il_supervisor *s, const struct seccomp_data *d, struct exec_view *e, int *candidate)
 {
 	int at = d->nr == e->abi->execveat;
 	uint64_t argv_addr = d->args[at ? 2 : 1], envp_addr = d->args[at ? 3 : 2];
-	e->path = il_sv_peek_str(s, e->pid, d->args[at ? 1 : 0]);
+	uint64_t argv0 = 0;
+	int have_argv0 = 0;
+	if (at)
+		e->path = il_sv_peek_str(s, e->pid, d->args[1]);
+	else
+		e->path = peek_path_argv0(s, e->pid, d->args[0], argv_addr, e->abi->ptr, &argv0, &have_argv0);
 	if (e->path && at)
 		e->path = resolve_at(s, e->pid, d, e->path);
 	if (!e->path)
 		return errno ? errno : EACCES;
-	if (!(*candidate = exec_candidate(s, e, argv_addr, at ? 0 : d->args[0])))
+	if (!(*candidate = exec_candidate(s, e, argv_addr, at ? 0 : d->args[0], have_argv0 ? &argv0 : 0)))
 		return 0;
 	e->argv = peek_list(s, e->pid, argv_addr, e->abi->ptr, 0);
 	e->envp = peek_list(s, e->pid, envp_addr, e->abi->ptr, 0);
