@@ -149,18 +149,24 @@ static int check_delete(int dirfd, const char *path, int kind, int ndirfd, const
 {
 	if (!path || !*path)
 		return 0;
+	/* One look at the directory (kept for the next call in it) answers
+	 * both questions below: does it hold any of interlock's files, and
+	 * is it a temp dir. */
+	int canonical = path[0] == '/' && il_canonical_abs(path);
+	int saved = errno, broken = 0;
+	struct il_snap_view *v = canonical ? il_snapshot(&broken) : 0;
+	unsigned facts = v ? il_dir_facts_of(v, path) : 0;
+	errno = saved;
 	/* interlock's own files first: nothing below waives that (rm's own
 	 * deletes are left to its command line's rules). A rename also must
 	 * not put something in their place. */
-	if (il_check_own_path(dirfd, path, kind_word(kind), kind == IL_DEL_UNLINK ? IL_OWN_NAME : IL_OWN_ABOVE) < 0 ||
+	int own_free = (facts & IL_DIR_OWN_FREE) && !il_own_file_name(path);
+	if ((!own_free && il_check_own_path(dirfd, path, kind_word(kind),
+					    kind == IL_DEL_UNLINK ? IL_OWN_NAME : IL_OWN_ABOVE) < 0) ||
 	    (kind == IL_DEL_RENAME && il_check_own_path(ndirfd, npath, "rename onto", IL_OWN_NAME) < 0))
 		return -1;
-	if (path[0] == '/' && il_canonical_abs(path)) {
-		int saved = errno;
-		int broken = 0;
-		struct il_snap_view *v = il_snapshot(&broken);
-		int free_ = !v || (il_dir_facts_of(v, path) & IL_DIR_TEMP) || !il_delete_candidate(v, path, environ) ||
-			    is_approved(path);
+	if (canonical) {
+		int free_ = !v || (facts & IL_DIR_TEMP) || !il_delete_candidate(v, path, environ) || is_approved(path);
 		errno = saved;
 		if (free_)
 			return 0;
