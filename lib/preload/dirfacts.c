@@ -6,20 +6,49 @@
  *
  * The facts are string compares of the directory against the session's
  * snapshot, which a process maps once and never changes: nothing on disk
- * can make them stale. One slot, claimed with an atomic flag; a thread
- * that finds it taken works the facts out without it. */
+ * can make them stale. One slot per thread (no lock, no atomic: a locked
+ * exchange cost more than the lookup it guarded); initial-exec TLS, which
+ * a preloaded library may use. A directory longer than the slot is worked
+ * out each time. */
 #include <string.h>
 
 #include "engine_int.h"
 #include "preload.h"
 
-static struct {
-	int busy;
+#define MEMO_DIR 512
+
+static __thread struct {
+	unsigned gen; /* odd while being written */
 	const struct il_snap_view *view;
 	size_t len;
 	unsigned facts;
-	char dir[IL_DIR_FACTS_MAX];
-} memo;
+	char dir[MEMO_DIR];
+} memo __attribute__((tls_model("initial-exec")));
+
+/* A signal handler that deletes a file runs on this thread, possibly in
+ * the middle of a lookup or an update here: the generation tells the
+ * interrupted code that what it read may be half of each. */
+#define FENCE() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+
+static int memo_get(const struct il_snap_view *v, const char *abs, size_t dl, unsigned *facts)
+{
+	unsigned gen = memo.gen;
+	FENCE();
+	int hit = !(gen & 1) && memo.view == v && memo.len == dl && !memcmp(memo.dir, abs, dl);
+	*facts = memo.facts;
+	FENCE();
+	return hit && memo.gen == gen;
+}
+
+static void memo_put(const struct il_snap_view *v, const char *abs, size_t dl, unsigned facts)
+{
+	memo.gen++;
+	FENCE();
+	memo.view = v, memo.len = dl, memo.facts = facts;
+	memcpy(memo.dir, abs, dl);
+	FENCE();
+	memo.gen++;
+}
 
 unsigned il_dir_facts_of(const struct il_snap_view *v, const char *abs)
 {
@@ -27,18 +56,11 @@ unsigned il_dir_facts_of(const struct il_snap_view *v, const char *abs)
 	if (!slash || abs[0] != '/' || !slash[1])
 		return 0;
 	size_t dl = slash == abs ? 1 : (size_t)(slash - abs);
-	if (dl > IL_DIR_FACTS_MAX)
-		return 0;
-	if (__atomic_exchange_n(&memo.busy, 1, __ATOMIC_ACQUIRE))
-		return il_dir_facts(v, abs, dl);
 	unsigned f;
-	if (memo.view == v && memo.len == dl && !memcmp(memo.dir, abs, dl)) {
-		f = memo.facts;
-	} else {
-		f = il_dir_facts(v, abs, dl);
-		memo.view = v, memo.len = dl, memo.facts = f;
-		memcpy(memo.dir, abs, dl);
-	}
-	__atomic_store_n(&memo.busy, 0, __ATOMIC_RELEASE);
+	if (dl <= MEMO_DIR && memo_get(v, abs, dl, &f))
+		return f;
+	f = il_dir_facts(v, abs, dl);
+	if (dl <= MEMO_DIR && !(memo.gen & 1))
+		memo_put(v, abs, dl, f);
 	return f;
 }
