@@ -101,7 +101,8 @@ static int exec_walk(const char *file, char *const argv[], char *const env[])
 				buf[o++] = '/';
 			il_memcpy(buf + o, file, fl + 1);
 			tried = 1;
-			sys_execve(buf, argv, env);
+			if (!exec_target_missing(buf)) /* else errno is ENOENT or ENOTDIR */
+				sys_execve(buf, argv, env);
 			if (errno == ENOEXEC)
 				exec_script(buf, argv, env);
 			if (errno == EACCES)

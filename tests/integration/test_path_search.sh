@@ -107,6 +107,10 @@ if command -v strace >/dev/null; then
             "$(count_misses "$SANDBOX/guard.trace")"
         assert_eq "guarded $how: the tool ran" 1 "$(grep -c 'execve("[^"]*/real/tool".*= 0' "$SANDBOX/guard.trace")"
     done
+    strace -f -qq -e trace=execve -o "$SANDBOX/guard.trace" "$INTERLOCK_BIN" run -- \
+        env PATH="$QUICK" env no-such-program-here >/dev/null 2>&1 </dev/null
+    assert_eq "guarded execvp of a program that is nowhere: no exec reaches the kernel" 0 \
+        "$(grep -c 'execve("[^"]*/no-such-program-here"' "$SANDBOX/guard.trace")"
 else
     _fail "strace is needed to see which execs reach the kernel (scripts/setup.sh installs it)"
 fi
