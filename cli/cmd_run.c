@@ -411,6 +411,12 @@ out:
 	free(lib);
 	free(protect);
 	free(hosts);
+	/* The process ends with this return: freeing ~140 rules' patterns
+	 * and strings one by one took a quarter of a millisecond of every
+	 * run. Sanitizer builds free them, so that leak checks keep their
+	 * meaning. */
+#if defined(__SANITIZE_ADDRESS__)
 	il_compiled_free(&c);
+#endif
 	return rc;
 }
