@@ -38,8 +38,9 @@ IL_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 	/* Straight to the file the search found, as execvpe does (exec.c):
 	 * glibc's walk would try every PATH directory before it in the
 	 * child. Where that file fails as the walk would go on from,
-	 * posix_spawnp itself decides. */
-	if (path == buf) {
+	 * posix_spawnp itself decides. Not for a relative PATH entry: a
+	 * chdir file action would move what it names. */
+	if (path == buf && buf[0] == '/') {
 		if (!il_next((void **)&il_real.posix_spawn, "posix_spawn"))
 			return ENOSYS;
 		int e = il_real.posix_spawn(pid, buf, fa, attr, argv, env);
