@@ -106,6 +106,8 @@ struct il_exec_event {
  * prefilter), and is abs one of the protected paths (newline-separated
  * list) or inside one, or with ancestors, also a directory above one? */
 int il_own_file_name(const char *path) IL_HIDDEN;
+/* The same for a final component already split off: b[0..n), no slash. */
+int il_own_file_base(const char *b, size_t n) IL_HIDDEN;
 int il_path_protected(const char *list, const char *abs, int ancestors) IL_HIDDEN;
 
 /* caller.c: fills vec (cap entries) from a /proc/PID/cmdline buffer of n

@@ -9,21 +9,29 @@
 
 #include "engine_int.h"
 
-int il_own_file_name(const char *path)
+/* The last two bytes of one of: .conf .jsonl .snap .so .sock interlock .d */
+static int own_tail(char a, char z)
 {
-	size_t n = il_strlen(path);
-	if (n < 2)
+	return (a == 'n' && (z == 'f' || z == 'l')) || (a == 'a' && z == 'p') || (a == 's' && z == 'o') ||
+	       (a == 'c' && z == 'k') || (a == '.' && z == 'd');
+}
+
+int il_own_file_base(const char *b, size_t n)
+{
+	if (n < 2 || !own_tail(b[n - 2], b[n - 1]))
 		return 0;
-	/* the last two bytes of: .conf .jsonl .snap .so .sock interlock .d */
-	char a = path[n - 2], z = path[n - 1];
-	if (!((a == 'n' && (z == 'f' || z == 'l')) || (a == 'a' && z == 'p') || (a == 's' && z == 'o') ||
-	      (a == 'c' && z == 'k') || (a == '.' && z == 'd')))
-		return 0;
-	const char *b = il_basename(path);
-	n = il_strlen(b);
 	return (n > 5 && il_streq(b + n - 5, ".conf")) || il_streq(b, "audit.jsonl") || il_streq(b, "rules.snap") ||
 	       il_streq(b, "libinterlock.so") || il_streq(b, "broker.sock") || il_streq(b, "rules.d") ||
 	       il_streq(b, "interlock");
+}
+
+int il_own_file_name(const char *path)
+{
+	size_t n = il_strlen(path);
+	if (n < 2 || !own_tail(path[n - 2], path[n - 1]))
+		return 0;
+	const char *b = il_basename(path);
+	return il_own_file_base(b, il_strlen(b));
 }
 
 /* One pass over the list: each entry is compared with abs only as far as

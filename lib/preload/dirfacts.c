@@ -50,12 +50,8 @@ static void memo_put(const struct il_snap_view *v, const char *abs, size_t dl, u
 	memo.gen++;
 }
 
-unsigned il_dir_facts_of(const struct il_snap_view *v, const char *abs)
+unsigned il_dir_facts_at(const struct il_snap_view *v, const char *abs, size_t dl)
 {
-	const char *slash = strrchr(abs, '/');
-	if (!slash || abs[0] != '/' || !slash[1])
-		return 0;
-	size_t dl = slash == abs ? 1 : (size_t)(slash - abs);
 	unsigned f;
 	if (dl <= MEMO_DIR && memo_get(v, abs, dl, &f))
 		return f;

@@ -195,10 +195,11 @@ int il_check_own_path(int dirfd, const char *path, const char *what, int how)
 	int saved = errno;
 	/* not our name, in a directory that holds none of ours: no path to
 	 * build (every rename asks this) */
-	if (!own && path[0] == '/' && il_canonical_abs(path)) {
+	const char *last = own ? 0 : il_canonical_abs_last(path);
+	if (last && last[1]) {
 		int broken = 0;
 		struct il_snap_view *v = il_snapshot(&broken);
-		if (v && (il_dir_facts_of(v, path) & IL_DIR_OWN_FREE)) {
+		if (v && (il_dir_facts_at(v, path, last == path ? 1 : (size_t)(last - path)) & IL_DIR_OWN_FREE)) {
 			errno = saved;
 			return 0;
 		}
@@ -249,27 +250,32 @@ int il_check_own_fd(int fd, const char *what)
  * to apply (deletes there are free as well), so what remains to rule out
  * is a symlink leading elsewhere: the caller opens with openat2's
  * RESOLVE_NO_SYMLINKS and takes the full check when that fails with ELOOP. */
-/* Absolute, no //, /./ or /../, and no .git component (one pass). */
-static int clean_abs(const char *p)
+/* Absolute, no //, /./ or /../, no .git component and no trailing slash,
+ * in one pass: the last slash, else NULL. */
+static const char *clean_abs(const char *p)
 {
 	if (p[0] != '/')
 		return 0;
-	for (const char *s = p; s; s = strchr(s + 1, '/'))
-		if (s[1] == '/' || (s[1] == '.' && (s[2] == '/' || !s[2] || (s[2] == '.' && (s[3] == '/' || !s[3])) ||
-						    (s[2] == 'g' && s[3] == 'i' && s[4] == 't' && (s[5] == '/' || !s[5])))))
+	const char *last = p;
+	for (const char *s = p; s; s = strchr(s + 1, '/')) {
+		if (!s[1] || s[1] == '/' ||
+		    (s[1] == '.' && (s[2] == '/' || !s[2] || (s[2] == '.' && (s[3] == '/' || !s[3])) ||
+				     (s[2] == 'g' && s[3] == 'i' && s[4] == 't' && (s[5] == '/' || !s[5])))))
 			return 0;
-	return 1;
+		last = s;
+	}
+	return last;
 }
 
 /* Rules that name this file literally or by extension (*.db) still apply;
  * so does anything inside a .git. What the fast path skips are the `name
  * = *` rules; the shipped ones look at .git, /etc and /var/lib/DB-SERVER,
- * none of which a symlink-free path under a temp dir can be. */
-static int named_or_git(const struct il_snap_view *v, const char *path, unsigned access)
+ * none of which a symlink-free path under a temp dir can be. b..end: the
+ * file's name. */
+static int named_or_git(const struct il_snap_view *v, const char *path, const char *b, const char *end,
+			unsigned access)
 {
-	const char *b = il_basename(path);
-	return il_open_named(v, b, b + il_strlen(b), access) ||
-	       ((access & IL_A_READ) && il_open_candidate(v, path, IL_A_READ));
+	return il_open_named(v, b, end, access) || ((access & IL_A_READ) && il_open_candidate(v, path, IL_A_READ));
 }
 
 /* The path as written, made absolute without looking at the file system,
@@ -310,14 +316,19 @@ int il_open_lexical(int dirfd, const char *path, unsigned access)
 
 int il_open_temp_fast(const char *path, unsigned access)
 {
-	if (!path || !access || !clean_abs(path) || il_own_file_name(path))
+	const char *last = path && access ? clean_abs(path) : 0;
+	if (!last)
+		return 0;
+	const char *b = last + 1;
+	size_t n = il_strlen(b);
+	if (il_own_file_base(b, n))
 		return 0;
 	int saved = errno;
 	int broken = 0;
 	struct il_snap_view *v = il_snapshot(&broken);
-	unsigned f = v ? il_dir_facts_of(v, path) : 0;
+	unsigned f = v ? il_dir_facts_at(v, path, last == path ? 1 : (size_t)(last - path)) : 0;
 	int temp = f & IL_DIR_TEMP ? 1 : f & IL_DIR_NOT_TEMP ? 0 : v && il_temp_path(v, path, environ);
-	int fast = temp && !named_or_git(v, path, access);
+	int fast = temp && !named_or_git(v, path, b, b + n, access);
 	errno = saved;
 	return fast;
 }

@@ -59,10 +59,9 @@ static inline struct il_snap_view *il_snapshot_ready(void)
 	return __atomic_load_n(&il_fast_view, __ATOMIC_ACQUIRE);
 }
 int il_session_ended(void) IL_HIDDEN; /* ... that interlock_deactivate ended */
-/* il_dir_facts of the directory of abs, which must be canonical and
- * absolute (il_canonical_abs); kept for the next call in the same
- * directory (dirfacts.c). */
-unsigned il_dir_facts_of(const struct il_snap_view *v, const char *abs) IL_HIDDEN;
+/* il_dir_facts of abs[0..dl), the directory of a canonical absolute path
+ * (1 for "/"), kept for the next call in the same directory (dirfacts.c). */
+unsigned il_dir_facts_at(const struct il_snap_view *v, const char *abs, size_t dl) IL_HIDDEN;
 
 /* Decides an exec of `path` (resolved program path, or the name as given)
  * with this argv and the environment the new program will get.
@@ -147,18 +146,26 @@ int il_check_own_path(int dirfd, const char *path, const char *what, int how) IL
 /* The same for the file behind an fd (fchmod, fchown). */
 int il_check_own_fd(int fd, const char *what) IL_HIDDEN;
 
-/* Already canonical: absolute, no //, /./, /../, no trailing slash. */
-static inline int il_canonical_abs(const char *p)
+/* Already canonical: absolute, no //, /./, /../, no trailing slash. The
+ * _last form gives the last slash (the path itself for "/"), else NULL. */
+static inline const char *il_canonical_abs_last(const char *p)
 {
 	if (p[0] != '/')
 		return 0;
+	const char *last = p;
 	if (!p[1])
-		return 1;
-	for (const char *s = p; s; s = __builtin_strchr(s + 1, '/'))
+		return last;
+	for (const char *s = p; s; s = __builtin_strchr(s + 1, '/')) {
 		if (s[1] == '/' || !s[1] ||
 		    (s[1] == '.' && (s[2] == '/' || !s[2] || (s[2] == '.' && (s[3] == '/' || !s[3])))))
 			return 0;
-	return 1;
+		last = s;
+	}
+	return last;
+}
+static inline int il_canonical_abs(const char *p)
+{
+	return il_canonical_abs_last(p) != 0;
 }
 /* Temp-dir fast path (open_check.c): 1 if an open of this absolute, clean
  * path under a temp dir needs no check provided no symlink is on the way

@@ -152,15 +152,17 @@ static int check_delete(int dirfd, const char *path, int kind, int ndirfd, const
 	/* One look at the directory (kept for the next call in it) answers
 	 * both questions below: does it hold any of interlock's files, and
 	 * is it a temp dir. */
-	int canonical = path[0] == '/' && il_canonical_abs(path);
+	const char *last = il_canonical_abs_last(path);
+	int canonical = last != 0;
 	int saved = errno, broken = 0;
 	struct il_snap_view *v = canonical ? il_snapshot(&broken) : 0;
-	unsigned facts = v ? il_dir_facts_of(v, path) : 0;
+	/* "/" itself has no directory to look at */
+	unsigned facts = v && last[1] ? il_dir_facts_at(v, path, last == path ? 1 : (size_t)(last - path)) : 0;
 	errno = saved;
 	/* interlock's own files first: nothing below waives that (rm's own
 	 * deletes are left to its command line's rules). A rename also must
 	 * not put something in their place. */
-	int own_free = (facts & IL_DIR_OWN_FREE) && !il_own_file_name(path);
+	int own_free = (facts & IL_DIR_OWN_FREE) && !il_own_file_base(last + 1, il_strlen(last + 1));
 	if ((!own_free && il_check_own_path(dirfd, path, kind_word(kind),
 					    kind == IL_DEL_UNLINK ? IL_OWN_NAME : IL_OWN_ABOVE) < 0) ||
 	    (kind == IL_DEL_RENAME && il_check_own_path(ndirfd, npath, "rename onto", IL_OWN_NAME) < 0))
