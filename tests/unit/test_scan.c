@@ -1,0 +1,88 @@
+/* The preload's canonical-path scan (il_canonical_abs_last, which hops
+ * from slash to slash and gives the last one) against a byte-by-byte
+ * reference: every path at every alignment, and strings that end on the
+ * last byte before a page that cannot be read. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "preload.h"
+
+static int checks, failures;
+
+#define CHECK(cond, ...)                                                                                              \
+	do {                                                                                                          \
+		checks++;                                                                                             \
+		if (!(cond)) {                                                                                        \
+			failures++;                                                                                   \
+			fprintf(stderr, "FAIL: " __VA_ARGS__);                                                        \
+			fputc('\n', stderr);                                                                          \
+		}                                                                                                     \
+	} while (0)
+
+/* What il_canonical_abs_last must answer, one byte at a time. */
+static const char *reference(const char *p)
+{
+	if (p[0] != '/')
+		return 0;
+	if (!p[1])
+		return p;
+	const char *last = p;
+	for (const char *s = p; *s; s++) {
+		if (*s != '/')
+			continue;
+		if (s[1] == '/' || !s[1] ||
+		    (s[1] == '.' && (s[2] == '/' || !s[2] || (s[2] == '.' && (s[3] == '/' || !s[3])))))
+			return 0;
+		last = s;
+	}
+	return last;
+}
+
+static const char *const paths[] = {
+	"/", "//", "/a", "/a/", "/tmp/x", "/tmp//x", "/tmp/./x", "/tmp/../x", "/tmp/.", "/tmp/..", "/tmp/.x",
+	"/tmp/..x", "/tmp/x.", "relative/path", "", "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w/x/y/z",
+	"/home/user/project/src/module/file_with_a_long_name.c", "/tmp/mb/churndir/f12345.tmp",
+	"/exactly-seven", "/exactly-eight!", "/sixteen-bytes-p", "/0123456/0123456/0123456/", "/x/.git/HEAD",
+	"/a//", "/abcdefg/", "/abcdefgh/i",
+};
+
+static void test_alignments(void)
+{
+	char buf[256 + 16] __attribute__((aligned(16)));
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+		for (size_t off = 0; off < 16; off++) {
+			size_t n = strlen(paths[i]);
+			memset(buf, 'Z', sizeof buf); /* garbage after the NUL must not matter */
+			memcpy(buf + off, paths[i], n + 1);
+			const char *want = reference(buf + off), *got = il_canonical_abs_last(buf + off);
+			CHECK(want == got, "%s at offset %zu: %td, want %td", paths[i], off,
+			      got ? got - (buf + off) : -1, want ? want - (buf + off) : -1);
+		}
+}
+
+static void test_page_end(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *m = mmap(0, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED || mprotect(m + page, (size_t)page, PROT_NONE) < 0) {
+		CHECK(0, "cannot map a guard page");
+		return;
+	}
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		size_t n = strlen(paths[i]);
+		char *p = m + page - (n + 1); /* the NUL is the page's last byte */
+		memcpy(p, paths[i], n + 1);
+		CHECK(il_canonical_abs_last(p) == reference(p), "%s at a page's end", paths[i]);
+	}
+	munmap(m, (size_t)page * 2);
+}
+
+int main(void)
+{
+	test_alignments();
+	test_page_end();
+	printf("%d passed, %d failed\n", checks - failures, failures);
+	return failures != 0;
+}
