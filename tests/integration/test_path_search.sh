@@ -80,6 +80,29 @@ assert_eq "FileNotFoundError with ENOENT" "not found 2" "$OUT"
 same_as_bare "execve of a missing absolute path" bash -c "$SANDBOX/path/e1/tool; echo status \$?"
 assert_eq "bash reports 127" "status 127" "$OUT"
 
+# An unprivileged user: a program only root may execute comes first in
+# PATH. glibc's walk gets EACCES there and goes on; the preload's search
+# checks with the user's own (effective) ids and goes straight on.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    NB=65534
+    U=$SANDBOX/nobody
+    mkdir -p "$U/home" "$U/state" "$U/tmp" "$SANDBOX/path/rootonly"
+    chown -R "$NB:$NB" "$U"
+    chmod 755 "$SANDBOX" "$SANDBOX/path" "$SANDBOX/path/rootonly" "$real"
+    printf '#!/bin/sh\necho root only\n' >"$SANDBOX/path/rootonly/tool"
+    chmod 700 "$SANDBOX/path/rootonly/tool"
+    as_nobody() {
+        setpriv --reuid=$NB --regid=$NB --clear-groups -- env -u XDG_RUNTIME_DIR HOME="$U/home" \
+            XDG_STATE_HOME="$U/state" XDG_CONFIG_HOME="$U/home/.config" TMPDIR="$U/tmp" \
+            PATH="$SANDBOX/path/rootonly:$real:/usr/bin:/bin" "$@"
+    }
+    run_capture as_nobody env tool six
+    assert_eq "nobody, bare: glibc goes past the root-only file" "real tool six" "$OUT"
+    run_capture as_nobody "$INTERLOCK_BIN" run -- env tool six
+    assert_eq "nobody, guarded: the same file runs" "real tool six" "$OUT"
+    assert_not_contains "nobody, guarded: no block line" "$ERR" "$BLOCKED_MARK"
+fi
+
 # The rules still see the program the search found.
 mkrepo "$SANDBOX/work/repo"
 echo "uncommitted" >"$SANDBOX/work/repo/file.txt"
