@@ -12,7 +12,8 @@ struct cmdinfo {
 	int scanned;
 	struct il_argscan scan;
 	const char *words; /* operands joined */
-	const char *args;  /* argv[1..] joined */
+	const char *args;  /* argv[1..] joined, request data read from its files */
+	const char **argv; /* argv, the same (il_request_data_argv) */
 };
 
 static const char *join(struct il_arena *a, const char *const *v, int n)
@@ -42,7 +43,8 @@ static void scan(struct dctx *d, struct cmdinfo *ci)
 	ci->scanned = 1;
 	il_argscan(d->a, d->v, ci->cmd, &ci->scan);
 	ci->words = join(d->a, ci->scan.operands, ci->scan.noperands);
-	ci->args = join(d->a, ci->cmd->argv + 1, ci->cmd->argc - 1);
+	ci->argv = il_request_data_argv(d->a, d->v, ci->cmd);
+	ci->args = join(d->a, ci->argv + 1, ci->cmd->argc - 1);
 }
 
 /* Runs pattern i on s; on a match, stores the (?<target>) capture. */
@@ -84,9 +86,9 @@ static int cond_holds(struct dctx *d, struct cmdinfo *ci, const struct il_snap_c
 	case IL_C_NO_OPTION:
 		return !any(d, c, ci->scan.options, ci->scan.noptions, 0);
 	case IL_C_ARG:
-		return any(d, c, cmd->argv + 1, cmd->argc - 1, target);
+		return any(d, c, ci->argv + 1, cmd->argc - 1, target);
 	case IL_C_NO_ARG:
-		return !any(d, c, cmd->argv + 1, cmd->argc - 1, 0);
+		return !any(d, c, ci->argv + 1, cmd->argc - 1, 0);
 	case IL_C_ARGS:
 		return il_dec_run(d, c, ci->args, target);
 	}

@@ -30,6 +30,10 @@ pcre2_general_context *il_pcre2_context(struct il_arena *a) IL_HIDDEN;
 
 /* True if the space-separated list contains word (length n). */
 int il_list_has(const char *list, const char *word, size_t n) IL_HIDDEN;
+/* cmd's argv with the request data its program reads from files
+ * (data-options @FILE, data-file-options FILE) in place of the file names;
+ * cmd->argv itself when there is none (request_data.c). */
+const char **il_request_data_argv(struct il_arena *a, const struct il_snap_view *v, const struct il_cmd *cmd) IL_HIDDEN;
 
 /* Is s one of the options a program accepts before its leading operands? */
 int il_leading_option(const char *list, const char *s) IL_HIDDEN;

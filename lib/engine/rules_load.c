@@ -377,7 +377,8 @@ static void prog_key(struct load_ctx *c, struct il_prog_src *p, const char *k, c
 		{ "value-options", &p->value_options }, { "chdir-options", &p->chdir_options },
 		{ "shell-options", &p->shell_options }, { "exec-options", &p->exec_options },
 		{ "subcommands", &p->subcommands }, { "leading-options", &p->leading_options },
-		{ "filter-options", &p->filter_options },
+		{ "filter-options", &p->filter_options }, { "data-options", &p->data_options },
+		{ "data-file-options", &p->data_file_options },
 	};
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
 		if (!strcmp(k, lists[i].name)) {
@@ -454,7 +455,7 @@ static void free_prog(struct il_prog_src *p)
 {
 	free(p->name), free(p->file), free(p->value_options), free(p->chdir_options);
 	free(p->shell_options), free(p->exec_options), free(p->subcommands);
-	free(p->leading_options), free(p->filter_options);
+	free(p->leading_options), free(p->filter_options), free(p->data_options), free(p->data_file_options);
 }
 
 /* A section ends: check what it must have. */

@@ -54,6 +54,7 @@ struct il_prog_src {
 	unsigned skip_operands;
 	char *value_options, *chdir_options, *shell_options, *exec_options, *subcommands;
 	char *leading_options, *filter_options;
+	char *data_options, *data_file_options;
 	unsigned seen;
 };
 

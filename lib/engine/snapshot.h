@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define IL_SNAP_MAGIC "ILSNAP\x01\x00"
-#define IL_SNAP_VERSION 15u
+#define IL_SNAP_VERSION 16u
 #define IL_NONE 0xffffffffu
 
 /* Condition kinds of a rule. */
@@ -75,6 +75,8 @@ struct il_snap_prog {
 	uint32_t subcommands;
 	uint32_t leading_options; /* options allowed before leading operands (find -L) */
 	uint32_t filter_options;  /* options that select a subset of the files (find -name) */
+	uint32_t data_options;      /* request data; a value @FILE is the file's contents (curl -d) */
+	uint32_t data_file_options; /* the value names a file of request data (wget --post-file) */
 };
 
 /* Open-addressing hash of program names -> rules that name them literally,

@@ -277,7 +277,8 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 			add_str(&strs, p->value_options), add_str(&strs, p->chdir_options),
 			add_str(&strs, p->shell_options), add_str(&strs, p->exec_options),
 			add_str(&strs, p->subcommands), add_str(&strs, p->leading_options),
-			add_str(&strs, p->filter_options),
+			add_str(&strs, p->filter_options), add_str(&strs, p->data_options),
+			add_str(&strs, p->data_file_options),
 		};
 		slot_for(&slots, &nslots_used, p->name)->prog = (uint32_t)i;
 	}

@@ -99,6 +99,32 @@ expect_ok "GraphQL query passes" guard curl -s -m 5 -H 'Content-Type: applicatio
     -d '{"query":"query { me { projects { edges { node { id } } } } }"}' "http://127.0.0.8:$PORT/graphql/v2"
 assert_eq "the query reached the server" "1" "$(served 'query { me')"
 
+# --- the same body written to a file first (the mutation is read from it)
+mkdir -p "$SANDBOX/work/api"
+printf '%s' '{"query":"mutation {\n  volumeDelete(volumeId: \"vol-456\")\n}"}' >"$SANDBOX/work/api/delete.json"
+printf '%s' '{"query":"query { volumes { id name } }"}' >"$SANDBOX/work/api/list.json"
+cd "$SANDBOX/work/api" || exit 1
+before=$(served vol-456)
+expect_blocked "curl -d @delete.json" guard curl -s -m 5 -d @delete.json "http://127.0.0.8:$PORT/graphql/v2"
+expect_blocked "curl -sd@delete.json" guard curl -m 5 -sd@delete.json "http://127.0.0.8:$PORT/graphql/v2"
+expect_blocked "curl --data-binary @ by absolute path" guard curl -s -m 5 \
+    --data-binary "@$SANDBOX/work/api/delete.json" "http://127.0.0.8:$PORT/graphql/v2"
+expect_blocked "curl --json=@delete.json" guard curl -s -m 5 --json=@delete.json "http://127.0.0.8:$PORT/graphql/v2"
+expect_blocked "wget --post-file=delete.json" guard wget -q -T 5 -O /dev/null --post-file=delete.json \
+    "http://127.0.0.8:$PORT/graphql/v2"
+expect_blocked "bash -c curl from another directory" guard bash -c \
+    "cd /; curl -s -m 5 -d @'$SANDBOX/work/api/delete.json' http://127.0.0.8:$PORT/graphql/v2"
+expect_blocked "python subprocess curl -d @file" guard "$PYTHON" -c \
+    "import subprocess, sys; sys.exit(subprocess.run(['curl', '-s', '-m', '5', '-d', '@delete.json', 'http://127.0.0.8:$PORT/graphql/v2']).returncode)"
+assert_eq "no mutation from a file reached the server" "$before" "$(served vol-456)"
+expect_ok "curl -d @list.json (a query) passes" guard curl -s -m 5 -d @list.json "http://127.0.0.8:$PORT/graphql/v2"
+assert_eq "the query from a file reached the server" "1" "$(served 'volumes { id name }')"
+check_json curl -d @delete.json https://api.example.com/graphql
+assert_eq "check: a body file is read relative to the working directory" "confirm" "$CHECK_ACTION"
+check_json curl -d @no-such-file.json https://api.example.com/graphql
+assert_eq "check: a body file that is not there is judged as written" "allow" "$CHECK_ACTION"
+cd "$SANDBOX" || exit 1
+
 # --- check reports the verdicts
 check_json curl -X DELETE https://api.example.com/v1/volumes/1
 assert_eq "check: curl DELETE" "confirm" "$CHECK_ACTION"
