@@ -7,19 +7,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "preload.h"
-
-static int checks, failures;
-
-#define CHECK(cond, ...)                                                                                              \
-	do {                                                                                                          \
-		checks++;                                                                                             \
-		if (!(cond)) {                                                                                        \
-			failures++;                                                                                   \
-			fprintf(stderr, "FAIL: " __VA_ARGS__);                                                        \
-			fputc('\n', stderr);                                                                          \
-		}                                                                                                     \
-	} while (0)
 
 /* What il_canonical_abs_last must answer, one byte at a time. */
 static const char *reference(const char *p)
