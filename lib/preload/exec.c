@@ -83,36 +83,21 @@ static int walk_goes_on(int e)
  * is tried in order; EACCES is remembered and reported at the end. */
 static int exec_walk(const char *file, char *const argv[], char *const env[])
 {
-	const char *dirs = il_env_get(environ, "PATH");
-	if (!dirs)
-		dirs = "/bin:/usr/bin";
-	size_t fl = il_strlen(file);
-	int eacces = 0, tried = 0;
+	int eacces = 0, tried = 0, fits;
 	char buf[4096];
-	for (const char *d = dirs;; d++) {
-		const char *e = d;
-		while (*e && *e != ':')
-			e++;
-		size_t dl = (size_t)(e - d);
-		if (dl + fl + 2 <= sizeof buf) {
-			il_memcpy(buf, d, dl);
-			size_t o = dl;
-			if (dl)
-				buf[o++] = '/';
-			il_memcpy(buf + o, file, fl + 1);
-			tried = 1;
-			if (!exec_target_missing(buf)) /* else errno is ENOENT or ENOTDIR */
-				sys_execve(buf, argv, env);
-			if (errno == ENOEXEC)
-				exec_script(buf, argv, env);
-			if (errno == EACCES)
-				eacces = 1;
-			else if (!walk_goes_on(errno))
-				return -1;
-		}
-		if (!*e)
-			break;
-		d = e;
+	for (const char *d = il_path_dirs(); d;) {
+		d = il_path_entry(d, file, buf, sizeof buf, &fits);
+		if (!fits)
+			continue;
+		tried = 1;
+		if (!exec_target_missing(buf)) /* else errno is ENOENT or ENOTDIR */
+			sys_execve(buf, argv, env);
+		if (errno == ENOEXEC)
+			exec_script(buf, argv, env);
+		if (errno == EACCES)
+			eacces = 1;
+		else if (!walk_goes_on(errno))
+			return -1;
 	}
 	if (eacces)
 		errno = EACCES;

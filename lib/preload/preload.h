@@ -189,9 +189,17 @@ struct il_confirm_req {
  * controlling terminal (dev-shell mode). Returns an IL_ANSWER_*. */
 int il_confirm(const char *broker, const struct il_confirm_req *r, int timeout_s) IL_HIDDEN;
 
-/* PATH search as execvp does it, for the decision only: fills buf with the
- * first executable candidate, or copies file when none is found. */
+/* PATH search as execvp does it: the first candidate execve would run (a
+ * regular file the effective ids may execute), in buf; file itself when it
+ * has a slash or none is found. execvpe and posix_spawnp exec that file,
+ * and it is what the rules judge. */
 const char *il_search_path(const char *file, char *buf, size_t cap) IL_HIDDEN;
+/* PATH as glibc's exec*p read it (the process's environ; /bin:/usr/bin
+ * when unset), and one step along it: DIR/file of the entry at dirs into
+ * buf (*fits 0 when it does not fit), then the next entry, NULL after the
+ * last. */
+const char *il_path_dirs(void) IL_HIDDEN;
+const char *il_path_entry(const char *dirs, const char *file, char *buf, size_t cap, int *fits) IL_HIDDEN;
 
 /* Environment re-injection: envp with LD_PRELOAD and the session variables
  * put back if a program removed them. out must have room for
