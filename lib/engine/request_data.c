@@ -114,14 +114,17 @@ const char **il_request_data_argv(struct il_arena *a, const struct il_snap_view 
 		return cmd->argv;
 	const char **out = 0;
 	for (int i = 1; i < cmd->argc; i++) {
-		const char *arg = cmd->argv[i], *at, *data = 0;
-		int slot = i;
+		const char *arg = cmd->argv[i], *at;
 		if (!strcmp(arg, "--"))
 			break;
 		int by_at = at_opts && data_option(at_opts, arg, &at);
 		if (!by_at && !(file_opts && data_option(file_opts, arg, &at)))
 			continue;
-		if (!at) { /* the value is the next argument */
+		/* attached (--data=@F, -d@F): the option stays as the prefix;
+		 * else the value is the next argument, replaced whole */
+		size_t pl = at ? (size_t)(at - arg) : 0;
+		int slot = i;
+		if (!at) {
 			if (i + 1 >= cmd->argc)
 				break;
 			slot = ++i;
@@ -129,8 +132,7 @@ const char **il_request_data_argv(struct il_arena *a, const struct il_snap_view 
 		}
 		if (by_at && at[0] != '@')
 			continue;
-		size_t pl = slot == i && at != cmd->argv[i] ? (size_t)(at - arg) : 0;
-		data = with_data(a, cmd->cwd, arg, pl, by_at ? at + 1 : at);
+		const char *data = with_data(a, cmd->cwd, cmd->argv[slot], pl, by_at ? at + 1 : at);
 		if (!data)
 			continue;
 		if (!out) {

@@ -121,6 +121,10 @@ expect_ok "curl -d @list.json (a query) passes" guard curl -s -m 5 -d @list.json
 assert_eq "the query from a file reached the server" "1" "$(served 'volumes { id name }')"
 check_json curl -d @delete.json https://api.example.com/graphql
 assert_eq "check: a body file is read relative to the working directory" "confirm" "$CHECK_ACTION"
+check_json gh api graphql --input delete.json
+assert_eq "check: gh api --input FILE" "confirm" "$CHECK_ACTION"
+check_json wget --body-file delete.json --method=POST https://api.example.com/graphql
+assert_eq "check: wget --body-file FILE" "confirm" "$CHECK_ACTION"
 check_json curl -d @no-such-file.json https://api.example.com/graphql
 assert_eq "check: a body file that is not there is judged as written" "allow" "$CHECK_ACTION"
 cd "$SANDBOX" || exit 1
