@@ -3,7 +3,6 @@
  * rule names — costs a few hash probes on its base name and no syscall. */
 #include <errno.h>
 #include <fcntl.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -250,23 +249,6 @@ int il_check_own_fd(int fd, const char *what)
  * to apply (deletes there are free as well), so what remains to rule out
  * is a symlink leading elsewhere: the caller opens with openat2's
  * RESOLVE_NO_SYMLINKS and takes the full check when that fails with ELOOP. */
-/* Absolute, no //, /./ or /../, no .git component and no trailing slash,
- * in one pass: the last slash, else NULL. */
-static const char *clean_abs(const char *p)
-{
-	if (p[0] != '/')
-		return 0;
-	const char *last = p;
-	for (const char *s = p; s; s = strchr(s + 1, '/')) {
-		if (!s[1] || s[1] == '/' ||
-		    (s[1] == '.' && (s[2] == '/' || !s[2] || (s[2] == '.' && (s[3] == '/' || !s[3])) ||
-				     (s[2] == 'g' && s[3] == 'i' && s[4] == 't' && (s[5] == '/' || !s[5])))))
-			return 0;
-		last = s;
-	}
-	return last;
-}
-
 /* Rules that name this file literally or by extension (*.db) still apply;
  * so does anything inside a .git. What the fast path skips are the `name
  * = *` rules; the shipped ones look at .git, /etc and /var/lib/DB-SERVER,
@@ -316,7 +298,8 @@ int il_open_lexical(int dirfd, const char *path, unsigned access)
 
 int il_open_temp_fast(const char *path, unsigned access)
 {
-	const char *last = path && access ? clean_abs(path) : 0;
+	/* no .git component: what is inside one is judged in full */
+	const char *last = path && access ? il_clean_abs_last(path, 1) : 0;
 	if (!last)
 		return 0;
 	const char *b = last + 1;

@@ -146,9 +146,10 @@ int il_check_own_path(int dirfd, const char *path, const char *what, int how) IL
 /* The same for the file behind an fd (fchmod, fchown). */
 int il_check_own_fd(int fd, const char *what) IL_HIDDEN;
 
-/* Already canonical: absolute, no //, /./, /../, no trailing slash. The
- * _last form gives the last slash (the path itself for "/"), else NULL. */
-static inline const char *il_canonical_abs_last(const char *p)
+/* Already canonical: absolute, no //, /./, /../, no trailing slash (and,
+ * with no_git, no .git component), in one pass hopping from slash to
+ * slash: the last slash (the path itself for "/"), else NULL. */
+static inline const char *il_clean_abs_last(const char *p, int no_git)
 {
 	if (p[0] != '/')
 		return 0;
@@ -157,11 +158,16 @@ static inline const char *il_canonical_abs_last(const char *p)
 		return last;
 	for (const char *s = p; s; s = __builtin_strchr(s + 1, '/')) {
 		if (s[1] == '/' || !s[1] ||
-		    (s[1] == '.' && (s[2] == '/' || !s[2] || (s[2] == '.' && (s[3] == '/' || !s[3])))))
+		    (s[1] == '.' && (s[2] == '/' || !s[2] || (s[2] == '.' && (s[3] == '/' || !s[3])) ||
+				     (no_git && s[2] == 'g' && s[3] == 'i' && s[4] == 't' && (s[5] == '/' || !s[5])))))
 			return 0;
 		last = s;
 	}
 	return last;
+}
+static inline const char *il_canonical_abs_last(const char *p)
+{
+	return il_clean_abs_last(p, 0);
 }
 static inline int il_canonical_abs(const char *p)
 {
