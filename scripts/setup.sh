@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BUILD_DEPS=(cmake gcc make pkg-config libpcre2-dev libinih-dev libseccomp-dev)
-TEST_DEPS=(git python3 perl sqlite3 curl wget make binutils file procps openssh-client strace)
+BUILD_DEPS=(cmake gcc libc6-dev make pkg-config libpcre2-dev libinih-dev libseccomp-dev)
+TEST_DEPS=(git python3 perl sqlite3 curl wget make binutils file procps openssh-client strace nodejs)
 
 missing=()
 for pkg in "${BUILD_DEPS[@]}" "${TEST_DEPS[@]}"; do

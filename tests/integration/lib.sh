@@ -98,6 +98,18 @@ _fail() {
     local line
     for line in "$@"; do printf '       %s\n' "$line"; done
 }
+# have_tool CMD PACKAGE: 0 when CMD is installed. scripts/setup.sh installs
+# PACKAGE, so a missing one is a failure (a quiet skip would hide that the
+# case never ran), unless INTERLOCK_TEST_ALLOW_SKIP=1 says to skip it.
+have_tool() {
+    command -v "$1" >/dev/null 2>&1 && return 0
+    if [ "${INTERLOCK_TEST_ALLOW_SKIP:-}" = 1 ]; then
+        printf 'SKIP %s missing (package %s)\n' "$1" "$2"
+    else
+        _fail "$1 is installed (package $2; scripts/setup.sh installs it)"
+    fi
+    return 1
+}
 # print the last captured run (for failure diagnostics)
 _last_run() {
     printf '       last command: %s\n' "${LAST_CMD:-?}"

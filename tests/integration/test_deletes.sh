@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 HAVE_NODE=
-if command -v node >/dev/null 2>&1; then HAVE_NODE=1; fi
+if have_tool node nodejs; then HAVE_NODE=1; fi
 
 REPO=$HOME/project
 mkrepo "$REPO" || { _fail "mkrepo"; finish; }

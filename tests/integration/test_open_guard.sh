@@ -59,7 +59,7 @@ never_prints "python3 os.symlink, then open" "$PYTHON" -c 'import os, sys; os.sy
 assert_missing "no link was left" "$SANDBOX/notes.txt"
 expect_ok "ln -s to a public key" guard ln -s "$HOME/.ssh/id_ed25519.pub" "$SANDBOX/pub.txt"
 expect_ok "ln -s to the .ssh directory" guard ln -s "$HOME/.ssh" "$SANDBOX/sshdir"
-if command -v node >/dev/null 2>&1; then
+if have_tool node nodejs; then
     never_prints "node fs.readFileSync" node -e 'console.log(require("fs").readFileSync(process.argv[1], "utf8"))' "$HOME/.ssh/id_ed25519"
 fi
 assert_missing "cp did not leave a copy" "$SANDBOX/copy"
