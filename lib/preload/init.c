@@ -190,8 +190,9 @@ static int load_view(struct il_snap_view **out)
 		view_free(v);
 		v = expect;
 	}
-	if (!il_sess.shell)
-		__atomic_store_n(&il_fast_view, v, __ATOMIC_RELEASE);
+	/* A dev-shell session publishes it too: the quick reject, its only
+	 * reader, gives the answer an ended session gives as well. */
+	__atomic_store_n(&il_fast_view, v, __ATOMIC_RELEASE);
 	*out = v;
 	return 2;
 }

@@ -50,9 +50,9 @@ int il_shell_session(void) IL_HIDDEN; /* a dev-shell (shell-init) session */
  * dev-shell session has ended since: only for answers an ended session
  * gives as well (the quick reject). */
 struct il_snap_view *il_snapshot_mapped(void) IL_HIDDEN;
-/* The mapped rule set when it is loaded and nothing needs checking first
- * (not a dev-shell session, which must notice its end), else NULL: the hot
- * paths' one load. */
+/* The mapped rule set once it is loaded, else NULL: the quick reject's one
+ * load. Only for answers an ended dev-shell session gives as well (the
+ * quick reject); anything else asks il_snapshot(), which notices the end. */
 extern struct il_snap_view *il_fast_view IL_HIDDEN;
 static inline struct il_snap_view *il_snapshot_ready(void)
 {
@@ -128,7 +128,7 @@ static inline int il_open_unchecked(const char *path, unsigned access)
 	return !access || il_open_unchecked_in(il_snapshot_ready(), path, access);
 }
 /* il_open_unchecked for a process that has not mapped its rule set yet
- * (its first open; a dev-shell session on every open): maps it, then the
+ * (its first open): maps it, then the
  * quick reject gets its turn. 0 once it is mapped (ask il_open_unchecked). */
 int il_open_unchecked_mapped(const char *path, unsigned access) IL_HIDDEN;
 int il_check_open(int dirfd, const char *path, unsigned access) IL_HIDDEN;
