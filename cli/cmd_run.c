@@ -178,7 +178,7 @@ static void seccomp_after(struct guard_seccomp *g, struct il_broker *b, pid_t ch
 	struct il_supervisor_cfg cfg = { g->rules, b, session, o->profile, audit, g->lib, child, cmd, 0, 0 };
 	g->sup = il_supervisor_new(fd, &cfg);
 	if (g->sup)
-		il_broker_watch(b, fd, il_supervisor_ready, g->sup);
+		il_supervisor_serve(g->sup);
 }
 
 /* The broker answers the guarded tree's confirm requests; the loop owns the

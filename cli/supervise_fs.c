@@ -83,29 +83,64 @@ static void refuse_builtin(struct il_supervisor *s, uint64_t id, pid_t pid, cons
  * allowed open is continued: the kernel reads the path again, so a second
  * thread could swap it in between (docs/seccomp.md says so; the strict mode
  * is for programs that never see the preload, not for hostile ones). */
-static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum fs_call kind)
+/* What an open asks for and of which file; 1 when that is already the
+ * answer (sent): nothing to read, or a file no rule and no built-in
+ * protection names. */
+struct open_call {
+	int dirfd;
+	uint64_t flags;
+	unsigned access;
+	char *path;    /* in s->arena; NULL when unreadable */
+	int writes, builtin;
+	const char *tty;
+};
+
+static int open_head(struct il_supervisor *s, const struct seccomp_notif *n, enum fs_call kind, struct open_call *c)
 {
 	const struct seccomp_data *d = &n->data;
 	pid_t pid = (pid_t)n->pid;
-	int dirfd = kind == FS_OPENAT || kind == FS_OPENAT2 ? (int)d->args[0] : AT_FDCWD;
+	c->dirfd = kind == FS_OPENAT || kind == FS_OPENAT2 ? (int)d->args[0] : AT_FDCWD;
 	uint64_t path_addr = d->args[kind == FS_OPENAT || kind == FS_OPENAT2 ? 1 : 0];
-	uint64_t flags = kind == FS_OPEN ? d->args[1] : kind == FS_OPENAT ? d->args[2] : (uint64_t)(O_CREAT | O_WRONLY | O_TRUNC);
-	if (kind == FS_OPENAT2 && il_sv_peek(pid, d->args[2], &flags, sizeof flags) != (ssize_t)sizeof flags) {
+	c->flags = kind == FS_OPEN ? d->args[1] : kind == FS_OPENAT ? d->args[2] : (uint64_t)(O_CREAT | O_WRONLY | O_TRUNC);
+	if (kind == FS_OPENAT2 && il_sv_peek(pid, d->args[2], &c->flags, sizeof c->flags) != (ssize_t)sizeof c->flags) {
 		il_sv_respond(s, n->id, EFAULT);
-		return;
+		return 1;
 	}
 	struct il_snap_view *view = &s->cfg.rules->view;
-	unsigned access = il_open_access((int)flags);
+	c->access = il_open_access((int)c->flags);
 	il_arena_init(&s->arena, s->mem, ARENA_SIZE);
 	errno = 0;
-	char *path = access ? il_sv_peek_str(s, pid, path_addr) : 0;
-	int writes = (access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) != 0;
-	const char *tty = il_snap_str(view, view->hdr->tty);
-	int builtin = path && ((writes && il_own_file_name(path)) || (tty && *tty && !strncmp(path, "/dev/", 5)));
-	if (!access || (path && !builtin && !il_open_candidate(view, path, access))) {
+	c->path = c->access ? il_sv_peek_str(s, pid, path_addr) : 0;
+	c->writes = (c->access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) != 0;
+	c->tty = il_snap_str(view, view->hdr->tty);
+	c->builtin = c->path && ((c->writes && il_own_file_name(c->path)) ||
+				 (c->tty && *c->tty && !strncmp(c->path, "/dev/", 5)));
+	if (!c->access || (c->path && !c->builtin && !il_open_candidate(view, c->path, c->access))) {
 		il_sv_respond(s, n->id, 0);
-		return;
+		return 1;
 	}
+	return 0;
+}
+
+int il_sv_fs_quick(struct il_supervisor *s, const struct seccomp_notif *n, enum fs_call kind)
+{
+	struct open_call c;
+	return kind <= FS_CREAT && open_head(s, n, kind, &c);
+}
+
+static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum fs_call kind)
+{
+	struct open_call c;
+	if (open_head(s, n, kind, &c))
+		return;
+	pid_t pid = (pid_t)n->pid;
+	struct il_snap_view *view = &s->cfg.rules->view;
+	int dirfd = c.dirfd;
+	uint64_t flags = c.flags;
+	unsigned access = c.access;
+	char *path = c.path;
+	int builtin = c.builtin, writes = c.writes;
+	const char *tty = c.tty;
 	if (!path) { /* a bad pointer fails anyway; unreadable memory is refused */
 		il_sv_respond(s, n->id, errno == EFAULT ? EFAULT : EACCES);
 		return;

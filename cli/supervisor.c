@@ -567,10 +567,12 @@ static char *peek_path_argv0(struct il_supervisor *s, pid_t pid, uint64_t path, 
 	return z ? il_arena_strndup(&s->arena, s->tmp, (size_t)(z - s->tmp)) : il_sv_peek_str(s, pid, path);
 }
 
-static int read_exec(struct il_supervisor *s, const struct seccomp_data *d, struct exec_view *e, int *candidate)
+/* The program and whether any rule could care about it: what most execs
+ * need before they are let through. */
+static int read_exec_head(struct il_supervisor *s, const struct seccomp_data *d, struct exec_view *e, int *candidate)
 {
 	int at = d->nr == e->abi->execveat;
-	uint64_t argv_addr = d->args[at ? 2 : 1], envp_addr = d->args[at ? 3 : 2];
+	uint64_t argv_addr = d->args[at ? 2 : 1];
 	uint64_t argv0 = 0;
 	int have_argv0 = 0;
 	if (at)
@@ -581,8 +583,17 @@ static int read_exec(struct il_supervisor *s, const struct seccomp_data *d, stru
 		e->path = resolve_at(s, e->pid, d, e->path);
 	if (!e->path)
 		return errno ? errno : EACCES;
-	if (!(*candidate = exec_candidate(s, e, argv_addr, at ? 0 : d->args[0], have_argv0 ? &argv0 : 0)))
-		return 0;
+	*candidate = exec_candidate(s, e, argv_addr, at ? 0 : d->args[0], have_argv0 ? &argv0 : 0);
+	return 0;
+}
+
+static int read_exec(struct il_supervisor *s, const struct seccomp_data *d, struct exec_view *e, int *candidate)
+{
+	int at = d->nr == e->abi->execveat;
+	uint64_t argv_addr = d->args[at ? 2 : 1], envp_addr = d->args[at ? 3 : 2];
+	int r = read_exec_head(s, d, e, candidate);
+	if (r || !*candidate)
+		return r;
 	e->argv = peek_list(s, e->pid, argv_addr, e->abi->ptr, 0);
 	e->envp = peek_list(s, e->pid, envp_addr, e->abi->ptr, 0);
 	if (!e->argv || !e->envp)
@@ -791,6 +802,36 @@ static void on_connect(struct il_supervisor *s, const struct seccomp_notif *n)
 
 /* ---------------------------------------------------------------- public */
 
+int il_sv_quick_answer(struct il_supervisor *s)
+{
+	const struct seccomp_notif *n = s->req;
+	const struct abi *abi = exec_abi(s, &n->data);
+	if (!abi) {
+		enum fs_call kind = il_sv_fs_kind(s, &n->data);
+		return kind != FS_NONE && il_sv_fs_quick(s, n, kind);
+	}
+	struct exec_view e = { .pid = (pid_t)n->pid, .abi = abi, .sock = -1 };
+	il_arena_init(&s->arena, s->mem, ARENA_SIZE);
+	int candidate = 1;
+	errno = 0;
+	if (read_exec_head(s, &n->data, &e, &candidate) || candidate)
+		return 0;
+	il_sv_respond(s, n->id, 0);
+	return 1;
+}
+
+void il_sv_dispatch(struct il_supervisor *s)
+{
+	const struct abi *abi = exec_abi(s, &s->req->data);
+	enum fs_call kind = abi ? FS_NONE : il_sv_fs_kind(s, &s->req->data);
+	if (abi)
+		on_exec(s, s->req, abi);
+	else if (kind != FS_NONE)
+		il_sv_on_fs(s, s->req, kind);
+	else
+		on_connect(s, s->req);
+}
+
 void il_supervisor_ready(void *ctx, short revents)
 {
 	struct il_supervisor *s = ctx;
@@ -804,41 +845,59 @@ void il_supervisor_ready(void *ctx, short revents)
 	memset(s->req, 0, s->req_size);
 	if (ioctl(s->fd, SECCOMP_IOCTL_NOTIF_RECV, s->req) < 0)
 		return; /* ENOENT: the target died before we looked */
-	const struct abi *abi = exec_abi(s, &s->req->data);
-	enum fs_call kind = abi ? FS_NONE : il_sv_fs_kind(s, &s->req->data);
-	if (abi)
-		on_exec(s, s->req, abi);
-	else if (kind != FS_NONE)
-		il_sv_on_fs(s, s->req, kind);
-	else
-		on_connect(s, s->req);
+	il_sv_dispatch(s);
 }
 
-struct il_supervisor *il_supervisor_new(int listener, const struct il_supervisor_cfg *cfg)
+static void sv_free_buffers(struct il_supervisor *s)
+{
+	free(s->req), free(s->resp), free(s->mem), free(s->tmp);
+	free(s);
+}
+
+/* A supervisor on the listener fd with buffers of its own; NULL when out
+ * of memory (the fd is left as it was). */
+static struct il_supervisor *sv_alloc(int listener, const struct il_supervisor_cfg *cfg)
 {
 	struct il_supervisor *s = calloc(1, sizeof *s);
 	struct seccomp_notif_sizes sz = { sizeof(struct seccomp_notif), sizeof(struct seccomp_notif_resp),
 					  sizeof(struct seccomp_data) };
 	/* The kernel writes its own struct size: never less than it says. */
 	syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz);
-	if (s) {
-		s->fd = listener;
-		s->cfg = *cfg;
-		s->req_size = sz.seccomp_notif > sizeof *s->req ? sz.seccomp_notif : sizeof *s->req;
-		s->resp_size = sz.seccomp_notif_resp > sizeof *s->resp ? sz.seccomp_notif_resp : sizeof *s->resp;
-		s->req = calloc(1, s->req_size);
-		s->resp = calloc(1, s->resp_size);
-		s->mem = malloc(ARENA_SIZE);
-		s->tmp = malloc(MAX_STR + 1);
-	}
-	if (!s || !s->req || !s->resp || !s->mem || !s->tmp) {
-		if (s)
-			free(s->req), free(s->resp), free(s->mem), free(s->tmp), free(s);
-		close(listener);
+	if (!s)
+		return 0;
+	s->fd = listener;
+	s->cfg = *cfg;
+	s->req_size = sz.seccomp_notif > sizeof *s->req ? sz.seccomp_notif : sizeof *s->req;
+	s->resp_size = sz.seccomp_notif_resp > sizeof *s->resp ? sz.seccomp_notif_resp : sizeof *s->resp;
+	s->req = calloc(1, s->req_size);
+	s->resp = calloc(1, s->resp_size);
+	s->mem = malloc(ARENA_SIZE);
+	s->tmp = malloc(MAX_STR + 1);
+	if (!s->req || !s->resp || !s->mem || !s->tmp) {
+		sv_free_buffers(s);
 		return 0;
 	}
 	init_abis(s);
 	return s;
+}
+
+struct il_supervisor *il_supervisor_new(int listener, const struct il_supervisor_cfg *cfg)
+{
+	struct il_supervisor *s = sv_alloc(listener, cfg);
+	if (!s)
+		close(listener);
+	return s;
+}
+
+struct il_supervisor *il_sv_twin(const struct il_supervisor *s)
+{
+	return sv_alloc(s->fd, &s->cfg);
+}
+
+void il_sv_twin_free(struct il_supervisor *t)
+{
+	if (t)
+		sv_free_buffers(t);
 }
 
 int il_supervisor_fd(const struct il_supervisor *s)
@@ -850,9 +909,9 @@ void il_supervisor_free(struct il_supervisor *s)
 {
 	if (!s)
 		return;
+	il_sv_lane_stop(s);
 	while (s->pending) /* not expected: the broker answered them all */
 		on_answer(s->pending, IL_ANS_NO_TERMINAL);
 	close(s->fd);
-	free(s->req), free(s->resp), free(s->mem), free(s->tmp);
-	free(s);
+	sv_free_buffers(s);
 }

@@ -1,7 +1,9 @@
 /* The seccomp supervisor: the wrapper's end of the filter's listener (see
- * seccomp_filter.h and docs/seccomp.md). It runs inside the wrapper's one
- * poll loop (through il_broker_watch), never blocks, and answers each
- * trapped system call of the guarded tree:
+ * seccomp_filter.h and docs/seccomp.md). A thread of the wrapper receives
+ * each notification and lets through the execs no rule names
+ * (supervisor_lane.c); the rest is decided in the wrapper's one poll loop
+ * (through il_broker_watch), which never blocks. Each trapped system call
+ * of the guarded tree:
  *
  *   execve/execveat  read path, argv and envp from the target's memory, cwd
  *                    from /proc; decide with the same compiled rules as the
@@ -66,6 +68,11 @@ int il_connect_emulate(int listener, uint64_t id, pid_t pid, int fd, const void 
  * closed: the guarded tree's trapped calls then fail with ENOSYS). */
 struct il_supervisor *il_supervisor_new(int listener, const struct il_supervisor_cfg *cfg) IL_HIDDEN;
 int il_supervisor_fd(const struct il_supervisor *s) IL_HIDDEN;
+/* Starts serving the listener: a thread of its own answers what needs no
+ * closer look and hands the rest to the broker's poll loop
+ * (supervisor_lane.c); without a thread the loop receives it all through
+ * il_supervisor_ready. */
+void il_supervisor_serve(struct il_supervisor *s) IL_HIDDEN;
 /* For il_broker_watch(): handles one notification when the listener is
  * readable; on hang-up (no guarded process left) stops watching. */
 void il_supervisor_ready(void *s, short revents) IL_HIDDEN;

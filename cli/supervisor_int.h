@@ -34,6 +34,8 @@ struct abi {
 	int ptr;              /* pointer size in the target */
 };
 
+struct il_sv_lane;
+
 /* A confirm waiting for the human. */
 struct pending {
 	struct pending *next;
@@ -71,6 +73,7 @@ struct il_supervisor {
 	pid_t quiet_pid; /* the last process refused quietly: logged once */
 	struct approved_tree trees[MAX_TREES];
 	int ntrees;
+	struct il_sv_lane *lane; /* supervisor_lane.c; NULL: the loop receives */
 };
 
 /* One trapped call as read from the target (an exec, or what stands for it
@@ -106,7 +109,25 @@ void il_sv_ask_human(struct il_supervisor *s, uint64_t id, const struct exec_vie
 		     const char *command) IL_HIDDEN;
 void il_sv_approve_tree(struct il_supervisor *s, pid_t pid, const char *tree) IL_HIDDEN;
 
+/* The notification in s->req, handled by the loop's thread: decided,
+ * answered, or parked for the human. */
+void il_sv_dispatch(struct il_supervisor *s) IL_HIDDEN;
+/* For the lane: answers the notification in s->req when nothing needs to
+ * be looked at closer (an exec of a program no rule names; under --strict
+ * an open of a file no rule names). 1 when answered; 0 leaves it to
+ * il_sv_dispatch, which reads it again from the start. Touches only s's
+ * own buffers and the rule view, which nothing writes. */
+int il_sv_quick_answer(struct il_supervisor *s) IL_HIDDEN;
+/* Another supervisor on the same listener and rules, with buffers of its
+ * own (the lane's); freed without closing the listener. */
+struct il_supervisor *il_sv_twin(const struct il_supervisor *s) IL_HIDDEN;
+void il_sv_twin_free(struct il_supervisor *t) IL_HIDDEN;
+
+/* supervisor_lane.c */
+void il_sv_lane_stop(struct il_supervisor *s) IL_HIDDEN;
+
 /* supervise_fs.c */
+int il_sv_fs_quick(struct il_supervisor *s, const struct seccomp_notif *n, enum fs_call kind) IL_HIDDEN;
 void il_sv_init_fs(struct abi *a, uint32_t scmp_arch) IL_HIDDEN;
 enum fs_call il_sv_fs_kind(const struct il_supervisor *s, const struct seccomp_data *d) IL_HIDDEN;
 void il_sv_on_fs(struct il_supervisor *s, const struct seccomp_notif *n, enum fs_call kind) IL_HIDDEN;

@@ -58,4 +58,21 @@ GUARD_OPTS=(--no-seccomp)
 run_capture guard rawexec /bin/rm -r "$V"
 assert_missing "--no-seccomp: static rm -r is not seen (the hole this layer closes)" "$V"
 GUARD_OPTS=()
+
+# -- many at once: twenty processes without the preload each exec an rm -r
+# (the supervisor's loop must refuse it) and an echo (answered at once by
+# its receiving thread), all interleaved. Every refusal and every echo
+# must come back, to the right process.
+for i in $(seq 20); do victim "$SANDBOX/work/many$i"; done
+run_capture guard env -u LD_PRELOAD sh -c '
+    for i in $(seq 20); do ( "$1" /bin/rm -r "$2/many$i"; "$1" /bin/echo "ran$i" ) & done; wait' \
+    sh "$SANDBOX/bin/rawexec" "$SANDBOX/work"
+assert_eq "20 parallel harmless execs all ran" "20" "$(printf '%s\n' "$OUT" | grep -c '^ran[0-9]*$')"
+assert_eq "20 parallel rm -r all refused" "20" "$(grep -c "$BLOCKED_MARK" "$ERRF")"
+intact=0
+for i in $(seq 20); do [ -f "$SANDBOX/work/many$i/data" ] && intact=$((intact + 1)); done
+assert_eq "20 parallel rm -r: every victim intact" "20" "$intact"
+for i in $(seq 20); do
+    printf '%s\n' "$OUT" | grep -qx "ran$i" || { _fail "echo $i missing from the parallel run"; break; }
+done
 finish
