@@ -270,7 +270,7 @@ static void deny_tiocsti(void)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
 	};
 	struct sock_fprog prog = { sizeof f / sizeof f[0], f };
-	syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+	syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, &prog); /* seccomp_filter.c */
 #endif
 }
 

@@ -202,10 +202,16 @@ void il_seccomp_release(struct il_seccomp *sc)
 /* Loads the filter with a listener. Root (CAP_SYS_ADMIN) needs no
  * no_new_privs, so setuid programs keep working for it; everyone else must
  * set it first (the kernel refuses with EACCES otherwise). An older kernel
- * refuses WAIT_KILLABLE_RECV with EINVAL: go on without it. */
+ * refuses WAIT_KILLABLE_RECV with EINVAL: go on without it.
+ * SPEC_ALLOW: kernels before 5.16 (and spec_store_bypass_disable=seccomp)
+ * otherwise turn on the speculative store bypass mitigation for every
+ * filtered process, which slows a whole build down; the filter is there to
+ * catch destructive calls, not to fence the user's own code off from side
+ * channels. */
 static int load_filter(struct il_seccomp *sc, struct report *rep)
 {
-	unsigned long fl = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+	unsigned long fl = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV |
+			   SECCOMP_FILTER_FLAG_SPEC_ALLOW;
 	for (;;) {
 		long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, fl, &sc->prog);
 		if (fd >= 0) {
