@@ -14,6 +14,7 @@ cat >"$SANDBOX/bin/probe" <<EOF
 if /bin/grep -q '/$LIBNAME\$' /proc/\$\$/maps; then echo "self=yes"; else echo "self=no"; fi
 if /bin/cat /proc/self/maps | /bin/grep -q '/$LIBNAME\$'; then echo "grandchild=yes"; else echo "grandchild=no"; fi
 echo "session=\${INTERLOCK_SESSION:-}"
+echo "snapshot=\${INTERLOCK_SNAPSHOT:-}"
 case "\${LD_PRELOAD:-}" in *$LIBNAME*) echo "preload=yes" ;; *) echo "preload=no" ;; esac
 EOF
 chmod +x "$SANDBOX/bin/probe"
@@ -60,6 +61,13 @@ run_capture guard bash -c 'echo "outer=$INTERLOCK_SESSION"; env -u LD_PRELOAD -u
 check_probe "env -u LD_PRELOAD -u INTERLOCK_SESSION"
 run_capture guard bash -c 'echo "outer=$INTERLOCK_SESSION"; env LD_PRELOAD=/nonexistent/other.so probe 2>/dev/null'
 check_probe "LD_PRELOAD replaced by another library"
+run_capture guard bash -c 'echo "outer=$INTERLOCK_SESSION"; env INTERLOCK_SESSION=forged probe'
+check_probe "INTERLOCK_SESSION set to another value"
+run_capture guard bash -c 'echo "outer=$INTERLOCK_SESSION"; INTERLOCK_SNAPSHOT=/tmp/forged.snap INTERLOCK_SESSION= probe'
+check_probe "INTERLOCK_SESSION emptied, INTERLOCK_SNAPSHOT pointed elsewhere"
+snap=$(sed -n 's/^snapshot=//p' "$OUTF")
+assert_not_contains "the forged snapshot path does not reach the child" "$snap" "forged"
+assert_contains "the child has the session's snapshot" "$snap" "rules.snap"
 run_capture guard bash -c 'echo "outer=$INTERLOCK_SESSION"; env -i PATH="$PATH" env -u LD_PRELOAD bash -c "LD_PRELOAD= probe"'
 check_probe "stripped three times over"
 run_capture guard bash -c 'echo "outer=$INTERLOCK_SESSION"; exec "$1" -c "import os, sys; os.execve(sys.argv[1], [sys.argv[1]], {})" "$2"' _ "$PYTHON" "$PROBE"
