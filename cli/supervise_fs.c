@@ -77,15 +77,7 @@ static void refuse_builtin(struct il_supervisor *s, uint64_t id, pid_t pid, cons
 #define OWN_WHY "interlock's own rules, logs and session files cannot be changed from inside a guarded session"
 #define TTY_WHY "this is the human's terminal; only interlock may read it or draw on it"
 
-/* --strict: an open by any process of the tree, judged with the open rules.
- * Processes with the preload were judged (and asked) by its hooks first; a
- * confirm they got a yes for passes here without a second question. An
- * allowed open is continued: the kernel reads the path again, so a second
- * thread could swap it in between (docs/seccomp.md says so; the strict mode
- * is for programs that never see the preload, not for hostile ones). */
-/* What an open asks for and of which file; 1 when that is already the
- * answer (sent): nothing to read, or a file no rule and no built-in
- * protection names. */
+/* What an open asks for and of which file. */
 struct open_call {
 	int dirfd;
 	uint64_t flags;
@@ -95,6 +87,9 @@ struct open_call {
 	const char *tty;
 };
 
+/* Reads it; 1 when that is already the answer (sent): nothing to read, or
+ * a file no rule and no built-in protection names (the lane's quick
+ * answer under --strict). */
 static int open_head(struct il_supervisor *s, const struct seccomp_notif *n, enum fs_call kind, struct open_call *c)
 {
 	const struct seccomp_data *d = &n->data;
@@ -128,6 +123,12 @@ int il_sv_fs_quick(struct il_supervisor *s, const struct seccomp_notif *n, enum 
 	return kind <= FS_CREAT && open_head(s, n, kind, &c);
 }
 
+/* --strict: an open by any process of the tree, judged with the open rules.
+ * Processes with the preload were judged (and asked) by its hooks first; a
+ * confirm they got a yes for passes here without a second question. An
+ * allowed open is continued: the kernel reads the path again, so a second
+ * thread could swap it in between (docs/seccomp.md says so; the strict mode
+ * is for programs that never see the preload, not for hostile ones). */
 static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum fs_call kind)
 {
 	struct open_call c;
@@ -135,24 +136,18 @@ static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum
 		return;
 	pid_t pid = (pid_t)n->pid;
 	struct il_snap_view *view = &s->cfg.rules->view;
-	int dirfd = c.dirfd;
-	uint64_t flags = c.flags;
-	unsigned access = c.access;
-	char *path = c.path;
-	int builtin = c.builtin, writes = c.writes;
-	const char *tty = c.tty;
-	if (!path) { /* a bad pointer fails anyway; unreadable memory is refused */
+	if (!c.path) { /* a bad pointer fails anyway; unreadable memory is refused */
 		il_sv_respond(s, n->id, errno == EFAULT ? EFAULT : EACCES);
 		return;
 	}
 	char dir[4096] = "/", exe[4096];
-	int err = path[0] != '/' ? il_sv_base_dir(pid, dirfd, dir, sizeof dir) : 0;
+	int err = c.path[0] != '/' ? il_sv_base_dir(pid, c.dirfd, dir, sizeof dir) : 0;
 	if (err) {
 		il_sv_respond(s, n->id, err);
 		return;
 	}
 	const char *proc = process_name(s, pid, exe, sizeof exe);
-	const char *abs = il_path_resolve(&s->arena, dir, path);
+	const char *abs = il_path_resolve(&s->arena, dir, c.path);
 	if (!abs || !il_sv_id_valid(s, n->id)) {
 		if (!abs)
 			il_sv_respond(s, n->id, EACCES); /* cannot tell where it leads */
@@ -162,33 +157,33 @@ static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum
 	 * calls its hooks do not see, but this filter does): an append cannot
 	 * erase what is there. */
 	const char *log = il_snap_str(view, view->hdr->audit);
-	int appends = (flags & O_APPEND) && !(flags & O_TRUNC) && log && !strcmp(abs, log);
-	if (builtin && writes && !appends && il_path_protected(il_snap_str(view, view->hdr->protect), abs, 0)) {
+	int appends = (c.flags & O_APPEND) && !(c.flags & O_TRUNC) && log && !strcmp(abs, log);
+	if (c.builtin && c.writes && !appends && il_path_protected(il_snap_str(view, view->hdr->protect), abs, 0)) {
 		refuse_builtin(s, n->id, pid, "write", abs, OWN_WHY);
 		return;
 	}
-	if (builtin && tty && *tty && !strcmp(abs, tty)) {
+	if (c.builtin && c.tty && *c.tty && !strcmp(abs, c.tty)) {
 		refuse_builtin(s, n->id, pid, "open", abs, TTY_WHY);
 		return;
 	}
 	/* Not there: nothing to read or lose; creating and writing it is still
 	 * judged (as in the preload's open check). */
-	if ((access & (IL_A_READ | IL_A_TRUNCATE)) && faccessat(AT_FDCWD, abs, F_OK, 0) < 0 &&
+	if ((c.access & (IL_A_READ | IL_A_TRUNCATE)) && faccessat(AT_FDCWD, abs, F_OK, 0) < 0 &&
 	    (errno == ENOENT || errno == ENOTDIR) &&
-	    !(access = access & IL_A_CREATE ? access & (IL_A_CREATE | IL_A_WRITE) : 0)) {
+	    !(c.access = c.access & IL_A_CREATE ? c.access & (IL_A_CREATE | IL_A_WRITE) : 0)) {
 		il_sv_respond(s, n->id, 0);
 		return;
 	}
 	/* The session's environment, not the target's: HOME decides what ~/
 	 * means to the rules, and the target may have changed its own. */
-	struct il_open_event ev = { abs, "/", access, environ, s->cfg.profile, (long)pid, proc, 1 };
+	struct il_open_event ev = { abs, "/", c.access, environ, s->cfg.profile, (long)pid, proc, 1 };
 	struct il_verdict v;
 	il_decide_open(view, &ev, &s->arena, &v, -1);
 	if (v.action <= IL_LOG) {
 		il_sv_respond(s, n->id, 0);
 		return;
 	}
-	const char *what = access & IL_A_TRUNCATE ? "truncate" : access & IL_A_WRITE ? "write" : "read";
+	const char *what = c.access & IL_A_TRUNCATE ? "truncate" : c.access & IL_A_WRITE ? "write" : "read";
 	char command[1024];
 	snprintf(command, sizeof command, "%s %s", what, abs); /* as the preload words it */
 	char *argv[] = { (char *)what, (char *)abs, 0 };
