@@ -877,7 +877,6 @@ static struct il_supervisor *sv_alloc(int listener, const struct il_supervisor_c
 		sv_free_buffers(s);
 		return 0;
 	}
-	init_abis(s);
 	return s;
 }
 
@@ -886,12 +885,19 @@ struct il_supervisor *il_supervisor_new(int listener, const struct il_supervisor
 	struct il_supervisor *s = sv_alloc(listener, cfg);
 	if (!s)
 		close(listener);
+	else
+		init_abis(s);
 	return s;
 }
 
 struct il_supervisor *il_sv_twin(const struct il_supervisor *s)
 {
-	return sv_alloc(s->fd, &s->cfg);
+	struct il_supervisor *t = sv_alloc(s->fd, &s->cfg);
+	if (t) { /* the system call numbers as resolved once (libseccomp's tables) */
+		memcpy(t->abi, s->abi, sizeof t->abi);
+		t->nabi = s->nabi;
+	}
+	return t;
 }
 
 void il_sv_twin_free(struct il_supervisor *t)
