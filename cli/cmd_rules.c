@@ -237,7 +237,7 @@ int il_cmd_rules(int argc, char **argv)
 	}
 	struct il_compiled c;
 	/* No session home: examples run in their own fabricated HOME. */
-	int rc = il_compile(&c, &o, &(struct il_session_meta){ .all_profiles = fn == test });
+	int rc = il_compile(&c, &o, &(struct il_session_meta){ .all_profiles = fn == test, .examples = fn == test });
 	if (!rc)
 		rc = fn(&c);
 	il_compiled_free(&c);

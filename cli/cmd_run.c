@@ -356,7 +356,7 @@ int il_cmd_run(int argc, char **argv)
 		tty[0] = 0;
 	char *hosts = il_pinned_hosts();
 	struct il_session_meta meta = { id, getenv("HOME"), audit, o.profile, sock, o.prompt_timeout, protect,
-					tty[0] ? tty : 0, hosts, 0 };
+					tty[0] ? tty : 0, hosts, 0, 0 };
 	size_t n = strlen(dir) + 16;
 	char *snap = malloc(n);
 	snprintf(snap, n, "%s/rules.snap", dir);

@@ -111,7 +111,7 @@ int il_cmd_shell_init(int argc, char **argv)
 	char *audit = il_audit_path();
 	struct il_compiled c;
 	/* No broker: the preload asks on the terminal itself. */
-	struct il_session_meta meta = { id, getenv("HOME"), audit, 0, 0, o.prompt_timeout, 0, 0, 0, 0 };
+	struct il_session_meta meta = { id, getenv("HOME"), audit, 0, 0, o.prompt_timeout, 0, 0, 0, 0, 0 };
 	int rc = il_compile(&c, &o, &meta);
 	if (!rc) {
 		size_t n = strlen(dir) + 16;

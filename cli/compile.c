@@ -67,6 +67,7 @@ static void drop_mem(void *mem, size_t size)
 int il_compile(struct il_compiled *c, const struct il_opts *o, const struct il_session_meta *m)
 {
 	memset(c, 0, sizeof *c);
+	c->rs.keep_examples = m->examples;
 	char **dirs = il_rule_dirs(o);
 	il_ruleset_load(&c->rs, dirs);
 	if (!c->rs.errors && c->rs.nrules == 0) {

@@ -23,6 +23,16 @@ struct load_ctx {
 	int kind;          /* 0 none, 1 rule, 2 program, -1 bad section */
 	int cur;           /* index of the current rule/prog */
 	char last_key[64];
+	/* Patterns compiled so far in this file: rules of one pack repeat
+	 * theirs (the rm -r option, a localhost endpoint), and copying a
+	 * compiled pattern costs a fraction of compiling it again. The
+	 * strings and codes are the conditions' own, alive while the file
+	 * loads (a rule is only ever replaced by one of a later file). */
+	struct compiled_pat {
+		const char *pat;
+		const pcre2_code *code;
+	} *pats;
+	int npats;
 };
 
 static void diag(struct il_ruleset *rs, const char *file, int line, const char *fmt, ...)
@@ -109,8 +119,16 @@ static int parse_predicates(struct load_ctx *c, const char *v, unsigned *mask)
 	return ok;
 }
 
+/* pat: the condition's own copy, remembered for the rest of the file. */
 static pcre2_code *compile_pattern(struct load_ctx *c, const char *pat)
 {
+	for (int i = 0; i < c->npats; i++)
+		if (!strcmp(c->pats[i].pat, pat)) {
+			pcre2_code *copy = pcre2_code_copy(c->pats[i].code);
+			if (!copy)
+				abort(); /* out of memory, as xmalloc */
+			return copy;
+		}
 	int err;
 	PCRE2_SIZE off;
 	pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, 0, &err, &off, 0);
@@ -118,21 +136,30 @@ static pcre2_code *compile_pattern(struct load_ctx *c, const char *pat)
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(err, msg, sizeof msg);
 		diag(c->rs, c->file, c->line, "bad regex at offset %zu: %s: %s", (size_t)off, (char *)msg, pat);
+		return 0;
 	}
+	c->pats = grow(c->pats, sizeof *c->pats, c->npats);
+	c->pats[c->npats++] = (struct compiled_pat){ pat, code };
 	return code;
 }
 
 static void add_cond(struct load_ctx *c, struct il_rule_src *r, int kind, const char *v)
 {
-	pcre2_code *code = compile_pattern(c, v);
-	if (!code)
+	char *pattern = xstrdup(v);
+	pcre2_code *code = compile_pattern(c, pattern);
+	if (!code) {
+		free(pattern);
 		return;
+	}
 	r->conds = grow(r->conds, sizeof *r->conds, r->nconds);
-	r->conds[r->nconds++] = (struct il_cond_src){ kind, xstrdup(v), c->line, code };
+	r->conds[r->nconds++] = (struct il_cond_src){ kind, pattern, c->line, code };
 }
 
-static void add_example(struct il_rule_src *r, const char *v, int line, int must)
+static void add_example(const struct il_ruleset *rs, struct il_rule_src *r, const char *v, int line, int must)
 {
+	r->nmatch += must;
+	if (!rs->keep_examples)
+		return;
 	r->examples = grow(r->examples, sizeof *r->examples, r->nexamples);
 	r->examples[r->nexamples++] = (struct il_example){ xstrdup(v), line, must };
 }
@@ -225,7 +252,7 @@ static void rule_key(struct load_ctx *c, struct il_rule_src *r, const char *k, c
 	};
 	/* Examples are most of the keys in the shipped files: first. */
 	if (!strcmp(k, "match") || !strcmp(k, "no-match")) {
-		add_example(r, v, c->line, k[0] == 'm');
+		add_example(c->rs, r, v, c->line, k[0] == 'm');
 		return;
 	}
 	int continuation = !strcmp(k, c->last_key);
@@ -480,10 +507,7 @@ static void finish_section(struct load_ctx *c)
 		diag(c->rs, f, l, "rule [%s] has no 'access' (read, write, truncate, create)", r->id);
 	if (r->action > IL_ALLOW && !r->why)
 		diag(c->rs, f, l, "rule [%s] has no 'why' (the human and the agent must be told what is at stake)", r->id);
-	int must = 0;
-	for (int i = 0; i < r->nexamples; i++)
-		must += r->examples[i].must_match;
-	if (r->action > IL_ALLOW && !must)
+	if (r->action > IL_ALLOW && !r->nmatch)
 		diag(c->rs, f, l, "rule [%s] has no 'match' example", r->id);
 }
 
@@ -667,6 +691,7 @@ int il_ruleset_load_file(struct il_ruleset *rs, const char *path)
 	else if (r < 0)
 		diag(rs, path, 0, "cannot parse (error %d)", r);
 	fclose(c.fp);
+	free(c.pats);
 	return rs->errors - before;
 }
 

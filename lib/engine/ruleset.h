@@ -40,8 +40,9 @@ struct il_rule_src {
 	char *hosts, *addresses, *ports; /* connect */
 	struct il_cond_src *conds;
 	int nconds;
-	struct il_example *examples;
+	struct il_example *examples; /* NULL unless the set keeps them (keep_examples) */
 	int nexamples;
+	int nmatch;     /* `match` examples seen, kept or not */
 	unsigned seen; /* keys seen once, for duplicate detection */
 	char *replaced; /* "FILE:LINE" of the earlier definition this one replaced, or NULL */
 };
@@ -73,6 +74,10 @@ struct il_ruleset {
 	char *del_programs;
 	char *del_exec_judged;
 	int errors;
+	/* Keep the rules' match/no-match examples (`rules test`, the unit
+	 * tests). A session never runs them: they are counted (a rule must
+	 * have a `match`) but not copied. */
+	int keep_examples;
 	FILE *diag; /* where FILE:LINE: messages go (stderr by default) */
 	/* Files read, in order, for `rules list`. */
 	char **files;
@@ -101,6 +106,7 @@ struct il_session_meta {
 	const char *tty;     /* the human's terminal device */
 	const char *hosts;   /* "name address" lines: names pinned for the session (tests) */
 	int all_profiles;    /* index rules of every profile (rules test), not just the active one */
+	int examples;        /* keep the rules' examples (rules test) */
 };
 
 /* Serializes the rule set. *out is malloc'd. 0 on success. */
