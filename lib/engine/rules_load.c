@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ruleset.h"
+#include "engine_int.h"
 #include "snapshot.h"
 
 struct load_ctx {
@@ -511,6 +512,56 @@ static void finish_section(struct load_ctx *c)
 		diag(c->rs, f, l, "rule [%s] has no 'match' example", r->id);
 }
 
+/* ---- rule ids and program names, indexed ---- */
+
+typedef const char *(*name_at_fn)(const struct il_ruleset *rs, int i);
+
+static const char *rule_id_at(const struct il_ruleset *rs, int i)
+{
+	return rs->rules[i].id;
+}
+
+static const char *prog_name_at(const struct il_ruleset *rs, int i)
+{
+	return rs->progs[i].name;
+}
+
+/* The entry called name, or -1. */
+static int index_find(const struct il_ruleset *rs, const struct il_name_index *x, name_at_fn at, const char *name)
+{
+	if (!x->cap)
+		return -1;
+	for (size_t h = il_hash_name(name) & (x->cap - 1);; h = (h + 1) & (x->cap - 1)) {
+		int i = x->slot[h] - 1;
+		if (i < 0 || !strcmp(at(rs, i), name))
+			return i;
+	}
+}
+
+static void index_put(const struct il_ruleset *rs, struct il_name_index *x, name_at_fn at, int i)
+{
+	size_t h = il_hash_name(at(rs, i)) & (x->cap - 1);
+	while (x->slot[h])
+		h = (h + 1) & (x->cap - 1);
+	x->slot[h] = i + 1;
+}
+
+/* Entry n-1 was just appended: index it, growing the table to keep it at
+ * most half full. */
+static void index_add(const struct il_ruleset *rs, struct il_name_index *x, name_at_fn at, int n)
+{
+	if (2 * (size_t)n > x->cap) {
+		free(x->slot);
+		x->cap = x->cap ? 2 * x->cap : 256;
+		x->slot = calloc(x->cap, sizeof *x->slot);
+		if (!x->slot)
+			abort(); /* out of memory, as xmalloc */
+		for (int i = 0; i < n - 1; i++)
+			index_put(rs, x, at, i);
+	}
+	index_put(rs, x, at, n - 1);
+}
+
 static void start_rule(struct load_ctx *c, const char *id)
 {
 	struct il_ruleset *rs = c->rs;
@@ -519,27 +570,28 @@ static void start_rule(struct load_ctx *c, const char *id)
 	r.file = xstrdup(c->file);
 	r.line = c->line;
 	r.action = IL_ALLOW;
-	for (int i = 0; i < rs->nrules; i++)
-		if (!strcmp(rs->rules[i].id, id)) {
-			if (!strcmp(rs->rules[i].file, c->file)) {
-				diag(rs, c->file, c->line, "rule [%s] is defined twice in this file (first at line %d)", id, rs->rules[i].line);
-				free_rule(&r);
-				c->kind = -1;
-				return;
-			}
-			/* A later file redefines the rule: it replaces it. */
-			if (asprintf(&r.replaced, "%s:%d", rs->rules[i].file, rs->rules[i].line) < 0)
-				abort();
-			free_rule(&rs->rules[i]);
-			rs->rules[i] = r;
-			c->kind = 1;
-			c->cur = i;
+	int i = index_find(rs, &rs->rule_ids, rule_id_at, id);
+	if (i >= 0) {
+		if (!strcmp(rs->rules[i].file, c->file)) {
+			diag(rs, c->file, c->line, "rule [%s] is defined twice in this file (first at line %d)", id, rs->rules[i].line);
+			free_rule(&r);
+			c->kind = -1;
 			return;
 		}
+		/* A later file redefines the rule: it replaces it. */
+		if (asprintf(&r.replaced, "%s:%d", rs->rules[i].file, rs->rules[i].line) < 0)
+			abort();
+		free_rule(&rs->rules[i]);
+		rs->rules[i] = r;
+		c->kind = 1;
+		c->cur = i;
+		return;
+	}
 	rs->rules = grow(rs->rules, sizeof *rs->rules, rs->nrules);
 	rs->rules[rs->nrules] = r;
 	c->cur = rs->nrules++;
 	c->kind = 1;
+	index_add(rs, &rs->rule_ids, rule_id_at, rs->nrules);
 }
 
 static void start_prog(struct load_ctx *c, const char *name)
@@ -550,16 +602,17 @@ static void start_prog(struct load_ctx *c, const char *name)
 	p.file = xstrdup(c->file);
 	p.line = c->line;
 	c->kind = 2;
-	for (int i = 0; i < rs->nprogs; i++)
-		if (!strcmp(rs->progs[i].name, name)) {
-			free_prog(&rs->progs[i]);
-			rs->progs[i] = p;
-			c->cur = i;
-			return;
-		}
+	int i = index_find(rs, &rs->prog_names, prog_name_at, name);
+	if (i >= 0) {
+		free_prog(&rs->progs[i]);
+		rs->progs[i] = p;
+		c->cur = i;
+		return;
+	}
 	rs->progs = grow(rs->progs, sizeof *rs->progs, rs->nprogs);
 	rs->progs[rs->nprogs] = p;
 	c->cur = rs->nprogs++;
+	index_add(rs, &rs->prog_names, prog_name_at, rs->nprogs);
 }
 
 static void open_section(struct load_ctx *c, const char *section)
@@ -620,7 +673,10 @@ static void new_section(struct load_ctx *c, const char *section)
 static int on_pair(void *user, const char *section, const char *k, const char *v)
 {
 	struct load_ctx *c = user;
-	if (strcmp(section, c->section) || c->kind == 0) {
+	/* inih names the section of each pair, so a second [x] right after
+	 * the first looks like more keys of it: a header read since the
+	 * section began starts a new one (and start_rule says "twice"). */
+	if (strcmp(section, c->section) || c->kind == 0 || c->header_line > c->section_line) {
 		if (!*section) {
 			diag(c->rs, c->file, c->line, "key '%s' outside of any [section]", k);
 			return 1;
@@ -651,8 +707,10 @@ static char *reader(char *buf, int num, void *stream)
 		c->line++;
 	size_t n = strlen(s);
 	if (c->line_done) {
+		/* A header as inih sees one: an indented line after a key
+		 * continues that key's value, whatever it starts with. */
 		const char *t = s + strspn(s, " \t");
-		if (*t == '[')
+		if (*t == '[' && (t == s || !c->last_key[0]))
 			c->header_line = c->line;
 	}
 	c->line_done = n > 0 && s[n - 1] == '\n';
@@ -788,5 +846,7 @@ void il_ruleset_free(struct il_ruleset *rs)
 	free(rs->rules);
 	free(rs->progs);
 	free(rs->files);
+	free(rs->rule_ids.slot);
+	free(rs->prog_names.slot);
 	memset(rs, 0, sizeof *rs);
 }

@@ -86,6 +86,12 @@ struct il_ruleset {
 	 * shadowed[i] is not read because shadowed_by[i] is (for `rules list`). */
 	char **shadowed, **shadowed_by;
 	int nshadowed;
+	/* The loader's: where each rule id and program name is, so that a
+	 * redefinition is found without comparing it with every earlier one. */
+	struct il_name_index {
+		int *slot; /* index + 1 of an entry; 0: empty */
+		size_t cap;
+	} rule_ids, prog_names;
 };
 
 /* Loads every *.conf of the directories (sysctl.d merge). Returns the number
