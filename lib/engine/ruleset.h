@@ -74,9 +74,9 @@ struct il_ruleset {
 	char *del_programs;
 	char *del_exec_judged;
 	int errors;
-	/* Keep the rules' match/no-match examples (`rules test`, the unit
-	 * tests). A session never runs them: they are counted (a rule must
-	 * have a `match`) but not copied. */
+	/* Keep the rules' match/no-match examples (`rules test` runs them).
+	 * Otherwise they are counted (a rule must have a `match`) but not
+	 * copied: a session never runs them. */
 	int keep_examples;
 	FILE *diag; /* where FILE:LINE: messages go (stderr by default) */
 	/* Files read, in order, for `rules list`. */
