@@ -37,7 +37,7 @@ threading.Event().wait(120)
 EOF
 "$PYTHON" "$SANDBOX/server.py" "$PORTF" "$LOG" &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null' EXIT
+trap 'kill $SERVER 2>/dev/null; _cleanup' EXIT
 for _ in $(seq 50); do [ -s "$PORTF" ] && break; sleep 0.1; done
 PORT=$(cat "$PORTF")
 
