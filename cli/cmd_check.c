@@ -83,7 +83,7 @@ int il_cmd_check(int argc, char **argv)
 		}
 		il_decide_connect(&c.view, &nev, il_scratch(), &v, -1);
 	} else if (open_access) {
-		struct il_open_event ev = { argv[i], cwd, open_access, environ, o.profile, (long)getpid(), 0, 0 };
+		struct il_open_event ev = { argv[i], cwd, open_access, environ, o.profile, (long)getpid(), 0, 0, 0 };
 		il_decide_open(&c.view, &ev, il_scratch(), &v, -1);
 	} else {
 		il_eval_argv(&c, argv + i, cwd, o.profile, &v, il_scratch());

@@ -124,7 +124,7 @@ static int open_example(struct il_compiled *c, int rule, const char *text, const
 		snprintf(program, sizeof program, "%s", by + 4);
 		*by = 0;
 	}
-	struct il_open_event ev = { path, env->project, kind, envp, profile, (long)getpid(), program, 0 };
+	struct il_open_event ev = { path, env->project, kind, envp, profile, (long)getpid(), program, 0, 0 };
 	return il_decide_open(&c->view, &ev, il_scratch(), v, rule);
 }
 

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "supervisor.h"
+#include "supervisor_int.h"
 
 struct emulation {
 	int listener; /* our own duplicate: the supervisor may close its copy first */
@@ -74,29 +75,20 @@ static void *blocking_connect(void *arg)
 	return 0;
 }
 
-/* The target's socket fd, duplicated here; -1 with errno. */
-static int take_socket(pid_t pid, int fd)
-{
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pfd < 0)
-		return -1;
-	int r = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
-	int e = errno;
-	close(pfd);
-	errno = e;
-	return r;
-}
-
 int il_connect_emulate(int listener, uint64_t id, pid_t pid, int fd, const void *addr, size_t len)
 {
-	if (len > sizeof(((struct emulation *)0)->addr))
+	if (len > sizeof(((struct emulation *)0)->addr)) {
+		errno = ENAMETOOLONG;
 		return -1;
-	int sock = take_socket(pid, fd);
+	}
+	int sock = il_sv_getfd(pid, fd);
 	if (sock < 0) {
 		/* No such fd: the kernel's own answer. Anything else (the
 		 * target made itself undumpable, no pidfd_getfd): we cannot
 		 * make the call for it, and continuing would be the race. */
-		answer(listener, id, errno == EBADF ? EBADF : EACCES);
+		if (errno != EBADF)
+			return -1;
+		answer(listener, id, EBADF);
 		return 0;
 	}
 	int domain = -1;
@@ -104,7 +96,11 @@ int il_connect_emulate(int listener, uint64_t id, pid_t pid, int fd, const void 
 	if (getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &dl) < 0) {
 		int e = errno;
 		close(sock);
-		answer(listener, id, e == ENOTSOCK ? ENOTSOCK : EACCES);
+		if (e != ENOTSOCK) {
+			errno = e;
+			return -1;
+		}
+		answer(listener, id, ENOTSOCK);
 		return 0;
 	}
 	if (domain != AF_INET && domain != AF_INET6) {
@@ -114,8 +110,8 @@ int il_connect_emulate(int listener, uint64_t id, pid_t pid, int fd, const void 
 	struct emulation *e = calloc(1, sizeof *e);
 	if (!e) {
 		close(sock);
-		answer(listener, id, EACCES);
-		return 0;
+		errno = ENOMEM;
+		return -1;
 	}
 	e->listener = -1;
 	e->sock = sock;

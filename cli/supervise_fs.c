@@ -69,7 +69,7 @@ static void refuse_builtin(struct il_supervisor *s, uint64_t id, pid_t pid, cons
 	char command[4200];
 	snprintf(command, sizeof command, "%s %s", what, abs);
 	char *argv[] = { (char *)what, (char *)abs, 0 };
-	struct exec_view e = { .pid = pid, .event = "open", .sock = -1, .path = (char *)abs, .argv = argv };
+	struct exec_view e = { .tid = pid, .event = "open", .sock = -1, .path = (char *)abs, .argv = argv };
 	struct il_verdict v = { .action = IL_DENY, .rule = -1, .rule_id = "self-protection", .why = why };
 	il_sv_refuse(s, id, &e, &v, command);
 }
@@ -110,7 +110,8 @@ static int open_head(struct il_supervisor *s, const struct seccomp_notif *n, enu
 	c->tty = il_snap_str(view, view->hdr->tty);
 	c->builtin = c->path && ((c->writes && il_own_file_name(c->path)) ||
 				 (c->tty && *c->tty && !strncmp(c->path, "/dev/", 5)));
-	if (!c->access || (c->path && !c->builtin && !il_open_candidate(view, c->path, c->access))) {
+	if (!c->access || (c->path && !c->builtin && !il_path_via_link(c->path) &&
+			   !il_open_candidate(view, c->path, c->access))) {
 		il_sv_respond(s, n->id, 0);
 		return 1;
 	}
@@ -121,6 +122,54 @@ int il_sv_fs_quick(struct il_supervisor *s, const struct seccomp_notif *n, enum 
 {
 	struct open_call c;
 	return kind <= FS_CREAT && open_head(s, n, kind, &c);
+}
+
+/* The verdict on an open, carried out: allowed, asked (once: a yes the
+ * preload got passes), or refused. abs: the file as shown; dir: the
+ * directory it was opened from. */
+static void settle_open(struct il_supervisor *s, const struct seccomp_notif *n, const struct open_call *c,
+			const struct il_verdict *v, const char *abs, const char *dir)
+{
+	pid_t pid = (pid_t)n->pid;
+	if (v->action == IL_ALLOW) {
+		il_sv_respond(s, n->id, 0);
+		return;
+	}
+	const char *what = c->access & IL_A_TRUNCATE ? "truncate" : c->access & IL_A_WRITE ? "write" : "read";
+	char command[1024];
+	snprintf(command, sizeof command, "%s %s", what, abs); /* as the preload words it */
+	char *argv[] = { (char *)what, (char *)abs, 0 };
+	struct exec_view e = { .tid = pid, .event = "open", .sock = -1, .path = (char *)abs, .argv = argv };
+	snprintf(e.cwd, sizeof e.cwd, "%s", dir);
+	if (v->action == IL_LOG) { /* the preload wrote its own record */
+		if (!il_sv_has_preload(s, pid))
+			il_sv_audit(s, &e, v, "allowed", "rule");
+		il_sv_respond(s, n->id, 0);
+		return;
+	}
+	if (v->action == IL_CONFIRM && !v->error) {
+		if (il_sv_approved(s, pid, v->rule_id, v->target ? v->target : abs, command, e.cwd)) {
+			il_sv_respond(s, n->id, 0);
+			return;
+		}
+		il_sv_ask_human(s, n->id, &e, v, command);
+		return;
+	}
+	il_sv_refuse(s, n->id, &e, v, command);
+}
+
+/* An open from a directory nested too deep to name: judged by the name
+ * (decide_open.c), shown below the deepest ancestor that has a path. */
+static void open_unnamed(struct il_supervisor *s, const struct seccomp_notif *n, const struct open_call *c,
+			 const char *near, const char *proc)
+{
+	struct il_open_event ev = { c->path, near, c->access, environ, s->cfg.profile, (long)n->pid, proc, 0, 1 };
+	struct il_verdict v;
+	il_decide_open(&s->cfg.rules->view, &ev, &s->arena, &v, -1);
+	char shown[4200];
+	snprintf(shown, sizeof shown, "%s/.../%s", near, c->path);
+	if (il_sv_id_valid(s, n->id))
+		settle_open(s, n, c, &v, shown, near);
 }
 
 /* --strict: an open by any process of the tree, judged with the open rules.
@@ -137,20 +186,34 @@ static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum
 	pid_t pid = (pid_t)n->pid;
 	struct il_snap_view *view = &s->cfg.rules->view;
 	if (!c.path) { /* a bad pointer fails anyway; unreadable memory is refused */
-		il_sv_respond(s, n->id, errno == EFAULT ? EFAULT : EACCES);
+		if (errno == EFAULT)
+			il_sv_respond(s, n->id, EFAULT);
+		else
+			il_sv_fail_closed(s, n->id, pid, "open", "?", "interlock cannot read the path this call opens");
 		return;
 	}
 	char dir[4096] = "/", exe[4096];
-	int err = c.path[0] != '/' ? il_sv_base_dir(pid, c.dirfd, dir, sizeof dir) : 0;
+	int unnamed = 0;
+	int err = c.path[0] != '/' ? il_sv_base_dir(pid, c.dirfd, dir, sizeof dir, &unnamed) : 0;
 	if (err) {
-		il_sv_respond(s, n->id, err);
+		if (err == EBADF)
+			il_sv_respond(s, n->id, err);
+		else
+			il_sv_fail_closed(s, n->id, pid, "open", c.path,
+					  "interlock cannot tell which directory this relative path starts from");
 		return;
 	}
 	const char *proc = process_name(s, pid, exe, sizeof exe);
-	const char *abs = il_path_resolve(&s->arena, dir, c.path);
+	if (unnamed) {
+		open_unnamed(s, n, &c, dir, proc);
+		return;
+	}
+	/* /proc/self in the target's path is the target, not us */
+	const char *abs = il_path_resolve_as(&s->arena, dir, c.path, pid);
 	if (!abs || !il_sv_id_valid(s, n->id)) {
 		if (!abs)
-			il_sv_respond(s, n->id, EACCES); /* cannot tell where it leads */
+			il_sv_fail_closed(s, n->id, pid, "open", c.path,
+					  "interlock cannot tell which file this path leads to");
 		return;
 	}
 	/* The preload appends its own records to the audit log (raw system
@@ -176,64 +239,59 @@ static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum
 	}
 	/* The session's environment, not the target's: HOME decides what ~/
 	 * means to the rules, and the target may have changed its own. */
-	struct il_open_event ev = { abs, "/", c.access, environ, s->cfg.profile, (long)pid, proc, 1 };
+	struct il_open_event ev = { abs, "/", c.access, environ, s->cfg.profile, (long)pid, proc, 1, 0 };
 	struct il_verdict v;
 	il_decide_open(view, &ev, &s->arena, &v, -1);
-	if (v.action <= IL_LOG) {
-		il_sv_respond(s, n->id, 0);
-		return;
-	}
-	const char *what = c.access & IL_A_TRUNCATE ? "truncate" : c.access & IL_A_WRITE ? "write" : "read";
-	char command[1024];
-	snprintf(command, sizeof command, "%s %s", what, abs); /* as the preload words it */
-	char *argv[] = { (char *)what, (char *)abs, 0 };
-	struct exec_view e = { .pid = pid, .event = "open", .sock = -1, .path = (char *)abs, .argv = argv };
-	snprintf(e.cwd, sizeof e.cwd, "%s", dir);
-	if (v.action == IL_CONFIRM && !v.error) {
-		if (il_broker_approved(s->cfg.broker, pid, il_sv_parent_of(pid), v.rule_id, v.target ? v.target : abs, command,
-				       e.cwd)) {
-			il_sv_respond(s, n->id, 0);
-			return;
-		}
-		il_sv_ask_human(s, n->id, &e, &v, command);
-		return;
-	}
-	il_sv_refuse(s, n->id, &e, &v, command);
+	settle_open(s, n, &c, &v, abs, dir);
 }
 
 /* ---------------------------------------------------------------- deletes */
 
-void il_sv_approve_tree(struct il_supervisor *s, pid_t pid, const char *tree)
+void il_sv_approve_tree(struct il_supervisor *s, pid_t proc, const char *tree)
 {
 	struct approved_tree *t = &s->trees[s->ntrees++ % MAX_TREES];
-	t->pid = pid;
+	t->proc = proc;
 	snprintf(t->tree, sizeof t->tree, "%s", tree);
 }
 
-static int tree_approved(const struct il_supervisor *s, pid_t pid, const char *abs)
+static int tree_approved(const struct il_supervisor *s, pid_t tid, const char *abs)
 {
 	int n = s->ntrees < MAX_TREES ? s->ntrees : MAX_TREES;
+	pid_t proc = 0;
 	for (int i = 0; i < n; i++) {
 		const struct approved_tree *t = &s->trees[i];
-		if (t->pid == pid && il_path_under(abs, t->tree))
+		if (!il_path_under(abs, t->tree))
+			continue;
+		if (!proc)
+			proc = il_sv_process(tid);
+		if (t->proc == proc)
 			return 1;
 	}
 	return 0;
 }
 
 /* A path of the target made absolute, lexically (deletes judge the name
- * as given, like the preload's hooks); NULL with *err set. */
+ * as given, like the preload's hooks); NULL with *err set. With tail: a
+ * directory nested too deep to name gives its deepest ancestor that has a
+ * path, and *tail the path as the target wrote it (else NULL). */
 static const char *target_path(struct il_supervisor *s, pid_t pid, int dirfd, uint64_t addr, char *dir, size_t cap,
-			       int *err)
+			       int *err, const char **tail)
 {
 	errno = 0;
 	const char *p = il_sv_peek_str(s, pid, addr);
+	int unnamed = 0;
+	if (tail)
+		*tail = 0;
 	if (!p) {
 		*err = errno == EFAULT ? EFAULT : EACCES;
 		return 0;
 	}
-	if (p[0] != '/' && (*err = il_sv_base_dir(pid, dirfd, dir, cap)))
+	if (p[0] != '/' && (*err = il_sv_base_dir(pid, dirfd, dir, cap, tail ? &unnamed : 0)))
 		return 0;
+	if (unnamed) {
+		*tail = p;
+		return dir;
+	}
 	const char *abs = il_path_abs(&s->arena, p[0] == '/' ? "/" : dir, p);
 	if (!abs)
 		*err = EACCES;
@@ -253,9 +311,15 @@ static void on_delete(struct il_supervisor *s, const struct seccomp_notif *n, en
 	il_arena_init(&s->arena, s->mem, ARENA_SIZE);
 	char dir[4096] = "/", exe[4096];
 	int err = 0;
-	const char *abs = target_path(s, pid, at ? (int)d->args[0] : AT_FDCWD, d->args[at ? 1 : 0], dir, sizeof dir, &err);
+	const char *tail = 0;
+	const char *abs =
+		target_path(s, pid, at ? (int)d->args[0] : AT_FDCWD, d->args[at ? 1 : 0], dir, sizeof dir, &err, &tail);
 	if (!abs) {
-		il_sv_respond(s, n->id, err);
+		if (err == EFAULT || err == EBADF)
+			il_sv_respond(s, n->id, err);
+		else if (il_sv_id_valid(s, n->id))
+			il_sv_fail_closed(s, n->id, pid, dk == IL_DEL_RENAME ? "rename" : "delete", "?",
+					  "interlock cannot tell which file this call removes");
 		return;
 	}
 	const char *proc = process_name(s, pid, exe, sizeof exe);
@@ -268,7 +332,8 @@ static void on_delete(struct il_supervisor *s, const struct seccomp_notif *n, en
 	const char *to = 0;
 	if (rename) {
 		char ndir[4096] = "/";
-		to = target_path(s, pid, at ? (int)d->args[2] : AT_FDCWD, d->args[at ? 3 : 1], ndir, sizeof ndir, &err);
+		to = target_path(s, pid, at ? (int)d->args[2] : AT_FDCWD, d->args[at ? 3 : 1], ndir, sizeof ndir, &err,
+				 0);
 	}
 	int own = il_path_protected(protect, abs, dk != IL_DEL_UNLINK), onto = to && il_path_protected(protect, to, 0);
 	if (own || onto) {
@@ -284,7 +349,7 @@ static void on_delete(struct il_supervisor *s, const struct seccomp_notif *n, en
 	}
 	if (!il_sv_id_valid(s, n->id))
 		return;
-	struct il_delete_event ev = { abs, to, dk, environ, s->cfg.profile, (long)pid, proc };
+	struct il_delete_event ev = { abs, to, dk, environ, s->cfg.profile, (long)pid, proc, tail != 0 };
 	struct il_verdict v;
 	il_decide_delete(view, &ev, &s->arena, &v);
 	if (v.action <= IL_LOG) {
@@ -293,16 +358,17 @@ static void on_delete(struct il_supervisor *s, const struct seccomp_notif *n, en
 	}
 	const char *tree = v.target ? v.target : abs;
 	char command[2048];
-	snprintf(command, sizeof command, "%s %s%s%s", kw, abs, to ? " -> " : "", to ? to : "");
+	snprintf(command, sizeof command, "%s %s%s%s%s%s", kw, abs, tail ? "/.../" : "", tail ? tail : "", to ? " -> " : "",
+		 to ? to : "");
 	char *argv[] = { (char *)kw, (char *)tree, 0 };
-	struct exec_view e = { .pid = pid, .event = "delete", .sock = -1, .tree = tree, .path = (char *)abs,
+	struct exec_view e = { .tid = pid, .event = "delete", .sock = -1, .tree = tree, .path = (char *)abs,
 			       .argv = argv };
 	snprintf(e.cwd, sizeof e.cwd, "%s", dir);
 	if (v.action == IL_CONFIRM && !v.error) {
 		/* The preload asked (and keeps its own tree table) before the
 		 * call reached the kernel; a session approval covers the tree. */
 		if (il_sv_has_preload(s, pid) ||
-		    il_broker_approved(s->cfg.broker, pid, il_sv_parent_of(pid), v.rule_id, tree, command, e.cwd)) {
+		    il_sv_approved(s, pid, v.rule_id, tree, command, e.cwd)) {
 			il_sv_respond(s, n->id, 0);
 			return;
 		}
@@ -320,7 +386,7 @@ static const char *own_arg(struct il_supervisor *s, pid_t pid, int dirfd, uint64
 			   size_t cap)
 {
 	int err = 0;
-	const char *abs = target_path(s, pid, dirfd, addr, dir, cap, &err);
+	const char *abs = target_path(s, pid, dirfd, addr, dir, cap, &err, 0);
 	return abs && follow ? il_path_resolve(&s->arena, "/", abs) : abs;
 }
 

@@ -169,15 +169,32 @@ int il_sv_read_link(const char *path, char *out, size_t cap)
 	return 0;
 }
 
-int il_sv_base_dir(pid_t pid, int dirfd, char *dir, size_t cap)
+int il_sv_base_dir(pid_t pid, int dirfd, char *dir, size_t cap, int *unnamed)
 {
 	char link[64];
 	if (dirfd == AT_FDCWD)
 		snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
 	else
 		snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, dirfd);
+	if (unnamed)
+		*unnamed = 0;
 	if (il_sv_read_link(link, dir, cap) == 0)
 		return 0;
+	if (errno == ENAMETOOLONG && unnamed) {
+		/* nested deeper than any path: its deepest named ancestor */
+		int fd = open(link, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		int levels = 0;
+		const char *near = fd >= 0 ? il_near_name(fd, dir, cap, &levels) : 0;
+		if (fd >= 0)
+			close(fd);
+		if (near && levels > 0) {
+			*unnamed = 1;
+			return 0;
+		}
+		errno = ENAMETOOLONG;
+	}
+	if (errno == ENAMETOOLONG)
+		return ENAMETOOLONG;
 	return dirfd != AT_FDCWD && errno == ENOENT ? EBADF : EACCES; /* no such fd: the kernel's answer */
 }
 
@@ -189,7 +206,7 @@ static char *resolve_at(struct il_supervisor *s, pid_t pid, const struct seccomp
 	if (dirfd == AT_FDCWD || (path[0] == '/'))
 		return path;
 	char dir[4096];
-	int err = il_sv_base_dir(pid, dirfd, dir, sizeof dir);
+	int err = il_sv_base_dir(pid, dirfd, dir, sizeof dir, 0);
 	if (err) {
 		errno = err;
 		return 0;
@@ -247,6 +264,53 @@ static const char *const *read_caller(void *ctx)
 	return n > 0 && il_caller_split(c->cmdline, (size_t)n, c->exe, c->vec, 64) >= 1 ? c->vec : 0;
 }
 
+/* A notification names the thread that made the call (its TID), which is
+ * all /proc and process_vm_readv need: /proc/TID/{cwd,fd,maps,mem} are the
+ * thread's own view. What is keyed by process (approvals, the audit
+ * record's pid, one quiet record per process) and pidfd_open (a thread
+ * group leader only, before Linux 6.9's PIDFD_THREAD) need the process:
+ * its thread group id. 0 when the thread is gone. */
+pid_t il_sv_process(pid_t tid)
+{
+	char buf[512];
+	if (read_proc(tid, "status", buf, sizeof buf) < 0)
+		return 0;
+	const char *t = strstr(buf, "\nTgid:");
+	long tg = t ? strtol(t + 7, 0, 10) : 0;
+	return tg > 0 ? (pid_t)tg : 0;
+}
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+int il_sv_pidfd(pid_t tid)
+{
+	/* The thread itself where the kernel can (6.9): its own fd table,
+	 * even after it left the leader's with unshare(CLONE_FILES). */
+	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	if (fd >= 0 || errno != EINVAL)
+		return fd;
+	pid_t tg = il_sv_process(tid);
+	if (!tg) {
+		errno = ESRCH;
+		return -1;
+	}
+	return (int)syscall(SYS_pidfd_open, tg, 0);
+}
+
+int il_sv_getfd(pid_t tid, int fd)
+{
+	int pfd = il_sv_pidfd(tid);
+	if (pfd < 0)
+		return -1;
+	int r = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
+	int e = errno;
+	close(pfd);
+	errno = e;
+	return r;
+}
+
 pid_t il_sv_parent_of(pid_t pid)
 {
 	char buf[512];
@@ -291,7 +355,7 @@ static int program_missing(const struct exec_view *e)
 	char buf[8192];
 	const char *p = e->path;
 	if (p[0] != '/') {
-		snprintf(buf, sizeof buf, "/proc/%d/cwd/%s", (int)e->pid, p);
+		snprintf(buf, sizeof buf, "/proc/%d/cwd/%s", (int)e->tid, p);
 		p = buf;
 	}
 	struct stat st;
@@ -329,11 +393,7 @@ static int open_stderr(pid_t pid, const char *link)
 		return -1;
 	if (!S_ISREG(st.st_mode))
 		return open(link, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	int fd = pfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pfd, 2, 0) : -1;
-	if (pfd >= 0)
-		close(pfd);
-	return fd;
+	return il_sv_getfd(pid, 2);
 }
 
 /* The agent reads why its exec failed on its own stderr, as from the preload. */
@@ -370,14 +430,15 @@ static const char *how_text(int action, enum il_answer a)
 	}
 }
 
-static void audit(const struct il_supervisor *s, const struct exec_view *e, const struct il_verdict *v,
-		  const char *decision, const char *by)
+void il_sv_audit(const struct il_supervisor *s, const struct exec_view *e, const struct il_verdict *v,
+		 const char *decision, const char *by)
 {
 	if (!s->cfg.audit)
 		return;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	struct il_audit_rec r = { s->cfg.session, s->cfg.profile, (long)e->pid, (long)il_sv_parent_of(e->pid), e->path,
+	pid_t proc = il_sv_process(e->tid);
+	struct il_audit_rec r = { s->cfg.session, s->cfg.profile, (long)(proc ? proc : e->tid), (long)il_sv_parent_of(e->tid), e->path,
 				  (const char *const *)e->argv, e->cwd, e->event ? e->event : "exec", v->rule_id, v->action,
 				  decision, by };
 	char *buf = malloc(65536);
@@ -406,8 +467,16 @@ static void command_text(const struct il_verdict *v, char *const *argv, char *ou
 static void allow_connect(struct il_supervisor *s, uint64_t id, pid_t pid, int sock, const void *addr, size_t len)
 {
 	int r = il_connect_emulate(s->fd, id, pid, sock, addr, len);
-	if (r != 0)
-		il_sv_respond(s, id, r > 0 ? 0 : EACCES);
+	if (r > 0) {
+		il_sv_respond(s, id, 0);
+	} else if (r < 0) {
+		char why[256];
+		snprintf(why, sizeof why,
+			 "interlock allows this connect but could not make it on the program's behalf (%s), and letting "
+			 "the program make it itself would let the address change after the check",
+			 strerror(errno));
+		il_sv_fail_closed(s, id, pid, "connect", "socket", why);
+	}
 }
 
 /* ---------------------------------------------------------------- confirm */
@@ -426,13 +495,13 @@ static void on_answer(void *ctx, enum il_answer a)
 	struct pending *p = ctx;
 	unlink_pending(p);
 	if ((a == IL_ANS_ONCE || a == IL_ANS_SESSION) && p->sock >= 0) {
-		allow_connect(p->s, p->id, p->pid, p->sock, p->addr, p->addrlen);
+		allow_connect(p->s, p->id, p->tid, p->sock, p->addr, p->addrlen);
 	} else if (a == IL_ANS_ONCE || a == IL_ANS_SESSION) {
 		if (p->tree[0])
-			il_sv_approve_tree(p->s, p->pid, p->tree);
+			il_sv_approve_tree(p->s, p->proc, p->tree);
 		il_sv_respond(p->s, p->id, 0);
 	} else if (il_sv_id_valid(p->s, p->id)) { /* the pid is still the asker's */
-		tell(p->pid, p->command, p->why, p->rule, how_text(IL_CONFIRM, a));
+		tell(p->tid, p->command, p->why, p->rule, how_text(IL_CONFIRM, a));
 		il_sv_respond(p->s, p->id, EACCES);
 	}
 	free(p);
@@ -443,10 +512,12 @@ void il_sv_ask_human(struct il_supervisor *s, uint64_t id, const struct exec_vie
 {
 	struct pending *p = calloc(1, sizeof *p);
 	if (!p) {
-		il_sv_respond(s, id, EACCES);
+		il_sv_fail_closed(s, id, e->tid, e->event ? e->event : "exec", command,
+				  "interlock ran out of memory before it could ask the human");
 		return;
 	}
-	*p = (struct pending){ s->pending, s, id, e->pid, v->why, v->rule_id, "", e->sock, 0, { 0 }, "" };
+	pid_t proc = il_sv_process(e->tid);
+	*p = (struct pending){ s->pending, s, id, e->tid, proc ? proc : e->tid, v->why, v->rule_id, "", e->sock, 0, { 0 }, "" };
 	if (e->tree)
 		snprintf(p->tree, sizeof p->tree, "%s", e->tree);
 	if (e->sock >= 0 && e->addrlen <= sizeof p->addr) {
@@ -456,7 +527,7 @@ void il_sv_ask_human(struct il_supervisor *s, uint64_t id, const struct exec_vie
 	snprintf(p->command, sizeof p->command, "%s", command);
 	s->pending = p;
 	struct il_broker_ask q = { v->rule_id, v->word[0] ? v->word : "yes", v->why, command,
-				   v->target ? v->target : "", e->cwd, e->path, (const char *const *)e->argv, e->pid };
+				   v->target ? v->target : "", e->cwd, e->path, (const char *const *)e->argv, p->proc };
 	il_broker_ask_internal(s->cfg.broker, &q, on_answer, p); /* may answer at once */
 }
 
@@ -466,7 +537,7 @@ void il_sv_ask_human(struct il_supervisor *s, uint64_t id, const struct exec_vie
  * audited): same process, same argv. */
 static int is_first_exec(const struct il_supervisor *s, const struct exec_view *e)
 {
-	if (e->pid != s->cfg.child || !s->cfg.command)
+	if (!s->cfg.command || (e->tid != s->cfg.child && il_sv_process(e->tid) != s->cfg.child))
 		return 0;
 	int i = 0;
 	for (; e->argv[i] && s->cfg.command[i]; i++)
@@ -479,15 +550,35 @@ void il_sv_refuse(struct il_supervisor *s, uint64_t id, const struct exec_view *
 		  const char *command)
 {
 	if (v->quiet) { /* as the preload does: no word, one record per process */
-		if (s->quiet_pid != e->pid)
-			audit(s, e, v, "denied", "quiet-program");
-		s->quiet_pid = e->pid;
+		pid_t proc = il_sv_process(e->tid);
+		if (s->quiet_pid != proc)
+			il_sv_audit(s, e, v, "denied", "quiet-program");
+		s->quiet_pid = proc;
 		il_sv_respond(s, id, EACCES);
 		return;
 	}
-	tell(e->pid, command, v->why, v->rule_id, how_text(v->action, IL_ANS_NO_TERMINAL));
-	audit(s, e, v, "denied", v->action == IL_CONFIRM ? "no-terminal" : "rule");
+	tell(e->tid, command, v->why, v->rule_id, how_text(v->action, IL_ANS_NO_TERMINAL));
+	il_sv_audit(s, e, v, "denied", v->action == IL_CONFIRM ? "no-terminal" : "rule");
 	il_sv_respond(s, id, EACCES);
+}
+
+int il_sv_approved(struct il_supervisor *s, pid_t tid, const char *rule, const char *target, const char *command,
+		   const char *cwd)
+{
+	pid_t proc = il_sv_process(tid);
+	return proc && il_broker_approved(s->cfg.broker, proc, il_sv_parent_of(tid), rule, target, command, cwd);
+}
+
+void il_sv_fail_closed(struct il_supervisor *s, uint64_t id, pid_t tid, const char *event, const char *what,
+		       const char *why)
+{
+	char command[1200];
+	snprintf(command, sizeof command, "%s %s", event, what);
+	char *argv[] = { (char *)event, (char *)what, 0 };
+	struct exec_view e = { .tid = tid, .event = event, .sock = -1, .path = (char *)what, .argv = argv };
+	snprintf(e.cwd, sizeof e.cwd, "/");
+	struct il_verdict v = { .action = IL_DENY, .rule = -1, .rule_id = "fail-closed", .why = why };
+	il_sv_refuse(s, id, &e, &v, command);
 }
 
 static void act(struct il_supervisor *s, uint64_t id, const struct exec_view *e, struct il_verdict *v)
@@ -502,8 +593,8 @@ static void act(struct il_supervisor *s, uint64_t id, const struct exec_view *e,
 		return;
 	}
 	if (v->action == IL_LOG) {
-		if (!is_first_exec(s, e) && !il_sv_has_preload(s, e->pid))
-			audit(s, e, v, "allowed", "rule");
+		if (!is_first_exec(s, e) && !il_sv_has_preload(s, e->tid))
+			il_sv_audit(s, e, v, "allowed", "rule");
 		il_sv_respond(s, id, 0);
 		return;
 	}
@@ -513,7 +604,7 @@ static void act(struct il_supervisor *s, uint64_t id, const struct exec_view *e,
 		return;
 	}
 	/* Approved through the preload a moment ago: one question, not two. */
-	if (il_broker_approved(s->cfg.broker, e->pid, il_sv_parent_of(e->pid), v->rule_id, v->target, command, e->cwd)) {
+	if (il_sv_approved(s, e->tid, v->rule_id, v->target, command, e->cwd)) {
 		il_sv_respond(s, id, 0);
 		return;
 	}
@@ -534,10 +625,10 @@ static int exec_candidate(struct il_supervisor *s, struct exec_view *e, uint64_t
 	unsigned char p0[8];
 	if (path_addr && argv_addr &&
 	    (argv0 ? *argv0 == path_addr
-		   : il_sv_peek(e->pid, argv_addr, p0, (size_t)e->abi->ptr) == e->abi->ptr &&
+		   : il_sv_peek(e->tid, argv_addr, p0, (size_t)e->abi->ptr) == e->abi->ptr &&
 			     ptr_at(p0, e->abi->ptr) == path_addr))
 		return 0; /* argv[0] is the path, already ruled out */
-	char **a0 = peek_list(s, e->pid, argv_addr, e->abi->ptr, 1);
+	char **a0 = peek_list(s, e->tid, argv_addr, e->abi->ptr, 1);
 	return !a0 || (a0[0] && il_snap_exec_candidate(v, il_basename(a0[0])));
 }
 
@@ -576,11 +667,11 @@ static int read_exec_head(struct il_supervisor *s, const struct seccomp_data *d,
 	uint64_t argv0 = 0;
 	int have_argv0 = 0;
 	if (at)
-		e->path = il_sv_peek_str(s, e->pid, d->args[1]);
+		e->path = il_sv_peek_str(s, e->tid, d->args[1]);
 	else
-		e->path = peek_path_argv0(s, e->pid, d->args[0], argv_addr, e->abi->ptr, &argv0, &have_argv0);
+		e->path = peek_path_argv0(s, e->tid, d->args[0], argv_addr, e->abi->ptr, &argv0, &have_argv0);
 	if (e->path && at)
-		e->path = resolve_at(s, e->pid, d, e->path);
+		e->path = resolve_at(s, e->tid, d, e->path);
 	if (!e->path)
 		return errno ? errno : EACCES;
 	*candidate = exec_candidate(s, e, argv_addr, at ? 0 : d->args[0], have_argv0 ? &argv0 : 0);
@@ -594,16 +685,16 @@ static int read_exec(struct il_supervisor *s, const struct seccomp_data *d, stru
 	int r = read_exec_head(s, d, e, candidate);
 	if (r || !*candidate)
 		return r;
-	e->argv = peek_list(s, e->pid, argv_addr, e->abi->ptr, 0);
-	e->envp = peek_list(s, e->pid, envp_addr, e->abi->ptr, 0);
+	e->argv = peek_list(s, e->tid, argv_addr, e->abi->ptr, 0);
+	e->envp = peek_list(s, e->tid, envp_addr, e->abi->ptr, 0);
 	if (!e->argv || !e->envp)
 		return errno ? errno : EACCES;
-	return il_sv_base_dir(e->pid, AT_FDCWD, e->cwd, sizeof e->cwd);
+	return il_sv_base_dir(e->tid, AT_FDCWD, e->cwd, sizeof e->cwd, 0);
 }
 
 static void on_exec(struct il_supervisor *s, const struct seccomp_notif *n, const struct abi *abi)
 {
-	struct exec_view e = { .pid = (pid_t)n->pid, .abi = abi, .sock = -1 };
+	struct exec_view e = { .tid = (pid_t)n->pid, .abi = abi, .sock = -1 };
 	il_arena_init(&s->arena, s->mem, ARENA_SIZE);
 	int candidate = 1;
 	errno = 0;
@@ -622,12 +713,13 @@ static void on_exec(struct il_supervisor *s, const struct seccomp_notif *n, cons
 		return;
 	}
 	if (r) { /* fail closed */
-		tell(e.pid, e.path ? e.path : "exec", "interlock cannot read this program's arguments, so it is refused", 0,
-		     ";");
-		il_sv_respond(s, n->id, EACCES);
+		il_sv_fail_closed(s, n->id, e.tid, "exec", e.path ? e.path : "?",
+				  r == ENAMETOOLONG ? "the working directory is nested too deep for interlock to name "
+						      "(its path is longer than PATH_MAX), so the command cannot be judged"
+						    : "interlock cannot read this program's arguments, so it is refused");
 		return;
 	}
-	struct target_caller caller = { .s = s, .pid = e.pid };
+	struct target_caller caller = { .s = s, .pid = e.tid };
 	struct il_exec_event ev = { e.path, e.argv, e.envp, e.cwd, s->cfg.profile, read_caller, &caller };
 	il_decide_exec(&s->cfg.rules->view, &ev, &s->arena, &v);
 	/* what /proc said must still be the process waiting in this call */
@@ -743,18 +835,24 @@ static void on_connect(struct il_supervisor *s, const struct seccomp_notif *n)
 	size_t len;
 	int fastopen = 0;
 	if (!connect_address(s, n, &addr_at, &len, &fastopen)) {
-		il_sv_respond(s, n->id, EACCES);
+		il_sv_fail_closed(s, n->id, (pid_t)n->pid, "connect", "socket",
+				  "interlock cannot read where this call connects (a 32-bit or socketcall(2) connect, or an "
+				  "unreadable message header), and connect rules are in force");
 		return;
 	}
 	if (!addr_at) { /* a Fast Open send without an address: nothing to connect */
 		il_sv_respond(s, n->id, 0);
 		return;
 	}
-	if (len > sizeof addr || il_sv_peek((pid_t)n->pid, addr_at, addr, len) != (ssize_t)len ||
-	    !il_sv_id_valid(s, n->id)) {
-		il_sv_respond(s, n->id, EACCES);
+	if (len > sizeof addr || il_sv_peek((pid_t)n->pid, addr_at, addr, len) != (ssize_t)len) {
+		if (il_sv_id_valid(s, n->id))
+			il_sv_fail_closed(s, n->id, (pid_t)n->pid, "connect", "socket",
+					  "interlock cannot read the address this call connects to, and connect rules "
+					  "are in force");
 		return;
 	}
+	if (!il_sv_id_valid(s, n->id))
+		return; /* the thread is gone: nobody to answer */
 	struct il_verdict v = { .action = IL_ALLOW, .rule = -1 };
 	if (s->cfg.connect) {
 		struct il_connect_event cev = { (pid_t)n->pid, (int)d->args[0], addr, len };
@@ -767,7 +865,7 @@ static void on_connect(struct il_supervisor *s, const struct seccomp_notif *n)
 		il_arena_init(&s->arena, s->mem, ARENA_SIZE);
 		il_decide_connect(view, &ev, &s->arena, &v, -1);
 	}
-	if (v.action <= IL_LOG) {
+	if (v.action == IL_ALLOW) {
 		if (fastopen) /* continued: the data goes with it (docs: the address race) */
 			il_sv_respond(s, n->id, 0);
 		else
@@ -783,15 +881,24 @@ static void on_connect(struct il_supervisor *s, const struct seccomp_notif *n)
 		 ev.host ? addrtext : "", port);
 	char *argv[] = { "connect", (char *)(ev.host ? ev.host : addrtext), addrtext, port, 0 };
 	/* sock -1: a yes continues the call (a Fast Open send cannot be made for it) */
-	struct exec_view e = { .pid = (pid_t)n->pid, .event = "connect", .sock = fastopen ? -1 : (int)d->args[0], .addr = addr,
+	struct exec_view e = { .tid = (pid_t)n->pid, .event = "connect", .sock = fastopen ? -1 : (int)d->args[0], .addr = addr,
 			       .addrlen = len, .path = (char *)(ev.host ? ev.host : addrtext), .argv = argv };
 	snprintf(e.cwd, sizeof e.cwd, "/");
+	if (v.action == IL_LOG) { /* the preload wrote its own record */
+		if (!il_sv_has_preload(s, e.tid))
+			il_sv_audit(s, &e, &v, "allowed", "rule");
+		if (e.sock < 0)
+			il_sv_respond(s, n->id, 0);
+		else
+			allow_connect(s, n->id, e.tid, e.sock, addr, len);
+		return;
+	}
 	if (v.action == IL_CONFIRM && !v.error) {
-		if (il_sv_has_preload(s, e.pid)) { /* the preload asked before making the call */
+		if (il_sv_has_preload(s, e.tid)) { /* the preload asked before making the call */
 			if (e.sock < 0)
 				il_sv_respond(s, n->id, 0);
 			else
-				allow_connect(s, n->id, e.pid, e.sock, addr, len);
+				allow_connect(s, n->id, e.tid, e.sock, addr, len);
 			return;
 		}
 		il_sv_ask_human(s, n->id, &e, &v, text);
@@ -810,7 +917,7 @@ int il_sv_quick_answer(struct il_supervisor *s)
 		enum fs_call kind = il_sv_fs_kind(s, &n->data);
 		return kind != FS_NONE && il_sv_fs_quick(s, n, kind);
 	}
-	struct exec_view e = { .pid = (pid_t)n->pid, .abi = abi, .sock = -1 };
+	struct exec_view e = { .tid = (pid_t)n->pid, .abi = abi, .sock = -1 };
 	il_arena_init(&s->arena, s->mem, ARENA_SIZE);
 	int candidate = 1;
 	errno = 0;

@@ -58,10 +58,11 @@ struct il_supervisor;
  * where the kernel or the policy does not allow it (nothing changed). */
 int il_supervisor_short_slice(void) IL_HIDDEN;
 
-/* connect_emulate.c: answers the trapped connect `id` of `pid` by connecting
- * its socket `fd` to `addr` (the copy that was judged) from here. Returns 0
- * when answered, 1 when the socket is not an internet one (the caller
- * continues the call), -1 when the address is too long (the caller refuses). */
+/* connect_emulate.c: answers the trapped connect `id` of thread `pid` by
+ * connecting its socket `fd` to `addr` (the copy that was judged) from
+ * here. Returns 0 when answered, 1 when the socket is not an internet one
+ * (the caller continues the call), -1 with errno when the call cannot be
+ * made for it (the caller refuses, and says why). */
 int il_connect_emulate(int listener, uint64_t id, pid_t pid, int fd, const void *addr, size_t len) IL_HIDDEN;
 
 /* Takes ownership of the listener fd. NULL when out of memory (the fd is

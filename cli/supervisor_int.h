@@ -41,7 +41,7 @@ struct pending {
 	struct pending *next;
 	struct il_supervisor *s;
 	uint64_t id;
-	pid_t pid;
+	pid_t tid, proc;        /* the asking thread and its process */
 	const char *why, *rule; /* snapshot strings: live as long as the session */
 	char command[1024];
 	int sock;               /* a connect's socket in the target, -1 otherwise */
@@ -54,7 +54,7 @@ struct pending {
  * same process, as the preload's own table does. */
 #define MAX_TREES 32
 struct approved_tree {
-	pid_t pid;
+	pid_t proc;
 	char tree[1024];
 };
 
@@ -79,7 +79,7 @@ struct il_supervisor {
 /* One trapped call as read from the target (an exec, or what stands for it
  * in the messages and the audit record). */
 struct exec_view {
-	pid_t pid;
+	pid_t tid;              /* the calling thread (see il_sv_process) */
 	const struct abi *abi;
 	const char *event;      /* "exec" (NULL), "connect", "open", "delete" */
 	int sock;               /* connect: the socket fd in the target; else -1 */
@@ -99,15 +99,36 @@ char *il_sv_peek_str(struct il_supervisor *s, pid_t pid, uint64_t addr) IL_HIDDE
 int il_sv_read_link(const char *path, char *out, size_t cap) IL_HIDDEN;
 /* The directory a relative path of pid is resolved against: its cwd
  * (AT_FDCWD) or the directory fd. 0, or the errno to answer with: EBADF for
- * an fd the target does not have, EACCES when it cannot be read. */
-int il_sv_base_dir(pid_t pid, int dirfd, char *dir, size_t cap) IL_HIDDEN;
+ * an fd the target does not have, ENAMETOOLONG for a directory nested
+ * deeper than a path can name, EACCES when it cannot be read. With
+ * unnamed, such a directory is 0 instead, with its deepest ancestor that
+ * has a name in dir and *unnamed set. */
+int il_sv_base_dir(pid_t pid, int dirfd, char *dir, size_t cap, int *unnamed) IL_HIDDEN;
 pid_t il_sv_parent_of(pid_t pid) IL_HIDDEN;
+/* The process (thread group) of a notification's thread; 0 when gone. */
+pid_t il_sv_process(pid_t tid) IL_HIDDEN;
+/* A pidfd for the thread (or, before Linux 6.9, its process); -1 with
+ * errno. il_sv_getfd: the thread's fd, duplicated into the supervisor. */
+int il_sv_pidfd(pid_t tid) IL_HIDDEN;
+int il_sv_getfd(pid_t tid, int fd) IL_HIDDEN;
 int il_sv_has_preload(const struct il_supervisor *s, pid_t pid) IL_HIDDEN;
+/* One audit record for a call the supervisor decided. */
+void il_sv_audit(const struct il_supervisor *s, const struct exec_view *e, const struct il_verdict *v,
+		 const char *decision, const char *by) IL_HIDDEN;
 void il_sv_refuse(struct il_supervisor *s, uint64_t id, const struct exec_view *e, const struct il_verdict *v,
 		  const char *command) IL_HIDDEN;
+/* A call that cannot be judged (its memory unreadable, its directory
+ * unnamable, a connect that cannot be made on its behalf) is refused with
+ * EACCES, and the program told why: fail closed, never silently. */
+void il_sv_fail_closed(struct il_supervisor *s, uint64_t id, pid_t tid, const char *event, const char *what,
+		       const char *why) IL_HIDDEN;
 void il_sv_ask_human(struct il_supervisor *s, uint64_t id, const struct exec_view *e, const struct il_verdict *v,
 		     const char *command) IL_HIDDEN;
-void il_sv_approve_tree(struct il_supervisor *s, pid_t pid, const char *tree) IL_HIDDEN;
+/* Did the human just approve this operation for the thread's process (or
+ * its parent), through the preload or a session approval? */
+int il_sv_approved(struct il_supervisor *s, pid_t tid, const char *rule, const char *target, const char *command,
+		   const char *cwd) IL_HIDDEN;
+void il_sv_approve_tree(struct il_supervisor *s, pid_t proc, const char *tree) IL_HIDDEN;
 
 /* The notification in s->req, handled by the loop's thread: decided,
  * answered, or parked for the human. */

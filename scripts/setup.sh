@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD_DEPS=(cmake gcc libc6-dev make pkg-config libpcre2-dev libinih-dev libseccomp-dev)
-TEST_DEPS=(git python3 perl sqlite3 curl wget make binutils file procps openssh-client strace nodejs)
+TEST_DEPS=(git python3 perl sqlite3 curl wget make binutils file procps openssh-client strace nodejs
+    dnsmasq-base iproute2 golang-go)
 
 missing=()
 for pkg in "${BUILD_DEPS[@]}" "${TEST_DEPS[@]}"; do
@@ -33,6 +34,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
     echo "setup: all packages present"
+fi
+
+# npm comes with NodeSource's nodejs; Debian's own nodejs ships it apart.
+if ! command -v npm >/dev/null && command -v apt-get >/dev/null; then
+    sudo=()
+    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+    echo "setup: installing npm"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm
 fi
 
 if [ -z "${SKIP_BUILD:-}" ]; then

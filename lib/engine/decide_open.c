@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "decide_int.h"
+#include "open_quick.h"
 
 /* The base name of a path, as a (pointer, length) without copying. */
 static const char *base_of(const char *path, size_t *len)
@@ -190,9 +191,28 @@ static void match_open_path(struct dctx *d, const struct il_open_event *ev, cons
 			try_open_rule(d, ev, abs, subject, g[i], out);
 }
 
+/* A file in a directory too deep to name: no rule can be matched against
+ * a path nobody knows, so a name some rule could match (id_ed25519, .env,
+ * *.db) is treated as the protected file it may be. */
+static int decide_unnamed(struct il_snap_view *v, const struct il_open_event *ev, struct il_verdict *out)
+{
+	*out = (struct il_verdict){ .action = IL_ALLOW, .rule = -1 };
+	if (!il_open_candidate(v, ev->path, ev->access))
+		return 0;
+	out->action = IL_CONFIRM;
+	out->rule_id = "open-unnamed";
+	out->why = "this file is in a directory nested too deep for interlock to name (its path is longer than "
+		   "PATH_MAX), and its name is one the open rules protect; it is treated as protected";
+	out->target = ev->cwd;
+	il_memcpy(out->word, "yes", 4);
+	return 0;
+}
+
 int il_decide_open(struct il_snap_view *v, const struct il_open_event *ev, struct il_arena *a,
 		   struct il_verdict *out, int only_rule)
 {
+	if (ev->unnamed)
+		return decide_unnamed(v, ev, out);
 	struct il_exec_event xev = { 0, 0, ev->envp, ev->cwd, ev->profile, 0, 0 };
 	struct dctx d;
 	if (il_dec_setup(&d, v, &xev, a, out, only_rule) < 0)

@@ -500,10 +500,10 @@ static const char *home_child_tree(struct il_arena *a, const char *p, const char
 	return il_arena_strndup(a, p, e);
 }
 
-enum { D_FREE, D_SYSTEM, D_HOME, D_GIT, D_DATABASE, D_CREDENTIAL, D_HOME_CHILD };
+enum { D_FREE, D_SYSTEM, D_HOME, D_GIT, D_DATABASE, D_CREDENTIAL, D_HOME_CHILD, D_UNNAMED };
 
 static const char *const del_ids[] = { 0, "delete-system", "delete-home", "delete-git-tree", "delete-database",
-				       "delete-credential", "delete-home" };
+				       "delete-credential", "delete-home", "delete-unnamed" };
 static const char *const del_why[] = {
 	0,
 	"this deletes or moves away files under a system directory; the operating system or other users need them and no backup this tool knows of has them",
@@ -512,6 +512,7 @@ static const char *const del_why[] = {
 	"this deletes or moves away a database file; every table in it is lost and there is no undo",
 	"this deletes or moves away a credential file (a key or token that may exist nowhere else)",
 	"this deletes or moves away the user's own files in a top-level folder of the home directory (not a build output, cache or temporary file)",
+	"this deletes or moves away something in a directory nested too deep for interlock to name (its path is longer than PATH_MAX), so it cannot tell what would be lost; it is treated as protected",
 };
 
 static int classify(struct il_snap_view *v, const struct il_delete_event *ev, struct il_arena *a,
@@ -519,6 +520,12 @@ static int classify(struct il_snap_view *v, const struct il_delete_event *ev, st
 {
 	const char *p = ev->path;
 	const struct il_snap_hdr *h = v->hdr;
+	if (ev->unnamed) { /* somewhere below p: free only where all of p's tree is */
+		if (!il_delete_candidate(v, p, ev->envp))
+			return D_FREE;
+		*tree = p;
+		return D_UNNAMED;
+	}
 	const char *home = il_env_get(ev->envp, "HOME"), *home2 = snap_home(v);
 	const char *judged = il_snap_str(v, h->del_exec_judged);
 	if (ev->process && judged && il_list_has(judged, ev->process, il_strlen(ev->process)))
@@ -552,7 +559,7 @@ static int classify(struct il_snap_view *v, const struct il_delete_event *ev, st
 		return D_DATABASE;
 	}
 	if (il_open_candidate(v, p, IL_A_READ)) {
-		struct il_open_event oe = { p, "/", IL_A_READ, ev->envp, ev->profile, ev->pid, ev->process, 0 };
+		struct il_open_event oe = { p, "/", IL_A_READ, ev->envp, ev->profile, ev->pid, ev->process, 0, 0 };
 		struct il_verdict ov;
 		il_decide_open(v, &oe, a, &ov, -1);
 		if (ov.action >= IL_CONFIRM) {
@@ -626,7 +633,7 @@ int il_decide_delete(struct il_snap_view *v, const struct il_delete_event *ev, s
 	/* A rename that keeps a protected file inside its tree (a refactor,
 	 * app.db -> app.db.bak) loses nothing. Moving it out, or into a free
 	 * place where it could then be deleted freely, is a delete. */
-	if (ev->kind == IL_DEL_RENAME && ev->to && d != D_HOME) {
+	if (ev->kind == IL_DEL_RENAME && ev->to && d != D_HOME && d != D_UNNAMED) {
 		const char *stay = il_streq(tree, ev->path) ? dir_of(a, ev->path) : tree;
 		if (stay && !il_streq(stay, ev->path) && strictly_under(ev->to, stay) &&
 		    il_delete_candidate(v, ev->to, ev->envp))

@@ -50,6 +50,14 @@ char *il_path_abs(struct il_arena *a, const char *cwd, const char *p) IL_HIDDEN;
 
 /* The same with symlinks resolved (readlink per component). */
 char *il_path_resolve(struct il_arena *a, const char *cwd, const char *p) IL_HIDDEN;
+/* The same for another process (the supervisor's targets): /proc/self and
+ * /proc/thread-self are the thread `self`'s. */
+char *il_path_resolve_as(struct il_arena *a, const char *cwd, const char *p, long self) IL_HIDDEN;
+
+/* The directory open at fd named, or when its path is longer than the
+ * kernel will name (PATH_MAX), its deepest ancestor that has one; *levels:
+ * how many ".." above fd that is. NULL when nothing can be named. */
+const char *il_near_name(int fd, char *buf, size_t cap, int *levels) IL_HIDDEN;
 
 /* Predicates (IL_P_* mask) that hold for an absolute path. */
 unsigned il_path_predicates(const char *path, unsigned wanted, const char *home, const char *home2) IL_HIDDEN;
@@ -92,6 +100,9 @@ struct il_delete_event {
 	const char *profile;
 	long pid;
 	const char *process; /* base name of the deleting program, NULL if unknown */
+	/* The host could not name the path (a directory deeper than PATH_MAX):
+	 * path is the deepest ancestor it could name, the rest is unknown. */
+	int unnamed;
 };
 /* Cheap prefilter, string compares only: 0 when deleting abs is certainly
  * free (under a temp dir outside HOME, or under a scratch directory). */

@@ -158,6 +158,10 @@ struct il_open_event {
 	long pid;           /* the opening process (for other-process) */
 	const char *process; /* base name of the opening program, NULL if unknown */
 	int resolved;       /* path is absolute with symlinks already resolved (by the hook) */
+	/* The host could not name the file's directory (deeper than PATH_MAX):
+	 * path is the name as the program gave it, cwd the deepest ancestor
+	 * the host could name (il_near_name). */
+	int unnamed;
 };
 /* The cheap prefilter il_open_candidate is inline, in open_quick.h. */
 int il_decide_open(struct il_snap_view *v, const struct il_open_event *ev, struct il_arena *a,

@@ -26,6 +26,26 @@ static inline unsigned il_open_access(int flags)
 	return a;
 }
 
+/* Does the path go through one of /proc's links (/proc/PID/fd/N, cwd,
+ * root, map_files, the same under task/TID; /dev/fd/N and /dev/std*, which
+ * lead to /proc/self/fd), whose names say nothing of the file they lead
+ * to? A key opened with O_PATH is read back through /proc/self/fd/3. */
+static inline int il_path_via_link(const char *p)
+{
+	if (!strncmp(p, "/dev/", 5))
+		return !strncmp(p + 5, "fd/", 3) || !strncmp(p + 5, "std", 3);
+	if (strncmp(p, "/proc/", 6))
+		return 0;
+	const char *s = strchr(p + 6, '/');
+	if (s && !strncmp(s + 1, "task/", 5))
+		s = strchr(s + 6, '/');
+	if (!s)
+		return 0;
+	s++;
+	return !strncmp(s, "fd/", 3) || !strncmp(s, "cwd/", 4) || !strncmp(s, "root/", 5) ||
+	       !strncmp(s, "map_files/", 10);
+}
+
 int il_open_closer(const struct il_snap_view *v, const char *b, const char *end, unsigned access) IL_HIDDEN;
 /* Does a rule name the file b..end literally or by its extension (*.db)
  * for this access? The two index lookups, each behind its byte filter. */

@@ -174,9 +174,41 @@ unsigned il_path_predicates(const char *p, unsigned wanted, const char *home, co
 	return r;
 }
 
+/* /proc/self and /proc/thread-self as the process `self` sees them: the
+ * supervisor resolves another process's paths, and its own /proc/self is
+ * not theirs. k: the link's length, or 0 when cur is neither. */
+static long self_link(const char *cur, long self, char *link, size_t cap)
+{
+	int thread = il_streq(cur, "/proc/thread-self");
+	if (self <= 0 || (!thread && !il_streq(cur, "/proc/self")))
+		return 0;
+	char d[24];
+	int k = 0;
+	unsigned long u = (unsigned long)self;
+	do
+		d[k++] = (char)('0' + u % 10);
+	while ((u /= 10) && k < 20);
+	size_t n = 0;
+	for (int rep = 0; rep < (thread ? 2 : 1); rep++) {
+		if (n + (size_t)k + 6 >= cap)
+			return 0;
+		if (rep)
+			il_memcpy(link + n, "/task/", 6), n += 6;
+		for (int i = k; i > 0; i--)
+			link[n++] = d[i - 1];
+	}
+	link[n] = 0;
+	return (long)n;
+}
+
 /* Resolves symlinks in every component (as realpath does, heap-free).
  * Components that do not exist are kept as written. */
 char *il_path_resolve(struct il_arena *a, const char *cwd, const char *p)
+{
+	return il_path_resolve_as(a, cwd, p, 0);
+}
+
+char *il_path_resolve_as(struct il_arena *a, const char *cwd, const char *p, long self)
 {
 	char *cur = il_path_abs(a, cwd, p);
 	char link[4096];
@@ -188,7 +220,9 @@ char *il_path_resolve(struct il_arena *a, const char *cwd, const char *p)
 				i++;
 			char save = cur[i];
 			cur[i] = 0;
-			long k = syscall(SYS_readlinkat, AT_FDCWD, cur, link, sizeof link - 1);
+			long k = self_link(cur, self, link, sizeof link);
+			if (!k)
+				k = syscall(SYS_readlinkat, AT_FDCWD, cur, link, sizeof link - 1);
 			cur[i] = save;
 			if (k > 0) {
 				link[k] = 0;
@@ -214,4 +248,48 @@ char *il_path_resolve(struct il_arena *a, const char *cwd, const char *p)
 			return cur;
 	}
 	return cur;
+}
+
+/* The path of the directory open at fd, or of the deepest ancestor of it
+ * that has one: the kernel names nothing longer than a page (PATH_MAX), so
+ * a directory nested deeper (shutil.rmtree of a 300-level tree) has no
+ * path for any hook to judge. Walks up with "..", one O_PATH open each,
+ * until a name fits; *levels says how far. Raw system calls, no heap: the
+ * preload and the supervisor both call it. NULL when nothing could be
+ * named (fd closed meanwhile). fd is not closed. */
+const char *il_near_name(int fd, char *buf, size_t cap, int *levels)
+{
+	char link[32];
+	int cur = fd;
+	const char *named = 0;
+	*levels = 0;
+	for (int up = 0; up < 4096 && cur >= 0; up++) {
+		size_t n = 0;
+		char d[12];
+		int k = 0;
+		unsigned u = (unsigned)cur;
+		il_memcpy(link, "/proc/self/fd/", 14), n = 14;
+		do
+			d[k++] = (char)('0' + u % 10);
+		while ((u /= 10) && k < 11);
+		while (k)
+			link[n++] = d[--k];
+		link[n] = 0;
+		long r = syscall(SYS_readlinkat, AT_FDCWD, link, buf, cap - 1);
+		if (r > 0 && buf[0] == '/' && (size_t)r < cap - 1) {
+			buf[r] = 0;
+			named = buf;
+			*levels = up;
+			break;
+		}
+		if (r >= 0 || errno != ENAMETOOLONG)
+			break; /* not a directory with a path at all */
+		int next = (int)syscall(SYS_openat, cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+		if (cur != fd)
+			syscall(SYS_close, cur);
+		cur = next;
+	}
+	if (cur >= 0 && cur != fd)
+		syscall(SYS_close, cur);
+	return named;
 }

@@ -94,6 +94,24 @@ const char *il_dir_of(struct il_arena *a, int dirfd, const char *path)
 	return buf ? il_base_dir(dirfd, buf, 4096) : 0;
 }
 
+const char *il_dir_or_near(struct il_arena *a, int dirfd, const char *path, int *unnamed)
+{
+	*unnamed = 0;
+	const char *dir = il_dir_of(a, dirfd, path);
+	if (dir || path[0] == '/')
+		return dir;
+	int saved = errno;
+	int fd = dirfd == AT_FDCWD ? (int)syscall(SYS_openat, AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0) : dirfd;
+	char *buf = fd >= 0 ? il_arena_alloc(a, 4096) : 0;
+	int levels = 0;
+	const char *near = buf ? il_near_name(fd, buf, 4096, &levels) : 0;
+	if (fd >= 0 && fd != dirfd)
+		syscall(SYS_close, fd);
+	errno = saved;
+	*unnamed = near && levels > 0;
+	return near;
+}
+
 const char *il_lexical_path(struct il_arena *a, int dirfd, const char *path)
 {
 	if (il_canonical_abs(path))

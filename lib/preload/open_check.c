@@ -91,8 +91,53 @@ int il_check_link_target(int dirfd, const char *path)
 	return check_open_slow(dirfd, path, IL_A_READ, "link to");
 }
 
-/* label: what the human and the agent are told the operation is ("read",
- * "write", "truncate" when NULL; "link to" for a link to the file). */
+/* What the human and the agent are told the operation is: label ("link
+ * to"), else "read", "write" or "truncate". */
+static const char *open_word(const char *label, unsigned access)
+{
+	return label ? label : access & IL_A_TRUNCATE ? "truncate" : access & IL_A_WRITE ? "write" : "read";
+}
+
+/* The engine's verdict on one open, carried out: logged, asked, refused. */
+static int settle_open(struct il_snap_view *v, struct il_scratch *sc, const struct il_verdict *verdict,
+		       const char *label, unsigned access, const char *abs)
+{
+	if (verdict->action < IL_LOG)
+		return 0;
+	const char *kind = open_word(label, access);
+	char *what = il_arena_alloc(&sc->a, il_strlen(abs) + 16);
+	if (what) {
+		size_t k = il_strlen(kind);
+		il_memcpy(what, kind, k);
+		what[k] = ' ';
+		il_memcpy(what + k + 1, abs, il_strlen(abs) + 1);
+	}
+	char *argv[] = { (char *)kind, (char *)abs, 0 };
+	char cwd[4096];
+	struct il_event_desc e = { "open", what ? what : abs, abs, argv, getcwd(cwd, sizeof cwd) ? cwd : "/" };
+	return il_settle(v, verdict, &e, sc->text, IL_TEXT_SIZE);
+}
+
+/* A file in a directory too deep to have a path: judged by its name, in
+ * the tree of the deepest ancestor that has one (il_dir_or_near). */
+static int check_unnamed(struct il_snap_view *v, struct il_scratch *sc, const char *near, const char *path,
+			 unsigned access, const char *label)
+{
+	const char *exe = il_self_program(v);
+	struct il_open_event ev = { path, near, access, environ, il_sess.profile, (long)getpid(),
+				    exe ? il_basename(exe) : 0, 0, 1 };
+	struct il_verdict verdict;
+	il_decide_open(v, &ev, &sc->a, &verdict, -1);
+	size_t nl = il_strlen(near), pl = il_strlen(path);
+	char *shown = il_arena_alloc(&sc->a, nl + pl + 8);
+	if (shown) {
+		il_memcpy(shown, near, nl);
+		il_memcpy(shown + nl, "/.../", 5);
+		il_memcpy(shown + nl + 5, path, pl + 1);
+	}
+	return settle_open(v, sc, &verdict, label, access, shown ? shown : path);
+}
+
 static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path, unsigned access, const char *label)
 {
 	int writes = (access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) != 0;
@@ -107,8 +152,11 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
 	const char *tty = il_snap_str(v, v->hdr->tty);
 	int check_own = writes && il_own_file_name(path);
 	int check_tty = tty && il_strneq(path, "/dev/", 5);
+	/* /proc/self/fd/3 names nothing; the file it leads to may be a key
+	 * opened with O_PATH a moment ago */
+	int via_link = il_path_via_link(path);
 	int check_rules = il_open_candidate(v, path, access);
-	if (!check_own && !check_tty && !check_rules) {
+	if (!check_own && !check_tty && !check_rules && !via_link) {
 		errno = saved;
 		return 0;
 	}
@@ -117,12 +165,22 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
 		errno = EACCES;
 		return -1;
 	}
-	struct il_arena a = sc.a;
-	const char *dir = il_dir_of(&a, dirfd, path);
+	struct il_arena *a = &sc.a;
+	int unnamed = 0;
+	const char *dir = il_dir_or_near(a, dirfd, path, &unnamed);
 	int result = 0;
-	const char *abs = dir ? il_path_resolve(&a, dir, path) : 0;
-	if (!abs) {
-		result = check_rules ? -1 : 0; /* cannot tell where it leads */
+	const char *abs = dir && !unnamed ? il_path_resolve(a, dir, path) : 0;
+	if (abs && via_link)
+		check_rules = check_rules || il_open_candidate(v, abs, access);
+	if (unnamed) {
+		result = check_unnamed(v, &sc, dir, path, access, label);
+	} else if (!abs) {
+		if (check_rules) { /* cannot tell where it leads: fail closed, and say so */
+			refuse(open_word(label, access), path,
+			       "interlock cannot tell which file this path leads to, and the name is one the open rules "
+			       "protect");
+			result = -1;
+		}
 	} else if (writes && il_path_protected(il_snap_str(v, v->hdr->protect), abs, 0)) {
 		/* whatever name led here: a symlink called notes.txt to the
 		 * audit log is still the audit log */
@@ -136,24 +194,10 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
 	} else if (check_rules) {
 		const char *exe = il_self_program(v);
 		struct il_open_event ev = { abs, "/", access, environ, il_sess.profile, (long)getpid(),
-					    exe ? il_basename(exe) : 0, 1 };
+					    exe ? il_basename(exe) : 0, 1, 0 };
 		struct il_verdict verdict;
-		il_decide_open(v, &ev, &a, &verdict, -1);
-		if (verdict.action >= IL_LOG) {
-			const char *kind = label ? label
-					 : access & IL_A_TRUNCATE ? "truncate" : access & IL_A_WRITE ? "write" : "read";
-			char *what = il_arena_alloc(&a, il_strlen(abs) + 16);
-			if (what) {
-				size_t k = il_strlen(kind);
-				il_memcpy(what, kind, k);
-				what[k] = ' ';
-				il_memcpy(what + k + 1, abs, il_strlen(abs) + 1);
-			}
-			char *argv[] = { (char *)kind, (char *)abs, 0 };
-			char cwd[4096];
-			struct il_event_desc e = { "open", what ? what : abs, abs, argv, getcwd(cwd, sizeof cwd) ? cwd : "/" };
-			result = il_settle(v, &verdict, &e, sc.text, IL_TEXT_SIZE);
-		}
+		il_decide_open(v, &ev, a, &verdict, -1);
+		result = settle_open(v, &sc, &verdict, label, access, abs);
 	}
 	il_scratch_close(&sc);
 	errno = result ? EACCES : saved;
@@ -286,7 +330,7 @@ int il_open_lexical(int dirfd, const char *path, unsigned access)
 	} else if (lex && !il_strneq(lex, "/dev/", 5) && !il_strneq(lex, "/proc/", 6)) {
 		const char *exe = il_self_program(v);
 		struct il_open_event ev = { lex, "/", access, environ, il_sess.profile, (long)getpid(),
-					    exe ? il_basename(exe) : 0, 1 };
+					    exe ? il_basename(exe) : 0, 1, 0 };
 		struct il_verdict verdict;
 		il_decide_open(v, &ev, &a, &verdict, -1);
 		ok = verdict.action < IL_LOG && !verdict.error;

@@ -90,6 +90,10 @@ const char *il_base_dir(int dirfd, char *buf, size_t cap) IL_HIDDEN;
 /* The directory path is relative to: "/" when it is absolute, else the
  * dirfd's (or the cwd's) path in arena memory; NULL if it has none. */
 const char *il_dir_of(struct il_arena *a, int dirfd, const char *path) IL_HIDDEN;
+/* il_dir_of, and when the directory is nested too deep to have a path
+ * (longer than PATH_MAX): its deepest ancestor that has one, with
+ * *unnamed set. NULL when there is neither (no such fd, not a directory). */
+const char *il_dir_or_near(struct il_arena *a, int dirfd, const char *path, int *unnamed) IL_HIDDEN;
 /* path made absolute against dirfd without looking at the file system (a
  * canonical absolute path is returned as it is); NULL if it cannot be. */
 const char *il_lexical_path(struct il_arena *a, int dirfd, const char *path) IL_HIDDEN;
@@ -115,12 +119,15 @@ void il_scratch_close(struct il_scratch *s) IL_HIDDEN;
 /* Opens (open_check.c). */
 /* The common case of every open, decided inline: nothing to check (no
  * access asked), or a read of a file no rule names with the rule set
- * mapped. A write, or a path under /dev/ (the human's terminal is refused
- * by path), always takes il_check_open. */
+ * mapped. A write, a path under /dev/ (the human's terminal is refused
+ * by path) or through a /proc link (/proc/self/fd/3 may lead to a key
+ * opened with O_PATH) always takes il_check_open. */
 static inline int il_open_unchecked_in(struct il_snap_view *v, const char *path, unsigned access)
 {
 	return v && !(access & ~IL_A_READ) && path &&
 	       !(path[0] == '/' && path[1] == 'd' && path[2] == 'e' && path[3] == 'v' && path[4] == '/') &&
+	       !(path[0] == '/' && path[1] == 'p' && path[2] == 'r' && path[3] == 'o' && path[4] == 'c' &&
+		 path[5] == '/' && il_path_via_link(path)) &&
 	       !il_open_candidate(v, path, access);
 }
 static inline int il_open_unchecked(const char *path, unsigned access)

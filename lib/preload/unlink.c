@@ -85,9 +85,18 @@ static __attribute__((noinline)) int check_delete_slow(int dirfd, const char *pa
 	char small[14336]; /* the directory (4096) and the path made absolute */
 	struct il_arena sa;
 	il_arena_init(&sa, small, sizeof small);
-	/* A directory that cannot be named any more (deleted, too deep) has no
-	 * tree left to judge against. */
+	/* A directory nested too deep to have a path is judged as the tree of
+	 * its deepest ancestor that has one (deletes.c: treated as protected
+	 * unless that whole tree is free). One that has no path at all (its
+	 * fd is not a directory, or it was deleted: it holds nothing) is the
+	 * kernel's to refuse. */
+	int unnamed = 0;
 	const char *abs = il_lexical_path(&sa, dirfd, path);
+	if (!abs && path[0] != '/') {
+		abs = il_dir_or_near(&sa, dirfd, path, &unnamed);
+		if (!unnamed)
+			abs = 0;
+	}
 	if (!abs || !il_delete_candidate(v, abs, environ) || is_approved(abs)) {
 		errno = saved;
 		return 0;
@@ -108,19 +117,26 @@ static __attribute__((noinline)) int check_delete_slow(int dirfd, const char *pa
 	if (kind == IL_DEL_RENAME && npath && *npath) {
 		to = il_lexical_path(&a, ndirfd, npath);
 	}
-	struct il_delete_event ev = { abs, to, kind, environ, il_sess.profile, (long)getpid(), proc };
+	struct il_delete_event ev = { abs, to, kind, environ, il_sess.profile, (long)getpid(), proc, unnamed };
 	struct il_verdict verdict;
 	il_decide_delete(v, &ev, &a, &verdict);
 	int result = 0;
 	if (verdict.action >= IL_LOG) {
 		const char *kw = kind_word(kind);
+		/* an unnamed path is shown as the ancestor, "...", the name */
+		const char *tail = unnamed ? path : 0;
 		size_t kl = il_strlen(kw), pl = il_strlen(abs), tl = to ? il_strlen(to) : 0;
-		char *what = il_arena_alloc(&a, kl + pl + tl + 8);
+		size_t xl = tail ? il_strlen(tail) : 0;
+		char *what = il_arena_alloc(&a, kl + pl + xl + tl + 16);
 		if (what) {
 			size_t o = 0;
 			il_memcpy(what + o, kw, kl), o += kl;
 			what[o++] = ' ';
 			il_memcpy(what + o, abs, pl), o += pl;
+			if (tail) {
+				il_memcpy(what + o, "/.../", 5), o += 5;
+				il_memcpy(what + o, tail, xl), o += xl;
+			}
 			if (to) {
 				il_memcpy(what + o, " -> ", 4), o += 4;
 				il_memcpy(what + o, to, tl), o += tl;

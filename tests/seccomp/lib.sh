@@ -16,7 +16,7 @@ skip() {
 }
 
 # rawexec and probe, statically linked: no LD_PRELOAD hook ever sees them.
-for _p in rawexec probe rawconnect swapconnect rawread rawdel; do
+for _p in rawexec probe rawconnect swapconnect rawread rawdel inthread; do
     cc -static -O2 -pthread -Wall -Wextra -o "$SANDBOX/bin/$_p" "$_seccomp_dir/$_p.c" 2>"$SANDBOX/cc.err" ||
         skip "cannot link a static program (install libc6-dev): $(head -c 300 "$SANDBOX/cc.err")"
 done

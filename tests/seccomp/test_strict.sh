@@ -109,6 +109,10 @@ assert_eq "--strict: the logged read works" "seen" "$OUT"
 assert_not_contains "--strict: the preload's own audit append is not refused" "$ERR" "$BLOCKED_MARK"
 assert_eq "--strict: the preload still appends its record to the audit log" "$((${before:-0} + 1))" \
     "$(grep -c '"rule":"test-log-read"' "$AUDIT_LOG")"
+run_capture guard rawread r "$SANDBOX/work/watched.txt"
+assert_eq "--strict: a static program's logged read works" "seen" "$OUT"
+assert_eq "--strict: ... and the supervisor writes its one record" "$((${before:-0} + 2))" \
+    "$(grep -c '"rule":"test-log-read"' "$AUDIT_LOG")"
 
 run_capture guard rawdel "$REPO/build"
 assert_eq "--strict: static delete of ignored build output works" "0" "$STATUS"
