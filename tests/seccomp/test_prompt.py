@@ -48,9 +48,11 @@ class Sandbox:
         with open(os.path.join(self.rules, "50-test.conf"), "w") as f:
             f.write(RULE)
         self.rawexec = os.path.join(self.bin, "rawexec")
-        if subprocess.run(["cc", "-static", "-O2", "-o", self.rawexec, os.path.join(HERE, "rawexec.c")]).returncode:
-            print("SKIP: cannot link a static program (install libc6-dev)")
-            sys.exit(77)
+        for prog in ("rawexec", "inthread"):
+            if subprocess.run(["cc", "-static", "-O2", "-pthread", "-o", os.path.join(self.bin, prog),
+                               os.path.join(HERE, prog + ".c")]).returncode:
+                print("SKIP: cannot link a static program (install libc6-dev)")
+                sys.exit(77)
         self.victim = os.path.join(self.work, "victim")
         os.makedirs(self.victim)
         with open(os.path.join(self.victim, "data"), "w") as f:
@@ -110,6 +112,25 @@ def test_static_asks_through_broker():
     check(len(WORD_RX.findall(text)) == 1, "static-yes: one question", text)
     check(not os.path.exists(s.victim), "static-yes: target removed")
     check(len(s.records("allowed", "human")) == 1, "static-yes: audited by the broker")
+    t.close(), s.close()
+
+
+def test_static_thread_asks_once():
+    """The exec comes from a second thread: the question, the answer and the
+    audit record belong to the process, not the thread."""
+    s = Sandbox()
+    pidfile = os.path.join(s.work, "pid")
+    t = s.run(f'echo $$ >{pidfile}; exec inthread exec /bin/rm -r victim')
+    answer(t, "thread-yes")
+    status = t.wait()
+    text = t.text()
+    check(status == 0, "thread-yes: rm ran from the thread", text)
+    check(len(WORD_RX.findall(text)) == 1, "thread-yes: one question", text)
+    check(not os.path.exists(s.victim), "thread-yes: target removed")
+    recs = s.records("allowed", "human")
+    pid = int(open(pidfile).read())
+    check(len(recs) == 1 and recs[0].get("pid") == pid, "thread-yes: one record, naming the process",
+          f"pid {pid}, records {recs}")
     t.close(), s.close()
 
 
