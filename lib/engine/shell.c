@@ -11,7 +11,8 @@ struct wbuf {
 	struct il_arena *a;
 	char *p;
 	size_t n, cap;
-	int any; /* a word was started (even an empty "" word) */
+	int any;    /* a word was started (even an empty "" word) */
+	int quoted; /* some of it was quoted or escaped (a heredoc's delimiter) */
 };
 
 static void wb_put(struct wbuf *w, const char *s, size_t n)
@@ -46,6 +47,17 @@ struct sh {
 	const char **words;
 	int nwords, capwords;
 	int skip_next_word; /* the word after a redirection operator */
+	/* Here-documents: `<<WORD` makes the lines after this one, up to WORD,
+	 * the command's stdin. They are data (a file written with cat, a commit
+	 * message), except for the substitutions of an unquoted one, and a
+	 * script when the command is a shell reading its stdin. */
+	int delim_next;     /* the next word is a heredoc's delimiter */
+	int delim_strip;    /* <<-: leading tabs are stripped */
+	struct heredoc {
+		const char *delim;
+		int strip, expand, script;
+	} here[8];
+	int nhere;
 };
 
 static int is_name_char(char ch, int first)
@@ -267,6 +279,89 @@ static void run_words(struct sh *sh)
 	il_peel(sh->c, w, n, sh->cwd, sh->layer);
 }
 
+/* Does the command so far read a script from its stdin: a shell with no
+ * -c and no script file? */
+static int shell_reads_stdin(const struct sh *sh)
+{
+	static const char *const shells[] = { "sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", 0 };
+	if (sh->nwords < 1)
+		return 0;
+	const char *b = il_basename(sh->words[0]);
+	int shell = 0;
+	for (int i = 0; shells[i]; i++)
+		shell |= il_streq(b, shells[i]);
+	for (int k = 1; shell && k < sh->nwords; k++) {
+		const char *w = sh->words[k];
+		if (w[0] != '-' || il_streq(w, "-s"))
+			return w[0] != '-' ? 0 : 1; /* a script file; -s: stdin */
+		for (const char *p = w + 1; *p; p++)
+			if (*p == 'c')
+				return 0;
+	}
+	return shell;
+}
+
+/* $(...) and `...` in an unquoted heredoc's body: the shell runs them. */
+static void body_substitutions(struct sh *sh, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (b[i] == '\\') {
+			i++;
+		} else if (b[i] == '$' && i + 1 < n && b[i + 1] == '(') {
+			size_t end = match_close(b, i + 2, n, '(', ')');
+			if (sh->c->budget-- > 0) {
+				char *inner = il_arena_strndup(sh->c->a, b + i + 2, end - i - 2);
+				if (inner)
+					il_shell_parse(sh->c, inner, sh->cwd, sh->layer + 1);
+			}
+			i = end;
+		} else if (b[i] == '`') {
+			size_t end = match_close(b, i + 1, n, '`', '`');
+			if (sh->c->budget-- > 0) {
+				char *inner = il_arena_strndup(sh->c->a, b + i + 1, end - i - 1);
+				if (inner)
+					il_shell_parse(sh->c, inner, sh->cwd, sh->layer + 1);
+			}
+			i = end;
+		}
+	}
+}
+
+/* At the end of a line with heredocs pending: their bodies, one after the
+ * other, each up to its delimiter line. Returns where parsing goes on. */
+static size_t take_heredocs(struct sh *sh, size_t i)
+{
+	for (int h = 0; h < sh->nhere; h++) {
+		const struct heredoc *d = &sh->here[h];
+		size_t start = i, dl = il_strlen(d->delim), body_end = sh->len;
+		while (i < sh->len) {
+			size_t e = i;
+			while (e < sh->len && sh->s[e] != '\n')
+				e++;
+			size_t b = i;
+			while (d->strip && b < e && sh->s[b] == '\t')
+				b++;
+			if (e - b == dl && il_strneq(sh->s + b, d->delim, dl)) {
+				body_end = i;
+				i = e < sh->len ? e + 1 : e;
+				break;
+			}
+			i = e < sh->len ? e + 1 : e;
+		}
+		if (i >= sh->len && body_end == sh->len)
+			body_end = sh->len; /* no delimiter: the body runs to the end */
+		if (d->expand)
+			body_substitutions(sh, sh->s + start, body_end - start);
+		if (d->script && sh->c->budget-- > 0) {
+			char *body = il_arena_strndup(sh->c->a, sh->s + start, body_end - start);
+			if (body)
+				il_shell_parse(sh->c, body, sh->cwd, sh->layer + 1);
+		}
+	}
+	sh->nhere = 0;
+	return i;
+}
+
 static int is_redirect(const char *s, size_t i, size_t len, size_t *oplen)
 {
 	size_t j = i;
@@ -293,15 +388,26 @@ void il_shell_parse(struct il_peel_ctx *c, const char *s, const char *cwd, int l
 			       ch == '|' || ch == '(' || ch == ')';
 		size_t oplen;
 		if (!boundary && !w.any && is_redirect(s, sh.i, sh.len, &oplen)) {
+			/* << or <<- (not the <<< of a here-string) */
+			int here = oplen >= 2 && s[sh.i + oplen - 1] == '<' && s[sh.i + oplen - 2] == '<' &&
+				   (sh.i + oplen >= sh.len || s[sh.i + oplen] != '<');
 			sh.i += oplen;
+			if (here && sh.i < sh.len && s[sh.i] == '-')
+				sh.i++;
+			sh.delim_strip = here && s[sh.i - 1] == '-';
 			while (sh.i < sh.len && (s[sh.i] == ' ' || s[sh.i] == '\t'))
 				sh.i++;
 			sh.skip_next_word = 1;
+			sh.delim_next = here;
 			continue;
 		}
 		if (boundary) {
 			if (w.any) {
 				wb_putc(&w, 0);
+				if (sh.delim_next && w.p && sh.nhere < (int)(sizeof sh.here / sizeof sh.here[0]))
+					sh.here[sh.nhere++] = (struct heredoc){ w.p, sh.delim_strip, !w.quoted,
+										shell_reads_stdin(&sh) };
+				sh.delim_next = 0;
 				if (sh.skip_next_word)
 					sh.skip_next_word = 0;
 				else if (w.p)
@@ -313,6 +419,8 @@ void il_shell_parse(struct il_peel_ctx *c, const char *s, const char *cwd, int l
 			if (ch != ' ' && ch != '\t')
 				end_command(&sh);
 			sh.i++;
+			if (ch == '\n' && sh.nhere)
+				sh.i = take_heredocs(&sh, sh.i);
 			continue;
 		}
 		if (ch == '#' && !w.any) {
@@ -323,6 +431,7 @@ void il_shell_parse(struct il_peel_ctx *c, const char *s, const char *cwd, int l
 		if (ch == '\\') {
 			if (sh.i + 1 < sh.len && s[sh.i + 1] != '\n')
 				wb_putc(&w, s[sh.i + 1]);
+			w.quoted = 1;
 			sh.i += 2;
 			continue;
 		}
@@ -331,13 +440,13 @@ void il_shell_parse(struct il_peel_ctx *c, const char *s, const char *cwd, int l
 			while (j < sh.len && s[j] != '\'')
 				j++;
 			wb_put(&w, s + sh.i + 1, j - sh.i - 1);
-			w.any = 1;
+			w.any = w.quoted = 1;
 			sh.i = j + 1;
 			continue;
 		}
 		if (ch == '"') {
 			sh.i++;
-			w.any = 1;
+			w.any = w.quoted = 1;
 			while (sh.i < sh.len && s[sh.i] != '"') {
 				char d = s[sh.i];
 				if (d == '\\' && sh.i + 1 < sh.len &&

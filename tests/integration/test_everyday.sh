@@ -66,6 +66,18 @@ same_as_bare "python3 -c 'import os, json, subprocess; print(len(os.environ)); s
 same_as_bare "sqlite3 dev.db 'create table t(a); insert into t values (1); select count(*) from t;' && rm dev.db"
 same_as_bare "bash -lc true && sh -c 'cd src && ls'"
 same_as_bare "xargs -n1 echo <<<'a b c' && printf '%s\n' src/*.c | xargs wc -l"
+# scripts written with heredocs: their bodies are data, whatever they say
+same_as_bare "cat > deploy.sh <<'EOF'
+#!/bin/sh
+git push --force origin main
+rm -rf ~/
+EOF
+chmod +x deploy.sh && grep -c force deploy.sh && rm deploy.sh"
+same_as_bare "git -c user.name=dev -c user.email=dev@example.com commit -q --allow-empty -F - <<EOF
+revert: drop the rm -rf build step
+
+git reset --hard is no longer needed
+EOF"
 # git fills a new worktree with its own `git reset --hard` (unless-caller)
 same_as_bare "git worktree add -q -b wt-\$\$ ../wt-\$\$ && test -f ../wt-\$\$/Makefile && git worktree remove ../wt-\$\$ && git branch -q -d wt-\$\$"
 

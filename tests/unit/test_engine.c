@@ -103,6 +103,21 @@ static void test_peel(void)
 	expect_peel("eval 'rm -rf q'", "[rm -rf q]@/w");
 	expect_peel("command -v rm", "");
 	expect_peel("exec rm -rf q", "[rm -rf q]@/w");
+	/* here-documents: the body is data, but for what the shell runs in
+	 * an unquoted one and a shell reading its script from it */
+	expect_peel("cat > d.sh <<'EOF'\n#!/bin/sh\ngit push --force\nEOF\nchmod +x d.sh",
+		    "[cat]@/w;[chmod +x d.sh]@/w");
+	expect_peel("cat <<EOF\nrm -rf q\nEOF", "[cat]@/w");
+	expect_peel("cat <<\"END\" >x; true\nrm -rf q\nEND\nls", "[cat]@/w;[true]@/w;[ls]@/w");
+	expect_peel("cat <<EOF\n$(rm -rf q) `rm -rf r`\nEOF", "[cat]@/w;[rm -rf q]@/w;[rm -rf r]@/w");
+	expect_peel("cat <<'EOF'\n$(rm -rf q)\nEOF", "[cat]@/w");
+	expect_peel("cat <<-EOF\n\trm -rf q\n\tEOF\nrm -rf z", "[cat]@/w;[rm -rf z]@/w");
+	expect_peel("cat <<A; cat <<B\nrm a\nA\nrm b\nB\nrm c", "[cat]@/w;[cat]@/w;[rm c]@/w");
+	expect_peel("bash <<'EOF'\nrm -rf q\nEOF", "[bash]@/w;[rm -rf q]@/w");
+	expect_peel("sh -s <<EOF\nrm -rf q\nEOF", "[sh -s]@/w;[rm -rf q]@/w");
+	expect_peel("bash -c 'echo hi' <<EOF\nrm -rf q\nEOF", "[echo hi]@/w;[bash -c echo hi]@/w");
+	expect_peel("git commit -F - <<<'rm -rf q'", "[git commit -F -]@/w");
+	expect_peel("cat <<EOF\nno end", "[cat]@/w");
 }
 
 static void test_wrappers(void)
