@@ -39,6 +39,11 @@ struct il_compiled {
  * EXIT_INTERLOCK after printing every error. */
 int il_compile(struct il_compiled *c, const struct il_opts *o, const struct il_session_meta *m) IL_HIDDEN;
 void il_compiled_free(struct il_compiled *c) IL_HIDDEN;
+/* `check`'s rule set outside a session: compiled with what a session
+ * would protect (the rule directories, the audit log, the library). */
+int il_compile_for_check(struct il_compiled *c, const struct il_opts *o) IL_HIDDEN;
+/* The snapshot of a running session (its INTERLOCK_SNAPSHOT); 0 or -1. */
+int il_session_open(struct il_compiled *c, const char *path) IL_HIDDEN;
 
 /* Evaluates argv as an exec from cwd with the current environment. */
 int il_eval_argv(struct il_compiled *c, char **argv, const char *cwd, const char *profile,

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "seccomp_filter.h"
+#include "filter.h"
 
 extern char **environ;
 

@@ -2,13 +2,26 @@
  *
  * The audit log is JSON Lines written by the preload, the broker and the
  * wrapper (see il_audit_format): flat objects whose values are strings,
- * numbers or null, except argv, an array of strings. A tiny parser reads
- * exactly that; anything else on a line is skipped, a line that is not such
- * an object is counted and reported, never fatal. Everything shown in the
+ * numbers or null, except argv, an array of strings. Each line is parsed
+ * with json-c; a line that is not such an object is reported as
+ * FILE:LINE: message and counted, never fatal. Everything shown in the
  * table is stripped of control characters: argv comes from the guarded
- * processes and must not drive the terminal. */
+ * processes and must not drive the terminal.
+ *
+ * Why json-c (libjson-c-dev) and not jansson or cJSON: this table must show
+ * every record the writer wrote, and the writer's UTF-8 check (utf8_len in
+ * lib/engine/audit.c) lets through some sequences that are not strictly
+ * UTF-8 (encoded surrogates, overlong forms). jansson refuses a whole line
+ * over one such byte, so a guarded process could pick arguments that hide
+ * its record from this table; json-c keeps string bytes as they are. It
+ * also keeps a string's length (\u0000 survives), says why and where a
+ * line fails (an error code and an offset, for FILE:LINE: messages), and
+ * reuses one tokener for every line. cJSON ends a string at \u0000 and
+ * gives no reason for a failure, only a position. */
 #include <errno.h>
 #include <fcntl.h>
+#include <json.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,305 +33,167 @@
 /* ---- one record ---- */
 
 struct rec {
-	char *time, *decision, *by, *rule, *exe, *action, *event, *session, *cwd;
-	char **argv;
-	int argc, cap;
+	const char *time, *decision, *by, *rule, *exe, *action, *event, *session, *cwd;
+	const char **argv; /* argc strings, then NULL */
+	int argc;
+	struct json_object *root; /* owns every string above */
 };
-
-struct jp {
-	char *p;
-};
-
-static void ws(struct jp *j)
-{
-	while (*j->p == ' ' || *j->p == '\t' || *j->p == '\r' || *j->p == '\n')
-		j->p++;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static long hex4(const char *s)
-{
-	long v = 0;
-	for (int i = 0; i < 4; i++) {
-		int h = hexval(s[i]);
-		if (h < 0)
-			return -1;
-		v = v * 16 + h;
-	}
-	return v;
-}
-
-static char *put_utf8(char *w, long cp)
-{
-	if (cp < 0x80) {
-		*w++ = (char)cp;
-	} else if (cp < 0x800) {
-		*w++ = (char)(0xc0 | (cp >> 6));
-		*w++ = (char)(0x80 | (cp & 0x3f));
-	} else if (cp < 0x10000) {
-		*w++ = (char)(0xe0 | (cp >> 12));
-		*w++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-		*w++ = (char)(0x80 | (cp & 0x3f));
-	} else {
-		*w++ = (char)(0xf0 | (cp >> 18));
-		*w++ = (char)(0x80 | ((cp >> 12) & 0x3f));
-		*w++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-		*w++ = (char)(0x80 | (cp & 0x3f));
-	}
-	return w;
-}
-
-/* A JSON string at j->p, decoded in place (the decoded text is never longer
- * than its escaped form). Returns it, or NULL if it is not a valid string. */
-static char *jstr(struct jp *j)
-{
-	if (*j->p != '"')
-		return 0;
-	char *r = ++j->p, *w = r, *start = r;
-	for (;;) {
-		unsigned char ch = (unsigned char)*r;
-		if (!ch || ch < 0x20)
-			return 0;
-		if (ch == '"')
-			break;
-		if (ch != '\\') {
-			*w++ = *r++;
-			continue;
-		}
-		r++;
-		switch (*r) {
-		case '"': case '\\': case '/':
-			*w++ = *r++;
-			break;
-		case 'b': *w++ = '\b', r++; break;
-		case 'f': *w++ = '\f', r++; break;
-		case 'n': *w++ = '\n', r++; break;
-		case 'r': *w++ = '\r', r++; break;
-		case 't': *w++ = '\t', r++; break;
-		case 'u': {
-			long cp = hex4(r + 1);
-			if (cp < 0)
-				return 0;
-			r += 5;
-			if (cp >= 0xd800 && cp < 0xdc00 && r[0] == '\\' && r[1] == 'u') {
-				long lo = hex4(r + 2);
-				if (lo >= 0xdc00 && lo < 0xe000) {
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-					r += 6;
-				}
-			}
-			if (cp == 0 || (cp >= 0xd800 && cp < 0xe000))
-				cp = '?'; /* NUL or a lone surrogate */
-			w = put_utf8(w, cp);
-			break;
-		}
-		default:
-			return 0;
-		}
-	}
-	*w = 0; /* at most overwrites the closing quote */
-	j->p = r + 1;
-	return start;
-}
-
-/* Skips any JSON value (nesting bounded). */
-static int jskip(struct jp *j, int depth)
-{
-	ws(j);
-	char c = *j->p;
-	if (c == '"')
-		return jstr(j) ? 0 : -1;
-	if (c == '{' || c == '[') {
-		if (depth > 32)
-			return -1;
-		char close = c == '{' ? '}' : ']';
-		j->p++;
-		ws(j);
-		if (*j->p == close) {
-			j->p++;
-			return 0;
-		}
-		for (;;) {
-			if (c == '{') {
-				ws(j);
-				if (!jstr(j))
-					return -1;
-				ws(j);
-				if (*j->p++ != ':')
-					return -1;
-			}
-			if (jskip(j, depth + 1) < 0)
-				return -1;
-			ws(j);
-			if (*j->p == ',') {
-				j->p++;
-				continue;
-			}
-			if (*j->p == close) {
-				j->p++;
-				return 0;
-			}
-			return -1;
-		}
-	}
-	if (!strncmp(j->p, "null", 4) || !strncmp(j->p, "true", 4)) {
-		j->p += 4;
-		return 0;
-	}
-	if (!strncmp(j->p, "false", 5)) {
-		j->p += 5;
-		return 0;
-	}
-	char *s = j->p;
-	if (*s == '-')
-		s++;
-	if (*s < '0' || *s > '9')
-		return -1;
-	while ((*s >= '0' && *s <= '9') || *s == '.' || *s == 'e' || *s == 'E' || *s == '+' || *s == '-')
-		s++;
-	j->p = s;
-	return 0;
-}
-
-/* A string or null; -1 for anything else. */
-static int jstr_or_null(struct jp *j, char **out)
-{
-	ws(j);
-	if (!strncmp(j->p, "null", 4)) {
-		j->p += 4;
-		*out = 0;
-		return 0;
-	}
-	*out = jstr(j);
-	return *out ? 0 : -1;
-}
 
 static void rec_free(struct rec *r)
 {
+	json_object_put(r->root);
 	free(r->argv);
 	memset(r, 0, sizeof *r);
 }
 
-static int push_arg(struct rec *r, char *s)
+/* Index of the first control character other than tab, or len. JSON allows
+ * none unescaped inside a string and the writer escapes them all, but
+ * json-c does not check; --json prints lines as they are, so a line with
+ * one must not get through to the terminal. */
+static size_t first_control(const char *s, size_t len)
 {
-	if (r->argc + 1 >= r->cap) {
-		int cap = r->cap ? r->cap * 2 : 16;
-		char **v = realloc(r->argv, sizeof *v * (size_t)cap);
-		if (!v)
-			return -1;
-		r->argv = v;
-		r->cap = cap;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 && s[i] != '\t')
+			return i;
+	return len;
+}
+
+/* Parses the NUL-terminated line (len bytes) into *out (NULL for a JSON
+ * null). 0, or -1 with why set. */
+static int parse_json(struct json_tokener *tok, const char *line, size_t len, struct json_object **out, char *why,
+		      size_t cap)
+{
+	size_t ctl = first_control(line, len);
+	if (ctl < len) {
+		snprintf(why, cap, "not valid JSON: control character 0x%02x at column %zu", (unsigned char)line[ctl],
+			 ctl + 1);
+		return -1;
 	}
-	r->argv[r->argc++] = s;
-	r->argv[r->argc] = 0;
+	if (len >= INT_MAX) {
+		snprintf(why, cap, "line too long");
+		return -1;
+	}
+	json_tokener_reset(tok);
+	/* The NUL is passed too: it ends the text, so a truncated line fails
+	 * instead of waiting for more, and (JSON_TOKENER_STRICT) anything but
+	 * whitespace after the value is an error. */
+	*out = json_tokener_parse_ex(tok, line, (int)len + 1);
+	enum json_tokener_error err = json_tokener_get_error(tok);
+	if (err == json_tokener_success)
+		return 0;
+	json_object_put(*out);
+	*out = 0;
+	snprintf(why, cap, "not valid JSON: %s at column %zu", json_tokener_error_desc(err),
+		 json_tokener_get_parse_end(tok) + 1);
+	return -1;
+}
+
+/* The text of a JSON string. The table works on C strings, so a NUL
+ * (\u0000) becomes '?' as every other control character does in clean();
+ * without memory for that, the text ends at the NUL. */
+static const char *text_of(struct json_object *s)
+{
+	const char *t = json_object_get_string(s);
+	size_t len = (size_t)json_object_get_string_len(s);
+	if (!memchr(t, 0, len))
+		return t;
+	char *copy = malloc(len + 1);
+	if (!copy)
+		return t;
+	for (size_t i = 0; i < len; i++)
+		copy[i] = t[i] ? t[i] : '?';
+	copy[len] = 0;
+	if (json_object_set_string_len(s, copy, (int)len))
+		t = json_object_get_string(s);
+	free(copy);
+	return t;
+}
+
+/* *out is the field's text, or NULL when it is absent or null; -1 when it is
+ * something else. */
+static int string_field(struct json_object *root, const char *name, const char **out)
+{
+	struct json_object *v;
+	*out = 0;
+	if (!json_object_object_get_ex(root, name, &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return -1;
+	*out = text_of(v);
 	return 0;
 }
 
-static int parse_argv(struct jp *j, struct rec *r)
+static int is_string_array(struct json_object *v)
 {
-	ws(j);
-	if (!strncmp(j->p, "null", 4)) {
-		j->p += 4;
+	if (!json_object_is_type(v, json_type_array))
 		return 0;
-	}
-	if (*j->p != '[')
-		return -1;
-	j->p++;
-	ws(j);
-	if (*j->p == ']') {
-		j->p++;
-		return 0;
-	}
-	for (;;) {
-		ws(j);
-		char *s = jstr(j);
-		if (!s || push_arg(r, s) < 0)
-			return -1;
-		ws(j);
-		if (*j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (*j->p == ']') {
-			j->p++;
+	for (size_t i = 0, n = json_object_array_length(v); i < n; i++)
+		if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string))
 			return 0;
-		}
-		return -1;
-	}
+	return 1;
 }
 
-/* Parses one line (modified in place). 0 on success. */
-static int parse_line(char *line, struct rec *r)
+/* argv: an array of strings, absent or null. 0, or -1 with why set. */
+static int argv_field(struct json_object *root, struct rec *r, char *why, size_t cap)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(root, "argv", &v) || !v)
+		return 0;
+	if (!is_string_array(v) || json_object_array_length(v) >= INT_MAX) {
+		snprintf(why, cap, "\"argv\" is not an array of strings");
+		return -1;
+	}
+	size_t n = json_object_array_length(v);
+	r->argv = calloc(n + 1, sizeof *r->argv);
+	if (!r->argv) {
+		snprintf(why, cap, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		r->argv[i] = text_of(json_object_array_get_idx(v, i));
+	r->argc = (int)n;
+	return 0;
+}
+
+/* Fills r from a parsed line, whose strings it borrows. 0, or -1 with why
+ * set. */
+static int rec_from_json(struct json_object *root, struct rec *r, char *why, size_t cap)
+{
+	if (!json_object_is_type(root, json_type_object)) {
+		snprintf(why, cap, "not a JSON object");
+		return -1;
+	}
+	struct { const char *name; const char **dst; } fields[] = {
+		{ "time", &r->time }, { "decision", &r->decision }, { "by", &r->by },
+		{ "rule", &r->rule }, { "exe", &r->exe }, { "action", &r->action },
+		{ "event", &r->event }, { "session", &r->session }, { "cwd", &r->cwd },
+	};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		if (string_field(root, fields[i].name, fields[i].dst) < 0) {
+			snprintf(why, cap, "\"%s\" is not a string or null", fields[i].name);
+			return -1;
+		}
+	if (argv_field(root, r, why, cap) < 0)
+		return -1;
+	/* A decision record says what was decided. */
+	if (!r->decision && !r->action) {
+		snprintf(why, cap, "no \"decision\" or \"action\"");
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses one line (NUL-terminated, len bytes). 0, or -1 with why set. */
+static int parse_line(struct json_tokener *tok, const char *line, size_t len, struct rec *r, char *why, size_t cap)
 {
 	memset(r, 0, sizeof *r);
-	struct jp j = { line };
-	ws(&j);
-	if (*j.p != '{')
+	if (parse_json(tok, line, len, &r->root, why, cap) < 0)
 		return -1;
-	j.p++;
-	ws(&j);
-	if (*j.p == '}') {
-		j.p++;
-	} else {
-		for (;;) {
-			ws(&j);
-			char *key = jstr(&j);
-			if (!key)
-				goto bad;
-			ws(&j);
-			if (*j.p++ != ':')
-				goto bad;
-			struct { const char *name; char **dst; } fields[] = {
-				{ "time", &r->time }, { "decision", &r->decision }, { "by", &r->by },
-				{ "rule", &r->rule }, { "exe", &r->exe }, { "action", &r->action },
-				{ "event", &r->event }, { "session", &r->session }, { "cwd", &r->cwd },
-			};
-			int done = 0;
-			for (size_t i = 0; i < sizeof fields / sizeof fields[0] && !done; i++)
-				if (!strcmp(key, fields[i].name)) {
-					if (jstr_or_null(&j, fields[i].dst) < 0)
-						goto bad;
-					done = 1;
-				}
-			if (!done && !strcmp(key, "argv")) {
-				if (parse_argv(&j, r) < 0)
-					goto bad;
-				done = 1;
-			}
-			if (!done && jskip(&j, 0) < 0)
-				goto bad;
-			ws(&j);
-			if (*j.p == ',') {
-				j.p++;
-				continue;
-			}
-			if (*j.p == '}') {
-				j.p++;
-				break;
-			}
-			goto bad;
-		}
+	if (rec_from_json(r->root, r, why, cap) < 0) {
+		rec_free(r);
+		return -1;
 	}
-	ws(&j);
-	if (*j.p)
-		goto bad;
-	/* A decision record says what was decided. */
-	if (!r->decision && !r->action)
-		goto bad;
 	return 0;
-bad:
-	rec_free(r);
-	return -1;
 }
 
 /* ---- time ---- */
@@ -467,14 +342,53 @@ static void print_row(FILE *f, const struct opts *o, const struct rec *r)
 
 /* ---- reading ---- */
 
+/* Malformed lines named one by one before the table; the rest are only
+ * counted, so a corrupted log does not bury it. */
+#define BAD_LISTED 10
+
 struct reader {
 	char *buf;
 	size_t len, cap;
+	long lineno; /* of the line being handled, from 1 */
 	long bad;
+	struct json_tokener *tok; /* one for every line */
 	/* the last n matching lines, formatted or raw */
 	char **ring;
 	long ring_n, ring_next, ring_count;
 };
+
+/* The tokener and, for -n N, the ring. 0, or -1 with a message printed. */
+static int reader_init(struct reader *rd, const struct opts *o)
+{
+	memset(rd, 0, sizeof *rd);
+	rd->tok = json_tokener_new();
+	if (!rd->tok) {
+		fprintf(stderr, "interlock log: out of memory\n");
+		return -1;
+	}
+	/* RFC 8259 grammar: no comments, no text after the object. */
+	json_tokener_set_flags(rd->tok, JSON_TOKENER_STRICT);
+	if (o->n > 0) {
+		rd->ring_n = o->n;
+		rd->ring = calloc((size_t)o->n, sizeof *rd->ring);
+		if (!rd->ring) {
+			fprintf(stderr, "interlock log: -n %ld: out of memory\n", o->n);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void reader_free(struct reader *rd)
+{
+	if (rd->ring)
+		for (long i = 0; i < rd->ring_n; i++)
+			free(rd->ring[i]);
+	free(rd->ring);
+	free(rd->buf);
+	if (rd->tok)
+		json_tokener_free(rd->tok);
+}
 
 static int matches(const struct opts *o, const struct rec *r)
 {
@@ -527,28 +441,43 @@ static void emit(const struct opts *o, struct reader *rd, char *s, int live)
 	(void)o;
 }
 
+/* FILE:LINE: why, for the first BAD_LISTED when reading what is there and
+ * for each one while following. */
+static void report_bad(const struct opts *o, struct reader *rd, const char *why, int live)
+{
+	rd->bad++;
+	if (live || rd->bad <= BAD_LISTED)
+		fprintf(stderr, "%s:%ld: skipped a malformed line: %s\n", o->file, rd->lineno, why);
+}
+
+/* After the table, so that a skipped line is not missed. */
+static void print_bad_count(const struct opts *o, const struct reader *rd)
+{
+	if (rd->bad > BAD_LISTED)
+		fprintf(stderr, "interlock log: skipped %ld malformed lines in %s (the first %d are listed above)\n",
+			rd->bad, o->file, BAD_LISTED);
+	else if (rd->bad)
+		fprintf(stderr, "interlock log: skipped %ld malformed line%s in %s\n", rd->bad,
+			rd->bad == 1 ? "" : "s", o->file);
+}
+
 static void one_line(const struct opts *o, struct reader *rd, char *line, int live)
 {
+	rd->lineno++;
 	size_t n = strlen(line);
 	while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
 		line[--n] = 0;
 	if (!n)
 		return;
-	char *raw = strdup(line);
-	if (!raw)
-		return;
 	struct rec r;
-	if (parse_line(line, &r) < 0) {
-		rd->bad++;
-		if (live)
-			fprintf(stderr, "interlock log: skipped a malformed line\n");
-		free(raw);
+	char why[128];
+	if (parse_line(rd->tok, line, n, &r, why, sizeof why) < 0) {
+		report_bad(o, rd, why, live);
 		return;
 	}
 	if (matches(o, &r))
-		emit(o, rd, render(o, raw, &r), live);
+		emit(o, rd, render(o, line, &r), live);
 	rec_free(&r);
-	free(raw);
 }
 
 /* Reads what fd has now; complete lines are handled, a partial last line is
@@ -636,6 +565,7 @@ static int follow(const struct opts *o, struct reader *rd, int fd)
 		if (replaced || st.st_size < off) {
 			/* Rotated or truncated: what is left of the partial line is lost. */
 			consume(o, rd, fd, 1, 1);
+			rd->lineno = 0;
 			if (replaced) {
 				close(fd);
 				fd = -1;
@@ -731,17 +661,12 @@ int il_cmd_log(int argc, char **argv)
 	const char *nc = getenv("NO_COLOR");
 	o.color = !o.json && isatty(1) && !(nc && *nc);
 
-	struct reader rd = { 0 };
-	if (o.n > 0) {
-		rd.ring_n = o.n;
-		rd.ring = calloc((size_t)o.n, sizeof *rd.ring);
-		if (!rd.ring) {
-			fprintf(stderr, "interlock log: -n %ld: out of memory\n", o.n);
-			free(path);
-			return EXIT_INTERLOCK;
-		}
-	}
+	struct reader rd;
 	int rc = 0;
+	if (reader_init(&rd, &o) < 0) {
+		rc = EXIT_INTERLOCK;
+		goto out;
+	}
 	int fd = open(o.file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && !(errno == ENOENT && o.follow)) {
 		if (errno == ENOENT) {
@@ -758,9 +683,7 @@ int il_cmd_log(int argc, char **argv)
 		rc = EXIT_INTERLOCK;
 	}
 	flush_ring(&rd);
-	if (rd.bad)
-		fprintf(stderr, "interlock log: skipped %ld malformed line%s in %s\n", rd.bad, rd.bad == 1 ? "" : "s",
-			o.file);
+	print_bad_count(&o, &rd);
 	if (!rc && o.follow) {
 		free(rd.ring);
 		rd.ring = 0;
@@ -770,11 +693,7 @@ int il_cmd_log(int argc, char **argv)
 	if (fd >= 0)
 		close(fd);
 out:
-	if (rd.ring)
-		for (long i = 0; i < rd.ring_n; i++)
-			free(rd.ring[i]);
-	free(rd.ring);
-	free(rd.buf);
+	reader_free(&rd);
 	free(path);
 	return rc;
 }

@@ -16,7 +16,7 @@
 #include "broker.h"
 #include "cli.h"
 #include "pty_proxy.h"
-#include "seccomp_filter.h"
+#include "filter.h"
 #include "supervisor.h"
 
 int il_make_private_dir(const char *path)
@@ -175,7 +175,7 @@ static void seccomp_after(struct guard_seccomp *g, struct il_broker *b, pid_t ch
 	}
 	il_supervisor_short_slice();
 	il_seccomp_sync_wake(&g->sc, fd);
-	struct il_supervisor_cfg cfg = { g->rules, b, session, o->profile, audit, g->lib, child, cmd, 0, 0 };
+	struct il_supervisor_cfg cfg = { g->rules, b, session, o->profile, audit, g->lib, child, cmd };
 	g->sup = il_supervisor_new(fd, &cfg);
 	if (g->sup)
 		il_supervisor_serve(g->sup);

@@ -95,6 +95,55 @@ int il_compile(struct il_compiled *c, const struct il_opts *o, const struct il_s
 	return 0;
 }
 
+int il_compile_for_check(struct il_compiled *c, const struct il_opts *o)
+{
+	/* What a session would protect, but for a session directory there is
+	 * none of: interlock's own files are judged as in `run`. */
+	char *audit = il_audit_path();
+	char *lib = il_library_path();
+	char *protect = il_protected_paths(o, audit, "", lib ? lib : "");
+	struct il_session_meta meta = { .home = getenv("HOME"), .audit = audit, .profile = o->profile,
+					.protect = protect };
+	int rc = il_compile(c, o, &meta);
+	free(audit), free(lib), free(protect);
+	return rc;
+}
+
+/* A session's snapshot, read from its file as the preload maps it: the
+ * rules it was started with and its facts (HOME, start, protected paths). */
+int il_session_open(struct il_compiled *c, const char *path)
+{
+	memset(c, 0, sizeof *c);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	size_t cap = 1 << 20, n = 0;
+	char *blob = malloc(cap);
+	size_t k;
+	while (blob && (k = fread(blob + n, 1, cap - n, f)) > 0) {
+		n += k;
+		if (n == cap) {
+			char *more = realloc(blob, cap *= 2);
+			if (!more) {
+				free(blob);
+				blob = 0;
+			}
+			blob = more;
+		}
+	}
+	fclose(f);
+	if (!blob || il_snap_open(&c->view, blob, n) < 0) {
+		free(blob);
+		memset(c, 0, sizeof *c);
+		return -1;
+	}
+	c->blob = blob;
+	c->len = n;
+	c->view.get_mem = keep_mem;
+	c->view.free_mem = drop_mem;
+	return 0;
+}
+
 void il_compiled_free(struct il_compiled *c)
 {
 	il_ruleset_free(&c->rs);

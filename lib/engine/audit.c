@@ -41,17 +41,22 @@ static void put_hex2(struct out *o, const char *prefix, unsigned char b)
 	put(o, t, n + 2);
 }
 
-/* Length of a valid UTF-8 sequence at s, or 0. */
+/* Length of a valid UTF-8 sequence at s, or 0: no overlong form, no
+ * surrogate (U+D800..DFFF), nothing above U+10FFFF (RFC 3629's table). */
 static int utf8_len(const unsigned char *s)
 {
 	if (s[0] < 0x80)
 		return 1;
-	int n = (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
-	if (!n || (n == 2 && s[0] < 0xc2))
+	int n = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+	if (!n)
 		return 0;
 	for (int i = 1; i < n; i++)
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
+	/* the second byte's range where the first allows less than 80..BF */
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) || (s[0] == 0xf0 && s[1] < 0x90) ||
+	    (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
 	return n;
 }
 

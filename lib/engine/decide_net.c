@@ -1,17 +1,17 @@
 /* Deciding one connect: the connect rules by port, host name and address. */
 #include "decide_int.h"
 
-static void format_addr(char *buf, size_t cap, const struct il_net_event *ev)
+void il_format_addr(char *buf, size_t cap, const unsigned char addr[16])
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
 	int v4 = 1;
 	for (int i = 0; i < 10; i++)
-		v4 &= ev->addr[i] == 0;
-	v4 &= ev->addr[10] == 0xff && ev->addr[11] == 0xff;
+		v4 &= addr[i] == 0;
+	v4 &= addr[10] == 0xff && addr[11] == 0xff;
 	if (v4) {
 		for (int i = 12; i < 16 && o + 5 < cap; i++) {
-			unsigned b = ev->addr[i];
+			unsigned b = addr[i];
 			if (i > 12)
 				buf[o++] = '.';
 			if (b >= 100)
@@ -24,8 +24,8 @@ static void format_addr(char *buf, size_t cap, const struct il_net_event *ev)
 		for (int i = 0; i < 16 && o + 6 < cap; i += 2) {
 			if (i)
 				buf[o++] = ':';
-			buf[o++] = hex[ev->addr[i] >> 4], buf[o++] = hex[ev->addr[i] & 15];
-			buf[o++] = hex[ev->addr[i + 1] >> 4], buf[o++] = hex[ev->addr[i + 1] & 15];
+			buf[o++] = hex[addr[i] >> 4], buf[o++] = hex[addr[i] & 15];
+			buf[o++] = hex[addr[i + 1] >> 4], buf[o++] = hex[addr[i + 1] & 15];
 		}
 	}
 	buf[o] = 0;
@@ -41,7 +41,7 @@ int il_decide_connect(struct il_snap_view *v, const struct il_net_event *ev, str
 	char *addr = il_arena_alloc(a, 64);
 	if (!addr)
 		return il_dec_fail(out);
-	format_addr(addr, 64, ev);
+	il_format_addr(addr, 64, ev->addr);
 	const uint32_t *ci = (const void *)(v->base + v->hdr->connect_rules);
 	for (uint32_t i = 0; i < v->hdr->nconnect; i++) {
 		if (only_rule >= 0 && ci[i] != (uint32_t)only_rule)

@@ -41,24 +41,6 @@ int il_leading_option(const char *list, const char *s) IL_HIDDEN;
 int il_cidr_list_has(const char *list, const unsigned char addr[16]) IL_HIDDEN;
 int il_port_list_has(const char *list, unsigned port) IL_HIDDEN;
 
-/* p is dir or inside it (both absolute; dir's trailing slashes ignored;
- * "/" contains everything). */
-int il_path_under(const char *p, const char *dir) IL_HIDDEN;
-
-/* Lexical canonical absolute path of p against cwd, in arena memory. */
-char *il_path_abs(struct il_arena *a, const char *cwd, const char *p) IL_HIDDEN;
-
-/* The same with symlinks resolved (readlink per component). */
-char *il_path_resolve(struct il_arena *a, const char *cwd, const char *p) IL_HIDDEN;
-/* The same for another process (the supervisor's targets): /proc/self and
- * /proc/thread-self are the thread `self`'s. */
-char *il_path_resolve_as(struct il_arena *a, const char *cwd, const char *p, long self) IL_HIDDEN;
-
-/* The directory open at fd named, or when its path is longer than the
- * kernel will name (PATH_MAX), its deepest ancestor that has one; *levels:
- * how many ".." above fd that is. NULL when nothing can be named. */
-const char *il_near_name(int fd, char *buf, size_t cap, int *levels) IL_HIDDEN;
-
 /* Predicates (IL_P_* mask) that hold for an absolute path. */
 unsigned il_path_predicates(const char *path, unsigned wanted, const char *home, const char *home2) IL_HIDDEN;
 
@@ -91,7 +73,6 @@ void il_argscan(struct il_arena *a, const struct il_snap_view *v, const struct i
 		struct il_argscan *out) IL_HIDDEN;
 
 /* ---- deletes (deletes.c): unlink, rmdir and rename of protected trees ---- */
-enum { IL_DEL_UNLINK = 0, IL_DEL_RMDIR = 1, IL_DEL_RENAME = 2 };
 struct il_delete_event {
 	const char *path;    /* absolute, lexical: what is removed or renamed away */
 	const char *to;      /* rename: absolute destination; else NULL */

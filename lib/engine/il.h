@@ -63,6 +63,22 @@ void *il_arena_alloc(struct il_arena *a, size_t n) IL_HIDDEN;
 char *il_arena_strndup(struct il_arena *a, const char *s, size_t n) IL_HIDDEN;
 char *il_arena_strdup(struct il_arena *a, const char *s) IL_HIDDEN;
 
+/* ---- paths (paths.c), heap-free ---- */
+/* p is dir or inside it (both absolute; dir's trailing slashes ignored;
+ * "/" contains everything). */
+int il_path_under(const char *p, const char *dir) IL_HIDDEN;
+/* Lexical canonical absolute path of p against cwd, in arena memory. */
+char *il_path_abs(struct il_arena *a, const char *cwd, const char *p) IL_HIDDEN;
+/* The same with symlinks resolved (readlink per component). */
+char *il_path_resolve(struct il_arena *a, const char *cwd, const char *p) IL_HIDDEN;
+/* The same for another process (the supervisor's targets): /proc/self and
+ * /proc/thread-self are the thread `self`'s. */
+char *il_path_resolve_as(struct il_arena *a, const char *cwd, const char *p, long self) IL_HIDDEN;
+/* The directory open at fd named, or when its path is longer than the
+ * kernel will name (PATH_MAX), its deepest ancestor that has one; *levels:
+ * how many ".." above fd that is. NULL when nothing can be named. */
+const char *il_near_name(int fd, char *buf, size_t cap, int *levels) IL_HIDDEN;
+
 /* ---- snapshot: the compiled rule set, one read-only blob ---- */
 struct il_snap_hdr;
 struct il_snap_view {
@@ -137,6 +153,12 @@ struct il_verdict {
 	const struct il_cmd *cmd; /* the command that matched (arena memory) */
 	int error;           /* nonzero: evaluation failed (out of scratch) -> fail closed */
 	int quiet;           /* refused without a message or question (quiet-program) */
+	/* What the operation is, set by the judges (judge.c): its kind
+	 * ("exec", "open", "delete", "connect"), its words for the human and
+	 * the agent, and the argv the audit record and an approval keep. */
+	const char *event;
+	const char *what;
+	const char **argv;
 };
 
 /* Decides one exec. Heap-free: all memory from a. */
@@ -184,6 +206,95 @@ int il_decide_connect(struct il_snap_view *v, const struct il_net_event *ev, str
 		      struct il_verdict *out, int only_rule) IL_HIDDEN;
 /* The session's pinned name for a host (tests), as text, or NULL. */
 const char *il_snap_pinned_host(const struct il_snap_view *v, const char *name, char *buf, size_t cap) IL_HIDDEN;
+
+/* An address of 16 bytes (IPv4 mapped) as text. */
+void il_format_addr(char *buf, size_t cap, const unsigned char addr[16]) IL_HIDDEN;
+
+/* ---- the judges (judge.c): the whole policy for one operation ----
+ * Built-in protections first (interlock's own files, the human's
+ * terminal), then what the host's facts waive (a missing file, temp and
+ * scratch trees, rm's deletes left to its command line, a tree the human
+ * already allowed), then the rules. Hosts gather the facts below and carry
+ * out the verdict (outcome functions further down); their quick rejects
+ * stay in front and must only ever answer "allow". */
+struct il_facts {
+	char *const *envp;   /* the environment the rules read (HOME, $VAR) */
+	const char *profile;
+	long pid;            /* the calling process */
+	const char *process; /* its program's base name as rules may name it;
+				NULL when unknown or made in this session */
+	long self;           /* whose /proc/self a path means; 0: the caller's own */
+	int audit_writer;    /* the caller is interlock's preload: its append to
+				the audit log is its own record (the supervisor) */
+	/* A yes already covers this path's tree for the caller (deletes);
+	 * asked only when nothing else frees the delete. NULL: never. */
+	int (*approved)(void *ctx, const char *abs);
+	void *ctx;
+};
+
+struct il_open_op {
+	const char *path;    /* absolute, symlinks resolved; unnamed: the name as given */
+	const char *written; /* the path as written, made absolute (lexically), or NULL */
+	const char *dir;     /* unnamed: the deepest ancestor that has a name */
+	unsigned access;     /* IL_A_* */
+	int append;          /* O_APPEND (a write that cannot erase) */
+	int link;            /* a (sym)link being made to the file: judged as a read */
+	int unnamed;         /* the directory is nested too deep to have a path */
+};
+int il_judge_open(struct il_snap_view *v, const struct il_open_op *op, const struct il_facts *f, struct il_arena *a,
+		  struct il_verdict *out) IL_HIDDEN;
+
+enum { IL_DEL_UNLINK = 0, IL_DEL_RMDIR = 1, IL_DEL_RENAME = 2 };
+struct il_delete_op {
+	const char *path;    /* absolute, lexical (the name is not followed);
+				unnamed: the deepest ancestor that has a name */
+	const char *name;    /* unnamed: the name as given, below path */
+	const char *to;      /* a rename's destination, absolute, or NULL */
+	int kind;            /* IL_DEL_* */
+	int unnamed;
+};
+int il_judge_delete(struct il_snap_view *v, const struct il_delete_op *op, const struct il_facts *f,
+		    struct il_arena *a, struct il_verdict *out) IL_HIDDEN;
+int il_judge_connect(struct il_snap_view *v, const struct il_net_event *ev, struct il_arena *a,
+		     struct il_verdict *out) IL_HIDDEN;
+int il_judge_exec(struct il_snap_view *v, const struct il_exec_event *ev, struct il_arena *a,
+		  struct il_verdict *out) IL_HIDDEN;
+
+/* ---- outcome (outcome.c): carrying out a verdict, the same everywhere ---- */
+/* How a question was answered, or why none was asked. */
+enum il_answer {
+	IL_ANS_ONCE,        /* the human typed the word */
+	IL_ANS_SESSION,     /* WORD!: for the rest of the session */
+	IL_ANS_HUMAN,       /* the human refused: Enter alone, Ctrl-C, Ctrl-D, "no" */
+	IL_ANS_WRONG_WORD,
+	IL_ANS_TIMEOUT,
+	IL_ANS_NO_TERMINAL, /* no human terminal, or the session is ending */
+	IL_ANS_BUSY,        /* too many questions waiting */
+	IL_ANS_WITHDRAWN,   /* every asker went away before the answer */
+	IL_ANS_NO_BROKER,   /* the broker could not be asked (it recorded nothing) */
+	IL_ANS_RULE,        /* nobody was asked: a deny rule or a built-in protection */
+	IL_ANS_COUNT
+};
+int il_answer_allows(enum il_answer a) IL_HIDDEN;
+const char *il_answer_by(enum il_answer a) IL_HIDDEN;       /* the audit record's "by" */
+const char *il_answer_decision(enum il_answer a) IL_HIDDEN; /* "allowed" or "denied" */
+const char *il_answer_how(enum il_answer a) IL_HIDDEN;      /* "; the human did not confirm in time:" */
+/* The broker's reply on its socket ("allow once", "deny timeout"), NULL for
+ * the answers it never sends; and back: an exact match, anything else is
+ * IL_ANS_NO_BROKER (a no). */
+const char *il_answer_reply(enum il_answer a) IL_HIDDEN;
+enum il_answer il_answer_parse(const char *reply, size_t n) IL_HIDDEN;
+/* Must the host write this decision's audit record (outcome.c says who
+ * writes which)? has_broker: the question went to a broker. */
+int il_host_records(const struct il_verdict *v, enum il_answer a, int has_broker) IL_HIDDEN;
+/* The one line a refused program reads on its stderr, newline included:
+ * "interlock: blocked: WHAT: WHY (rule R); HOW do not try to work around
+ * this block; ask the user ...". Returns its length. */
+size_t il_blocked_line(char *buf, size_t cap, const char *what, const struct il_verdict *v,
+		       enum il_answer a) IL_HIDDEN;
+/* $XDG_STATE_HOME/interlock/audit.jsonl, else $HOME/.local/state/...
+ * (/tmp without HOME), from envp; its length, 0 if it does not fit. */
+size_t il_audit_default_path(char *const *envp, char *buf, size_t cap) IL_HIDDEN;
 
 /* Formats a command line for humans (shell-quoted where needed) into buf. */
 size_t il_format_argv(char *buf, size_t cap, const char *const *argv, int argc) IL_HIDDEN;

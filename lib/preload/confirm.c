@@ -56,19 +56,19 @@ static void add_arg(struct msg *m, const char *val)
 	m->p[m->n++] = '\n';
 }
 
-static int ask_broker(const char *sock, const struct il_confirm_req *r)
+static enum il_answer ask_broker(const char *sock, const struct il_confirm_req *r)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t sl = il_strlen(sock);
 	if (sl >= sizeof sa.sun_path)
-		return IL_ANSWER_NO_BROKER;
+		return IL_ANS_NO_BROKER;
 	il_memcpy(sa.sun_path, sock, sl + 1);
 	int fd = (int)syscall(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return IL_ANSWER_NO_BROKER;
+		return IL_ANS_NO_BROKER;
 	if (syscall(SYS_connect, fd, &sa, sizeof sa) < 0) {
 		close(fd);
-		return IL_ANSWER_NO_BROKER;
+		return IL_ANS_NO_BROKER;
 	}
 	char buf[8192];
 	struct msg m = { buf, 0, sizeof buf };
@@ -95,26 +95,15 @@ static int ask_broker(const char *sock, const struct il_confirm_req *r)
 		for (int j = 0; r->argv[j]; j++)
 			add_arg(&m, r->argv[j]);
 	}
-	int answer = IL_ANSWER_NO_BROKER;
+	enum il_answer answer = IL_ANS_NO_BROKER; /* the wrapper is gone: no */
 	if (syscall(SYS_sendto, fd, buf, m.n, MSG_NOSIGNAL, 0, 0) == (long)m.n) {
 		char reply[128];
 		long n;
 		do
-			n = syscall(SYS_recvfrom, fd, reply, sizeof reply - 1, 0, 0, 0);
+			n = syscall(SYS_recvfrom, fd, reply, sizeof reply, 0, 0, 0);
 		while (n < 0 && errno == EINTR);
-		if (n > 0) {
-			reply[n] = 0;
-			if (il_strneq(reply, "allow session", 13))
-				answer = IL_ANSWER_SESSION;
-			else if (il_strneq(reply, "allow once", 10))
-				answer = IL_ANSWER_ONCE;
-			else if (il_strneq(reply, "deny timeout", 12))
-				answer = IL_ANSWER_TIMEOUT;
-			else if (il_strneq(reply, "deny no-terminal", 16))
-				answer = IL_ANSWER_NO_TERMINAL;
-		} else {
-			answer = IL_ANSWER_NO_BROKER; /* the wrapper is gone: no */
-		}
+		if (n > 0)
+			answer = il_answer_parse(reply, (size_t)n);
 	}
 	close(fd);
 	return answer;
@@ -132,11 +121,11 @@ static void tty_write(int fd, const char *s)
 }
 
 /* Dev-shell mode: a canonical-mode line from /dev/tty with a timeout. */
-static int ask_tty(const struct il_confirm_req *r, int timeout_s)
+static enum il_answer ask_tty(const struct il_confirm_req *r, int timeout_s)
 {
 	int fd = (int)syscall(SYS_openat, AT_FDCWD, "/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
-		return IL_ANSWER_NO_TERMINAL;
+		return IL_ANS_NO_TERMINAL;
 	struct termios saved, t;
 	int have = tcgetattr(fd, &saved) == 0;
 	if (have) {
@@ -158,7 +147,7 @@ static int ask_tty(const struct il_confirm_req *r, int timeout_s)
 	tty_write(fd, "\" to allow; anything else denies: ");
 	char line[300];
 	size_t n = 0;
-	int answer = IL_ANSWER_TIMEOUT;
+	enum il_answer answer = IL_ANS_TIMEOUT;
 	struct timespec start;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
@@ -176,7 +165,7 @@ static int ask_tty(const struct il_confirm_req *r, int timeout_s)
 			break;
 		ssize_t k = read(fd, line + n, sizeof line - 1 - n);
 		if (k <= 0) {
-			answer = IL_ANSWER_DENY;
+			answer = IL_ANS_HUMAN;
 			break;
 		}
 		n += (size_t)k;
@@ -184,12 +173,12 @@ static int ask_tty(const struct il_confirm_req *r, int timeout_s)
 			while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 				n--;
 			line[n] = 0;
-			answer = n && il_streq(line, r->word) ? IL_ANSWER_ONCE : IL_ANSWER_DENY;
+			answer = !n ? IL_ANS_HUMAN : il_streq(line, r->word) ? IL_ANS_ONCE : IL_ANS_WRONG_WORD;
 			break;
 		}
 	}
-	tty_write(fd, answer == IL_ANSWER_ONCE ? "interlock: allowed\n"
-		      : answer == IL_ANSWER_TIMEOUT ? "\ninterlock: no answer in time: denied\n"
+	tty_write(fd, answer == IL_ANS_ONCE ? "interlock: allowed\n"
+		      : answer == IL_ANS_TIMEOUT ? "\ninterlock: no answer in time: denied\n"
 						    : "interlock: denied\n");
 	if (have)
 		tcsetattr(fd, TCSANOW, &saved);
@@ -197,7 +186,7 @@ static int ask_tty(const struct il_confirm_req *r, int timeout_s)
 	return answer;
 }
 
-int il_confirm(const char *broker, const struct il_confirm_req *r, int timeout_s)
+enum il_answer il_confirm(const char *broker, const struct il_confirm_req *r, int timeout_s)
 {
 	if (broker && *broker)
 		return ask_broker(broker, r);

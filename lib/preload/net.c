@@ -131,23 +131,10 @@ static int check_connect(const struct sockaddr *sa, socklen_t len)
 		return -1;
 	}
 	struct il_verdict verdict;
-	il_decide_connect(v, &ev, &sc.a, &verdict, -1);
+	il_judge_connect(v, &ev, &sc.a, &verdict);
 	int result = 0;
-	if (verdict.action >= IL_LOG) {
-		char addr[64], what[400], port[8];
-		if (!inet_ntop(sa->sa_family, sa->sa_family == AF_INET ? (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr
-								       : (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-			       addr, sizeof addr))
-			strcpy(addr, "?");
-		snprintf(port, sizeof port, "%u", ev.port);
-		snprintf(what, sizeof what, "connect to %s%s%s port %s", ev.host ? ev.host : addr, ev.host ? " " : "",
-			 ev.host ? addr : "", port);
-		char cwd[4096];
-		char *argv[] = { "connect", ev.host ? host : addr, addr, port, 0 };
-		struct il_event_desc e = { "connect", what, ev.host ? ev.host : addr, argv,
-					   getcwd(cwd, sizeof cwd) ? cwd : "/" };
-		result = il_settle(v, &verdict, &e, sc.text, IL_TEXT_SIZE);
-	}
+	if (verdict.action >= IL_LOG)
+		result = il_settle(v, &verdict, verdict.argv ? verdict.argv[1] : "connect", sc.text, IL_TEXT_SIZE);
 	il_scratch_close(&sc);
 	errno = result ? EACCES : saved;
 	return result;

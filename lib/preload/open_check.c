@@ -15,15 +15,30 @@
 
 #define OWN_WHY "interlock's own rules, logs and session files cannot be changed from inside a guarded session"
 
+/* A built-in refusal outside the judges (chmod, chown and links of
+ * interlock's own files): the same line and record as every refusal. */
 static void refuse(const char *what, const char *path, const char *why)
 {
-	il_say("interlock: blocked: ");
-	il_say(what);
-	il_say(" ");
-	il_say(path);
-	il_say(": ");
-	il_say(why);
-	il_say("; do not try to work around this block; ask the user to do it themselves\n");
+	int broken = 0;
+	struct il_snap_view *v = il_snapshot(&broken);
+	size_t wl = il_strlen(what), pl = il_strlen(path);
+	char text[4400];
+	if (wl + pl + 2 > sizeof text)
+		pl = sizeof text - wl - 2;
+	il_memcpy(text, what, wl);
+	text[wl] = ' ';
+	il_memcpy(text + wl + 1, path, pl);
+	text[wl + 1 + pl] = 0;
+	const char *argv[] = { what, path, 0 };
+	struct il_verdict verdict = { .action = IL_DENY, .rule = -1, .rule_id = "self-protection", .why = why,
+				      .event = "open", .what = text, .argv = argv };
+	char buf[8192];
+	if (v) {
+		il_settle(v, &verdict, path, buf, sizeof buf);
+	} else {
+		il_blocked_line(buf, sizeof buf, text, &verdict, IL_ANS_RULE);
+		il_say(buf);
+	}
 }
 
 int il_check_fd(int fd, unsigned access)
@@ -91,51 +106,11 @@ int il_check_link_target(int dirfd, const char *path)
 	return check_open_slow(dirfd, path, IL_A_READ, "link to");
 }
 
-/* What the human and the agent are told the operation is: label ("link
- * to"), else "read", "write" or "truncate". */
-static const char *open_word(const char *label, unsigned access)
-{
-	return label ? label : access & IL_A_TRUNCATE ? "truncate" : access & IL_A_WRITE ? "write" : "read";
-}
-
-/* The engine's verdict on one open, carried out: logged, asked, refused. */
-static int settle_open(struct il_snap_view *v, struct il_scratch *sc, const struct il_verdict *verdict,
-		       const char *label, unsigned access, const char *abs)
-{
-	if (verdict->action < IL_LOG)
-		return 0;
-	const char *kind = open_word(label, access);
-	char *what = il_arena_alloc(&sc->a, il_strlen(abs) + 16);
-	if (what) {
-		size_t k = il_strlen(kind);
-		il_memcpy(what, kind, k);
-		what[k] = ' ';
-		il_memcpy(what + k + 1, abs, il_strlen(abs) + 1);
-	}
-	char *argv[] = { (char *)kind, (char *)abs, 0 };
-	char cwd[4096];
-	struct il_event_desc e = { "open", what ? what : abs, abs, argv, getcwd(cwd, sizeof cwd) ? cwd : "/" };
-	return il_settle(v, verdict, &e, sc->text, IL_TEXT_SIZE);
-}
-
-/* A file in a directory too deep to have a path: judged by its name, in
- * the tree of the deepest ancestor that has one (il_dir_or_near). */
-static int check_unnamed(struct il_snap_view *v, struct il_scratch *sc, const char *near, const char *path,
-			 unsigned access, const char *label)
+/* This process's facts for the judges: the environment, the program. */
+static struct il_facts self_facts(struct il_snap_view *v)
 {
 	const char *exe = il_self_program(v);
-	struct il_open_event ev = { path, near, access, environ, il_sess.profile, (long)getpid(),
-				    exe ? il_basename(exe) : 0, 0, 1 };
-	struct il_verdict verdict;
-	il_decide_open(v, &ev, &sc->a, &verdict, -1);
-	size_t nl = il_strlen(near), pl = il_strlen(path);
-	char *shown = il_arena_alloc(&sc->a, nl + pl + 8);
-	if (shown) {
-		il_memcpy(shown, near, nl);
-		il_memcpy(shown + nl, "/.../", 5);
-		il_memcpy(shown + nl + 5, path, pl + 1);
-	}
-	return settle_open(v, sc, &verdict, label, access, shown ? shown : path);
+	return (struct il_facts){ environ, il_sess.profile, (long)getpid(), exe ? il_basename(exe) : 0, 0, 0, 0, 0 };
 }
 
 static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path, unsigned access, const char *label)
@@ -149,14 +124,12 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
 		errno = saved;
 		return 0; /* execs fail closed without a rule set; opens cannot all */
 	}
+	/* Quick rejects, in front of the judge: only what no built-in and no
+	 * rule can care about passes here unresolved. /proc/self/fd/3 names
+	 * nothing; the file it leads to may be a key opened with O_PATH. */
 	const char *tty = il_snap_str(v, v->hdr->tty);
-	int check_own = writes && il_own_file_name(path);
-	int check_tty = tty && il_strneq(path, "/dev/", 5);
-	/* /proc/self/fd/3 names nothing; the file it leads to may be a key
-	 * opened with O_PATH a moment ago */
-	int via_link = il_path_via_link(path);
-	int check_rules = il_open_candidate(v, path, access);
-	if (!check_own && !check_tty && !check_rules && !via_link) {
+	if (!(writes && il_own_file_name(path)) && !(tty && il_strneq(path, "/dev/", 5)) && !il_path_via_link(path) &&
+	    !il_open_candidate(v, path, access) && !label) {
 		errno = saved;
 		return 0;
 	}
@@ -168,36 +141,26 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
 	struct il_arena *a = &sc.a;
 	int unnamed = 0;
 	const char *dir = il_dir_or_near(a, dirfd, path, &unnamed);
+	struct il_open_op op = { path, 0, dir, access, 0, label != 0, unnamed };
+	if (!unnamed) {
+		op.path = dir ? il_path_resolve(a, dir, path) : 0;
+		op.written = dir ? il_path_abs(a, dir, path) : 0;
+	}
+	struct il_facts f = self_facts(v);
+	struct il_verdict verdict;
 	int result = 0;
-	const char *abs = dir && !unnamed ? il_path_resolve(a, dir, path) : 0;
-	if (abs && via_link)
-		check_rules = check_rules || il_open_candidate(v, abs, access);
-	if (unnamed) {
-		result = check_unnamed(v, &sc, dir, path, access, label);
-	} else if (!abs) {
-		if (check_rules) { /* cannot tell where it leads: fail closed, and say so */
-			refuse(open_word(label, access), path,
-			       "interlock cannot tell which file this path leads to, and the name is one the open rules "
-			       "protect");
-			result = -1;
-		}
-	} else if (writes && il_path_protected(il_snap_str(v, v->hdr->protect), abs, 0)) {
-		/* whatever name led here: a symlink called notes.txt to the
-		 * audit log is still the audit log */
-		refuse(label ? label : "write", abs, OWN_WHY);
-		result = -1;
-	} else if (tty && *tty && il_streq(abs, tty)) {
-		refuse(label ? label : "open", abs, "this is the human's terminal; only interlock may read it or draw on it");
-		result = -1;
-	} else if (check_rules && !label && (access = present_access(abs, access)) == 0) {
-		result = 0; /* not there: the open fails on its own, nothing was read */
-	} else if (check_rules) {
-		const char *exe = il_self_program(v);
-		struct il_open_event ev = { abs, "/", access, environ, il_sess.profile, (long)getpid(),
-					    exe ? il_basename(exe) : 0, 1, 0 };
-		struct il_verdict verdict;
-		il_decide_open(v, &ev, a, &verdict, -1);
-		result = settle_open(v, &sc, &verdict, label, access, abs);
+	if (!dir) {
+		result = 0; /* no such directory fd, or not a directory: the kernel's to refuse */
+	} else if (!op.path) { /* cannot tell where it leads: fail closed, and say so */
+		verdict = (struct il_verdict){ .action = IL_DENY, .rule = -1, .rule_id = "fail-closed",
+					       .why = "interlock cannot tell which file this path leads to" };
+		const char *argv[] = { "open", path, 0 };
+		verdict.event = "open", verdict.what = path, verdict.argv = argv;
+		result = il_settle(v, &verdict, path, sc.text, IL_TEXT_SIZE);
+	} else {
+		il_judge_open(v, &op, &f, a, &verdict);
+		if (verdict.action >= IL_LOG)
+			result = il_settle(v, &verdict, op.path, sc.text, IL_TEXT_SIZE);
 	}
 	il_scratch_close(&sc);
 	errno = result ? EACCES : saved;

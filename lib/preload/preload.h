@@ -69,17 +69,11 @@ unsigned il_dir_facts_at(const struct il_snap_view *v, const char *abs, size_t d
  * record already written). errno is preserved when it returns 0. */
 int il_check_exec(const char *path, char *const argv[], char *const envp[]) IL_HIDDEN;
 
-/* What a decision was about, for messages, prompts and the audit log. */
-struct il_event_desc {
-	const char *event; /* "exec", "open" */
-	const char *what;  /* the command line, or "read /path" */
-	const char *exe;   /* the program, or the file */
-	char *const *argv; /* exec argv, or { access, path } */
-	const char *cwd;
-};
-/* Carries out a verdict: log, ask a human, or refuse with the one-line
- * message. Returns 0 to proceed, -1 to fail the call. */
-int il_settle(struct il_snap_view *v, const struct il_verdict *verdict, const struct il_event_desc *e, char *buf,
+/* Carries out a verdict (its what, argv and event set by the engine's
+ * judge): log, ask a human, or refuse with the one-line message. exe: the
+ * program, the file or the host the audit record names. buf: scratch for
+ * the record and the line. Returns 0 to proceed, -1 to fail the call. */
+int il_settle(struct il_snap_view *v, const struct il_verdict *verdict, const char *exe, char *buf,
 	      size_t cap) IL_HIDDEN;
 void il_say(const char *s) IL_HIDDEN; /* to stderr, unbuffered */
 
@@ -191,16 +185,14 @@ int il_open_temp_fast(const char *path, unsigned access) IL_HIDDEN;
 int il_open_lexical(int dirfd, const char *path, unsigned access) IL_HIDDEN;
 
 /* Human confirmation (confirm.c). */
-enum { IL_ANSWER_ONCE, IL_ANSWER_SESSION, IL_ANSWER_DENY, IL_ANSWER_TIMEOUT, IL_ANSWER_NO_TERMINAL,
-       IL_ANSWER_NO_BROKER /* the broker could not be asked, so it recorded nothing */ };
 struct il_confirm_req {
 	const char *rule, *word, *why, *command, *target, *cwd, *exe;
-	char *const *argv; /* the exec's argv, for the broker's audit record (may be NULL) */
+	char *const *argv; /* the operation's argv, for the broker's audit record (may be NULL) */
 	const char *event; /* "open", "delete"; NULL or "exec" for an exec */
 };
 /* Asks the broker at `broker` (wrapper mode) or, when broker is NULL, the
- * controlling terminal (dev-shell mode). Returns an IL_ANSWER_*. */
-int il_confirm(const char *broker, const struct il_confirm_req *r, int timeout_s) IL_HIDDEN;
+ * controlling terminal (dev-shell mode). */
+enum il_answer il_confirm(const char *broker, const struct il_confirm_req *r, int timeout_s) IL_HIDDEN;
 
 /* PATH search as execvp does it: the first candidate execve would run (a
  * regular file the effective ids may execute), in buf; file itself when it

@@ -59,16 +59,10 @@ static void approve(const char *tree)
 	__atomic_store_n(&approved_ready[i], 1, __ATOMIC_RELEASE);
 }
 
-static const char *process_name(struct il_snap_view *v)
+static int approved_here(void *ctx, const char *abs)
 {
-	const char *exe = il_self_program(v);
-	return exe ? il_basename(exe) : 0;
-}
-
-
-static const char *kind_word(int kind)
-{
-	return kind == IL_DEL_RMDIR ? "rmdir" : kind == IL_DEL_RENAME ? "rename" : "delete";
+	(void)ctx;
+	return is_approved(abs);
 }
 
 /* 0: go ahead; -1 with errno EACCES: refused (message and audit done). */
@@ -78,118 +72,76 @@ static __attribute__((noinline)) int check_delete_slow(int dirfd, const char *pa
 	int saved = errno;
 	int broken = 0;
 	struct il_snap_view *v = il_snapshot(&broken);
-	if (!v) {
-		errno = saved;
-		return 0;
-	}
-	char small[14336]; /* the directory (4096) and the path made absolute */
-	struct il_arena sa;
-	il_arena_init(&sa, small, sizeof small);
-	/* A directory nested too deep to have a path is judged as the tree of
-	 * its deepest ancestor that has one (deletes.c: treated as protected
-	 * unless that whole tree is free). One that has no path at all (its
-	 * fd is not a directory, or it was deleted: it holds nothing) is the
-	 * kernel's to refuse. */
-	int unnamed = 0;
-	const char *abs = il_lexical_path(&sa, dirfd, path);
-	if (!abs && path[0] != '/') {
-		abs = il_dir_or_near(&sa, dirfd, path, &unnamed);
-		if (!unnamed)
-			abs = 0;
-	}
-	if (!abs || !il_delete_candidate(v, abs, environ) || is_approved(abs)) {
-		errno = saved;
-		return 0;
-	}
-	const char *proc = process_name(v);
-	const char *judged = il_snap_str(v, v->hdr->del_exec_judged);
-	if (proc && judged && il_list_has(judged, proc, il_strlen(proc))) {
-		errno = saved;
-		return 0; /* rm & co: the exec rules judged their command line */
-	}
 	struct il_scratch sc;
-	if (il_scratch_open(&sc, SCRATCH_SIZE) < 0) {
-		errno = EACCES;
-		return -1;
+	if (!v || il_scratch_open(&sc, SCRATCH_SIZE) < 0) {
+		errno = v ? EACCES : saved;
+		return v ? -1 : 0;
 	}
-	struct il_arena a = sc.a;
-	const char *to = 0;
-	if (kind == IL_DEL_RENAME && npath && *npath) {
-		to = il_lexical_path(&a, ndirfd, npath);
+	struct il_arena *a = &sc.a;
+	/* A directory nested too deep to have a path is judged as the tree of
+	 * its deepest ancestor that has one (the engine treats it as
+	 * protected unless that whole tree is free). One that has no path at
+	 * all (its fd is not a directory, or it was deleted: it holds
+	 * nothing) is the kernel's to refuse. */
+	struct il_delete_op op = { il_lexical_path(a, dirfd, path), 0, 0, kind, 0 };
+	if (!op.path && path[0] != '/') {
+		op.path = il_dir_or_near(a, dirfd, path, &op.unnamed);
+		op.name = path;
+		if (!op.unnamed)
+			op.path = 0;
 	}
-	struct il_delete_event ev = { abs, to, kind, environ, il_sess.profile, (long)getpid(), proc, unnamed };
-	struct il_verdict verdict;
-	il_decide_delete(v, &ev, &a, &verdict);
 	int result = 0;
-	if (verdict.action >= IL_LOG) {
-		const char *kw = kind_word(kind);
-		/* an unnamed path is shown as the ancestor, "...", the name */
-		const char *tail = unnamed ? path : 0;
-		size_t kl = il_strlen(kw), pl = il_strlen(abs), tl = to ? il_strlen(to) : 0;
-		size_t xl = tail ? il_strlen(tail) : 0;
-		char *what = il_arena_alloc(&a, kl + pl + xl + tl + 16);
-		if (what) {
-			size_t o = 0;
-			il_memcpy(what + o, kw, kl), o += kl;
-			what[o++] = ' ';
-			il_memcpy(what + o, abs, pl), o += pl;
-			if (tail) {
-				il_memcpy(what + o, "/.../", 5), o += 5;
-				il_memcpy(what + o, tail, xl), o += xl;
-			}
-			if (to) {
-				il_memcpy(what + o, " -> ", 4), o += 4;
-				il_memcpy(what + o, to, tl), o += tl;
-			}
-			what[o] = 0;
+	if (op.path) {
+		if (kind == IL_DEL_RENAME && npath && *npath)
+			op.to = il_lexical_path(a, ndirfd, npath);
+		const char *exe = il_self_program(v);
+		struct il_facts f = { environ, il_sess.profile, (long)getpid(), exe ? il_basename(exe) : 0, 0, 0,
+				      approved_here, 0 };
+		struct il_verdict verdict;
+		il_judge_delete(v, &op, &f, a, &verdict);
+		/* the verdict's argv names the tree: il_settle's repeat check and
+		 * the broker's session approval then cover the whole tree */
+		if (verdict.action >= IL_LOG) {
+			result = il_settle(v, &verdict, op.path, sc.text, IL_TEXT_SIZE);
+			if (result == 0 && verdict.action >= IL_CONFIRM)
+				approve(verdict.target ? verdict.target : op.path);
 		}
-		/* argv[1] is the tree: il_settle's repeat check and the broker's
-		 * session approval then cover the whole tree, not one file */
-		const char *tree = verdict.target ? verdict.target : abs;
-		char *argv[] = { (char *)kw, (char *)tree, 0 };
-		char *cwd = il_arena_alloc(&a, 4096);
-		struct il_event_desc e = { "delete", what ? what : abs, abs, argv,
-					   cwd && getcwd(cwd, 4096) ? cwd : "/" };
-		result = il_settle(v, &verdict, &e, sc.text, IL_TEXT_SIZE);
-		if (result == 0 && verdict.action >= IL_CONFIRM)
-			approve(tree);
 	}
 	il_scratch_close(&sc);
 	errno = result ? EACCES : saved;
 	return result;
 }
 
-/* The hot path: a canonical absolute path under a temp or scratch
- * directory is decided here without a buffer or a syscall. */
+/* A canonical absolute path whose directory holds none of interlock's
+ * files and whose name is not one of theirs (the directory's facts are
+ * kept for the next call in it). */
+static int own_free(struct il_snap_view *v, const char *path, unsigned *facts)
+{
+	const char *last = il_canonical_abs_last(path);
+	if (!last || !last[1])
+		return 0; /* "/" itself has no directory to look at */
+	*facts = il_dir_facts_at(v, path, last == path ? 1 : (size_t)(last - path));
+	return (*facts & IL_DIR_OWN_FREE) && !il_own_file_base(last + 1, il_strlen(last + 1));
+}
+
+/* The hot path, in front of the judge: a canonical absolute path in a
+ * temp or scratch tree, with nothing of interlock's on either side of a
+ * rename, is let through here without a buffer or a syscall. */
 static int check_delete(int dirfd, const char *path, int kind, int ndirfd, const char *npath)
 {
 	if (!path || !*path)
 		return 0;
-	/* One look at the directory (kept for the next call in it) answers
-	 * both questions below: does it hold any of interlock's files, and
-	 * is it a temp dir. */
-	const char *last = il_canonical_abs_last(path);
-	int canonical = last != 0;
 	int saved = errno, broken = 0;
-	struct il_snap_view *v = canonical ? il_snapshot(&broken) : 0;
-	/* "/" itself has no directory to look at */
-	unsigned facts = v && last[1] ? il_dir_facts_at(v, path, last == path ? 1 : (size_t)(last - path)) : 0;
-	errno = saved;
-	/* interlock's own files first: nothing below waives that (rm's own
-	 * deletes are left to its command line's rules). A rename also must
-	 * not put something in their place. */
-	int own_free = (facts & IL_DIR_OWN_FREE) && !il_own_file_base(last + 1, il_strlen(last + 1));
-	if ((!own_free && il_check_own_path(dirfd, path, kind_word(kind),
-					    kind == IL_DEL_UNLINK ? IL_OWN_NAME : IL_OWN_ABOVE) < 0) ||
-	    (kind == IL_DEL_RENAME && il_check_own_path(ndirfd, npath, "rename onto", IL_OWN_NAME) < 0))
-		return -1;
-	if (canonical) {
-		int free_ = !v || (facts & IL_DIR_TEMP) || !il_delete_candidate(v, path, environ) || is_approved(path);
+	struct il_snap_view *v = il_snapshot(&broken);
+	if (!v) {
 		errno = saved;
-		if (free_)
-			return 0;
+		return 0;
 	}
-	return check_delete_slow(dirfd, path, kind, ndirfd, npath);
+	unsigned facts = 0, to_facts = 0;
+	int free_ = own_free(v, path, &facts) && (kind != IL_DEL_RENAME || !npath || own_free(v, npath, &to_facts)) &&
+		    ((facts & IL_DIR_TEMP) || !il_delete_candidate(v, path, environ) || is_approved(path));
+	errno = saved;
+	return free_ ? 0 : check_delete_slow(dirfd, path, kind, ndirfd, npath);
 }
 
 static int sys_unlinkat(int dirfd, const char *path, int flags)

@@ -37,7 +37,7 @@ assert_eq "interlock is executable" "-rwxr-xr-x" "$bin_mode"
 
 depends=$(dpkg-deb -f "$DEB" Depends)
 echo "    Depends: $depends"
-for dep in libc6 libinih1 libpcre2-8-0 libseccomp2; do
+for dep in libc6 libinih1 libjson-c5 libpcre2-8-0 libseccomp2; do
     assert_contains "Depends names $dep" "$depends" "$dep"
 done
 assert_eq "package name" "interlock" "$(dpkg-deb -f "$DEB" Package)"

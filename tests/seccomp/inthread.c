@@ -5,9 +5,13 @@
  *
  *   inthread connect ADDR PORT     TCP connect (IPv4 or IPv6 literal)
  *   inthread read PATH             open and print PATH
+ *   inthread open MODE PATH        open PATH for MODE: r read, w write, a
+ *                                  append, t truncate, c create (new file)
  *   inthread reopen PATH           open PATH with O_PATH, then read it back
  *                                  through /proc/self/fd/N
  *   inthread unlink PATH
+ *   inthread rmdir PATH
+ *   inthread rename FROM TO
  *   inthread deep DIR NAME         walk down DIR's only subdirectory chain
  *                                  with openat (no path is ever formed),
  *                                  then unlink NAME at the bottom
@@ -105,8 +109,23 @@ static void *work(void *unused)
 		snprintf(via, sizeof via, "/proc/self/fd/%d", h);
 		int fd = h < 0 ? -1 : open(via, O_RDONLY);
 		result = h < 0 ? fail(args[2]) : fd < 0 ? fail(via) : print_fd(fd);
+	} else if (!strcmp(op, "open") && args[2] && args[3]) {
+		static const struct { char mode; int flags; } modes[] = {
+			{ 'r', O_RDONLY }, { 'w', O_WRONLY }, { 'a', O_WRONLY | O_APPEND },
+			{ 't', O_WRONLY | O_TRUNC }, { 'c', O_WRONLY | O_CREAT | O_EXCL },
+		};
+		int flags = -1;
+		for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+			if (modes[i].mode == args[2][0])
+				flags = modes[i].flags;
+		int fd = flags < 0 ? -1 : open(args[3], flags | O_CLOEXEC, 0600);
+		result = flags < 0 ? 2 : fd < 0 ? fail(args[3]) : (close(fd), 0);
 	} else if (!strcmp(op, "unlink") && args[2]) {
 		result = unlink(args[2]) < 0 ? fail(args[2]) : 0;
+	} else if (!strcmp(op, "rmdir") && args[2]) {
+		result = rmdir(args[2]) < 0 ? fail(args[2]) : 0;
+	} else if (!strcmp(op, "rename") && args[2] && args[3]) {
+		result = rename(args[2], args[3]) < 0 ? fail(args[2]) : 0;
 	} else if ((!strcmp(op, "deep") || !strcmp(op, "deepread")) && args[2] && args[3]) {
 		int fd = walk_down(args[2]);
 		if (fd < 0) {

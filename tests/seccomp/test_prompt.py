@@ -143,7 +143,7 @@ def test_static_refused_by_human():
     t.wait()
     text = t.text()
     check("rc=126" in text, "static-no: refused with EACCES", text)
-    check("interlock: blocked:" in text and "did not confirm" in text, "static-no: agent told", text)
+    check("interlock: blocked:" in text and "a human denied it" in text, "static-no: agent told that a human said no", text)
     check(s.intact(), "static-no: target survives")
     check(len(s.records("denied", "human")) == 1, "static-no: audited")
     t.close(), s.close()

@@ -228,8 +228,39 @@ static void test_dir_facts(const struct il_ruleset *rs)
 	free(blob);
 }
 
+/* JSON strings as the audit log writes them: escapes, and bytes that are
+ * not UTF-8 (overlong forms, surrogates, beyond U+10FFFF, stray
+ * continuation bytes, a cut sequence) as the text \xHH. */
+static void test_json_quote(void)
+{
+	static const struct { const char *in, *want; } t[] = {
+		{ "plain", "\"plain\"" },
+		{ "a\"b\\c", "\"a\\\"b\\\\c\"" },
+		{ "tab\tnl\ncr\r", "\"tab\\tnl\\ncr\\u000d\"" },
+		{ "\x01\x7f", "\"\\u0001\\u007f\"" },
+		{ "caf\xc3\xa9", "\"caf\xc3\xa9\"" },                      /* U+00E9 */
+		{ "\xe2\x82\xac", "\"\xe2\x82\xac\"" },                    /* U+20AC */
+		{ "\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"" },           /* U+1F600 */
+		{ "\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\"" },           /* U+10FFFF */
+		{ "\xc0\x80", "\"\\\\xc0\\\\x80\"" },                 /* overlong NUL */
+		{ "\xe0\x80\x80", "\"\\\\xe0\\\\x80\\\\x80\"" },       /* overlong */
+		{ "\xed\xa0\x80", "\"\\\\xed\\\\xa0\\\\x80\"" },       /* a surrogate */
+		{ "\xf4\x90\x80\x80", "\"\\\\xf4\\\\x90\\\\x80\\\\x80\"" }, /* above U+10FFFF */
+		{ "\xf8", "\"\\\\xf8\"" },
+		{ "\x80x", "\"\\\\x80x\"" },                            /* a stray continuation */
+		{ "\xe2\x82", "\"\\\\xe2\\\\x82\"" },                   /* cut short */
+	};
+	char buf[256];
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		size_t n = il_json_quote(buf, sizeof buf, t[i].in);
+		CHECK(n && !strcmp(buf, t[i].want), "json(%zu): got %s, want %s", i, n ? buf : "(none)", t[i].want);
+	}
+	CHECK(il_json_quote(buf, 4, "toolong") == 0, "a string that does not fit is refused, not cut");
+}
+
 int main(int argc, char **argv)
 {
+	test_json_quote();
 	test_paths();
 	test_own_files();
 	test_glob();

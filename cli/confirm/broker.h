@@ -25,17 +25,8 @@
 
 #include "il.h"
 
-/* How a question ended. The first two allow. */
-enum il_answer {
-	IL_ANS_ONCE,
-	IL_ANS_SESSION,
-	IL_ANS_HUMAN,       /* Enter alone, Ctrl-C, Ctrl-D */
-	IL_ANS_WRONG_WORD,
-	IL_ANS_TIMEOUT,
-	IL_ANS_NO_TERMINAL, /* no human terminal, or the session is ending */
-	IL_ANS_BUSY,        /* too many requests queued */
-	IL_ANS_WITHDRAWN,   /* every asker went away before the human answered */
-};
+/* How a question ended: enum il_answer (il.h, the engine's outcome module,
+ * which also holds the words of each answer on the socket). */
 
 struct il_broker_cfg {
 	const char *session;    /* for audit records; must outlive the broker */
@@ -93,9 +84,6 @@ const char *il_broker_profile(const struct il_broker *b) IL_HIDDEN;
  * close-on-exec too; this also covers a child that does not exec). */
 void il_broker_close_in_child(const struct il_broker *b) IL_HIDDEN;
 
-/* "allowed"/"denied" and the audit `by` value of an answer. */
-const char *il_answer_decision(enum il_answer a) IL_HIDDEN;
-const char *il_answer_by(enum il_answer a) IL_HIDDEN;
 
 /* ---- in-process askers (the seccomp supervisor) ------------------------ */
 

@@ -171,52 +171,15 @@ static long parent_of(pid_t pid)
 
 /* ---------------------------------------------------------------- answers */
 
-const char *il_answer_decision(enum il_answer a)
-{
-	return a == IL_ANS_ONCE || a == IL_ANS_SESSION ? "allowed" : "denied";
-}
-
-const char *il_answer_by(enum il_answer a)
-{
-	switch (a) {
-	case IL_ANS_ONCE:
-	case IL_ANS_SESSION:
-	case IL_ANS_HUMAN:
-		return "human";
-	case IL_ANS_WRONG_WORD:
-		return "wrong-word";
-	case IL_ANS_TIMEOUT:
-		return "timeout";
-	case IL_ANS_NO_TERMINAL:
-		return "no-terminal";
-	case IL_ANS_BUSY:
-		return "busy";
-	case IL_ANS_WITHDRAWN:
-		return "withdrawn";
-	}
-	return "unknown";
-}
-
+/* The answer's line on the socket (outcome.c has the words). */
 static const char *reply_text(enum il_answer a)
 {
-	switch (a) {
-	case IL_ANS_ONCE:
-		return "allow once\n";
-	case IL_ANS_SESSION:
-		return "allow session\n";
-	case IL_ANS_WRONG_WORD:
-		return "deny wrong-word\n";
-	case IL_ANS_TIMEOUT:
-		return "deny timeout\n";
-	case IL_ANS_NO_TERMINAL:
-		return "deny no-terminal\n";
-	case IL_ANS_BUSY:
-		return "deny busy\n";
-	case IL_ANS_HUMAN:
-	case IL_ANS_WITHDRAWN:
-		break;
-	}
-	return "deny human\n";
+	static char lines[IL_ANS_COUNT][32];
+	const char *r = il_answer_reply(a);
+	if (!r)
+		r = il_answer_reply(IL_ANS_HUMAN); /* an answer never sent is a no */
+	snprintf(lines[a], sizeof lines[a], "%s\n", r);
+	return lines[a];
 }
 
 static void audit(struct il_broker *b, const struct il_broker_req *r, pid_t pid, const char *decision,

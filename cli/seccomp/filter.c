@@ -1,4 +1,4 @@
-/* The seccomp filter over the guarded tree (see seccomp_filter.h and
+/* The seccomp filter over the guarded tree (see filter.h and
  * docs/seccomp.md).
  *
  * The filter is compiled with libseccomp in the wrapper, before the fork:
@@ -10,12 +10,9 @@
  *
  * What the filter does, per architecture (native and its compat ABIs; any
  * other architecture kills the process, so a foreign ABI cannot skip it):
- *   execve, execveat, connect        -> user notification (the supervisor)
- *   sendto, sendmsg with MSG_FASTOPEN -> user notification (a connect)
- *   open, openat, openat2, creat,    -> user notification, with --strict only
- *   unlink, unlinkat, rmdir, rename,
- *   renameat, renameat2, and chmod,
- *   chown, symlink, link in all forms
+ *   the supervised calls (calls.c)   -> user notification (the supervisor):
+ *     execve, execveat, connect; sendto, sendmsg with MSG_FASTOPEN;
+ *     with --strict the opens, deletes, renames, chmod, chown and links
  *   ioctl TIOCSTI, TIOCLINUX         -> EPERM (typing into a terminal)
  *   io_uring_setup                   -> EPERM (io_uring operations are not
  *                                       seen by seccomp at all)
@@ -41,7 +38,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "seccomp_filter.h"
+#include "calls.h"
+#include "filter.h"
 
 /* Kernel ABI values newer than some installed headers. */
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
@@ -67,17 +65,12 @@ struct report {
 
 /* ---------------------------------------------------------------- build */
 
+/* The compat ABIs the supervisor reads (calls.c): the native one is in
+ * the filter from the start. */
 static int add_compat_arches(scmp_filter_ctx ctx)
 {
-#if defined(__x86_64__)
-	const uint32_t arches[] = { SCMP_ARCH_X86, SCMP_ARCH_X32 };
-#elif defined(__aarch64__)
-	const uint32_t arches[] = { SCMP_ARCH_ARM };
-#else
-	const uint32_t arches[] = { 0 };
-#endif
-	for (size_t i = 0; i < sizeof arches / sizeof arches[0]; i++) {
-		int r = arches[i] ? seccomp_arch_add(ctx, arches[i]) : 0;
+	for (int i = 1; il_sv_scmp_arches[i]; i++) {
+		int r = seccomp_arch_add(ctx, il_sv_scmp_arches[i]);
 		if (r < 0 && r != -EEXIST)
 			return r;
 	}
@@ -88,29 +81,30 @@ static int add_compat_arches(scmp_filter_ctx ctx)
  * those (a pid with junk in the high half must not slip past). */
 #define PID_ARG(n, pid) SCMP_CMP((n), SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)(pid))
 
+/* Every call of the supervised table (calls.c) goes to the supervisor:
+ * the strict-only ones with --strict, a send only with MSG_FASTOPEN. */
+static int add_notifications(scmp_filter_ctx ctx, int strict)
+{
+	int r = 0;
+	for (int c = 0; c < SV_NCALLS; c++) {
+		const struct sv_call_def *d = &il_sv_calls[c];
+		if (d->strict && !strict)
+			continue;
+		int nr = seccomp_syscall_resolve_name(d->name);
+		if (d->fastopen_arg >= 0)
+			r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+					      SCMP_CMP((unsigned)d->fastopen_arg, SCMP_CMP_MASKED_EQ, MSG_FASTOPEN,
+						       MSG_FASTOPEN));
+		else
+			r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+	}
+	return r;
+}
+
 static int add_rules(scmp_filter_ctx ctx, pid_t wrapper, int strict)
 {
 	const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
-	int r = 0;
-	if (strict) { /* --strict: opens and deletes of programs without the preload */
-		static const int fs[] = { SCMP_SYS(open),   SCMP_SYS(openat),   SCMP_SYS(openat2),  SCMP_SYS(creat),
-					  SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(rmdir),    SCMP_SYS(rename),
-					  SCMP_SYS(renameat), SCMP_SYS(renameat2),
-					  /* judged for interlock's own files only */
-					  SCMP_SYS(chmod), SCMP_SYS(fchmodat), SCMP_SYS(fchmod), SCMP_SYS(chown),
-					  SCMP_SYS(lchown), SCMP_SYS(fchownat), SCMP_SYS(fchown), SCMP_SYS(symlink),
-					  SCMP_SYS(symlinkat), SCMP_SYS(link), SCMP_SYS(linkat) };
-		for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++)
-			r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, fs[i], 0);
-	}
-	r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execve), 0);
-	r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execveat), 0);
-	r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(connect), 0);
-	/* TCP Fast Open connects inside sendto/sendmsg: the same judgement */
-	r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendto), 1,
-			      SCMP_A3(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN));
-	r |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendmsg), 1,
-			      SCMP_A2(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN));
+	int r = add_notifications(ctx, strict);
 	/* ioctl's request is an unsigned int: the low 32 bits decide. */
 	r |= seccomp_rule_add(ctx, eperm, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI));
 	r |= seccomp_rule_add(ctx, eperm, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX));
@@ -330,7 +324,7 @@ int il_seccomp_receive(struct il_seccomp *sc)
 
 /* 6.6+: wake the target on the supervisor's CPU (and us on its): an exec
  * round trip then costs a fraction of a cross-CPU wake-up, as long as the
- * target does not preempt us there (supervisor_sched.c). */
+ * target does not preempt us there (sched.c). */
 void il_seccomp_sync_wake(struct il_seccomp *sc, int fd)
 {
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (unsigned long)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0)

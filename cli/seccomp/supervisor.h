@@ -1,7 +1,6 @@
 /* The seccomp supervisor: the wrapper's end of the filter's listener (see
- * seccomp_filter.h and docs/seccomp.md). A thread of the wrapper receives
- * each notification and lets through the execs no rule names
- * (supervisor_lane.c); the rest is decided in the wrapper's one poll loop
+ * filter.h and docs/seccomp.md). A thread of the wrapper receives each
+ * notification and lets through the execs no rule names (lane.c); the rest is decided in the wrapper's one poll loop
  * (through il_broker_watch), which never blocks. Each trapped system call
  * of the guarded tree:
  *
@@ -29,17 +28,6 @@
 #include "broker.h"
 #include "cli.h"
 
-/* One connect(2) of the guarded tree, for a connect decision function. */
-struct il_connect_event {
-	pid_t pid;
-	int fd;                /* the socket, in the target's fd table */
-	const void *addr;      /* a copy of the sockaddr (already read) */
-	size_t addrlen;
-};
-/* Returns an enum il_action; consulted before the connect rules. Anything
- * but allow/log refuses with EACCES. */
-typedef int (*il_connect_decider)(void *ctx, const struct il_connect_event *ev, struct il_verdict *out);
-
 struct il_supervisor_cfg {
 	struct il_compiled *rules;  /* the wrapper's compiled view (the preload's rules) */
 	struct il_broker *broker;   /* asks the human; also knows what was approved */
@@ -47,13 +35,11 @@ struct il_supervisor_cfg {
 	const char *preload;        /* libinterlock.so path: is a target preloaded? */
 	pid_t child;                /* the command's process */
 	char *const *command;       /* its argv, already checked by the wrapper */
-	il_connect_decider connect; /* NULL: every connect continues */
-	void *connect_ctx;
 };
 
 struct il_supervisor;
 
-/* supervisor_sched.c: gives the calling (wrapper) thread the shortest
+/* sched.c: gives the calling (wrapper) thread the shortest
  * EEVDF slice, so that a target it wakes preempts it less often. 0, or -1
  * where the kernel or the policy does not allow it (nothing changed). */
 int il_supervisor_short_slice(void) IL_HIDDEN;
@@ -71,7 +57,7 @@ struct il_supervisor *il_supervisor_new(int listener, const struct il_supervisor
 int il_supervisor_fd(const struct il_supervisor *s) IL_HIDDEN;
 /* Starts serving the listener: a thread of its own answers what needs no
  * closer look and hands the rest to the broker's poll loop
- * (supervisor_lane.c); without a thread the loop receives it all through
+ * (lane.c); without a thread the loop receives it all through
  * il_supervisor_ready. */
 void il_supervisor_serve(struct il_supervisor *s) IL_HIDDEN;
 /* For il_broker_watch(): handles one notification when the listener is

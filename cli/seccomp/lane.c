@@ -63,7 +63,7 @@ static void *lane_main(void *arg)
 {
 	struct il_sv_lane *l = arg;
 	struct il_supervisor *t = l->twin;
-	il_supervisor_short_slice(); /* per thread: see supervisor_sched.c */
+	il_supervisor_short_slice(); /* per thread: see sched.c */
 	sigset_t wake;
 	sigemptyset(&wake);
 	sigaddset(&wake, SIGRTMIN);

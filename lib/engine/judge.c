@@ -1,0 +1,271 @@
+/* The judges: the whole policy for one operation, built-in protections
+ * included, in the order every host must apply it. A host (the preload's
+ * hooks, the seccomp supervisor, `interlock check`) gathers the facts only
+ * it can see (its paths made absolute, its program, its approved trees)
+ * and carries out the verdict with outcome.c; none of them decides
+ * anything itself, so they cannot disagree.
+ *
+ * Each verdict also says what the operation is, in words the human and the
+ * agent read ("read /home/u/.ssh/id_ed25519", "delete /p/a.db -> /tmp/x")
+ * and in the argv the audit record and the broker's approval keep. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "engine_int.h"
+#include "open_quick.h"
+
+#define OWN_WHY "interlock's own rules, logs and session files cannot be changed from inside a guarded session"
+#define TTY_WHY "this is the human's terminal; only interlock may read it or draw on it"
+
+static void builtin(struct il_verdict *out, const char *id, const char *why)
+{
+	out->action = IL_DENY;
+	out->rule = -1;
+	out->rule_id = id;
+	out->why = why;
+	out->quiet = 0;
+	out->word[0] = 0;
+}
+
+/* "VERB PATH[ -> TO]" and { VERB, SUBJECT } in arena memory; on a full
+ * arena the verdict still stands, with the path alone as its text. */
+static void describe(struct il_arena *a, struct il_verdict *out, const char *event, const char *verb,
+		     const char *path, const char *to, const char *subject)
+{
+	size_t vl = il_strlen(verb), pl = il_strlen(path), tl = to ? il_strlen(to) : 0;
+	char *what = il_arena_alloc(a, vl + pl + tl + 8);
+	const char **argv = il_arena_alloc(a, 3 * sizeof *argv);
+	if (what) {
+		size_t o = 0;
+		il_memcpy(what, verb, vl), o = vl;
+		what[o++] = ' ';
+		il_memcpy(what + o, path, pl), o += pl;
+		if (to) {
+			il_memcpy(what + o, " -> ", 4), o += 4;
+			il_memcpy(what + o, to, tl), o += tl;
+		}
+		what[o] = 0;
+	}
+	if (argv)
+		argv[0] = verb, argv[1] = subject, argv[2] = 0;
+	out->event = event;
+	out->what = what ? what : path;
+	out->argv = argv;
+}
+
+static const char *protect_list(const struct il_snap_view *v)
+{
+	const char *l = il_snap_str(v, v->hdr->protect);
+	return l && *l ? l : 0;
+}
+
+/* ------------------------------------------------------------------ open */
+
+static const char *open_verb(const struct il_open_op *op)
+{
+	return op->link ? "link to" : op->access & IL_A_TRUNCATE ? "truncate" : op->access & IL_A_WRITE ? "write" : "read";
+}
+
+/* Not there: nothing to read or lose. Creating and writing it is still
+ * judged (a new hook in .git/hooks); a link to it is judged as a read. */
+static unsigned present_access(const char *path, unsigned access)
+{
+	if (!(access & (IL_A_READ | IL_A_TRUNCATE)))
+		return access;
+	int saved = errno;
+	long r = syscall(SYS_faccessat, AT_FDCWD, path, F_OK, 0);
+	int gone = r < 0 && (errno == ENOENT || errno == ENOTDIR);
+	errno = saved;
+	if (!gone)
+		return access;
+	return access & IL_A_CREATE ? access & (IL_A_CREATE | IL_A_WRITE) : 0;
+}
+
+int il_judge_open(struct il_snap_view *v, const struct il_open_op *op, const struct il_facts *f, struct il_arena *a,
+		  struct il_verdict *out)
+{
+	*out = (struct il_verdict){ .action = IL_ALLOW, .rule = -1 };
+	describe(a, out, "open", open_verb(op), op->path, 0, op->path);
+	if (!op->access)
+		return 0;
+	unsigned access = op->access;
+	int writes = (access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) != 0;
+	if (op->unnamed) { /* judged by the name, below the deepest named ancestor */
+		size_t dl = il_strlen(op->dir), nl = il_strlen(op->path);
+		char *shown = il_arena_alloc(a, dl + nl + 6);
+		if (shown) {
+			il_memcpy(shown, op->dir, dl);
+			il_memcpy(shown + dl, "/.../", 5);
+			il_memcpy(shown + dl + 5, op->path, nl + 1);
+			describe(a, out, "open", open_verb(op), shown, 0, shown);
+		}
+		const char *what = out->what;
+		const char **argv = out->argv;
+		struct il_open_event ev = { op->path, op->dir, access, f->envp, f->profile, f->pid, f->process, 0, 1 };
+		il_decide_open(v, &ev, a, out, -1);
+		out->event = "open", out->what = what, out->argv = argv;
+		return 0;
+	}
+	/* whatever name led here: a symlink called notes.txt to the audit
+	 * log is still the audit log. The preload's own record is an append
+	 * the supervisor sees (a raw system call); an append cannot erase. */
+	const char *log = il_snap_str(v, v->hdr->audit);
+	int own_record = f->audit_writer && op->append && !(access & IL_A_TRUNCATE) && log && il_streq(op->path, log);
+	if ((writes || op->link) && !own_record && il_path_protected(protect_list(v), op->path, 0)) {
+		builtin(out, "self-protection", OWN_WHY);
+		return 0;
+	}
+	const char *tty = il_snap_str(v, v->hdr->tty);
+	if (tty && *tty && il_streq(op->path, tty)) {
+		builtin(out, "human-terminal", TTY_WHY);
+		return 0;
+	}
+	if (!il_open_candidate(v, op->path, access) && !(op->written && il_open_candidate(v, op->written, access)))
+		return 0;
+	if (!op->link && !(access = present_access(op->path, access)))
+		return 0;
+	struct il_open_event ev = { op->path, "/", access, f->envp, f->profile, f->pid, f->process, 1, 0 };
+	const char *what = out->what;
+	const char **argv = out->argv;
+	il_decide_open(v, &ev, a, out, -1);
+	out->event = "open", out->what = what, out->argv = argv;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- delete */
+
+static const char *delete_verb(int kind)
+{
+	return kind == IL_DEL_RMDIR ? "rmdir" : kind == IL_DEL_RENAME ? "rename" : "delete";
+}
+
+/* Is the name, not followed, one of interlock's files (or with above, a
+ * directory above one)? Its parent is resolved when the name could be ours:
+ * a symlinked directory must not hide the audit log. */
+static int own_name(struct il_arena *a, const char *list, const char *path, int above, long self)
+{
+	if (il_path_protected(list, path, above))
+		return 1;
+	if (!il_own_file_name(path))
+		return 0;
+	const char *base = il_basename(path);
+	size_t pl = (size_t)(base - path);
+	const char *parent = il_arena_strndup(a, path, pl > 1 ? pl - 1 : pl);
+	const char *rp = parent ? il_path_resolve_as(a, "/", parent, self) : 0;
+	const char *real = rp ? il_path_abs(a, rp, base) : 0;
+	return real && il_path_protected(list, real, above);
+}
+
+int il_judge_delete(struct il_snap_view *v, const struct il_delete_op *op, const struct il_facts *f,
+		    struct il_arena *a, struct il_verdict *out)
+{
+	*out = (struct il_verdict){ .action = IL_ALLOW, .rule = -1 };
+	const char *verb = delete_verb(op->kind);
+	const char *shown = op->path;
+	if (op->unnamed && op->name) { /* the deepest named ancestor, "...", the name */
+		size_t nl = il_strlen(op->path), tl = il_strlen(op->name);
+		char *s = il_arena_alloc(a, nl + tl + 6);
+		if (s) {
+			il_memcpy(s, op->path, nl);
+			il_memcpy(s + nl, "/.../", 5);
+			il_memcpy(s + nl + 5, op->name, tl + 1);
+			shown = s;
+		}
+	}
+	describe(a, out, "delete", verb, shown, op->to, op->path);
+	/* interlock's own files first: nothing below waives that (rm's own
+	 * deletes are left to its command line's rules), and a rename must
+	 * not put something in their place */
+	const char *list = protect_list(v);
+	if (list && own_name(a, list, op->path, op->kind != IL_DEL_UNLINK, f->self)) {
+		builtin(out, "self-protection", OWN_WHY);
+		return 0;
+	}
+	if (list && op->to && own_name(a, list, op->to, 0, f->self)) {
+		describe(a, out, "delete", "rename onto", op->to, 0, op->to);
+		builtin(out, "self-protection", OWN_WHY);
+		return 0;
+	}
+	if (!il_delete_candidate(v, op->path, f->envp))
+		return 0; /* temp dirs, scratch directories */
+	const char *judged = il_snap_str(v, v->hdr->del_exec_judged);
+	if (f->process && judged && il_list_has(judged, f->process, il_strlen(f->process)))
+		return 0; /* rm & co: the exec rules judged their command line */
+	if (f->approved && f->approved(f->ctx, op->path))
+		return 0; /* a yes for this tree, in this process */
+	struct il_delete_event ev = { op->path, op->to, op->kind, f->envp, f->profile, f->pid, f->process, op->unnamed };
+	const char *what = out->what;
+	il_decide_delete(v, &ev, a, out);
+	if (out->action >= IL_LOG)
+		describe(a, out, "delete", verb, shown, op->to, out->target ? out->target : op->path);
+	else
+		out->what = what;
+	return 0;
+}
+
+/* --------------------------------------------------------------- connect */
+
+int il_judge_connect(struct il_snap_view *v, const struct il_net_event *ev, struct il_arena *a,
+		     struct il_verdict *out)
+{
+	*out = (struct il_verdict){ .action = IL_ALLOW, .rule = -1, .event = "connect" };
+	if (!il_snap_has_connect_rules(v))
+		return 0;
+	il_decide_connect(v, ev, a, out, -1);
+	char *addr = il_arena_alloc(a, 64), *port = il_arena_alloc(a, 8);
+	const char **argv = il_arena_alloc(a, 5 * sizeof *argv);
+	if (!addr || !port || !argv)
+		return 0;
+	il_format_addr(addr, 64, ev->addr);
+	unsigned p = ev->port, k = 0;
+	char d[8];
+	do
+		d[k++] = (char)('0' + p % 10);
+	while ((p /= 10) && k < 6);
+	for (unsigned i = 0; i < k; i++)
+		port[i] = d[k - 1 - i];
+	port[k] = 0;
+	const char *host = ev->host && *ev->host ? ev->host : 0;
+	size_t n = 11 + il_strlen(host ? host : addr) + 1 + (host ? il_strlen(addr) + 1 : 0) + 6 + k + 1;
+	char *what = il_arena_alloc(a, n);
+	if (what) {
+		size_t o = 0;
+		const char *parts[] = { "connect to ", host ? host : addr, host ? " " : "", host ? addr : "", " port ",
+					port };
+		for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+			size_t l = il_strlen(parts[i]);
+			il_memcpy(what + o, parts[i], l), o += l;
+		}
+		what[o] = 0;
+	}
+	argv[0] = "connect", argv[1] = host ? host : addr, argv[2] = addr, argv[3] = port, argv[4] = 0;
+	out->event = "connect";
+	out->what = what ? what : addr;
+	out->argv = argv;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ exec */
+
+int il_judge_exec(struct il_snap_view *v, const struct il_exec_event *ev, struct il_arena *a, struct il_verdict *out)
+{
+	il_decide_exec(v, ev, a, out);
+	out->event = "exec";
+	out->argv = (const char **)ev->argv;
+	if (out->action >= IL_LOG) {
+		char *what = il_arena_alloc(a, 1024);
+		if (what) {
+			if (out->cmd)
+				il_format_argv(what, 1024, out->cmd->argv, out->cmd->argc);
+			else
+				il_format_argv(what, 1024, (const char *const *)ev->argv, ev->argv && ev->argv[0] ? 1 : 0);
+			for (char *p = what; *p; p++)
+				if (*p == '\n')
+					*p = ' ';
+		}
+		out->what = what ? what : ev->path ? ev->path : "exec";
+	}
+	return 0;
+}

@@ -1,0 +1,92 @@
+/* The exec decision as the hooks see it: the prefilter (one hash probe on
+ * the program's name), then the engine's judge, then settle.c carries the
+ * verdict out. Heap-free; scratch memory is one private mapping per judged
+ * exec, and only execs of programs some rule names get that far. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "engine_int.h"
+#include "preload.h"
+#include "rawsys.h"
+
+#define SCRATCH_SIZE (4u << 20)
+
+static int is_candidate(struct il_snap_view *v, const char *path, char *const argv[])
+{
+	if (path && il_snap_exec_candidate(v, il_basename(path)))
+		return 1;
+	return argv && argv[0] && il_snap_exec_candidate(v, il_basename(argv[0]));
+}
+
+/* This process, as the maker of the exec (unless-caller rules): its
+ * program's base name and its arguments, read when a rule asks. Raw system
+ * calls: our own open hook must not judge this read. NULL when it cannot
+ * be read. */
+struct self_caller {
+	struct il_snap_view *v;
+	char cmdline[2048];
+	const char *vec[64];
+};
+
+static const char *const *self_caller(void *ctx)
+{
+	struct self_caller *c = ctx;
+	const char *exe = il_self_program(c->v);
+	if (!exe)
+		return 0;
+	long fd = il_sys4(SYS_openat, AT_FDCWD, (long)"/proc/self/cmdline", O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	long n = il_sys4(SYS_read, fd, (long)c->cmdline, (long)sizeof c->cmdline, 0);
+	il_sys4(SYS_close, fd, 0, 0, 0);
+	if (n <= 0 || il_caller_split(c->cmdline, (size_t)n, exe, c->vec, 64) < 1)
+		return 0;
+	return c->vec;
+}
+
+int il_check_exec(const char *path, char *const argv[], char *const envp[])
+{
+	int saved = errno;
+	int broken = 0;
+	struct il_snap_view *v = il_snapshot(&broken);
+	if (!v && !broken) {
+		errno = saved;
+		return 0;
+	}
+	if (v && !is_candidate(v, path, argv)) {
+		errno = saved;
+		return 0;
+	}
+	/* Nothing runs when the file is not there; execvp-style callers
+	 * (python's subprocess among them) probe every PATH entry this way. */
+	if (v && path && path[0] == '/' && access(path, F_OK) < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+		errno = saved;
+		return 0;
+	}
+	char cwd[4096];
+	if (!getcwd(cwd, sizeof cwd))
+		il_memcpy(cwd, "/", 2);
+	struct il_scratch sc;
+	struct il_verdict verdict;
+	int result = 0;
+	if (!v || il_scratch_open(&sc, SCRATCH_SIZE) < 0) {
+		verdict = (struct il_verdict){ .action = IL_DENY, .rule = -1, .rule_id = "fail-closed" };
+		verdict.why = v ? "interlock has no memory to evaluate this command"
+				: "the interlock session's rule set cannot be read (the session may have ended), so every command is refused";
+		char line[1024];
+		il_blocked_line(line, sizeof line, path ? path : "exec", &verdict, IL_ANS_RULE);
+		il_say(line);
+		errno = EACCES;
+		return -1;
+	}
+	struct self_caller caller = { .v = v };
+	struct il_exec_event ev = { path, argv, envp, cwd, il_sess.profile, self_caller, &caller };
+	il_judge_exec(v, &ev, &sc.a, &verdict);
+	if (verdict.action >= IL_LOG)
+		result = il_settle(v, &verdict, path, sc.text, IL_TEXT_SIZE);
+	il_scratch_close(&sc);
+	errno = result ? EACCES : saved;
+	return result;
+}
