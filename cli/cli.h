@@ -2,6 +2,9 @@
 #ifndef IL_CLI_H
 #define IL_CLI_H
 
+#include <getopt.h>
+#include <stdio.h>
+
 #include "ruleset.h"
 
 #define EXIT_INTERLOCK 125 /* interlock itself failed: bad rules, bad usage */
@@ -15,9 +18,17 @@ struct il_opts {
 	int prompt_timeout;
 };
 
-/* Parses a common option at argv[*i]; returns 1 if consumed, 0 if not an
- * option of ours, -1 on error (message printed). */
-int il_common_opt(struct il_opts *o, int argc, char **argv, int *i) IL_HIDDEN;
+/* The options run, check, rules, doctor and shell-init share, for their
+ * getopt_long tables: IL_COMMON_OPTIONS in the table, il_common_optarg
+ * for what getopt_long returned (1 taken, 0 not one of these, -1 a bad
+ * value, message printed). il_bad_option: the message for getopt's '?'
+ * or ':' (optstring starts with ':'), and EXIT_INTERLOCK. */
+enum { IL_OPT_RULES = 0x100, IL_OPT_PROFILE, IL_OPT_TIMEOUT, IL_OPT_JSON };
+#define IL_COMMON_OPTIONS                                                                          \
+	{ "rules", required_argument, 0, IL_OPT_RULES }, { "profile", required_argument, 0, IL_OPT_PROFILE }, \
+	{ "prompt-timeout", required_argument, 0, IL_OPT_TIMEOUT }, { "json", no_argument, 0, IL_OPT_JSON }
+int il_common_optarg(struct il_opts *o, int ch, const char *arg, const char *cmd) IL_HIDDEN;
+int il_bad_option(const char *cmd, int ch, char **argv) IL_HIDDEN;
 
 /* Paths */
 char **il_rule_dirs(const struct il_opts *o) IL_HIDDEN;      /* malloc'd, NULL-terminated */

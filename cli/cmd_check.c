@@ -116,12 +116,11 @@ static void report(const struct il_verdict *v, int json, const char *profile)
 int il_cmd_check(int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{ "rules", required_argument, 0, 'r' },	  { "profile", required_argument, 0, 'p' },
-		{ "json", no_argument, 0, 'j' },	  { "open", required_argument, 0, 'o' },
-		{ "delete", no_argument, 0, 'd' },	  { "rmdir", no_argument, 0, 'D' },
-		{ "rename", no_argument, 0, 'm' },	  { "connect", no_argument, 0, 'c' },
-		{ "program", required_argument, 0, 'P' }, { "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
+		IL_COMMON_OPTIONS,
+		{ "open", required_argument, 0, 'o' },	  { "delete", no_argument, 0, 'd' },
+		{ "rmdir", no_argument, 0, 'D' },	  { "rename", no_argument, 0, 'm' },
+		{ "connect", no_argument, 0, 'c' },	  { "program", required_argument, 0, 'P' },
+		{ "help", no_argument, 0, 'h' },	  { 0, 0, 0, 0 },
 	};
 	struct il_opts o = { 0 };
 	enum op op = OP_EXEC;
@@ -131,21 +130,13 @@ int il_cmd_check(int argc, char **argv)
 	int ch;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+h", longs, 0)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:h", longs, 0)) != -1) {
+		int r = il_common_optarg(&o, ch, optarg, "check");
+		if (r < 0)
+			return EXIT_INTERLOCK;
+		if (r)
+			continue;
 		switch (ch) {
-		case 'r':
-			if (o.nrules == (int)(sizeof o.rules / sizeof o.rules[0])) {
-				fprintf(stderr, "interlock check: too many --rules directories\n");
-				return EXIT_INTERLOCK;
-			}
-			o.rules[o.nrules++] = optarg;
-			break;
-		case 'p':
-			o.profile = optarg;
-			break;
-		case 'j':
-			o.json = 1;
-			break;
 		case 'o':
 			op = OP_OPEN;
 			append = !strcmp(optarg, "append");
@@ -174,8 +165,7 @@ int il_cmd_check(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
-			fprintf(stderr, "interlock check: unknown option '%s'\n%s", argv[optind - 1], usage);
-			return EXIT_INTERLOCK;
+			return il_bad_option("check", ch, argv);
 		}
 	}
 	if (optind >= argc) {

@@ -490,17 +490,25 @@ static void usage(FILE *f)
 int il_cmd_doctor(int argc, char **argv)
 {
 	struct il_opts o = { 0 };
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+	static const struct option longs[] = { IL_COMMON_OPTIONS, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+	int ch;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", longs, 0)) != -1) {
+		int r = il_common_optarg(&o, ch, optarg, "doctor");
+		if (r < 0)
+			return EXIT_INTERLOCK;
+		if (r)
+			continue;
+		if (ch == 'h') {
 			usage(stdout);
 			return 0;
 		}
-		int r = il_common_opt(&o, argc, argv, &i);
-		if (r <= 0) {
-			if (r == 0)
-				fprintf(stderr, "interlock doctor: unknown argument '%s'\n", argv[i]);
-			return EXIT_INTERLOCK;
-		}
+		return il_bad_option("doctor", ch, argv);
+	}
+	if (optind < argc) {
+		fprintf(stderr, "interlock doctor: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_INTERLOCK;
 	}
 	struct doc d = { 0 };
 	const char *nc = getenv("NO_COLOR");

@@ -599,62 +599,66 @@ int il_cmd_log(int argc, char **argv)
 {
 	struct opts o = { .since = -1, .n = 20 };
 	char *path = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *names[] = { "--since", "--rule", "--decision", "--file", "-n", "--lines" };
-		const char *val = 0;
-		int k = -1;
-		for (size_t x = 0; x < sizeof names / sizeof names[0] && k < 0; x++) {
-			size_t l = strlen(names[x]);
-			if (!strncmp(a, names[x], l) && (a[l] == 0 || a[l] == '=' || (x == 4 && a[l] >= '0' && a[l] <= '9'))) {
-				k = (int)x;
-				if (a[l] == '=')
-					val = a + l + 1;
-				else if (a[l])
-					val = a + l;
-				else if (i + 1 < argc)
-					val = argv[++i];
-				else {
-					fprintf(stderr, "interlock log: %s needs a value\n", names[x]);
-					return EXIT_INTERLOCK;
-				}
-			}
-		}
-		if (k == 0) {
+	static const struct option longs[] = {
+		{ "since", required_argument, 0, 's' }, { "rule", required_argument, 0, 'r' },
+		{ "decision", required_argument, 0, 'd' }, { "file", required_argument, 0, 'F' },
+		{ "lines", required_argument, 0, 'n' }, { "json", no_argument, 0, 'j' },
+		{ "follow", no_argument, 0, 'f' }, { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	int ch;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":n:fh", longs, 0)) != -1) {
+		switch (ch) {
+		case 's': {
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
-			o.since = parse_since(val, (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+			o.since = parse_since(optarg, (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 			if (o.since < 0) {
-				fprintf(stderr, "interlock log: --since: expected 30s, 10m, 2h, 1d, 1w or YYYY-MM-DD[ HH:MM[:SS]], got '%s'\n", val);
+				fprintf(stderr, "interlock log: --since: expected 30s, 10m, 2h, 1d, 1w or YYYY-MM-DD[ HH:MM[:SS]], got '%s'\n", optarg);
 				return EXIT_INTERLOCK;
 			}
-		} else if (k == 1) {
-			o.rule = val;
-		} else if (k == 2) {
-			o.decision = val;
-		} else if (k == 3) {
-			o.file = val;
-		} else if (k == 4 || k == 5) {
+			break;
+		}
+		case 'r':
+			o.rule = optarg;
+			break;
+		case 'd':
+			o.decision = optarg;
+			break;
+		case 'F':
+			o.file = optarg;
+			break;
+		case 'n': {
 			char *end;
 			errno = 0;
-			long n = strtol(val, &end, 10);
-			if (*end || !*val || n < 0 || errno) {
-				fprintf(stderr, "interlock log: -n: expected a number, got '%s'\n", val);
+			long n = strtol(optarg, &end, 10);
+			if (*end || !*optarg || n < 0 || errno) {
+				fprintf(stderr, "interlock log: -n: expected a number, got '%s'\n", optarg);
 				return EXIT_INTERLOCK;
 			}
 			o.n = n;
-		} else if (!strcmp(a, "--json")) {
+			break;
+		}
+		case 'j':
 			o.json = 1;
-		} else if (!strcmp(a, "--follow") || !strcmp(a, "-f")) {
+			break;
+		case 'f':
 			o.follow = 1;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			break;
+		case 'h':
 			usage(stdout);
 			return 0;
-		} else {
-			fprintf(stderr, "interlock log: unknown argument '%s'\n", a);
+		default:
 			usage(stderr);
-			return EXIT_INTERLOCK;
+			return il_bad_option("log", ch, argv);
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "interlock log: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return EXIT_INTERLOCK;
 	}
 	if (!o.file)
 		o.file = path = il_audit_path();

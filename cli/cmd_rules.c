@@ -1,6 +1,7 @@
-/* interlock rules lint|list|test|compile */
+/* interlock rules lint|list|test|compile|predicates */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -189,57 +190,100 @@ static int test(struct il_compiled *c)
 	return failed ? 1 : 0;
 }
 
+/* The target predicates rules may name (the engine's table). */
+static int predicates(struct il_compiled *c)
+{
+	(void)c;
+	size_t n;
+	const struct il_predicate *p = il_predicates(&n);
+	for (size_t i = 0; i < n; i++)
+		printf("%-14s %s\n", p[i].name, p[i].help);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct il_compiled *c);
+	int loads; /* needs the rule set */
+	const char *help;
+} subs[] = {
+	{ "lint", lint, 1, "load every rule file and report errors as FILE:LINE: message" },
+	{ "list", list, 1, "show the rule files in merge order and every rule with its source" },
+	{ "test", test, 1, "evaluate every rule's match / no-match examples" },
+	{ "compile", compile, 1,
+	  "write the rule set in force as a snapshot for use without a wrapper (an image-wide\n"
+	  "           LD_PRELOAD or /etc/ld.so.preload); default --output " IL_DEFAULT_SNAPSHOT ",\n"
+	  "           which the preload reads when no session is set" },
+	{ "predicates", predicates, 0, "list the target predicates a rule's `target` may name" },
+};
+#define NSUBS (sizeof subs / sizeof subs[0])
+
+static void usage(FILE *f)
+{
+	fputs("usage: interlock rules lint|list|test|predicates [--rules DIR]...\n"
+	      "       interlock rules compile [--rules DIR]... [--output PATH]\n",
+	      f);
+	for (size_t i = 0; i < NSUBS; i++)
+		fprintf(f, "  %-9s %s\n", subs[i].name, subs[i].help);
+}
+
 int il_cmd_rules(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		printf("usage: interlock rules lint|list|test [--rules DIR]...\n"
-		       "       interlock rules compile [--rules DIR]... [--output PATH]\n"
-		       "  lint  load every rule file and report errors as FILE:LINE: message\n"
-		       "  list  show the rule files in merge order and every rule with its source\n"
-		       "  test  evaluate every rule's match / no-match examples\n"
-		       "  compile  write the rule set in force as a snapshot for use without a wrapper\n"
-		       "        (an image-wide LD_PRELOAD or /etc/ld.so.preload); default --output\n"
-		       "        " IL_DEFAULT_SNAPSHOT ", which the preload reads when no session is set\n");
+		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_INTERLOCK : 0;
 	}
-	const char *sub = argv[1];
-	struct il_opts o = { 0 };
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(sub, "compile") && (!strcmp(argv[i], "--output") || !strcmp(argv[i], "-o") ||
-						!strncmp(argv[i], "--output=", 9))) {
-			if (!strncmp(argv[i], "--output=", 9)) {
-				compile_output = argv[i] + 9;
-			} else if (i + 1 < argc) {
-				compile_output = argv[++i];
-			} else {
-				fprintf(stderr, "interlock rules compile: %s needs a path\n", argv[i]);
-				return EXIT_INTERLOCK;
-			}
-			if (!*compile_output) {
-				fprintf(stderr, "interlock rules compile: empty --output\n");
-				return EXIT_INTERLOCK;
-			}
-			continue;
-		}
-		int r = il_common_opt(&o, argc, argv, &i);
-		if (r <= 0) {
-			if (r == 0)
-				fprintf(stderr, "interlock rules: unknown argument '%s'\n", argv[i]);
-			return EXIT_INTERLOCK;
-		}
-	}
-	int (*fn)(struct il_compiled *) = !strcmp(sub, "lint") ? lint : !strcmp(sub, "list") ? list
-								   : !strcmp(sub, "test") ? test
-								   : !strcmp(sub, "compile") ? compile : 0;
-	if (!fn) {
-		fprintf(stderr, "interlock rules: unknown command '%s' (lint, list, test, compile)\n", sub);
+	size_t k = 0;
+	while (k < NSUBS && strcmp(argv[1], subs[k].name))
+		k++;
+	if (k == NSUBS) {
+		fprintf(stderr, "interlock rules: unknown command '%s' (lint, list, test, compile, predicates)\n", argv[1]);
 		return EXIT_INTERLOCK;
 	}
+	static const struct option longs[] = {
+		IL_COMMON_OPTIONS,
+		{ "output", required_argument, 0, 'o' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	struct il_opts o = { 0 };
+	int ch;
+	optind = 2;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":ho:", longs, 0)) != -1) {
+		int r = il_common_optarg(&o, ch, optarg, "rules");
+		if (r < 0)
+			return EXIT_INTERLOCK;
+		if (r)
+			continue;
+		switch (ch) {
+		case 'o':
+			if (subs[k].fn != compile || !*optarg) {
+				fprintf(stderr, "interlock rules %s: --output is for compile, with a path\n", subs[k].name);
+				return EXIT_INTERLOCK;
+			}
+			compile_output = optarg;
+			break;
+		case 'h':
+			printf("usage: interlock rules %s%s\n  %s\n", subs[k].name,
+			       subs[k].loads ? " [--rules DIR]..." : "", subs[k].help);
+			return 0;
+		default:
+			return il_bad_option("rules", ch, argv);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "interlock rules %s: unexpected argument '%s'\n", subs[k].name, argv[optind]);
+		return EXIT_INTERLOCK;
+	}
+	if (!subs[k].loads)
+		return subs[k].fn(0);
 	struct il_compiled c;
+	int test_ = subs[k].fn == test;
 	/* No session home: examples run in their own fabricated HOME. */
-	int rc = il_compile(&c, &o, &(struct il_session_meta){ .all_profiles = fn == test, .examples = fn == test });
+	int rc = il_compile(&c, &o, &(struct il_session_meta){ .all_profiles = test_, .examples = test_ });
 	if (!rc)
-		rc = fn(&c);
+		rc = subs[k].fn(&c);
 	il_compiled_free(&c);
 	return rc;
 }

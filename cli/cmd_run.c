@@ -1,6 +1,7 @@
 /* interlock run: compile the rules once, start COMMAND with the preload and
  * the session in its environment, and pass its exit status through. */
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -283,45 +284,45 @@ int il_cmd_run(int argc, char **argv)
 	struct guard_seccomp gs = { .on = 1 };
 	const char *pass[64];
 	int npass = 0;
-	int i;
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--")) {
-			i++;
-			break;
-		}
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!strcmp(argv[i], "--pass-env") && i + 1 < argc) {
-			if (npass < (int)(sizeof pass / sizeof pass[0]))
-				pass[npass++] = argv[++i];
-			continue;
-		}
-		if (!strncmp(argv[i], "--pass-env=", 11)) {
-			if (npass < (int)(sizeof pass / sizeof pass[0]))
-				pass[npass++] = argv[i] + 11;
-			continue;
-		}
-		if (!strcmp(argv[i], "--no-seccomp") || !strcmp(argv[i], "--seccomp")) {
-			gs.on = !strcmp(argv[i], "--seccomp");
-			continue;
-		}
-		if (!strcmp(argv[i], "--strict")) {
-			gs.on = gs.strict = 1;
-			continue;
-		}
-		int r = il_common_opt(&o, argc, argv, &i);
+	static const struct option longs[] = {
+		IL_COMMON_OPTIONS,
+		{ "pass-env", required_argument, 0, 'e' },
+		{ "no-seccomp", no_argument, 0, 'N' },
+		{ "seccomp", no_argument, 0, 'S' },
+		{ "strict", no_argument, 0, 's' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	int ch;
+	optind = 1;
+	opterr = 0;
+	/* +: the options end at COMMAND, whose own options are its own */
+	while ((ch = getopt_long(argc, argv, "+:h", longs, 0)) != -1) {
+		int r = il_common_optarg(&o, ch, optarg, "run");
 		if (r < 0)
 			return EXIT_INTERLOCK;
-		if (r == 0) {
-			if (argv[i][0] == '-') {
-				fprintf(stderr, "interlock run: unknown option '%s'\n", argv[i]);
-				return EXIT_INTERLOCK;
-			}
+		if (r)
+			continue;
+		switch (ch) {
+		case 'e':
+			if (npass < (int)(sizeof pass / sizeof pass[0]))
+				pass[npass++] = optarg;
 			break;
+		case 'N':
+		case 'S':
+			gs.on = ch == 'S';
+			break;
+		case 's':
+			gs.on = gs.strict = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return il_bad_option("run", ch, argv);
 		}
 	}
+	int i = optind;
 	if (i >= argc) {
 		usage(stderr);
 		return EXIT_INTERLOCK;

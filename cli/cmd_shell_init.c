@@ -65,22 +65,28 @@ int il_cmd_shell_init(int argc, char **argv)
 {
 	struct il_opts o = { .prompt_timeout = 60 };
 	const char *shell = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+	static const struct option longs[] = { IL_COMMON_OPTIONS, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+	int ch;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", longs, 0)) != -1) {
+		int r = il_common_optarg(&o, ch, optarg, "shell-init");
+		if (r < 0)
+			return EXIT_INTERLOCK;
+		if (r)
+			continue;
+		if (ch == 'h') {
 			puts("usage: eval \"$(interlock shell-init bash|zsh|fish [--rules DIR]... [--prompt-timeout S])\"\n"
 			     "Guards the current interactive shell; interlock_deactivate ends the session.");
 			return 0;
 		}
-		int r = il_common_opt(&o, argc, argv, &i);
-		if (r < 0)
-			return EXIT_INTERLOCK;
-		if (r == 0) {
-			if (shell || argv[i][0] == '-') {
-				fprintf(stderr, "interlock shell-init: unexpected argument '%s'\n", argv[i]);
-				return EXIT_INTERLOCK;
-			}
-			shell = argv[i];
-		}
+		return il_bad_option("shell-init", ch, argv);
+	}
+	if (optind + 1 == argc)
+		shell = argv[optind];
+	else if (optind + 1 < argc) {
+		fprintf(stderr, "interlock shell-init: unexpected argument '%s'\n", argv[optind + 1]);
+		return EXIT_INTERLOCK;
 	}
 	if (!shell || (strcmp(shell, "bash") && strcmp(shell, "zsh") && strcmp(shell, "fish"))) {
 		fprintf(stderr, "usage: interlock shell-init bash|zsh|fish\n");

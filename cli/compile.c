@@ -1,6 +1,7 @@
 /* Loading the rules once and evaluating execs the way the preload does:
  * the CLI always goes through a serialized snapshot, so `check` and
  * `rules test` exercise exactly what guarded processes read. */
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,47 +9,44 @@
 
 extern char **environ;
 
-int il_common_opt(struct il_opts *o, int argc, char **argv, int *i)
+int il_common_optarg(struct il_opts *o, int ch, const char *arg, const char *cmd)
 {
-	const char *a = argv[*i];
-	const char *val = 0;
-	const char *names[] = { "--rules", "--profile", "--prompt-timeout" };
-	for (size_t k = 0; k < 3; k++) {
-		size_t n = strlen(names[k]);
-		if (!strncmp(a, names[k], n) && (a[n] == '=' || a[n] == 0)) {
-			if (a[n] == '=') {
-				val = a + n + 1;
-			} else if (*i + 1 < argc) {
-				val = argv[++*i];
-			} else {
-				fprintf(stderr, "interlock: %s needs a value\n", names[k]);
-				return -1;
-			}
-			if (k == 0) {
-				if (o->nrules == (int)(sizeof o->rules / sizeof o->rules[0])) {
-					fprintf(stderr, "interlock: too many --rules directories\n");
-					return -1;
-				}
-				o->rules[o->nrules++] = val;
-			} else if (k == 1) {
-				o->profile = val;
-			} else {
-				char *end;
-				long t = strtol(val, &end, 10);
-				if (*end || t < 1 || t > 86400) {
-					fprintf(stderr, "interlock: --prompt-timeout: expected seconds (1-86400), got '%s'\n", val);
-					return -1;
-				}
-				o->prompt_timeout = (int)t;
-			}
-			return 1;
+	switch (ch) {
+	case IL_OPT_RULES:
+		if (o->nrules == (int)(sizeof o->rules / sizeof o->rules[0])) {
+			fprintf(stderr, "interlock %s: too many --rules directories\n", cmd);
+			return -1;
 		}
+		o->rules[o->nrules++] = arg;
+		return 1;
+	case IL_OPT_PROFILE:
+		o->profile = arg;
+		return 1;
+	case IL_OPT_TIMEOUT: {
+		char *end;
+		long t = strtol(arg, &end, 10);
+		if (*end || !*arg || t < 1 || t > 86400) {
+			fprintf(stderr, "interlock %s: --prompt-timeout: expected seconds (1-86400), got '%s'\n", cmd, arg);
+			return -1;
+		}
+		o->prompt_timeout = (int)t;
+		return 1;
 	}
-	if (!strcmp(a, "--json")) {
+	case IL_OPT_JSON:
 		o->json = 1;
 		return 1;
 	}
 	return 0;
+}
+
+int il_bad_option(const char *cmd, int ch, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	if (ch == ':')
+		fprintf(stderr, "interlock %s: %s needs a value\n", cmd, arg);
+	else
+		fprintf(stderr, "interlock %s: unknown option '%s' (interlock %s --help)\n", cmd, arg, cmd);
+	return EXIT_INTERLOCK;
 }
 
 /* The CLI decodes patterns once per rule set; the memory lives until exit

@@ -213,26 +213,11 @@ static void send_reply(int fd, const char *text)
 
 /* ---------------------------------------------------------------- requests */
 
-/* arg= values: \n is a newline and \\ a backslash (a line cannot hold a
- * newline); anything else stays as it is. In place. */
-static void unescape(char *s)
-{
-	char *o = s;
-	for (; *s; s++) {
-		if (s[0] == '\\' && (s[1] == 'n' || s[1] == '\\')) {
-			*o++ = s[1] == 'n' ? '\n' : '\\';
-			s++;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = 0;
-}
-
-/* Splits `key=value` lines in place. Returns 0 if the request is usable. */
+/* Splits the request's KEY=VALUE lines (il.h, "wire") in place. Returns 0
+ * if the request is usable. */
 static int parse(struct il_broker_req *r)
 {
-	const char *v = 0;
+	const char *val[IL_W_NKEYS] = { 0 };
 	int nargs = 0, argc = -1;
 	for (char *line = r->buf; line && *line;) {
 		char *nl = strchr(line, '\n');
@@ -241,49 +226,33 @@ static int parse(struct il_broker_req *r)
 		char *eq = strchr(line, '=');
 		if (eq) {
 			*eq = 0;
-			const char *val = eq + 1;
-			if (!strcmp(line, "v"))
-				v = val;
-			else if (!strcmp(line, "rule"))
-				r->rule = val;
-			else if (!strcmp(line, "word"))
-				r->word = val;
-			else if (!strcmp(line, "why"))
-				r->why = val;
-			else if (!strcmp(line, "command"))
-				r->command = val;
-			else if (!strcmp(line, "target"))
-				r->target = val;
-			else if (!strcmp(line, "cwd"))
-				r->cwd = val;
-			else if (!strcmp(line, "exe"))
-				r->exe = val;
-			else if (!strcmp(line, "event"))
-				r->event = val;
-			else if (!strcmp(line, "argc"))
-				argc = atoi(val);
-			else if (!strcmp(line, "arg") && nargs++ < 64) {
-				unescape(eq + 1);
-				r->argv[nargs - 1] = val;
-			}
-			/* chain= and unknown keys: ignored */
+			int k = il_wire_key(line);
+			if (k == IL_W_ARG) {
+				if (nargs++ < 64) {
+					il_wire_unescape(eq + 1);
+					r->argv[nargs - 1] = eq + 1;
+				}
+			} else if (k == IL_W_ARGC) {
+				argc = atoi(eq + 1);
+			} else if (k >= 0) {
+				val[k] = eq + 1;
+			} /* unknown keys: ignored */
 		}
 		line = nl ? nl + 1 : 0;
 	}
 	if (nargs != argc || nargs > 64) /* not the whole argv: the command string stands in */
 		r->argv[0] = 0;
-	if (!v || strcmp(v, "1") || !r->rule || !*r->rule || !r->word || !*r->word)
+	if (!val[IL_W_VERSION] || strcmp(val[IL_W_VERSION], IL_WIRE_VERSION) || !val[IL_W_RULE] ||
+	    !*val[IL_W_RULE] || !val[IL_W_WORD] || !*val[IL_W_WORD])
 		return -1;
-	if (!r->why)
-		r->why = "";
-	if (!r->command)
-		r->command = "";
-	if (!r->target)
-		r->target = "";
-	if (!r->cwd)
-		r->cwd = "";
-	if (!r->exe)
-		r->exe = "";
+	r->rule = val[IL_W_RULE];
+	r->word = val[IL_W_WORD];
+	r->why = val[IL_W_WHY] ? val[IL_W_WHY] : "";
+	r->command = val[IL_W_COMMAND] ? val[IL_W_COMMAND] : "";
+	r->target = val[IL_W_TARGET] ? val[IL_W_TARGET] : "";
+	r->cwd = val[IL_W_CWD] ? val[IL_W_CWD] : "";
+	r->exe = val[IL_W_EXE] ? val[IL_W_EXE] : "";
+	r->event = val[IL_W_EVENT];
 	return 0;
 }
 

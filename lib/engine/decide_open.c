@@ -82,9 +82,7 @@ static const char *tilde_form(struct il_arena *a, const char *abs, const char *h
 {
 	if (!home || home[0] != '/' || (home[0] == '/' && !home[1]))
 		return 0;
-	size_t n = il_strlen(home);
-	while (n > 1 && home[n - 1] == '/')
-		n--;
+	size_t n = il_trim_len(home);
 	if (!il_strneq(abs, home, n) || (abs[n] != '/' && abs[n] != 0))
 		return 0;
 	size_t rest = il_strlen(abs + n);

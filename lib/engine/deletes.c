@@ -39,9 +39,7 @@ static int strictly_under(const char *p, const char *dir)
 {
 	if (!dir || dir[0] != '/')
 		return 0;
-	size_t n = il_strlen(dir);
-	while (n > 1 && dir[n - 1] == '/')
-		n--;
+	size_t n = il_trim_len(dir);
 	if (n == 1)
 		return p[0] == '/' && p[1] != 0;
 	return il_strneq(p, dir, n) && p[n] == '/' && p[n + 1];
@@ -59,9 +57,7 @@ static size_t home_len(const char *p, const char *home)
 {
 	if (!home || home[0] != '/' || !home[1])
 		return 0;
-	size_t n = il_strlen(home);
-	while (n > 1 && home[n - 1] == '/')
-		n--;
+	size_t n = il_trim_len(home);
 	return il_strneq(p, home, n) && p[n] == '/' && p[n + 1] ? n : 0;
 }
 
@@ -115,9 +111,7 @@ int il_temp_path(const struct il_snap_view *v, const char *abs, char *const *env
  * 0 for the root. */
 static int home_is_child(const char *home, const char *dir, size_t pfx)
 {
-	size_t n = il_strlen(home);
-	while (n > 1 && home[n - 1] == '/')
-		n--;
+	size_t n = il_trim_len(home);
 	return n > pfx + 1 && il_strneq(home, dir, pfx) && home[pfx] == '/' && !memchr(home + pfx + 1, '/', n - pfx - 1);
 }
 
@@ -453,26 +447,6 @@ static int database_name(const char *p)
 }
 
 /* Created after the session began (birth time): the agent's own file. */
-int il_born_in_session(const struct il_snap_view *v, const char *p)
-{
-	const struct il_snap_hdr *h = v->hdr;
-	if (!h->del_since_sec)
-		return 0;
-#if defined(SYS_statx) && defined(STATX_BTIME)
-	struct statx sx;
-	if (syscall(SYS_statx, AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &sx) < 0 || !(sx.stx_mask & STATX_BTIME))
-		return 0;
-	/* Both clocks are the coarse one, so a file made in the tick the
-	 * session started in has the same time: that counts as in the session. */
-	if ((uint64_t)sx.stx_btime.tv_sec != h->del_since_sec)
-		return (uint64_t)sx.stx_btime.tv_sec > h->del_since_sec;
-	return sx.stx_btime.tv_nsec >= h->del_since_nsec;
-#else
-	(void)p;
-	return 0;
-#endif
-}
-
 /* A system tree is named by its first two components (/etc/nginx), three
  * under /usr and /var (/var/lib/postgresql). */
 static const char *system_tree(struct il_arena *a, const char *p)
@@ -547,13 +521,13 @@ static int classify(struct il_snap_view *v, const struct il_delete_event *ev, st
 	}
 	int git = is_git_process(ev->process);
 	/* inside .git: the work tree is what comes before it */
-	for (const char *s = p; *s; s++)
-		if (s[0] == '/' && s[1] == '.' && s[2] == 'g' && s[3] == 'i' && s[4] == 't' && (s[5] == '/' || !s[5])) {
-			if (git)
-				return D_FREE;
-			*tree = s == p ? "/" : il_arena_strndup(a, p, (size_t)(s - p));
-			return D_GIT;
-		}
+	const char *g = il_git_component(p);
+	if (g) {
+		if (git)
+			return D_FREE;
+		*tree = g == p ? "/" : il_arena_strndup(a, p, (size_t)(g - p));
+		return D_GIT;
+	}
 	if (database_name(p) && !il_born_in_session(v, p)) {
 		*tree = p;
 		return D_DATABASE;
@@ -644,9 +618,7 @@ int il_decide_delete(struct il_snap_view *v, const struct il_delete_event *ev, s
 	out->why = del_why[d];
 	out->target = tree;
 	const char *b = il_basename(tree);
-	size_t n = il_strlen(b);
-	while (n > 1 && b[n - 1] == '/')
-		n--;
+	size_t n = il_trim_len(b);
 	if (!n || (n == 1 && b[0] == '/'))
 		b = "root", n = 4;
 	if (n >= sizeof out->word)

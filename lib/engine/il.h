@@ -31,6 +31,16 @@ enum {
 	IL_P_OTHER_PROCESS = 1u << 7, /* /proc/PID/... of a process other than the caller */
 };
 
+/* The target predicates (paths.c): name, bit, test (NULL: tested where
+ * the caller's facts are, other-process), a line of help. */
+struct il_predicate {
+	const char *name;
+	unsigned bit;
+	int (*holds)(const char *p, const char *home, const char *home2);
+	const char *help;
+};
+const struct il_predicate *il_predicates(size_t *n) IL_HIDDEN;
+
 /* Access kinds of an open (bit mask). */
 enum {
 	IL_A_READ = 1u << 0,
@@ -64,6 +74,10 @@ char *il_arena_strndup(struct il_arena *a, const char *s, size_t n) IL_HIDDEN;
 char *il_arena_strdup(struct il_arena *a, const char *s) IL_HIDDEN;
 
 /* ---- paths (paths.c), heap-free ---- */
+/* p's length without its trailing slashes ("/" stays "/"). */
+size_t il_trim_len(const char *p) IL_HIDDEN;
+/* The first .git component of a path (at the slash before it), or NULL. */
+const char *il_git_component(const char *p) IL_HIDDEN;
 /* p is dir or inside it (both absolute; dir's trailing slashes ignored;
  * "/" contains everything). */
 int il_path_under(const char *p, const char *dir) IL_HIDDEN;
@@ -295,6 +309,26 @@ size_t il_blocked_line(char *buf, size_t cap, const char *what, const struct il_
 /* $XDG_STATE_HOME/interlock/audit.jsonl, else $HOME/.local/state/...
  * (/tmp without HOME), from envp; its length, 0 if it does not fit. */
 size_t il_audit_default_path(char *const *envp, char *buf, size_t cap) IL_HIDDEN;
+
+/* ---- wire (wire.c): a confirmation request on the broker's socket ----
+ * One SOCK_SEQPACKET datagram of KEY=VALUE lines: v=1, then rule, word,
+ * why, command, target, cwd, exe, event (not for an exec), argc and one
+ * arg line per argument. A newline in a value is a space, except in an
+ * arg line, where newline and backslash are escaped (\n, \\). The reply
+ * is one line: il_answer_reply's words. */
+#define IL_WIRE_VERSION "1"
+enum il_wire_key {
+	IL_W_VERSION, IL_W_RULE, IL_W_WORD, IL_W_WHY, IL_W_COMMAND, IL_W_TARGET, IL_W_CWD, IL_W_EXE, IL_W_EVENT,
+	IL_W_ARGC, IL_W_ARG, IL_W_NKEYS
+};
+extern const char *const il_wire_keys[IL_W_NKEYS] IL_HIDDEN;
+/* The key a line's name is, or -1 (unknown keys are ignored). */
+int il_wire_key(const char *name) IL_HIDDEN;
+/* Appends the line KEY=VALUE to buf[0..n) (cap bytes); the new length, or
+ * n when the whole line does not fit. */
+size_t il_wire_put(char *buf, size_t n, size_t cap, enum il_wire_key k, const char *val) IL_HIDDEN;
+/* An arg value back as it was, in place. */
+void il_wire_unescape(char *s) IL_HIDDEN;
 
 /* Formats a command line for humans (shell-quoted where needed) into buf. */
 size_t il_format_argv(char *buf, size_t cap, const char *const *argv, int argc) IL_HIDDEN;

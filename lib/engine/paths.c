@@ -50,13 +50,27 @@ char *il_path_abs(struct il_arena *a, const char *cwd, const char *p)
 	return out;
 }
 
+size_t il_trim_len(const char *p)
+{
+	size_t n = il_strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		n--;
+	return n;
+}
+
+const char *il_git_component(const char *p)
+{
+	for (const char *s = p; *s; s++)
+		if (s[0] == '/' && s[1] == '.' && s[2] == 'g' && s[3] == 'i' && s[4] == 't' && (s[5] == '/' || !s[5]))
+			return s;
+	return 0;
+}
+
 int il_path_under(const char *p, const char *dir)
 {
 	if (!dir || dir[0] != '/')
 		return 0;
-	size_t n = il_strlen(dir);
-	while (n > 1 && dir[n - 1] == '/')
-		n--;
+	size_t n = il_trim_len(dir);
 	if (n == 1)
 		return 1;
 	return il_strneq(p, dir, n) && (p[n] == '/' || p[n] == 0);
@@ -107,9 +121,7 @@ static int is_home_child(const char *p, const char *home)
 {
 	if (!home || home[0] != '/')
 		return 0;
-	size_t n = il_strlen(home);
-	while (n > 1 && home[n - 1] == '/')
-		n--;
+	size_t n = il_trim_len(home);
 	if (!il_strneq(p, home, n) || p[n] != '/' || p[n + 1] == '.' || !p[n + 1])
 		return 0;
 	for (const char *s = p + n + 1; *s; s++)
@@ -120,11 +132,7 @@ static int is_home_child(const char *p, const char *home)
 
 static int in_git_dir(const char *p)
 {
-	for (const char *s = p; *s; s++)
-		if (s[0] == '/' && s[1] == '.' && s[2] == 'g' && s[3] == 'i' && s[4] == 't' &&
-		    (s[5] == '/' || s[5] == 0))
-			return 1;
-	return 0;
+	return il_git_component(p) != 0;
 }
 
 static int is_git_worktree(const char *p)
@@ -154,23 +162,76 @@ static int is_block_device(const char *p)
 	return 0;
 }
 
+static int is_root(const char *p)
+{
+	return p[0] == '/' && !p[1];
+}
+
+static int holds_root(const char *p, const char *home, const char *home2)
+{
+	(void)home, (void)home2;
+	return is_root(p);
+}
+static int holds_system(const char *p, const char *home, const char *home2)
+{
+	(void)home, (void)home2;
+	return is_system(p);
+}
+static int holds_home(const char *p, const char *home, const char *home2)
+{
+	return is_home(p, home) || is_home(p, home2);
+}
+static int holds_home_child(const char *p, const char *home, const char *home2)
+{
+	return is_home_child(p, home) || is_home_child(p, home2);
+}
+static int holds_git_dir(const char *p, const char *home, const char *home2)
+{
+	(void)home, (void)home2;
+	return in_git_dir(p);
+}
+static int holds_git_worktree(const char *p, const char *home, const char *home2)
+{
+	(void)home, (void)home2;
+	return is_git_worktree(p);
+}
+static int holds_block_device(const char *p, const char *home, const char *home2)
+{
+	(void)home, (void)home2;
+	return is_block_device(p);
+}
+
+/* The target predicates, one row each: the name rules use, the bit, the
+ * test, and a line of help. The rule loader (names), the evaluator (tests)
+ * and `interlock rules predicates` (for the docs check) all read this. */
+static const struct il_predicate predicates[] = {
+	{ "root", IL_P_ROOT, holds_root, "the root directory /" },
+	{ "system", IL_P_SYSTEM, holds_system,
+	  "/, a top-level directory, anything under /bin /boot /dev /etc /lib* /proc /sbin /sys /usr /root, /var but "
+	  "/var/tmp, another user's home" },
+	{ "home", IL_P_HOME, holds_home, "$HOME or a directory above it" },
+	{ "home-child", IL_P_HOME_CHILD, holds_home_child, "a direct child of $HOME that is not a dot-directory" },
+	{ "git-worktree", IL_P_GIT_WORKTREE, holds_git_worktree, "the top directory of a git work tree" },
+	{ "git-dir", IL_P_GIT_DIR, holds_git_dir, "anything inside a .git directory" },
+	{ "block-device", IL_P_BLOCK_DEVICE, holds_block_device, "a block device (a disk, a partition, a loop device)" },
+	/* needs the caller's pid: the open decision tests it (decide_open.c) */
+	{ "other-process", IL_P_OTHER_PROCESS, 0, "/proc/PID/... of another process (open rules)" },
+};
+
+const struct il_predicate *il_predicates(size_t *n)
+{
+	*n = sizeof predicates / sizeof predicates[0];
+	return predicates;
+}
+
 unsigned il_path_predicates(const char *p, unsigned wanted, const char *home, const char *home2)
 {
 	unsigned r = 0;
-	if ((wanted & IL_P_ROOT) && p[0] == '/' && !p[1])
-		r |= IL_P_ROOT;
-	if ((wanted & IL_P_SYSTEM) && is_system(p))
-		r |= IL_P_SYSTEM;
-	if ((wanted & IL_P_HOME) && (is_home(p, home) || is_home(p, home2)))
-		r |= IL_P_HOME;
-	if ((wanted & IL_P_HOME_CHILD) && (is_home_child(p, home) || is_home_child(p, home2)))
-		r |= IL_P_HOME_CHILD;
-	if ((wanted & IL_P_GIT_DIR) && in_git_dir(p))
-		r |= IL_P_GIT_DIR;
-	if ((wanted & IL_P_GIT_WORKTREE) && is_git_worktree(p))
-		r |= IL_P_GIT_WORKTREE;
-	if ((wanted & IL_P_BLOCK_DEVICE) && is_block_device(p))
-		r |= IL_P_BLOCK_DEVICE;
+	for (size_t i = 0; i < sizeof predicates / sizeof predicates[0]; i++) {
+		const struct il_predicate *d = &predicates[i];
+		if ((wanted & d->bit) && d->holds && d->holds(p, home, home2))
+			r |= d->bit;
+	}
 	return r;
 }
 
@@ -292,4 +353,26 @@ const char *il_near_name(int fd, char *buf, size_t cap, int *levels)
 	if (cur >= 0 && cur != fd)
 		syscall(SYS_close, cur);
 	return named;
+}
+
+/* A file born after the session began is the agent's own (the session
+ * start is in the snapshot; birth times from statx, not followed). */
+int il_born_in_session(const struct il_snap_view *v, const char *p)
+{
+	const struct il_snap_hdr *h = v->hdr;
+	if (!h->del_since_sec)
+		return 0;
+#if defined(SYS_statx) && defined(STATX_BTIME)
+	struct statx sx;
+	if (syscall(SYS_statx, AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &sx) < 0 || !(sx.stx_mask & STATX_BTIME))
+		return 0;
+	/* Both clocks are the coarse one, so a file made in the tick the
+	 * session started in has the same time: that counts as in the session. */
+	if ((uint64_t)sx.stx_btime.tv_sec != h->del_since_sec)
+		return (uint64_t)sx.stx_btime.tv_sec > h->del_since_sec;
+	return sx.stx_btime.tv_nsec >= h->del_since_nsec;
+#else
+	(void)p;
+	return 0;
+#endif
 }

@@ -90,28 +90,22 @@ static char *append_words(char *old, const char *more)
 enum { K_ON = 1, K_PROGRAM = 2, K_ACTION = 4, K_WHY = 8, K_CONFIRM = 16, K_PROFILE = 32, K_TARGET = 64,
        K_NAME = 128, K_ACCESS = 256, K_HOST = 512, K_ADDRESS = 1024, K_PORT = 2048 };
 
-static const struct { const char *name; unsigned bit; } predicate_names[] = {
-	{ "root", IL_P_ROOT },
-	{ "system", IL_P_SYSTEM },
-	{ "home", IL_P_HOME },
-	{ "home-child", IL_P_HOME_CHILD },
-	{ "git-worktree", IL_P_GIT_WORKTREE },
-	{ "git-dir", IL_P_GIT_DIR },
-	{ "block-device", IL_P_BLOCK_DEVICE },
-	{ "other-process", IL_P_OTHER_PROCESS },
-};
-
 static int parse_predicates(struct load_ctx *c, const char *v, unsigned *mask)
 {
+	size_t np;
+	const struct il_predicate *p = il_predicates(&np);
 	char *copy = xstrdup(v), *save = 0;
 	int ok = 1;
 	for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(0, " \t,", &save)) {
 		unsigned bit = 0;
-		for (size_t i = 0; i < sizeof predicate_names / sizeof predicate_names[0]; i++)
-			if (!strcmp(w, predicate_names[i].name))
-				bit = predicate_names[i].bit;
+		for (size_t i = 0; i < np; i++)
+			if (!strcmp(w, p[i].name))
+				bit = p[i].bit;
 		if (!bit) {
-			diag(c->rs, c->file, c->line, "unknown target predicate '%s' (known: root system home home-child git-worktree git-dir block-device other-process)", w);
+			char known[256] = "";
+			for (size_t i = 0, o = 0; i < np && o < sizeof known; i++)
+				o += (size_t)snprintf(known + o, sizeof known - o, "%s%s", i ? " " : "", p[i].name);
+			diag(c->rs, c->file, c->line, "unknown target predicate '%s' (known: %s)", w, known);
 			ok = 0;
 		}
 		*mask |= bit;

@@ -171,3 +171,42 @@ backtrack:
 		s = ++star_s;
 	}
 }
+
+/* Shell-quoted where a word needs it; control bytes shown as ?, cut with
+ * "..." when it does not fit. */
+size_t il_format_argv(char *buf, size_t cap, const char *const *argv, int argc)
+{
+	size_t o = 0;
+	if (!cap)
+		return 0;
+	for (int i = 0; i < argc && o + 1 < cap; i++) {
+		const char *s = argv[i];
+		int plain = *s != 0;
+		for (const char *p = s; *p; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			      *p == '-' || *p == '_' || *p == '/' || *p == '.' || *p == '=' || *p == ':' || *p == ',' ||
+			      *p == '+' || *p == '@' || *p == '%' || *p == '~'))
+				plain = 0;
+		if (i && o + 1 < cap)
+			buf[o++] = ' ';
+		if (!plain && o + 1 < cap)
+			buf[o++] = '\'';
+		for (; *s && o + 1 < cap; s++) {
+			unsigned char ch = (unsigned char)*s;
+			if (ch == '\'' && o + 4 < cap) {
+				il_memcpy(buf + o, "'\\''", 4);
+				o += 4;
+			} else if (ch < 0x20 || ch == 0x7f) {
+				buf[o++] = '?';
+			} else {
+				buf[o++] = (char)ch;
+			}
+		}
+		if (!plain && o + 1 < cap)
+			buf[o++] = '\'';
+	}
+	if (o + 1 >= cap && cap > 4)
+		il_memcpy(buf + cap - 4, "...", 3), o = cap - 1;
+	buf[o] = 0;
+	return o;
+}

@@ -16,46 +16,6 @@
 #include "engine_int.h"
 #include "preload.h"
 
-struct msg {
-	char *p;
-	size_t n, cap;
-};
-
-static void add(struct msg *m, const char *key, const char *val)
-{
-	size_t k = il_strlen(key), v = val ? il_strlen(val) : 0;
-	if (m->n + k + v + 3 > m->cap)
-		return;
-	il_memcpy(m->p + m->n, key, k);
-	m->n += k;
-	m->p[m->n++] = '=';
-	for (size_t i = 0; i < v; i++)
-		m->p[m->n++] = val[i] == '\n' ? ' ' : val[i];
-	m->p[m->n++] = '\n';
-}
-
-/* arg=VALUE with newline and backslash escaped (the broker undoes it); the
- * whole line or nothing, so a short buffer shows up as a count mismatch. */
-static void add_arg(struct msg *m, const char *val)
-{
-	size_t need = 5, i;
-	for (i = 0; val[i]; i++)
-		need += val[i] == '\n' || val[i] == '\\' ? 2 : 1;
-	if (m->n + need > m->cap)
-		return;
-	il_memcpy(m->p + m->n, "arg=", 4);
-	m->n += 4;
-	for (i = 0; val[i]; i++) {
-		if (val[i] == '\n' || val[i] == '\\') {
-			m->p[m->n++] = '\\';
-			m->p[m->n++] = val[i] == '\n' ? 'n' : '\\';
-		} else {
-			m->p[m->n++] = val[i];
-		}
-	}
-	m->p[m->n++] = '\n';
-}
-
 static enum il_answer ask_broker(const char *sock, const struct il_confirm_req *r)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -71,17 +31,14 @@ static enum il_answer ask_broker(const char *sock, const struct il_confirm_req *
 		return IL_ANS_NO_BROKER;
 	}
 	char buf[8192];
-	struct msg m = { buf, 0, sizeof buf };
-	add(&m, "v", "1");
-	add(&m, "rule", r->rule);
-	add(&m, "word", r->word);
-	add(&m, "why", r->why);
-	add(&m, "command", r->command);
-	add(&m, "target", r->target);
-	add(&m, "cwd", r->cwd);
-	add(&m, "exe", r->exe);
+	size_t n = 0;
+	const char *fields[] = { [IL_W_VERSION] = IL_WIRE_VERSION, [IL_W_RULE] = r->rule, [IL_W_WORD] = r->word,
+				 [IL_W_WHY] = r->why, [IL_W_COMMAND] = r->command, [IL_W_TARGET] = r->target,
+				 [IL_W_CWD] = r->cwd, [IL_W_EXE] = r->exe };
+	for (int k = IL_W_VERSION; k <= IL_W_EXE; k++)
+		n = il_wire_put(buf, n, sizeof buf, (enum il_wire_key)k, fields[k]);
 	if (r->event && !il_streq(r->event, "exec"))
-		add(&m, "event", r->event); /* older brokers ignore it */
+		n = il_wire_put(buf, n, sizeof buf, IL_W_EVENT, r->event);
 	if (r->argv) {
 		char num[12] = "";
 		size_t k = sizeof num - 1;
@@ -91,19 +48,19 @@ static enum il_answer ask_broker(const char *sock, const struct il_confirm_req *
 		do
 			num[--k] = (char)('0' + argc % 10);
 		while ((argc /= 10) && k);
-		add(&m, "argc", num + k);
+		n = il_wire_put(buf, n, sizeof buf, IL_W_ARGC, num + k);
 		for (int j = 0; r->argv[j]; j++)
-			add_arg(&m, r->argv[j]);
+			n = il_wire_put(buf, n, sizeof buf, IL_W_ARG, r->argv[j]);
 	}
 	enum il_answer answer = IL_ANS_NO_BROKER; /* the wrapper is gone: no */
-	if (syscall(SYS_sendto, fd, buf, m.n, MSG_NOSIGNAL, 0, 0) == (long)m.n) {
+	if (syscall(SYS_sendto, fd, buf, n, MSG_NOSIGNAL, 0, 0) == (long)n) {
 		char reply[128];
-		long n;
+		long got;
 		do
-			n = syscall(SYS_recvfrom, fd, reply, sizeof reply, 0, 0, 0);
-		while (n < 0 && errno == EINTR);
-		if (n > 0)
-			answer = il_answer_parse(reply, (size_t)n);
+			got = syscall(SYS_recvfrom, fd, reply, sizeof reply, 0, 0, 0);
+		while (got < 0 && errno == EINTR);
+		if (got > 0)
+			answer = il_answer_parse(reply, (size_t)got);
 	}
 	close(fd);
 	return answer;

@@ -44,6 +44,25 @@ done
 run_capture "$INTERLOCK_BIN" --version
 assert_status "interlock --version" 0
 assert_contains "--version names the version" "$OUT" "interlock $(sed -n 's/^project(interlock VERSION \([0-9.]*\).*/\1/p' "$INTERLOCK_SRC/CMakeLists.txt")"
+# The lists kept in one place, named where they are shown: every exported
+# hook (lib/preload/hooks.txt) in the README, every target predicate (the
+# engine's table) in interlock.rules(5).
+readme=$(cat "$INTERLOCK_SRC/README.md")
+hooks_section=$(sed -n '/^- \*\*Hooks\*\*/,/^- \*\*Hot path/p' "$INTERLOCK_SRC/README.md")
+missing=
+for sym in $(sed -n 's/^[a-z]*://p' "$INTERLOCK_SRC/lib/preload/hooks.txt"); do
+    grep -qw -- "$sym" <<<"$hooks_section" || missing+=" $sym"
+done
+assert_eq "README's list of hooks names every exported hook" "" "$missing"
+n=$(sed -n 's/^[a-z]*://p' "$INTERLOCK_SRC/lib/preload/hooks.txt" | wc -w)
+assert_contains "README counts the hooks ($n)" "$readme" "**Hooks** ($n functions"
+rules5=$(cat "$INTERLOCK_SRC/docs/interlock.rules.5.md")
+run_capture "$INTERLOCK_BIN" rules predicates
+assert_status "interlock rules predicates" 0
+for pred in $(awk '{print $1}' <<<"$OUT"); do
+    assert_contains "interlock.rules(5) documents the predicate $pred" "$rules5" "\`$pred\`"
+done
+
 run_capture "$INTERLOCK_BIN" --help
 for c in doctor log "rules compile"; do
     assert_contains "interlock --help mentions $c" "$OUT" "$c"

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The preload library runs inside every guarded process: it must export exactly
-# the hooked symbols (tests/integration/exported-symbols.txt, kept in sync with
-# the hooks) and depend on nothing but libc, so that no pcre2/inih/seccomp
+# the hooked symbols (lib/preload/hooks.txt, the one list the version script is
+# made from) and depend on nothing but libc, so that no pcre2/inih/seccomp
 # symbol can interpose on the host program and no extra library is loaded.
 . "$(dirname "$0")/lib.sh"
 
-EXPECTED_FILE=$INTERLOCK_SRC/tests/integration/exported-symbols.txt
+EXPECTED_FILE=$INTERLOCK_SRC/lib/preload/hooks.txt
 for tool in nm readelf; do
     if ! command -v "$tool" >/dev/null; then _fail "$tool is installed (binutils)"; finish; fi
 done
@@ -21,7 +21,7 @@ fi
 # defined dynamic symbols, without version suffixes and without the version
 # definition symbols themselves (type A)
 nm -D --defined-only "$INTERLOCK_LIB" | awk '$2 != "A" {print $NF}' | sed 's/@.*//' | sort -u >"$SANDBOX/actual"
-grep -v '^[[:space:]]*\(#\|$\)' "$EXPECTED_FILE" | tr -d ' \t' | sort -u >"$SANDBOX/expected"
+sed -n 's/^[a-z]*://p' "$EXPECTED_FILE" | tr ' ' '\n' | grep -v '^$' | sort -u >"$SANDBOX/expected"
 
 extra=$(comm -13 "$SANDBOX/expected" "$SANDBOX/actual")
 missing=$(comm -23 "$SANDBOX/expected" "$SANDBOX/actual")

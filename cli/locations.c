@@ -9,6 +9,8 @@
 
 #include "cli.h"
 
+extern char **environ;
+
 static char *xasprintf2(const char *a, const char *b)
 {
 	size_t n = strlen(a) + strlen(b) + 1;
@@ -127,11 +129,10 @@ char *il_library_path(void)
 
 char *il_audit_path(void)
 {
-	const char *state = getenv("XDG_STATE_HOME");
-	if (state && *state)
-		return xasprintf2(state, "/interlock/audit.jsonl");
-	const char *home = getenv("HOME");
-	return xasprintf2(home && *home ? home : "/tmp", "/.local/state/interlock/audit.jsonl");
+	char buf[4096];
+	if (!il_audit_default_path(environ, buf, sizeof buf)) /* the preload's own default */
+		return xasprintf2("/tmp", "/.local/state/interlock/audit.jsonl");
+	return xasprintf2(buf, "");
 }
 
 const char *il_program_path(const char *file, char *buf, size_t cap)
