@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine_int.h"
+#include "il.h"
 #include "supervisor_int.h"
 
 /* ---------------------------------------------------------------- telling */

@@ -18,7 +18,7 @@
 #include <sys/types.h>
 
 #include "calls.h"
-#include "snapshot.h"
+#include "il.h"
 #include "supervisor.h"
 
 #define ARENA_SIZE (16u << 20) /* strings of one exec + the engine's scratch */

@@ -11,7 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "engine_int.h"
+#include "il.h"
 #include "supervisor_int.h"
 
 extern char **environ;

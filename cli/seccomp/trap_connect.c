@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "engine_int.h"
+#include "il.h"
 #include "supervisor_int.h"
 
 extern char **environ;
@@ -20,7 +20,7 @@ extern char **environ;
  * static program's connect can be matched by host like a preloaded one's. */
 static const char *pinned_name(const struct il_snap_view *v, const unsigned char addr[16], char *buf, size_t cap)
 {
-	const char *p = il_snap_str(v, v->hdr->hosts);
+	const char *p = il_snap_hosts(v);
 	while (p && *p) {
 		const char *sp = strchr(p, ' '), *nl = strchr(p, '\n');
 		if (!sp || !nl || sp > nl)

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine_int.h"
+#include "il.h"
 #include "open_quick.h"
 #include "supervisor_int.h"
 
@@ -53,7 +53,7 @@ static int open_head(struct il_supervisor *s, const struct seccomp_notif *n, enu
 	errno = 0;
 	c->path = c->access ? il_sv_peek_str(s, pid, path_addr) : 0;
 	int writes = (c->access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) != 0;
-	const char *tty = il_snap_str(view, view->hdr->tty);
+	const char *tty = il_snap_tty(view);
 	int look = c->path && ((writes && il_own_file_name(c->path)) || (tty && *tty && !strncmp(c->path, "/dev/", 5)) ||
 			       il_path_via_link(c->path) || il_open_candidate(view, c->path, c->access));
 	if (!c->access || (c->path && !look)) {
@@ -225,7 +225,7 @@ static void on_attr(struct il_supervisor *s, const struct seccomp_notif *n, enum
 	const struct seccomp_data *d = &n->data;
 	pid_t pid = (pid_t)n->pid;
 	struct il_snap_view *view = &s->cfg.rules->view;
-	const char *protect = il_snap_str(view, view->hdr->protect);
+	const char *protect = il_snap_protect(view);
 	il_arena_init(&s->arena, s->mem, ARENA_SIZE);
 	char dir[4096] = "/";
 	const char *hit = 0;
@@ -280,7 +280,7 @@ static void on_link(struct il_supervisor *s, const struct seccomp_notif *n, enum
 	}
 	if (!il_sv_id_valid(s, n->id))
 		return;
-	if (name && il_path_protected(il_snap_str(view, view->hdr->protect), name, 0)) {
+	if (name && il_path_protected(il_snap_protect(view), name, 0)) {
 		refuse_own(s, n->id, pid, "link", name);
 		return;
 	}

@@ -28,8 +28,6 @@ int il_snap_rule_names(const struct il_snap_view *v, const struct il_snap_rule *
 int il_snap_decode(struct il_snap_view *v) IL_HIDDEN;
 pcre2_general_context *il_pcre2_context(struct il_arena *a) IL_HIDDEN;
 
-/* True if the space-separated list contains word (length n). */
-int il_list_has(const char *list, const char *word, size_t n) IL_HIDDEN;
 /* cmd's argv with the request data its program reads from files
  * (data-options @FILE, data-file-options FILE) in place of the file names;
  * cmd->argv itself when there is none (request_data.c). */
@@ -85,25 +83,6 @@ struct il_delete_event {
 	 * path is the deepest ancestor it could name, the rest is unknown. */
 	int unnamed;
 };
-/* Cheap prefilter, string compares only: 0 when deleting abs is certainly
- * free (under a temp dir outside HOME, or under a scratch directory). */
-int il_delete_candidate(const struct il_snap_view *v, const char *abs, char *const *envp) IL_HIDDEN;
-/* Was the file at p (not followed) created after the session began? Its
- * contents then passed through the session already. */
-int il_born_in_session(const struct il_snap_view *v, const char *p) IL_HIDDEN;
-/* abs is strictly under /tmp, /var/tmp, /dev/shm or the session's $TMPDIR,
- * and not inside HOME. String compares only. */
-int il_temp_path(const struct il_snap_view *v, const char *abs, char *const *envp) IL_HIDDEN;
-/* What holds for every name directly inside the absolute directory
- * dir[0..dl), from string compares only (so it can be kept for the next
- * path in the same directory): IL_DIR_TEMP, every such name is a temp path
- * (il_temp_path); IL_DIR_NOT_TEMP, none is; neither when the answer depends
- * on the name (HOME is in dir) or on the environment (no session HOME);
- * IL_DIR_OWN_FREE, none is one of interlock's own files, inside one or
- * above one (il_path_protected with ancestors). */
-enum { IL_DIR_TEMP = 1, IL_DIR_NOT_TEMP = 2, IL_DIR_OWN_FREE = 4 };
-#define IL_DIR_FACTS_MAX 1024
-unsigned il_dir_facts(const struct il_snap_view *v, const char *dir, size_t dl) IL_HIDDEN;
 /* Decides one delete or rename. A protected verdict is IL_CONFIRM with
  * target = the tree (work tree root, home directory, file) one approval
  * covers and word = its base name. */

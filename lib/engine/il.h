@@ -117,6 +117,40 @@ int il_snap_open(struct il_snap_view *v, const void *buf, size_t size) IL_HIDDEN
 int il_snap_exec_candidate(const struct il_snap_view *v, const char *name) IL_HIDDEN;
 const char *il_snap_str(const struct il_snap_view *v, uint32_t off) IL_HIDDEN;
 
+/* The session's facts (NULL where it has none): its id, audit log, broker
+ * socket, the human's terminal, interlock's own paths (newline-separated),
+ * pinned host names ("name address" lines), the dev shell's prompt timeout. */
+const char *il_snap_session(const struct il_snap_view *v) IL_HIDDEN;
+const char *il_snap_audit(const struct il_snap_view *v) IL_HIDDEN;
+const char *il_snap_broker(const struct il_snap_view *v) IL_HIDDEN;
+const char *il_snap_tty(const struct il_snap_view *v) IL_HIDDEN;
+const char *il_snap_protect(const struct il_snap_view *v) IL_HIDDEN;
+const char *il_snap_hosts(const struct il_snap_view *v) IL_HIDDEN;
+int il_snap_prompt_timeout(const struct il_snap_view *v) IL_HIDDEN;
+
+/* Facts about paths and the session the hosts' quick rejects use (their
+ * answer is only ever "nothing to judge"). deletes.c, paths.c. */
+/* True if the space-separated list contains word (length n). */
+int il_list_has(const char *list, const char *word, size_t n) IL_HIDDEN;
+/* 0 when deleting abs is certainly free (under a temp dir outside HOME, or
+ * under a scratch directory); string compares only. */
+int il_delete_candidate(const struct il_snap_view *v, const char *abs, char *const *envp) IL_HIDDEN;
+/* Was the file at p (not followed) created after the session began? */
+int il_born_in_session(const struct il_snap_view *v, const char *p) IL_HIDDEN;
+/* abs is strictly under /tmp, /var/tmp, /dev/shm or the session's $TMPDIR,
+ * and not inside HOME. String compares only. */
+int il_temp_path(const struct il_snap_view *v, const char *abs, char *const *envp) IL_HIDDEN;
+/* What holds for every name directly inside the absolute directory
+ * dir[0..dl), from string compares only (so it can be kept for the next
+ * path in the same directory): IL_DIR_TEMP, every such name is a temp path
+ * (il_temp_path); IL_DIR_NOT_TEMP, none is; neither when the answer depends
+ * on the name (HOME is in dir) or on the environment (no session HOME);
+ * IL_DIR_OWN_FREE, none is one of interlock's own files, inside one or
+ * above one (il_path_protected with ancestors). */
+enum { IL_DIR_TEMP = 1, IL_DIR_NOT_TEMP = 2, IL_DIR_OWN_FREE = 4 };
+#define IL_DIR_FACTS_MAX 1024
+unsigned il_dir_facts(const struct il_snap_view *v, const char *dir, size_t dl) IL_HIDDEN;
+
 /* ---- one exec, as seen by a hook ---- */
 struct il_exec_event {
 	const char *path;   /* program path as resolved by the caller (may be NULL) */

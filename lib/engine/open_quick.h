@@ -7,7 +7,8 @@
 #include <fcntl.h>
 #include <string.h>
 
-#include "engine_int.h"
+#include "il.h"
+#include "snapshot.h"
 
 /* The access an open asks for. O_PATH and read-only directory opens are
  * none: a handle, or listing ~/.ssh, is not reading a key. */

@@ -207,3 +207,38 @@ int il_snap_decode(struct il_snap_view *v)
 	}
 	return 0;
 }
+
+/* The session's facts, for hosts (il.h): NULL where the snapshot has none. */
+static const char *fact(const struct il_snap_view *v, uint32_t off)
+{
+	const char *s = il_snap_str(v, off);
+	return s && *s ? s : 0;
+}
+const char *il_snap_session(const struct il_snap_view *v)
+{
+	return fact(v, v->hdr->session);
+}
+const char *il_snap_audit(const struct il_snap_view *v)
+{
+	return fact(v, v->hdr->audit);
+}
+const char *il_snap_broker(const struct il_snap_view *v)
+{
+	return fact(v, v->hdr->socket);
+}
+const char *il_snap_tty(const struct il_snap_view *v)
+{
+	return fact(v, v->hdr->tty);
+}
+const char *il_snap_protect(const struct il_snap_view *v)
+{
+	return fact(v, v->hdr->protect);
+}
+const char *il_snap_hosts(const struct il_snap_view *v)
+{
+	return fact(v, v->hdr->hosts);
+}
+int il_snap_prompt_timeout(const struct il_snap_view *v)
+{
+	return (int)v->hdr->prompt_timeout;
+}

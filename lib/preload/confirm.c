@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine_int.h"
+#include "il.h"
 #include "preload.h"
 
 static enum il_answer ask_broker(const char *sock, const struct il_confirm_req *r)

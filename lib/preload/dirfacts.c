@@ -12,7 +12,7 @@
  * out each time. */
 #include <string.h>
 
-#include "engine_int.h"
+#include "il.h"
 #include "preload.h"
 
 #define MEMO_DIR 512

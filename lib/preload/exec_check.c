@@ -7,7 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "engine_int.h"
+#include "il.h"
 #include "preload.h"
 #include "rawsys.h"
 

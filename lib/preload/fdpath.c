@@ -6,7 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "engine_int.h"
+#include "il.h"
 #include "preload.h"
 
 const char *il_fd_path(int fd, char *buf, size_t cap)

@@ -13,7 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "engine_int.h"
+#include "il.h"
 #include "preload.h"
 
 struct il_real il_real;

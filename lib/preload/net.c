@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "engine_int.h"
+#include "il.h"
 #include "preload.h"
 
 /* ---- address -> name, per process ---- */

@@ -7,7 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "engine_int.h"
+#include "il.h"
 #include "preload.h"
 #include "rawsys.h"
 
@@ -127,7 +127,7 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
 	/* Quick rejects, in front of the judge: only what no built-in and no
 	 * rule can care about passes here unresolved. /proc/self/fd/3 names
 	 * nothing; the file it leads to may be a key opened with O_PATH. */
-	const char *tty = il_snap_str(v, v->hdr->tty);
+	const char *tty = il_snap_tty(v);
 	if (!(writes && il_own_file_name(path)) && !(tty && il_strneq(path, "/dev/", 5)) && !il_path_via_link(path) &&
 	    !il_open_candidate(v, path, access) && !label) {
 		errno = saved;
@@ -182,7 +182,7 @@ static const char *protect_list(void)
 	int saved = errno;
 	int broken = 0;
 	struct il_snap_view *v = il_snapshot(&broken);
-	const char *list = v ? il_snap_str(v, v->hdr->protect) : 0;
+	const char *list = v ? il_snap_protect(v) : 0;
 	errno = saved;
 	return list && *list ? list : 0;
 }

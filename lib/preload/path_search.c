@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine_int.h"
+#include "il.h"
 #include "preload.h"
 
 const char *il_path_entry(const char *dirs, const char *file, char *buf, size_t cap, int *fits)

@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine_int.h"
+#include "il.h"
 #include "preload.h"
 
 void il_say(const char *s)
@@ -23,7 +23,7 @@ void il_say(const char *s)
 static void audit(struct il_snap_view *sv, const struct il_verdict *v, const char *exe, const char *cwd,
 		  const char *decision, const char *by, char *buf, size_t cap)
 {
-	const char *logpath = sv ? il_snap_str(sv, sv->hdr->audit) : 0;
+	const char *logpath = sv ? il_snap_audit(sv) : 0;
 	char fallback[4096];
 	if (!logpath || !*logpath) {
 		if (!il_audit_default_path(environ, fallback, sizeof fallback))
@@ -33,7 +33,7 @@ static void audit(struct il_snap_view *sv, const struct il_verdict *v, const cha
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct il_audit_rec r = {
-		.session = sv ? il_snap_str(sv, sv->hdr->session) : il_sess.session,
+		.session = sv ? il_snap_session(sv) : il_sess.session,
 		.profile = il_sess.profile,
 		.pid = (long)getpid(),
 		.ppid = (long)getppid(),
@@ -53,7 +53,7 @@ static void audit(struct il_snap_view *sv, const struct il_verdict *v, const cha
 
 static const char *broker_of(struct il_snap_view *v)
 {
-	const char *b = il_snap_str(v, v->hdr->socket);
+	const char *b = il_snap_broker(v);
 	return b && *b ? b : 0;
 }
 
@@ -62,7 +62,7 @@ static enum il_answer ask(struct il_snap_view *v, const struct il_verdict *verdi
 	struct il_confirm_req r = { verdict->rule_id, verdict->word, verdict->why, verdict->what,
 				    verdict->target ? verdict->target : "", cwd, exe ? exe : "",
 				    (char *const *)verdict->argv, verdict->event };
-	return il_confirm(broker_of(v), &r, (int)v->hdr->prompt_timeout);
+	return il_confirm(broker_of(v), &r, il_snap_prompt_timeout(v));
 }
 
 /* execvp-style callers (python's subprocess, perl) retry a refused exec
