@@ -81,6 +81,6 @@ int il_cmd_doctor(int argc, char **argv) IL_HIDDEN;
 int il_cmd_log(int argc, char **argv) IL_HIDDEN;
 
 /* The one-line "interlock: blocked: ..." message. */
-void il_print_blocked(FILE *f, const struct il_verdict *v, char **argv) IL_HIDDEN;
+void il_print_blocked(FILE *f, const struct il_verdict *v) IL_HIDDEN;
 
 #endif

@@ -168,7 +168,7 @@ int il_eval_argv(struct il_compiled *c, char **argv, const char *cwd, const char
 	char buf[4096];
 	const char *path = argv[0] ? il_program_path(argv[0], buf, sizeof buf) : "";
 	struct il_exec_event ev = { path, argv, environ, cwd, profile, 0, 0 };
-	return il_decide_exec(&c->view, &ev, a, v);
+	return il_judge_exec(&c->view, &ev, a, v);
 }
 
 /* "HOST:PORT", "ADDR:PORT" or "[V6ADDR]:PORT" -> a connect event. A name

@@ -385,7 +385,7 @@ int il_cmd_run(int argc, char **argv)
 	 * refused here. */
 	gs.ask_first = v.action == IL_CONFIRM && !v.error && gs.on && isatty(0);
 	if (v.action >= IL_CONFIRM && !gs.ask_first) {
-		il_print_blocked(stderr, &v, cmd);
+		il_print_blocked(stderr, &v);
 		audit_self(id, o.profile, audit, cmd, cwd, &v, "denied", v.action == IL_CONFIRM ? "no-terminal" : "rule");
 		rc = 126;
 		goto out;
