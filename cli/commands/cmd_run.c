@@ -103,7 +103,7 @@ static void audit_self(const char *session, const char *profile, const char *aud
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct il_audit_rec r = { session, profile, (long)getpid(), (long)getppid(), argv[0],
-				  (const char *const *)argv, cwd, "exec", v->rule_id, v->action, decision, by };
+				  (const char *const *)argv, cwd, "exec", v->rule_id, v->action, decision, by, 0 };
 	size_t n = il_audit_format(buf, sizeof buf, &r, (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 	if (n)
 		il_audit_append(audit, buf, n);

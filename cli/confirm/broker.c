@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "grants.h"
 
 #define MAX_CLIENTS 64  /* connections served at once; more are told "busy" */
 #define MAX_QUEUED 32   /* distinct questions waiting; more are told "busy" */
@@ -30,6 +31,8 @@ struct client {
 struct approval {
 	struct approval *next;
 	char *rule, *target, *cwd, *command;
+	char *ops[IL_MAX_OPS]; /* the operations the question named (wire op lines) */
+	int nops;
 };
 
 /* In-process askers (il_broker_ask_internal) of one question. */
@@ -60,6 +63,8 @@ struct il_broker {
 	struct approval *approvals;
 	struct recent recent[MAX_RECENT]; /* ring, oldest overwritten */
 	int nrecent;
+	struct il_grants *grants; /* what an allow-once carries to */
+	int nquestions;           /* for the questions' names */
 	int watch_fd; /* il_broker_watch(), -1: none */
 	void (*watch_ready)(void *ctx, short revents);
 	void *watch_ctx;
@@ -182,8 +187,8 @@ static const char *reply_text(enum il_answer a)
 	return lines[a];
 }
 
-static void audit(struct il_broker *b, const struct il_broker_req *r, pid_t pid, const char *decision,
-		  const char *by)
+static void audit_as(struct il_broker *b, const struct il_broker_req *r, pid_t pid, const char *decision,
+		     const char *by, const char *approval)
 {
 	if (!b->cfg.audit_path)
 		return;
@@ -195,7 +200,7 @@ static void audit(struct il_broker *b, const struct il_broker_req *r, pid_t pid,
 		.pid = (long)pid, .ppid = parent_of(pid),
 		.exe = r->exe, .argv = r->argv[0] ? r->argv : one, .cwd = r->cwd,
 		.event = r->event && *r->event ? r->event : "exec", .rule = r->rule, .action = IL_CONFIRM,
-		.decision = decision, .by = by,
+		.decision = decision, .by = by, .approval = approval,
 	};
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -203,6 +208,13 @@ static void audit(struct il_broker *b, const struct il_broker_req *r, pid_t pid,
 	size_t n = il_audit_format(buf, sizeof buf, &rec, (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 	if (n)
 		il_audit_append(b->cfg.audit_path, buf, n);
+}
+
+/* A decision's record; a human's answer names the question it answered. */
+static void audit(struct il_broker *b, const struct il_broker_req *r, pid_t pid, const char *decision,
+		  const char *by)
+{
+	audit_as(b, r, pid, decision, by, r->id[0] && !strcmp(by, "human") ? r->id : 0);
 }
 
 static void send_reply(int fd, const char *text)
@@ -231,6 +243,11 @@ static int parse(struct il_broker_req *r)
 				if (nargs++ < 64) {
 					il_wire_unescape(eq + 1);
 					r->argv[nargs - 1] = eq + 1;
+				}
+			} else if (k == IL_W_OP) {
+				if (r->nops < IL_MAX_OPS) {
+					il_wire_unescape(eq + 1);
+					r->ops[r->nops++] = eq + 1;
 				}
 			} else if (k == IL_W_ARGC) {
 				argc = atoi(eq + 1);
@@ -275,8 +292,23 @@ static int same_question(const struct il_broker_req *a, const struct il_broker_r
 /* What a session approval covers: rule + target, or rule + cwd + command
  * when the rule has no target (a relative command means something else
  * elsewhere). */
+static int has_op(const struct approval *a, const char *op)
+{
+	for (int i = 0; i < a->nops; i++)
+		if (!strcmp(a->ops[i], op))
+			return 1;
+	return 0;
+}
+
 static int covers(const struct approval *a, const struct il_broker_req *r)
 {
+	/* the very operations the human allowed (a shell string's rm, then
+	 * the rm the shell execs): each of the request's among them */
+	int all = r->nops > 0 && a->nops > 0;
+	for (int i = 0; all && i < r->nops; i++)
+		all = has_op(a, r->ops[i]);
+	if (all)
+		return 1;
 	if (strcmp(a->rule, r->rule) || strcmp(a->target, r->target))
 		return 0;
 	return *r->target || (!strcmp(a->cwd, r->cwd) && !strcmp(a->command, r->command));
@@ -293,6 +325,8 @@ static int session_approved(const struct il_broker *b, const struct il_broker_re
 static void approval_free(struct approval *a)
 {
 	free(a->rule), free(a->target), free(a->cwd), free(a->command);
+	for (int i = 0; i < a->nops; i++)
+		free(a->ops[i]);
 	free(a);
 }
 
@@ -305,6 +339,9 @@ static void remember_approval(struct il_broker *b, const struct il_broker_req *r
 		return;
 	a->rule = strdup(r->rule), a->target = strdup(r->target);
 	a->cwd = strdup(*r->target ? "" : r->cwd), a->command = strdup(*r->target ? "" : r->command);
+	for (int i = 0; i < r->nops; i++)
+		if ((a->ops[a->nops] = strdup(r->ops[i])))
+			a->nops++;
 	if (!a->rule || !a->target || !a->cwd || !a->command) {
 		approval_free(a); /* not remembered: the next request asks again */
 		return;
@@ -326,6 +363,22 @@ static void unqueue(struct il_broker *b, struct il_broker_req *r)
 	b->nqueued--;
 }
 
+/* Remembers that the human allowed r for pid (settle(), and the exec an
+ * earlier yes carried to): the supervisor then passes that exec too. */
+static void remember_recent(struct il_broker *b, const struct il_broker_req *r, pid_t pid)
+{
+	struct recent *e = &b->recent[b->nrecent++ % MAX_RECENT];
+	recent_clear(e);
+	e->rule = strdup(r->rule), e->target = strdup(r->target);
+	e->cwd = strdup(r->cwd), e->command = strdup(r->command);
+	if (!e->rule || !e->target || !e->cwd || !e->command) {
+		recent_clear(e); /* not remembered: the supervisor asks again */
+		return;
+	}
+	e->pid = pid;
+	e->ms = mono_ms();
+}
+
 /* A fresh request from client c: answer it now or queue it. */
 static void take_request(struct il_broker *b, struct client *c, struct il_broker_req *r)
 {
@@ -333,6 +386,15 @@ static void take_request(struct il_broker *b, struct client *c, struct il_broker
 	if (!b->can_prompt) {
 		send_reply(c->fd, reply_text(IL_ANS_NO_TERMINAL));
 		audit(b, r, c->pid, "denied", "no-terminal");
+		req_free(r);
+		return;
+	}
+	if (il_grants_take(b->grants, c->pid, b->cfg.top, r->ops, r->nops, r->id, sizeof r->id)) {
+		/* a yes to the shell string that named this very operation: its
+		 * record names that question */
+		send_reply(c->fd, reply_text(IL_ANS_ONCE));
+		audit(b, r, c->pid, "allowed", "human");
+		remember_recent(b, r, c->pid);
 		req_free(r);
 		return;
 	}
@@ -356,6 +418,7 @@ static void take_request(struct il_broker *b, struct client *c, struct il_broker
 		return;
 	}
 	build_chain(c->pid, b->cfg.top, r->chain, sizeof r->chain);
+	snprintf(r->id, sizeof r->id, "q%d", ++b->nquestions);
 	r->waiters = 1;
 	c->req = r;
 	if (b->tail)
@@ -455,6 +518,7 @@ struct il_broker *il_broker_new(int listen_fd, const struct il_broker_cfg *cfg)
 	b->cfg = *cfg;
 	if (!b->cfg.top)
 		b->cfg.top = getpid();
+	b->grants = il_grants_new();
 	return b;
 }
 
@@ -480,6 +544,7 @@ void il_broker_free(struct il_broker *b)
 	}
 	for (int i = 0; i < MAX_RECENT; i++)
 		recent_clear(&b->recent[i]);
+	il_grants_free(b->grants);
 	free(b);
 }
 
@@ -546,21 +611,6 @@ int il_broker_withdrawn(const struct il_broker_req *r)
 	return r->waiters <= 0;
 }
 
-/* Remembers that the human allowed r for pid (settle() only). */
-static void remember_recent(struct il_broker *b, const struct il_broker_req *r, pid_t pid)
-{
-	struct recent *e = &b->recent[b->nrecent++ % MAX_RECENT];
-	recent_clear(e);
-	e->rule = strdup(r->rule), e->target = strdup(r->target);
-	e->cwd = strdup(r->cwd), e->command = strdup(r->command);
-	if (!e->rule || !e->target || !e->cwd || !e->command) {
-		recent_clear(e); /* not remembered: the supervisor asks again */
-		return;
-	}
-	e->pid = pid;
-	e->ms = mono_ms();
-}
-
 /* Tells r's in-process askers; each callback runs once, r stays intact. */
 static int settle_internal(struct il_broker *b, struct il_broker_req *r, enum il_answer a, const char *by)
 {
@@ -605,6 +655,8 @@ void il_broker_answer(struct il_broker *b, struct il_broker_req *r, enum il_answ
 {
 	if (a == IL_ANS_SESSION)
 		remember_approval(b, r);
+	if (a == IL_ANS_ONCE)
+		il_grants_add(b->grants, r->id, r->pid, r->ops, r->nops);
 	settle(b, r, a, il_answer_by(a));
 	if (a != IL_ANS_SESSION)
 		return;
@@ -639,9 +691,12 @@ static struct il_broker_req *req_from_ask(const struct il_broker_ask *q)
 {
 	const char *src[7] = { q->rule, q->word, q->why, q->command, q->target, q->cwd, q->exe };
 	size_t n = 0;
-	int argc = 0;
+	int argc = 0, nops = q->nops < IL_MAX_OPS ? q->nops : IL_MAX_OPS;
 	for (int i = 0; i < 7; i++)
 		n += strlen(src[i] ? src[i] : "") + 1;
+	for (int i = 0; i < nops; i++) /* RULE\tTARGET\tKEY, as on the wire */
+		n += strlen(q->ops[i].rule_id) + strlen(q->ops[i].target ? q->ops[i].target : "") +
+		     strlen(q->ops[i].key) + 3;
 	while (q->argv && q->argv[argc] && argc < 64)
 		n += strlen(q->argv[argc++]) + 1;
 	struct il_broker_req *r = calloc(1, sizeof *r);
@@ -662,6 +717,11 @@ static struct il_broker_req *req_from_ask(const struct il_broker_ask *q)
 	}
 	if (q->argv && q->argv[argc]) /* longer than we keep: the command stands in */
 		r->argv[0] = 0;
+	for (int i = 0; i < nops; i++) {
+		r->ops[r->nops++] = p;
+		p += sprintf(p, "%s\t%s\t%s", q->ops[i].rule_id, q->ops[i].target ? q->ops[i].target : "",
+			     q->ops[i].key) + 1;
+	}
 	return r;
 }
 
@@ -688,6 +748,10 @@ void il_broker_ask_internal(struct il_broker *b, const struct il_broker_ask *q, 
 		answer_internal_now(b, r, IL_ANS_NO_TERMINAL, "no-terminal");
 		return;
 	}
+	if (il_grants_take(b->grants, r->pid, b->cfg.top, r->ops, r->nops, r->id, sizeof r->id)) {
+		answer_internal_now(b, r, IL_ANS_ONCE, "human");
+		return;
+	}
 	if (session_approved(b, r)) {
 		answer_internal_now(b, r, IL_ANS_SESSION, "session-approval");
 		return;
@@ -706,6 +770,7 @@ void il_broker_ask_internal(struct il_broker *b, const struct il_broker_ask *q, 
 		return;
 	}
 	build_chain(r->pid, b->cfg.top, r->chain, sizeof r->chain);
+	snprintf(r->id, sizeof r->id, "q%d", ++b->nquestions);
 	r->waiters = 1;
 	if (b->tail)
 		b->tail->next = r;

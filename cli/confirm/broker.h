@@ -43,6 +43,9 @@ struct il_broker_req {
 	pid_t pid;        /* the first asker (SO_PEERCRED) */
 	/* private */
 	const char *argv[65]; /* arg= lines, NULL-terminated */
+	const char *ops[IL_MAX_OPS]; /* op= lines: the operations a yes approves (grants.h) */
+	int nops;
+	char id[16];          /* the question's name in the audit log ("q3") */
 	struct il_broker_req *next;
 	char *buf;
 	struct il_broker_internal *internal; /* in-process askers (il_broker_ask_internal) */
@@ -92,6 +95,8 @@ struct il_broker_ask {
 	const char *rule, *word, *why, *command, *target, *cwd, *exe;
 	const char *const *argv; /* may be NULL */
 	pid_t pid;               /* the process the question is about */
+	const struct il_op *ops; /* the operations a yes approves (il_verdict) */
+	int nops;
 };
 typedef void (*il_broker_done)(void *ctx, enum il_answer a);
 

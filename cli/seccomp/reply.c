@@ -75,7 +75,7 @@ void il_sv_audit(const struct il_supervisor *s, const struct sv_ctx *c, const st
 	pid_t proc = il_sv_process(c->tid);
 	struct il_audit_rec r = { s->cfg.session, s->cfg.profile, (long)(proc ? proc : c->tid),
 				  (long)il_sv_parent_of(c->tid), c->exe, (const char *const *)v->argv, c->cwd,
-				  v->event ? v->event : "exec", v->rule_id, v->action, decision, by };
+				  v->event ? v->event : "exec", v->rule_id, v->action, decision, by, 0 };
 	char *buf = malloc(65536);
 	size_t n = buf ? il_audit_format(buf, 65536, &r, (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000) : 0;
 	if (n)
@@ -218,7 +218,8 @@ void il_sv_ask_human(struct il_supervisor *s, uint64_t id, const struct sv_ctx *
 	snprintf(p->command, sizeof p->command, "%s", what);
 	s->pending = p;
 	struct il_broker_ask q = { v->rule_id, v->word[0] ? v->word : "yes", v->why, p->command,
-				   v->target ? v->target : "", c->cwd, c->exe, (const char *const *)v->argv, p->proc };
+				   v->target ? v->target : "", c->cwd, c->exe, (const char *const *)v->argv, p->proc,
+				   v->ops, v->nops };
 	il_broker_ask_internal(s->cfg.broker, &q, on_answer, p); /* may answer at once */
 }
 

@@ -157,6 +157,8 @@ size_t il_audit_format(char *buf, size_t cap, const struct il_audit_rec *r, long
 	puts_(&o, ",\"action\":"), put_str(&o, il_action_name(r->action));
 	puts_(&o, ",\"decision\":"), put_str(&o, r->decision);
 	puts_(&o, ",\"by\":"), put_str(&o, r->by);
+	if (r->approval)
+		puts_(&o, ",\"approval\":"), put_str(&o, r->approval);
 	puts_(&o, "}\n");
 	if (o.overflow)
 		return 0;

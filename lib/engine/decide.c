@@ -254,10 +254,33 @@ int il_dec_setup(struct dctx *d, struct il_snap_view *v, const struct il_exec_ev
 	return 0;
 }
 
+/* A confirm: every command of the exec that needs the question on its own,
+ * so that a yes covers each of them (and the shell's exec of one passes). */
+static void collect_ops(struct dctx *d, struct il_cmdlist *list, struct il_verdict *out)
+{
+	struct il_op *ops = il_arena_alloc(d->a, sizeof *ops * IL_MAX_OPS);
+	if (!ops)
+		return;
+	int n = 0;
+	for (int i = 0; i < list->n && n < IL_MAX_OPS; i++) {
+		struct il_verdict one = { .action = IL_ALLOW, .rule = -1 };
+		match_cmd(d, &list->v[i], &one);
+		if (one.action != IL_CONFIRM)
+			continue;
+		const char *key = il_op_key(d->a, &list->v[i]);
+		if (key)
+			ops[n++] = (struct il_op){ one.rule_id, one.target, key };
+	}
+	out->ops = ops;
+	out->nops = n;
+}
+
 static int finish(struct dctx *d, struct il_cmdlist *list, struct il_peel_ctx *pc, struct il_verdict *out)
 {
 	for (int i = 0; i < list->n && out->action < IL_DENY; i++)
 		match_cmd(d, &list->v[i], out);
+	if (out->action == IL_CONFIRM && d->only_rule < 0)
+		collect_ops(d, list, out);
 	if (d->a->failed || d->error || pc->budget <= 0) {
 		/* Out of scratch or limits: the exec could not be judged. */
 		out->error = 1;

@@ -207,7 +207,25 @@ struct il_verdict {
 	const char *event;
 	const char *what;
 	const char **argv;
+	/* A confirm of an exec: each operation it named that needs the
+	 * question (a shell string can name several), as an approval
+	 * identifies them (judge.c, il_op_key). */
+	const struct il_op *ops;
+	int nops;
 };
+
+/* One operation as an approval names it: the rule, the target, and the
+ * normalized command (the program's base name, its arguments, the
+ * directory it runs in). A yes to a shell string approves the operations
+ * it named: the shell's own exec of exactly one of them passes once. */
+struct il_op {
+	const char *rule_id;
+	const char *target; /* may be NULL */
+	const char *key;    /* "NAME ARG... \t CWD", shell-quoted (il_op_key) */
+};
+#define IL_MAX_OPS 16
+/* The normalized command of a peeled command, in arena memory. */
+const char *il_op_key(struct il_arena *a, const struct il_cmd *cmd) IL_HIDDEN;
 
 /* Decides one exec. Heap-free: all memory from a. */
 int il_decide_exec(struct il_snap_view *v, const struct il_exec_event *ev,
@@ -353,7 +371,7 @@ size_t il_audit_default_path(char *const *envp, char *buf, size_t cap) IL_HIDDEN
 #define IL_WIRE_VERSION "1"
 enum il_wire_key {
 	IL_W_VERSION, IL_W_RULE, IL_W_WORD, IL_W_WHY, IL_W_COMMAND, IL_W_TARGET, IL_W_CWD, IL_W_EXE, IL_W_EVENT,
-	IL_W_ARGC, IL_W_ARG, IL_W_NKEYS
+	IL_W_ARGC, IL_W_ARG, IL_W_OP, IL_W_NKEYS
 };
 extern const char *const il_wire_keys[IL_W_NKEYS] IL_HIDDEN;
 /* The key a line's name is, or -1 (unknown keys are ignored). */
@@ -380,6 +398,8 @@ struct il_audit_rec {
 	int action;
 	const char *decision; /* "allowed", "denied", "logged", ... */
 	const char *by;       /* who decided: "rule", "no-terminal", "human", ... */
+	const char *approval; /* the question a human answered ("q3"): on its answer's
+				 record and on each exec that answer carried to; or NULL */
 };
 /* Formats one JSON line (with trailing newline) into buf; returns its length,
  * or 0 if it did not fit. */

@@ -210,3 +210,23 @@ size_t il_format_argv(char *buf, size_t cap, const char *const *argv, int argc)
 	buf[o] = 0;
 	return o;
 }
+
+const char *il_op_key(struct il_arena *a, const struct il_cmd *cmd)
+{
+	size_t cap = 4096;
+	char *buf = il_arena_alloc(a, cap);
+	if (!buf || !cmd->argc)
+		return 0;
+	/* the program by its name, wherever the exec found it */
+	const char *name[] = { cmd->name, 0 };
+	size_t n = il_format_argv(buf, cap - 2, name, 1);
+	if (cmd->argc > 1 && n + 2 < cap) {
+		buf[n++] = ' ';
+		n += il_format_argv(buf + n, cap - 2 - n, cmd->argv + 1, cmd->argc - 1);
+	}
+	buf[n++] = '\t';
+	for (const char *p = cmd->cwd ? cmd->cwd : ""; *p && n + 1 < cap; p++)
+		buf[n++] = (unsigned char)*p < 0x20 ? '?' : *p;
+	buf[n] = 0;
+	return buf;
+}

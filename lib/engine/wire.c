@@ -7,7 +7,7 @@ const char *const il_wire_keys[IL_W_NKEYS] = {
 	[IL_W_VERSION] = "v",	      [IL_W_RULE] = "rule",	  [IL_W_WORD] = "word",
 	[IL_W_WHY] = "why",	      [IL_W_COMMAND] = "command", [IL_W_TARGET] = "target",
 	[IL_W_CWD] = "cwd",	      [IL_W_EXE] = "exe",	  [IL_W_EVENT] = "event",
-	[IL_W_ARGC] = "argc",	      [IL_W_ARG] = "arg",
+	[IL_W_ARGC] = "argc",	      [IL_W_ARG] = "arg",	  [IL_W_OP] = "op",
 };
 
 int il_wire_key(const char *name)
@@ -23,14 +23,14 @@ size_t il_wire_put(char *buf, size_t n, size_t cap, enum il_wire_key k, const ch
 	const char *key = il_wire_keys[k];
 	size_t need = il_strlen(key) + 2;
 	for (const char *p = val ? val : ""; *p; p++)
-		need += k == IL_W_ARG && (*p == '\n' || *p == '\\') ? 2 : 1;
+		need += (k == IL_W_ARG || k == IL_W_OP) && (*p == '\n' || *p == '\\') ? 2 : 1;
 	if (n + need > cap)
 		return n; /* the whole line or nothing: a short buffer shows as a count mismatch */
 	size_t kl = il_strlen(key);
 	il_memcpy(buf + n, key, kl), n += kl;
 	buf[n++] = '=';
 	for (const char *p = val ? val : ""; *p; p++) {
-		if (k == IL_W_ARG && (*p == '\n' || *p == '\\')) {
+		if ((k == IL_W_ARG || k == IL_W_OP) && (*p == '\n' || *p == '\\')) {
 			buf[n++] = '\\';
 			buf[n++] = *p == '\n' ? 'n' : '\\';
 		} else {

@@ -52,6 +52,21 @@ static enum il_answer ask_broker(const char *sock, const struct il_confirm_req *
 		for (int j = 0; r->argv[j]; j++)
 			n = il_wire_put(buf, n, sizeof buf, IL_W_ARG, r->argv[j]);
 	}
+	for (int j = 0; j < r->nops; j++) {
+		char op[4500];
+		size_t o = 0;
+		const char *parts[] = { r->ops[j].rule_id, r->ops[j].target ? r->ops[j].target : "", r->ops[j].key };
+		for (int p = 0; p < 3; p++) {
+			size_t l = il_strlen(parts[p]);
+			if (o + l + 2 > sizeof op)
+				break;
+			il_memcpy(op + o, parts[p], l), o += l;
+			if (p < 2)
+				op[o++] = '\t';
+		}
+		op[o] = 0; /* a part that did not fit is left out: its key cannot match */
+		n = il_wire_put(buf, n, sizeof buf, IL_W_OP, op);
+	}
 	enum il_answer answer = IL_ANS_NO_BROKER; /* the wrapper is gone: no */
 	if (syscall(SYS_sendto, fd, buf, n, MSG_NOSIGNAL, 0, 0) == (long)n) {
 		char reply[128];

@@ -189,6 +189,8 @@ struct il_confirm_req {
 	const char *rule, *word, *why, *command, *target, *cwd, *exe;
 	char *const *argv; /* the operation's argv, for the broker's audit record (may be NULL) */
 	const char *event; /* "open", "delete"; NULL or "exec" for an exec */
+	const struct il_op *ops; /* the operations a yes approves (il_verdict) */
+	int nops;
 };
 /* Asks the broker at `broker` (wrapper mode) or, when broker is NULL, the
  * controlling terminal (dev-shell mode). */

@@ -61,7 +61,7 @@ static enum il_answer ask(struct il_snap_view *v, const struct il_verdict *verdi
 {
 	struct il_confirm_req r = { verdict->rule_id, verdict->word, verdict->why, verdict->what,
 				    verdict->target ? verdict->target : "", cwd, exe ? exe : "",
-				    (char *const *)verdict->argv, verdict->event };
+				    (char *const *)verdict->argv, verdict->event, verdict->ops, verdict->nops };
 	return il_confirm(broker_of(v), &r, il_snap_prompt_timeout(v));
 }
 

@@ -18,6 +18,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ptylib import BIN, Terminal, check, finish  # noqa: E402
 
+SRC = os.environ.get("INTERLOCK_SRC") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
 RULE = """[test-confirm]
 on = exec
 program = rm
@@ -39,6 +41,8 @@ class Sandbox:
         os.makedirs(self.work)
         with open(os.path.join(self.rules, "50-test.conf"), "w") as f:
             f.write(RULE)
+        # how shells and wrappers read their arguments: bash -c is looked into
+        shutil.copy(os.path.join(SRC, "rules.d", "00-programs.conf"), self.rules)
         self.make_victim()
         state = os.path.join(self.root, "state")
         self.audit = os.path.join(state, "interlock", "audit.jsonl")
@@ -83,17 +87,70 @@ def prompt_word(t, name, since=0):
     return m.group(1) if m else None
 
 
+def decisions(s):
+    """The audit records of the test rule, as (decision, by) pairs."""
+    return [(r.get("decision"), r.get("by")) for r in s.records() if r.get("rule") == "test-confirm"]
+
+
 def test_deny_enter():
     s = Sandbox()
     t = s.run(RM)
     prompt_word(t, "enter")
     t.type("\r")
     status = t.wait()
-    check(status == 0 and "rc=126" in t.text(), "enter: rm refused (126)", t.text())
-    check("interlock:" in t.text(), "enter: agent told why", t.text())
+    check(status == 126 or (status == 0 and "rc=126" in t.text()), "enter: refused (126)", t.text())
+    check("a human denied it at the confirmation prompt" in t.text(), "enter: the program is told a human said no",
+          t.text())
+    check("no human terminal" not in t.text(), "enter: not told there was no terminal", t.text())
     check(s.intact(), "enter: target survives")
-    check(s.has_record("denied", "human"), "enter: audited denied by human", str(s.records()))
+    check(decisions(s) == [("denied", "human")], "enter: exactly one record, denied by human", str(s.records()))
     t.assert_modes_restored("enter: terminal modes restored")
+    t.close(), s.close()
+
+
+def test_one_question_for_a_shell_string():
+    """How every agent runs a command: a program runs `bash -c "rm ...; echo
+    after"`. The question is about the string; the yes carries to the rm the
+    shell then execs (same rule, target, program, arguments, directory)."""
+    s = Sandbox()
+    agent = os.path.join(s.root, "agent.py")
+    with open(agent, "w") as f:
+        f.write("import subprocess\nsubprocess.run(['bash', '-c', 'rm -r victim; echo after'])\n")
+    t = Terminal([BIN, "run", "--", sys.executable, agent], env=s.env, cwd=s.work)
+    word = prompt_word(t, "string")
+    t.type(f"{word}\r" if word else "\r")
+    t.wait()
+    text = t.text()
+    check(len(WORD_RX.findall(text)) == 1, "string: exactly one question", text)
+    check(not os.path.exists(s.victim), "string: the rm the string named ran")
+    check("after" in text.split("allowed once")[-1], "string: the rest of the string ran", text)
+    recs = [r for r in s.records() if r.get("rule") == "test-confirm"]
+    ids = {r.get("approval") for r in recs}
+    check(len(recs) == 2 and all(r.get("by") == "human" and r.get("decision") == "allowed" for r in recs)
+          and len(ids) == 1 and None not in ids,
+          "string: the answer and the exec it carried to are both recorded, linked to one question", str(recs))
+    check(recs and recs[-1].get("exe", "").endswith("/rm"), "string: the second record is rm's own exec", str(recs))
+    t.close(), s.close()
+
+
+def test_allow_once_is_once():
+    """A yes approves what the string named, once: an rm of another target
+    that the string did not name (computed at run time) is asked again."""
+    s = Sandbox()
+    other = os.path.join(s.work, "other")
+    os.makedirs(other)
+    t = s.run('rm -r victim; d=oth; rm -r "${d}er"; echo "rc=$?"')
+    first = t.expect(WORD_RX)
+    check(first is not None, "once: the first prompt", t.text())
+    t.type(f"{first.group(1)}\r" if first else "\r")
+    second = t.expect(WORD_RX, since=first.end() if first else 0)
+    t.type("\r")
+    t.wait()
+    text = t.text()
+    check(len(WORD_RX.findall(text)) == 2, "once: the rm the string did not name is asked", text)
+    check(not os.path.exists(s.victim), "once: the named rm ran")
+    check(os.path.exists(other) and "rc=126" in text, "once: the other, refused at its own question, survives", text)
+    check(second is not None, "once: a second prompt came")
     t.close(), s.close()
 
 
@@ -104,6 +161,7 @@ def test_approve():
     t.type(f"{word}\r" if word else "\r")
     t.wait()
     check("rc=0" in t.text(), "approve: rm ran", t.text())
+    check(len(WORD_RX.findall(t.text())) == 1, "approve: one question for `run -- bash -c` and its rm", t.text())
     check(not os.path.exists(s.victim), "approve: target removed")
     check(s.has_record("allowed", "human"), "approve: audited allowed by human", str(s.records()))
     t.assert_modes_restored("approve: terminal modes restored")
@@ -115,10 +173,11 @@ def test_wrong_word():
     t = s.run(RM)
     word = prompt_word(t, "wrong")
     t.type(f"{word}x\r" if word else "\r")
-    t.wait()
-    check("rc=126" in t.text(), "wrong: rm refused", t.text())
+    status = t.wait()
+    check(status == 126 or "rc=126" in t.text(), "wrong: refused", t.text())
+    check("did not type the confirmation word" in t.text(), "wrong: the program is told so", t.text())
     check(s.intact(), "wrong: target survives")
-    check(s.has_record("denied", "wrong-word"), "wrong: audited by wrong-word", str(s.records()))
+    check(decisions(s) == [("denied", "wrong-word")], "wrong: exactly one record, by wrong-word", str(s.records()))
     t.assert_modes_restored("wrong: terminal modes restored")
     t.close(), s.close()
 
@@ -128,13 +187,14 @@ def test_timeout():
     t = s.run(RM, "--prompt-timeout", "2")
     prompt_word(t, "timeout")
     start = time.monotonic()
-    t.expect("rc=")
+    t.expect("interlock: blocked")
     took = time.monotonic() - start
-    t.wait()
-    check("rc=126" in t.text(), "timeout: rm refused", t.text())
+    status = t.wait()
+    check(status == 126 or "rc=126" in t.text(), "timeout: refused", t.text())
     check(1.5 <= took <= 6, f"timeout: after about 2 s ({took:.1f} s)")
     check(s.intact(), "timeout: target survives")
-    check(s.has_record("denied", "timeout"), "timeout: audited by timeout", str(s.records()))
+    check("did not confirm in time" in t.text(), "timeout: the program is told so", t.text())
+    check(decisions(s) == [("denied", "timeout")], "timeout: exactly one record, by timeout", str(s.records()))
     t.assert_modes_restored("timeout: terminal modes restored")
     t.close(), s.close()
 
@@ -178,7 +238,7 @@ def test_no_terminal():
     p = subprocess.run([BIN, "run", "--", "bash", "-c", RM], env=s.env, cwd=s.work, stdin=subprocess.DEVNULL,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
     out = p.stdout.decode(errors="replace")
-    check("rc=126" in out, "no-terminal: rm refused", out)
+    check(p.returncode == 126 or "rc=126" in out, "no-terminal: refused", out)
     check("human" in out, "no-terminal: the message says a human must do it", out)
     check(s.intact(), "no-terminal: target survives")
     check(s.has_record("denied", "no-terminal"), "no-terminal: audited", str(s.records()))
