@@ -50,6 +50,17 @@ struct il_loop {
 	size_t in_len;
 	struct il_prompt prompt;
 	struct il_broker_req *asking;
+	/* The screen under a prompt (issue 17: the agent's screen is whole
+	 * again after the answer). agent_alt: the agent draws on the terminal's
+	 * alternate screen now (read from its output; scan_tail holds a
+	 * sequence cut between two reads). own_alt: the prompt is on the
+	 * alternate screen we switched to, the agent's screen untouched below.
+	 * nudge_at: when to give the agent its size back after a resize that
+	 * makes it redraw what the prompt covered. */
+	int agent_alt, own_alt;
+	char scan_tail[8];
+	size_t scan_len;
+	long long nudge_at;
 	int (*child_hook)(void *ctx); /* il_loop_set_child_hook() */
 	void *child_hook_ctx;
 };
@@ -377,6 +388,76 @@ void il_loop_attach(struct il_loop *L, pid_t child)
 	L->child = child;
 }
 
+/* ---------------------------------------------------------------- the screen */
+
+/* Does this output switch the alternate screen on or off (DEC private modes
+ * 1049, 1047, 47)? Updates L->agent_alt; a sequence split across two reads
+ * is found with the tail of the previous one. */
+static void track_screen(struct il_loop *L, const char *buf, size_t n)
+{
+	static const struct {
+		const char *seq;
+		int alt;
+	} modes[] = { { "\033[?1049h", 1 }, { "\033[?1049l", 0 }, { "\033[?1047h", 1 },
+		      { "\033[?1047l", 0 }, { "\033[?47h", 1 },   { "\033[?47l", 0 } };
+	char joined[sizeof L->scan_tail + 64];
+	size_t head = n < 64 ? n : 64;
+	memcpy(joined, L->scan_tail, L->scan_len);
+	memcpy(joined + L->scan_len, buf, head);
+	/* the seam between reads, then the read itself */
+	for (int pass = 0; pass < 2; pass++) {
+		const char *p = pass ? buf : joined;
+		size_t len = pass ? n : L->scan_len + head;
+		const char *end = p + len;
+		for (const char *e = memchr(p, '\033', len); e; e = memchr(e + 1, '\033', (size_t)(end - e - 1)))
+			for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
+				size_t l = strlen(modes[k].seq);
+				if ((size_t)(end - e) >= l && !memcmp(e, modes[k].seq, l))
+					L->agent_alt = modes[k].alt;
+			}
+	}
+	L->scan_len = n < sizeof L->scan_tail ? n : sizeof L->scan_tail;
+	memcpy(L->scan_tail, buf + n - L->scan_len, L->scan_len);
+}
+
+/* A prompt over a main screen goes on the alternate screen, so the agent's
+ * screen is there as it was after the answer; over an agent that draws on
+ * the alternate screen itself, the agent is made to redraw instead. */
+static void screen_for_prompt(struct il_loop *L)
+{
+	if (!L->agent_alt) {
+		static const char alt[] = "\033[?1049h\033[H\033[2J"; /* cursor saved, a clean page */
+		write_all(L->tty, alt, sizeof alt - 1);
+		L->own_alt = 1;
+	}
+}
+
+static void screen_after_prompt(struct il_loop *L)
+{
+	if (L->own_alt) {
+		static const char back[] = "\033[?1049l";
+		write_all(L->tty, back, sizeof back - 1);
+		L->own_alt = 0;
+		return;
+	}
+	/* A resize the agent sees (one column less), then its size back: a
+	 * program that draws its screen redraws it on SIGWINCH. */
+	struct winsize ws;
+	if (L->master < 0 || L->tty < 0 || ioctl(L->tty, TIOCGWINSZ, &ws) < 0 || ws.ws_col < 2)
+		return;
+	ws.ws_col--;
+	ioctl(L->master, TIOCSWINSZ, &ws);
+	L->nudge_at = il_now_ms() + 50;
+}
+
+static void check_nudge(struct il_loop *L)
+{
+	if (L->nudge_at && il_now_ms() >= L->nudge_at) {
+		L->nudge_at = 0;
+		copy_winsize(L, L->master);
+	}
+}
+
 /* ---------------------------------------------------------------- prompts */
 
 static void finish_prompt(struct il_loop *L, enum il_answer a)
@@ -384,6 +465,7 @@ static void finish_prompt(struct il_loop *L, enum il_answer a)
 	if (!L->asking)
 		return;
 	il_prompt_close(&L->prompt, a);
+	screen_after_prompt(L);
 	il_broker_answer(L->broker, L->asking, a);
 	L->asking = 0;
 }
@@ -406,6 +488,7 @@ static void maybe_prompt(struct il_loop *L)
 	struct il_prompt_info in = { r->command, r->why,   r->rule, il_broker_profile(L->broker),
 				     r->cwd,     r->chain, r->word, r->target };
 	L->asking = r;
+	screen_for_prompt(L);
 	il_prompt_open(&L->prompt, L->tty, &in, L->timeout_s);
 }
 
@@ -529,6 +612,7 @@ static void on_master(struct il_loop *L, short revents)
 		ssize_t n = read(L->master, buf, sizeof buf);
 		if (n > 0) {
 			L->last_output = il_now_ms();
+			track_screen(L, buf, (size_t)n);
 			write_all(L->out, buf, (size_t)n); /* a closed stdout loses output, not the session */
 		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
 			L->master_eof = 1; /* EIO: every slave fd is closed */
@@ -552,6 +636,10 @@ static int poll_timeout(const struct il_loop *L)
 {
 	if (L->exited)
 		return DRAIN_IDLE_MS;
+	if (L->nudge_at) {
+		long long left = L->nudge_at - il_now_ms();
+		return left > 0 ? (int)left : 0;
+	}
 	return L->asking ? il_prompt_wait_ms(&L->prompt) : -1;
 }
 
@@ -589,6 +677,7 @@ int il_loop_run(struct il_loop *L)
 				il_broker_dispatch(L->broker, p + 3, nb);
 		}
 		check_prompt(L);
+		check_nudge(L);
 		if (!L->exited && !L->ending)
 			maybe_prompt(L);
 		/* A lost SIGCHLD (the pipe was full) must not hang us. */
