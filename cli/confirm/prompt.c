@@ -1,7 +1,7 @@
 /* The confirmation prompt. The terminal is in raw mode, so this file echoes,
- * edits and ends lines itself (\r\n). Everything shown that came from the
- * guarded tree (command, paths, why, process names) is escaped: the tree must
- * not be able to draw on the human's terminal through the prompt. */
+ * edits and ends lines itself (\r\n). Its words, the escaping of what came
+ * from the guarded tree, and what an answer means are the engine's
+ * (lib/engine/prompt_text.c), shared with the dev shell's prompt. */
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -10,7 +10,6 @@
 
 #include "prompt.h"
 
-#define SHOW_MAX 2048 /* bytes of one field shown; the rest is summarized */
 
 long long il_now_ms(void)
 {
@@ -31,75 +30,6 @@ static void write_all(int fd, const char *s, size_t n)
 
 /* ---------------------------------------------------------------- drawing */
 
-struct sb {
-	char b[16384];
-	size_t n;
-};
-
-static void sb_put(struct sb *s, const char *p, size_t n)
-{
-	if (n > sizeof s->b - s->n)
-		n = sizeof s->b - s->n;
-	memcpy(s->b + s->n, p, n);
-	s->n += n;
-}
-
-static void sb_str(struct sb *s, const char *p)
-{
-	sb_put(s, p, strlen(p));
-}
-
-/* Length of the UTF-8 sequence at p if it is valid and safe to show, else 0.
- * Unsafe: C1 controls (U+0080..U+009F; some terminals act on them) and the
- * bidirectional overrides, which can make text read differently than it is. */
-static int safe_utf8(const unsigned char *p)
-{
-	int n = (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
-	if (!n || (n == 2 && p[0] < 0xc2) || p[0] > 0xf4)
-		return 0;
-	for (int i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if (p[0] == 0xc2 && p[1] < 0xa0)
-		return 0;
-	if (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae)
-		return 0;
-	if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
-		return 0;
-	return n;
-}
-
-/* Appends untrusted text with everything unprintable shown as \xNN. */
-static void sb_safe(struct sb *s, const char *text)
-{
-	const unsigned char *p = (const unsigned char *)(text ? text : "");
-	size_t shown = 0, total = strlen((const char *)p);
-	while (*p && shown < SHOW_MAX) {
-		int n = *p >= 0x20 && *p < 0x7f ? 1 : *p >= 0x80 ? safe_utf8(p) : 0;
-		if (n) {
-			sb_put(s, (const char *)p, (size_t)n);
-		} else {
-			char esc[8];
-			snprintf(esc, sizeof esc, "\\x%02x", *p);
-			sb_str(s, esc);
-			n = 1;
-		}
-		p += n, shown += (size_t)n;
-	}
-	if (shown < total) {
-		char more[64];
-		snprintf(more, sizeof more, " ... (%zu more bytes)", total - shown);
-		sb_str(s, more);
-	}
-}
-
-static void sb_field(struct sb *s, const char *label, const char *value)
-{
-	sb_str(s, label);
-	sb_safe(s, value);
-	sb_str(s, "\r\n");
-}
-
 void il_prompt_open(struct il_prompt *p, int fd, const struct il_prompt_info *in, int timeout_s)
 {
 	if (timeout_s <= 0)
@@ -109,62 +39,20 @@ void il_prompt_open(struct il_prompt *p, int fd, const struct il_prompt_info *in
 	p->open = 1;
 	snprintf(p->word, sizeof p->word, "%s", in->word ? in->word : "");
 	p->deadline = il_now_ms() + (long long)timeout_s * 1000;
-
-	static struct sb s; /* 16 KiB: kept off the stack */
-	s.n = 0;
-	char head[160];
-	snprintf(head, sizeof head,
-		 "  (the agent's output is held; no answer in %d s denies)\r\n", timeout_s);
-	/* Reset attributes and show the cursor: the agent may have left the
-	 * terminal in any state. */
-	sb_str(&s, "\033[0m\033[?25h\r\n\033[1;7m interlock: confirmation required \033[0m");
-	sb_str(&s, head);
-	sb_field(&s, "  command: ", in->command);
-	sb_field(&s, "  why:     ", in->why);
-	sb_str(&s, "  rule:    ");
-	sb_safe(&s, in->rule);
-	sb_str(&s, "    profile: ");
-	sb_safe(&s, in->profile && *in->profile ? in->profile : "(default)");
-	sb_str(&s, "\r\n");
-	sb_field(&s, "  cwd:     ", in->cwd);
-	if (in->target && *in->target)
-		sb_field(&s, "  target:  ", in->target);
-	sb_field(&s, "  process: ", in->chain);
-	sb_str(&s, "Type \"");
-	sb_safe(&s, p->word);
-	sb_str(&s, "\" to allow once, \"");
-	sb_safe(&s, p->word);
-	sb_str(&s, "!\" to allow for the rest of this session; anything else denies: ");
+	static char text[16384]; /* kept off the stack */
+	size_t n = il_prompt_text(text, sizeof text, in, timeout_s, 1);
 	/* Type-ahead goes before the question is drawn, not after: what the
 	 * human types once it is on screen is the answer. */
 	tcflush(fd, TCIFLUSH);
-	write_all(fd, s.b, s.n);
+	write_all(fd, text, n);
 }
 
 /* ---------------------------------------------------------------- editing */
 
-static void trim(char *s)
-{
-	size_t n = strlen(s), i = 0;
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		s[--n] = 0;
-	while (s[i] == ' ' || s[i] == '\t')
-		i++;
-	memmove(s, s + i, n - i + 1);
-}
-
 static int decide(struct il_prompt *p)
 {
 	p->line[p->len] = 0;
-	trim(p->line);
-	size_t w = strlen(p->word);
-	if (!p->line[0])
-		return IL_ANS_HUMAN;
-	if (!strcmp(p->line, p->word))
-		return IL_ANS_ONCE;
-	if (!strncmp(p->line, p->word, w) && !strcmp(p->line + w, "!"))
-		return IL_ANS_SESSION;
-	return IL_ANS_WRONG_WORD;
+	return (int)il_prompt_decide(p->line, p->word);
 }
 
 /* Removes the last character (a whole UTF-8 sequence) and its echo. */
@@ -242,31 +130,8 @@ int il_prompt_wait_ms(const struct il_prompt *p)
 
 void il_prompt_close(struct il_prompt *p, enum il_answer a)
 {
-	const char *what;
-	switch (a) {
-	case IL_ANS_ONCE:
-		what = "interlock: allowed once.";
-		break;
-	case IL_ANS_SESSION:
-		what = "interlock: allowed for the rest of this session (same rule and target).";
-		break;
-	case IL_ANS_WRONG_WORD:
-		what = "interlock: denied (that was not the word).";
-		break;
-	case IL_ANS_TIMEOUT:
-		what = "interlock: denied (no answer in time).";
-		break;
-	case IL_ANS_WITHDRAWN:
-		what = "interlock: the asking process went away; nothing was allowed.";
-		break;
-	case IL_ANS_NO_TERMINAL:
-		what = "interlock: denied (the session is ending).";
-		break;
-	default:
-		what = "interlock: denied.";
-		break;
-	}
-	char line[160];
+	const char *what = il_prompt_outcome(a);
+	char line[256];
 	int n = snprintf(line, sizeof line, "\r\n\033[1m%s\033[0m\r\n", what);
 	write_all(p->fd, line, (size_t)n);
 	p->open = 0;

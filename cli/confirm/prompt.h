@@ -7,11 +7,7 @@
 
 #include "broker.h"
 
-/* What the human is shown. Every string is shown with control characters
- * escaped: a directory name must not be able to redraw the prompt. */
-struct il_prompt_info {
-	const char *command, *why, *rule, *profile, *cwd, *chain, *word, *target;
-};
+/* What the human is shown: struct il_prompt_info (il.h). */
 
 struct il_prompt {
 	int fd;              /* the real terminal */

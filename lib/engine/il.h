@@ -382,6 +382,21 @@ size_t il_wire_put(char *buf, size_t n, size_t cap, enum il_wire_key k, const ch
 /* An arg value back as it was, in place. */
 void il_wire_unescape(char *s) IL_HIDDEN;
 
+/* ---- prompt (prompt_text.c): the question's words, everywhere ---- */
+/* What the human is shown. Every string is shown with control characters
+ * escaped: a directory name must not be able to redraw the prompt. */
+struct il_prompt_info {
+	const char *command, *why, *rule, *profile, *cwd, *chain, *word, *target;
+};
+/* The prompt, ending in `Type "WORD" to allow once, "WORD!" ...: `; held:
+ * the agent's output waits meanwhile (the wrapper's pty). Its length. */
+size_t il_prompt_text(char *buf, size_t cap, const struct il_prompt_info *in, int timeout_s, int held) IL_HIDDEN;
+/* What a typed line answers: the word (once), the word and ! (the session),
+ * nothing (a human's no), anything else (the wrong word). */
+enum il_answer il_prompt_decide(const char *typed, const char *word) IL_HIDDEN;
+/* The line shown after the answer. */
+const char *il_prompt_outcome(enum il_answer a) IL_HIDDEN;
+
 /* Formats a command line for humans (shell-quoted where needed) into buf. */
 size_t il_format_argv(char *buf, size_t cap, const char *const *argv, int argc) IL_HIDDEN;
 

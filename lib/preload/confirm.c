@@ -106,17 +106,14 @@ static enum il_answer ask_tty(const struct il_confirm_req *r, int timeout_s)
 		tcsetattr(fd, TCSANOW, &t);
 		tcflush(fd, TCIFLUSH); /* type-ahead is not an answer */
 	}
-	tty_write(fd, "\n\033[1minterlock: confirmation needed\033[0m\n  command: ");
-	tty_write(fd, r->command);
-	tty_write(fd, "\n  why:     ");
-	tty_write(fd, r->why);
-	tty_write(fd, "\n  rule:    ");
-	tty_write(fd, r->rule);
-	tty_write(fd, "\n  where:   ");
-	tty_write(fd, r->cwd);
-	tty_write(fd, "\nType \"");
-	tty_write(fd, r->word);
-	tty_write(fd, "\" to allow; anything else denies: ");
+	/* the wrapper's words (prompt_text.c), less the held output */
+	struct il_prompt_info in = { r->command, r->why, r->rule, il_sess.profile, r->cwd, 0, r->word, r->target };
+	char text[8192];
+	size_t tn = il_prompt_text(text, sizeof text, &in, timeout_s, 0);
+	for (size_t i = 0, o = 0; i <= tn; i++) /* a canonical-mode terminal: \r\n is \n */
+		if (text[i] != '\r')
+			text[o++] = text[i];
+	tty_write(fd, text);
 	char line[300];
 	size_t n = 0;
 	enum il_answer answer = IL_ANS_TIMEOUT;
@@ -142,16 +139,14 @@ static enum il_answer ask_tty(const struct il_confirm_req *r, int timeout_s)
 		}
 		n += (size_t)k;
 		if (n && (line[n - 1] == '\n' || n == sizeof line - 1)) {
-			while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-				n--;
 			line[n] = 0;
-			answer = !n ? IL_ANS_HUMAN : il_streq(line, r->word) ? IL_ANS_ONCE : IL_ANS_WRONG_WORD;
+			answer = il_prompt_decide(line, r->word);
 			break;
 		}
 	}
-	tty_write(fd, answer == IL_ANS_ONCE ? "interlock: allowed\n"
-		      : answer == IL_ANS_TIMEOUT ? "\ninterlock: no answer in time: denied\n"
-						    : "interlock: denied\n");
+	tty_write(fd, answer == IL_ANS_TIMEOUT ? "\n" : "");
+	tty_write(fd, il_prompt_outcome(answer));
+	tty_write(fd, "\n");
 	if (have)
 		tcsetattr(fd, TCSANOW, &saved);
 	close(fd);

@@ -192,6 +192,12 @@ struct il_confirm_req {
 	const struct il_op *ops; /* the operations a yes approves (il_verdict) */
 	int nops;
 };
+/* A dev shell's approvals (approvals.c): 2 when a WORD! covers every
+ * operation of the verdict, 1 when allow-once grants do (they are used up),
+ * 0 when the human must be asked; id gets the approval's name. After an
+ * answer that allows, il_dev_remember keeps it and names it in id. */
+int il_dev_approved(struct il_arena *a, const struct il_verdict *v, char *id, size_t cap) IL_HIDDEN;
+void il_dev_remember(const struct il_verdict *v, enum il_answer ans, char *id, size_t cap) IL_HIDDEN;
 /* Asks the broker at `broker` (wrapper mode) or, when broker is NULL, the
  * controlling terminal (dev-shell mode). */
 enum il_answer il_confirm(const char *broker, const struct il_confirm_req *r, int timeout_s) IL_HIDDEN;

@@ -20,8 +20,8 @@ void il_say(const char *s)
 	}
 }
 
-static void audit(struct il_snap_view *sv, const struct il_verdict *v, const char *exe, const char *cwd,
-		  const char *decision, const char *by, char *buf, size_t cap)
+static void audit_as(struct il_snap_view *sv, const struct il_verdict *v, const char *exe, const char *cwd,
+		     const char *decision, const char *by, const char *approval, char *buf, size_t cap)
 {
 	const char *logpath = sv ? il_snap_audit(sv) : 0;
 	char fallback[4096];
@@ -45,10 +45,17 @@ static void audit(struct il_snap_view *sv, const struct il_verdict *v, const cha
 		.action = v->action,
 		.decision = decision,
 		.by = by,
+		.approval = approval,
 	};
 	size_t n = il_audit_format(buf, cap, &r, (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 	if (n)
 		il_audit_append(logpath, buf, n);
+}
+
+static void audit(struct il_snap_view *sv, const struct il_verdict *v, const char *exe, const char *cwd,
+		  const char *decision, const char *by, char *buf, size_t cap)
+{
+	audit_as(sv, v, exe, cwd, decision, by, 0, buf, cap);
 }
 
 static const char *broker_of(struct il_snap_view *v)
@@ -87,6 +94,17 @@ static uint64_t op_key(const struct il_verdict *v)
 	return h | 1;
 }
 
+/* il_dev_approved with scratch of its own (the caller's is in use). */
+static int dev_approved(const struct il_verdict *verdict, char *id, size_t cap)
+{
+	struct il_scratch sc;
+	if (!verdict->nops || il_scratch_open(&sc, 1u << 20) < 0)
+		return 0;
+	int k = il_dev_approved(&sc.a, verdict, id, cap);
+	il_scratch_close(&sc);
+	return k;
+}
+
 /* A quiet refusal (ps reading every process's environ) is recorded once
  * per process: one `ps aux` would otherwise write a line per process. */
 static int quiet_logged;
@@ -110,6 +128,16 @@ int il_settle(struct il_snap_view *v, const struct il_verdict *verdict, const ch
 	enum il_answer answer = IL_ANS_RULE;
 	uint64_t key = op_key(verdict);
 	int repeat = __atomic_load_n(&last_key, __ATOMIC_RELAXED) == key && last_answer >= 0;
+	if (!repeat && verdict->action == IL_CONFIRM && !verdict->error && !broker_of(v)) {
+		/* a dev shell: what a human allowed is kept in the session's
+		 * directory (approvals.c), as the broker keeps it in a wrapper */
+		char id[64];
+		int k = dev_approved(verdict, id, sizeof id);
+		if (k) {
+			audit_as(v, verdict, exe, cwd, "allowed", k == 2 ? "session-approval" : "human", id, buf, cap);
+			return 0;
+		}
+	}
 	if (repeat)
 		answer = (enum il_answer)last_answer;
 	else if (verdict->action == IL_CONFIRM && !verdict->error)
@@ -121,8 +149,11 @@ int il_settle(struct il_snap_view *v, const struct il_verdict *verdict, const ch
 		return allowed ? 0 : -1;
 	int records = il_host_records(verdict, answer, broker_of(v) != 0);
 	if (allowed) {
+		char id[64] = "";
+		if (!broker_of(v))
+			il_dev_remember(verdict, answer, id, sizeof id);
 		if (records)
-			audit(v, verdict, exe, cwd, "allowed", il_answer_by(answer), buf, cap);
+			audit_as(v, verdict, exe, cwd, "allowed", il_answer_by(answer), id[0] ? id : 0, buf, cap);
 		return 0;
 	}
 	il_blocked_line(buf, cap, verdict->what ? verdict->what : exe, verdict, answer);

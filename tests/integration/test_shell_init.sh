@@ -19,10 +19,12 @@ INIT=$OUT
 assert_contains "it exports the preload" "$INIT" "LD_PRELOAD"
 printf '%s\n' "$INIT" >"$SANDBOX/init.sh"
 
-# in_session SCRIPT: bash runs the eval'd output, then SCRIPT in a child bash
-# that is preloaded (as the re-executed interactive shell would be)
+# in_session SCRIPT: a shell evals shell-init's output (a session of its
+# own, which only that shell may end), then runs SCRIPT preloaded, as the
+# re-executed interactive shell would (exec keeps its pid)
 in_session() {
-    bash -c '. "$1"; export -f interlock_deactivate; exec bash -c "$2"' _ "$SANDBOX/init.sh" "$1" </dev/null
+    bash -c 'eval "$("$INTERLOCK_BIN" shell-init bash)"; export -f interlock_deactivate; exec bash -c "$1"' _ "$1" \
+        </dev/null
 }
 
 run_capture in_session 'grep -c libinterlock /proc/$$/maps'
@@ -88,10 +90,14 @@ assert_missing "no work tree left" "$SANDBOX/work/repo"
 assert_eq "a process already running reads the key once the session is over" "planted-shell-secret" \
     "$(cat "$SANDBOX/reader.out")"
 if command -v strace >/dev/null; then
-    run_capture in_session "strace -f -qq -e trace=access,faccessat,faccessat2 -o '$SANDBOX/ended.trace' \
+    # a process still preloaded with the ended session's variables
+    run_capture in_session "keep=\$(env | grep -E '^(LD_PRELOAD|INTERLOCK_SESSION|INTERLOCK_SNAPSHOT)='); interlock_deactivate
+        export \$keep; strace -f -qq -e trace=access,faccessat,faccessat2 -o '$SANDBOX/ended.trace' \
         $PYTHON -c 'import sys
 for i in range(1, 201):
-    open(\"$SANDBOX/work/f%d.txt\" % i).read()'"
+    open(\"$SANDBOX/work/f%d.txt\" % i).read()
+print(\"preloaded\" if \"libinterlock\" in open(\"/proc/self/maps\").read() else \"bare\")'"
+    assert_eq "the reader runs preloaded, in the ended session" "preloaded" "$OUT"
     n=$(grep -c 'rules.snap' "$SANDBOX/ended.trace")
     if [ "$n" -le 2 ]; then _ok "an ended session was looked up $n times for 200 opens"; else
         _fail "an ended session was looked up $n times for 200 opens"
