@@ -34,7 +34,7 @@ static const char bash_reexec[] =
 	"  if ! grep -q libinterlock /proc/$$/maps 2>/dev/null; then\n"
 	"    [ -n \"$(jobs -p)\" ] && echo 'interlock: this shell has jobs running; they go on unguarded' >&2\n"
 	"    history -a 2>/dev/null\n"
-	"    __il_rc=$(mktemp \"${TMPDIR:-/tmp}/interlock-shell.XXXXXX\") && {\n"
+	"    __il_rc=$(mktemp -t interlock-shell.XXXXXX) && {\n"
 	"      echo '[ -f ~/.bashrc ] && . ~/.bashrc'\n"
 	"      declare -p 2>/dev/null | grep -Ev '^declare -[a-zA-Z]*r|^declare -[-a-zA-Z]* "
 	"(BASH[A-Z0-9_]*|COMP_[A-Z]*|DIRSTACK|EPOCH[A-Z]*|EUID|FUNCNAME|GROUPS|HISTCMD|LINENO|PIPESTATUS|PPID|RANDOM|"
@@ -50,14 +50,14 @@ static const char zsh_reexec[] =
 	"if [[ -o interactive ]] && ! grep -q libinterlock /proc/$$/maps 2>/dev/null; then\n"
 	"  [[ -n \"$(jobs -p)\" ]] && print -u2 'interlock: this shell has jobs running; they go on unguarded'\n"
 	"  fc -AI 2>/dev/null\n"
-	"  __il_dir=$(mktemp -d \"${TMPDIR:-/tmp}/interlock-shell.XXXXXX\") && {\n"
+	"  __il_dir=$(mktemp -d -t interlock-shell.XXXXXX) && {\n"
 	"    print -r -- \"ZDOTDIR=${(q)${ZDOTDIR:-$HOME}}\"\n"
 	"    print -r -- '[[ -f $ZDOTDIR/.zshrc ]] && . $ZDOTDIR/.zshrc'\n"
 	"    for __il_n in ${(k)parameters}; do\n"
 	"      case ${parameters[$__il_n]} in *special*|*readonly*|*local*) ;; *) typeset -p -- $__il_n 2>/dev/null ;; esac\n"
 	"    done\n"
-	"    alias -L; functions; print -r -- \"setopt ${(j: :)${(f)\\\"$(setopt)\\\"}} 2>/dev/null\"\n"
-	"    print -r -- \"cd -- ${(q)PWD} 2>/dev/null; rm -rf -- ${(q)__il_dir}; unset __il_dir __il_n\"\n"
+	"    alias -L; functions; setopt | while read -r __il_o; do print -r -- \"setopt $__il_o 2>/dev/null\"; done\n"
+	"    print -r -- \"cd -- ${(q)PWD} 2>/dev/null; rm -f -- ${(q)__il_dir}/.zshrc; rmdir -- ${(q)__il_dir}; unset __il_dir __il_n __il_o\"\n"
 	"  } >\"$__il_dir/.zshrc\" && ZDOTDIR=$__il_dir exec zsh -i\n"
 	"fi\n";
 
@@ -143,17 +143,24 @@ static void emit_fish(const char *id, const char *snap, const char *lib, int ree
 	       "  functions -e interlock_deactivate\n"
 	       "end\n",
 	       self_exe());
-	if (reexec) /* variables and functions carried over, as for bash */
+	/* Variables and functions carried over, as for bash. Not from inside
+	 * `... | source` itself: that runs in a pipeline, whose job owns the
+	 * terminal, so the shell re-executes just before its next prompt. */
+	if (reexec)
 		printf("if status is-interactive; and not grep -q libinterlock /proc/$fish_pid/maps 2>/dev/null\n"
-		       "  set -l __il_f (mktemp \"$TMPDIR/interlock-shell.XXXXXX\" 2>/dev/null; or mktemp)\n"
-		       "  begin\n"
-		       "    for n in (set -gn)\n"
-		       "      contains -- $n PWD SHLVL _ history status pipestatus fish_pid hostname version umask; or "
-		       "echo set -g $n (string escape -- $$n)\n"
-		       "    end\n"
-		       "    for f in (functions -n); functions $f; end\n"
-		       "    echo cd (string escape -- $PWD) \\; rm -f (string escape -- $__il_f)\n"
-		       "  end >$__il_f; and exec fish -C \"source $__il_f\"\n"
+		       "  function __il_reexec --on-event fish_prompt\n"
+		       "    functions -e __il_reexec\n"
+		       "    history save 2>/dev/null\n"
+		       "    set -l __il_f (mktemp -t interlock-shell.XXXXXX)\n"
+		       "    begin\n"
+		       "      for n in (set -gn)\n"
+		       "        contains -- $n PWD SHLVL _ history status pipestatus fish_pid hostname version umask; or "
+		       "echo set -g $n (string escape -- $$n) 2\\>/dev/null\n"
+		       "      end\n"
+		       "      for f in (functions -n); functions $f; end\n"
+		       "      echo cd (string escape -- $PWD) \\; rm -f (string escape -- $__il_f)\n"
+		       "    end >$__il_f; and exec fish -C \"source $__il_f\"\n"
+		       "  end\n"
 		       "end\n");
 }
 

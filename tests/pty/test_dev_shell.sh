@@ -37,25 +37,70 @@ wait_for() { # TEXT [N]: until the terminal's history shows TEXT N times (10 s)
 typed() { tm send-keys -t sh -l -- "$1"; tm send-keys -t sh Enter; }
 prompts() { history_ | grep -c 'to allow once' || true; }
 
-tm -f /dev/null new-session -d -s sh -x 120 -y 40 \
-    "cd '$SANDBOX/work' && env -u LD_PRELOAD -u INTERLOCK_SESSION -u INTERLOCK_SNAPSHOT HOME='$HOME' \
-     INTERLOCK_RULES_PATH='$RULES' XDG_STATE_HOME='$XDG_STATE_HOME' XDG_RUNTIME_DIR='$SANDBOX/run' \
-     PATH='$(dirname "$INTERLOCK_BIN"):$PATH' PS1='dev\$ ' bash --norc -i"
-wait_for 'dev$' || _fail "the shell started" "$(history_)"
+# start SHELL-COMMAND: a fresh terminal with an interactive shell, prompt "dev$ "
+start() {
+    tm kill-server 2>/dev/null
+    for _ in $(seq 50); do tm has-session 2>/dev/null || break; sleep 0.1; done
+    rm -f "$SOCK"
+    tm -f /dev/null new-session -d -s sh -x 120 -y 40 \
+        "cd '$SANDBOX/work' && env -u LD_PRELOAD -u INTERLOCK_SESSION -u INTERLOCK_SNAPSHOT HOME='$HOME' \
+         INTERLOCK_RULES_PATH='$RULES' XDG_STATE_HOME='$XDG_STATE_HOME' XDG_RUNTIME_DIR='$SANDBOX/run' \
+         PATH='$(dirname "$INTERLOCK_BIN"):$PATH' PS1='dev\$ ' $1"
+    wait_for 'dev$' || _fail "$1 started" "$(history_)"
+}
 
-typed "MYVAR=kept-value; alias ll='echo ALIAS-WORKS'; myfn() { echo FN-WORKS; }; cd here"
-n=$(history_ | grep -c 'dev\$')
-typed 'eval "$(interlock shell-init bash)"'
-wait_for 'dev$' $((n + 1)) || _fail "the shell comes back after the eval" "$(history_)"
-typed 'echo "v=$MYVAR"; ll; myfn; pwd; type -t interlock_deactivate; grep -c libinterlock /proc/$$/maps'
-wait_for 'FN-WORKS' || _fail "the guarded shell answers" "$(history_)"
-out=$(history_)
-assert_contains "a plain variable survives the activation" "$out" "v=kept-value"
-assert_contains "an alias survives" "$out" "ALIAS-WORKS"
-assert_contains "a function survives" "$out" "FN-WORKS"
-assert_contains "the directory survives" "$out" "$SANDBOX/work/here"
-assert_contains "interlock_deactivate is defined" "$out" "function"
-assert_not_contains "the shell itself is preloaded" "$(history_ | tail -n 3)" $'\n0'
+# activate SHELL DEFINE EVAL CHECK: what was typed before the activation is
+# still there after it, and the shell itself is preloaded
+activate() {
+    local sh=$1 n out
+    typed "$2"
+    n=$(history_ | grep -c 'dev\$')
+    typed "$3"
+    wait_for 'dev$' $((n + 1)) || _fail "$sh: the shell comes back after the activation" "$(history_)"
+    typed "$4"
+    wait_for 'FN-WORKS' || _fail "$sh: the guarded shell answers" "$(history_)"
+    sleep 0.3
+    out=$(history_)
+    # whole lines: what the shell printed, not what was typed
+    line_is() { if grep -qxF -- "$3" <<<"$out"; then _ok "$sh: $1"; else _fail "$sh: $1" "$2" "$out"; fi; }
+    line_is "a plain variable survives the activation" "v=kept-value" "v=kept-value"
+    line_is "an alias survives" "ALIAS-WORKS" "ALIAS-WORKS"
+    line_is "a function survives" "FN-WORKS" "FN-WORKS"
+    line_is "the directory survives" "the directory" "$SANDBOX/work/here"
+    if grep -qxE -- '(interlock_deactivate: )?function' <<<"$out"; then _ok "$sh: interlock_deactivate is defined"; else
+        _fail "$sh: interlock_deactivate is defined" "$out"; fi
+    line_is "the shell itself is preloaded" "maps" "maps=yes"
+}
+
+for other in zsh fish; do
+    have_tool $other $other || continue
+    case $other in
+    zsh)
+        start "zsh -f -i"
+        activate zsh "MYVAR=kept-value; alias ll='echo ALIAS-WORKS'; myfn() { echo FN-WORKS; }; cd here" \
+            'eval "$(interlock shell-init zsh)"' \
+            'echo "v=$MYVAR"; ll; myfn; pwd; whence -w interlock_deactivate; grep -q libinterlock /proc/$$/maps && echo maps=yes'
+        ;;
+    fish)
+        start "fish -N -C 'function fish_prompt; echo \"dev\\\$ \"; end'"
+        activate fish "set MYVAR kept-value; alias ll 'echo ALIAS-WORKS'; function myfn; echo FN-WORKS; end; cd here" \
+            'interlock shell-init fish | source' \
+            'echo "v=$MYVAR"; ll; myfn; pwd; type -t interlock_deactivate; grep -q libinterlock /proc/$fish_pid/maps; and echo maps=yes'
+        ;;
+    esac
+    mkdir -p "$SANDBOX/work/here/$other"
+    typed "rm -r $other"
+    if wait_for 'to allow once'; then _ok "$other: a destructive command is asked"; else
+        _fail "$other: a destructive command is asked" "$(history_)"; fi
+    typed ''
+    sleep 0.5
+    assert_exists "$other: a no keeps it" "$SANDBOX/work/here/$other"
+done
+
+start "bash --norc -i"
+activate bash "MYVAR=kept-value; alias ll='echo ALIAS-WORKS'; myfn() { echo FN-WORKS; }; cd here" \
+    'eval "$(interlock shell-init bash)"' \
+    'echo "v=$MYVAR"; ll; myfn; pwd; type -t interlock_deactivate; grep -q libinterlock /proc/$$/maps && echo maps=yes'
 
 mkdir -p "$SANDBOX/work/here/v1"
 typed 'rm -r v1; echo "rc=$?"'
