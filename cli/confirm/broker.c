@@ -379,6 +379,15 @@ static void remember_recent(struct il_broker *b, const struct il_broker_req *r, 
 	e->ms = mono_ms();
 }
 
+/* A delete below what a human just allowed, by the process allowed or one
+ * it started: part of that operation (grants.h). Its record names the
+ * question. */
+static int carried_to_delete(struct il_broker *b, struct il_broker_req *r)
+{
+	return r->event && !strcmp(r->event, "delete") && !r->nops &&
+	       il_grants_cover(b->grants, r->pid, b->cfg.top, r->target, r->id, sizeof r->id);
+}
+
 /* A fresh request from client c: answer it now or queue it. */
 static void take_request(struct il_broker *b, struct client *c, struct il_broker_req *r)
 {
@@ -386,6 +395,14 @@ static void take_request(struct il_broker *b, struct client *c, struct il_broker
 	if (!b->can_prompt) {
 		send_reply(c->fd, reply_text(IL_ANS_NO_TERMINAL));
 		audit(b, r, c->pid, "denied", "no-terminal");
+		req_free(r);
+		return;
+	}
+	/* a session's yes first: its grants (kept for the deletes it carries
+	 * to) would name it as a single yes */
+	if (session_approved(b, r)) {
+		send_reply(c->fd, reply_text(IL_ANS_SESSION));
+		audit(b, r, c->pid, "allowed", "session-approval");
 		req_free(r);
 		return;
 	}
@@ -398,9 +415,9 @@ static void take_request(struct il_broker *b, struct client *c, struct il_broker
 		req_free(r);
 		return;
 	}
-	if (session_approved(b, r)) {
-		send_reply(c->fd, reply_text(IL_ANS_SESSION));
-		audit(b, r, c->pid, "allowed", "session-approval");
+	if (carried_to_delete(b, r)) { /* the rm -rf a human allowed, deleting */
+		send_reply(c->fd, reply_text(IL_ANS_ONCE));
+		audit(b, r, c->pid, "allowed", "human");
 		req_free(r);
 		return;
 	}
@@ -655,7 +672,7 @@ void il_broker_answer(struct il_broker *b, struct il_broker_req *r, enum il_answ
 {
 	if (a == IL_ANS_SESSION)
 		remember_approval(b, r);
-	if (a == IL_ANS_ONCE)
+	if (a == IL_ANS_ONCE || a == IL_ANS_SESSION) /* a session's yes carries to deletes too */
 		il_grants_add(b->grants, r->id, r->pid, r->ops, r->nops);
 	settle(b, r, a, il_answer_by(a));
 	if (a != IL_ANS_SESSION)
@@ -748,12 +765,16 @@ void il_broker_ask_internal(struct il_broker *b, const struct il_broker_ask *q, 
 		answer_internal_now(b, r, IL_ANS_NO_TERMINAL, "no-terminal");
 		return;
 	}
+	if (session_approved(b, r)) {
+		answer_internal_now(b, r, IL_ANS_SESSION, "session-approval");
+		return;
+	}
 	if (il_grants_take(b->grants, r->pid, b->cfg.top, r->ops, r->nops, r->id, sizeof r->id)) {
 		answer_internal_now(b, r, IL_ANS_ONCE, "human");
 		return;
 	}
-	if (session_approved(b, r)) {
-		answer_internal_now(b, r, IL_ANS_SESSION, "session-approval");
+	if (carried_to_delete(b, r)) {
+		answer_internal_now(b, r, IL_ANS_ONCE, "human");
 		return;
 	}
 	for (struct il_broker_req *o = b->head; o; o = o->next)

@@ -115,3 +115,27 @@ int il_grants_take(struct il_grants *g, pid_t pid, pid_t top, const char *const 
 	snprintf(question, cap, "%s", hit[0]->question);
 	return 1;
 }
+
+int il_grants_cover(struct il_grants *g, pid_t pid, pid_t top, const char *target, char *question, size_t cap)
+{
+	if (!g || !target || target[0] != '/')
+		return 0;
+	long long now = now_ms();
+	for (int i = 0; i < MAX_GRANTS; i++) {
+		struct grant *e = &g->g[i];
+		if (!e->op || now - e->ms > IL_GRANT_MS)
+			continue;
+		const char *t = strchr(e->op, '\t'), *te = t ? strchr(t + 1, '\t') : 0;
+		if (!te || te == t + 1 || (size_t)(te - t - 1) >= 4096)
+			continue;
+		char dir[4096];
+		memcpy(dir, t + 1, (size_t)(te - t - 1));
+		dir[te - t - 1] = 0;
+		if (!il_path_under(target, dir) || !in_tree_of(pid, e->root, top))
+			continue;
+		e->ms = now;
+		snprintf(question, cap, "%s", e->question);
+		return 1;
+	}
+	return 0;
+}

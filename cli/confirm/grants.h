@@ -4,7 +4,8 @@
  * (the same rule, target and normalized command: program name, arguments,
  * directory), that exec passes once without a second question. A different
  * target, another program, a process outside the asker's tree, a second
- * use, or a use after GRANT_MS is asked again. */
+ * use, or a use after GRANT_MS is asked again. The deletes the allowed
+ * operation makes below its target are covered too (il_grants_cover). */
 #ifndef IL_GRANTS_H
 #define IL_GRANTS_H
 
@@ -25,5 +26,13 @@ void il_grants_add(struct il_grants *g, const char *question, pid_t root, const 
  * from is copied into question, and 1 is returned. */
 int il_grants_take(struct il_grants *g, pid_t pid, pid_t top, const char *const *ops, int nops, char *question,
 		   size_t cap) IL_HIDDEN;
+/* Does a grant cover a delete of target by pid: target lies under the
+ * granted operation's target and pid is its asker or a process it
+ * started? (`rm -rf proj` was asked once; the unlinks rm makes in proj are
+ * that operation, not another question.) A grant covers deletes whether
+ * or not its exec used it, each cover keeping it alive another
+ * IL_GRANT_MS. The question it came from is copied into question. */
+int il_grants_cover(struct il_grants *g, pid_t pid, pid_t top, const char *target, char *question,
+		    size_t cap) IL_HIDDEN;
 
 #endif

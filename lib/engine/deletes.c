@@ -9,12 +9,25 @@
  *   system      anything under a system directory (IL_P_SYSTEM), except by a
  *               package manager ([deletes] system-programs)
  *   home        $HOME or a directory above it
- *   git         anything inside .git (except by git itself), a file git tracks
- *               (looked up in the repository's index), the work tree root
+ *   git         anything inside .git (except by git itself, or of a
+ *               repository born in this session), the work tree root
+ *   uncommitted a file git tracks whose content differs from the index
+ *               (git_index.c: stat, then the blob hash)
+ *   untracked   a file in a work tree git neither tracks nor ignores, not
+ *               born in this session: new work with no copy anywhere
  *   database    *.db, *.sqlite* (not sqlite's own -wal/-shm/-journal)
  *   credential  whatever an open rule would refuse to let be read
  *   home-child  what lies in a top-level entry of $HOME (~/Documents/...) and
  *               is not in a git work tree below it
+ *
+ * A tracked file whose content git has, and an ignored one (regenerable
+ * output), lose nothing: free, unless it is a database (an ignored one
+ * only when its name says scratch copy) or a credential.
+ *
+ * rm & co ([deletes] exec-judged) are judged here too: their command line
+ * names what the user typed, not the files a glob or a script expanded
+ * to. Only the categories their exec rules already weighed (system, home,
+ * a tree too deep to name) are left to those rules.
  *
  * Files created after the session started (birth time) are the agent's own
  * and are free in home-child and database trees: sqlite journals, editor
@@ -255,170 +268,6 @@ static size_t walk_up(const char *p, size_t n)
 	return 0;
 }
 
-static long sys_open_ro(const char *path)
-{
-	return syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-}
-
-/* The index file of the work tree at root[0..n): ROOT/.git/index, or the
- * gitdir a .git file points to (linked worktrees, submodules). */
-static int index_path(const char *root, size_t n, char *out, size_t cap)
-{
-	char gitp[4096];
-	if (n + 6 > sizeof gitp)
-		return -1;
-	il_memcpy(gitp, root, n);
-	size_t o = n == 1 ? 0 : n;
-	il_memcpy(gitp + o, "/.git", 6);
-	struct stat st;
-	if (fstatat(AT_FDCWD, gitp, &st, 0) < 0)
-		return -1;
-	const char *gd = gitp;
-	char link[4096];
-	if (!S_ISDIR(st.st_mode)) {
-		long fd = sys_open_ro(gitp);
-		if (fd < 0)
-			return -1;
-		long k = syscall(SYS_read, (int)fd, link, sizeof link - 1);
-		syscall(SYS_close, (int)fd);
-		if (k < 8 || !il_strneq(link, "gitdir:", 7))
-			return -1;
-		link[k] = 0;
-		char *s = link + 7;
-		while (*s == ' ' || *s == '\t')
-			s++;
-		char *e = s;
-		while (*e && *e != '\n' && *e != '\r')
-			e++;
-		*e = 0;
-		if (s[0] != '/') {
-			/* relative to the directory holding the .git file */
-			size_t sl = il_strlen(s);
-			if (o + 1 + sl + 1 > sizeof gitp)
-				return -1;
-			gitp[o] = '/';
-			il_memcpy(gitp + o + 1, s, sl + 1);
-			gd = gitp;
-		} else {
-			gd = s;
-		}
-	}
-	size_t gl = il_strlen(gd);
-	if (gl + 7 > cap)
-		return -1;
-	il_memcpy(out, gd, gl);
-	il_memcpy(out + gl, "/index", 7);
-	return 0;
-}
-
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* rel names an entry, or a directory holding one. */
-static int name_hit(const char *name, size_t nl, const char *rel, size_t rl)
-{
-	return nl >= rl && il_strneq(name, rel, rl) && (nl == rl || name[rl] == '/');
-}
-
-/* Scans index entries (v2, v3, v4) with hash length hl. Returns 1 if rel
- * is tracked, 0 if not, -1 if the layout does not parse with this hl. */
-static int scan_index(const unsigned char *m, size_t size, int hl, const char *rel, size_t rl)
-{
-	uint32_t ver = be32(m + 4), n = be32(m + 8);
-	size_t off = 12;
-	char prev[4096];
-	size_t prevlen = 0;
-	size_t fixed = 40 + (size_t)hl + 2;
-	for (uint32_t i = 0; i < n; i++) {
-		if (off + fixed > size)
-			return -1;
-		unsigned flags = (unsigned)m[off + 40 + hl] << 8 | m[off + 40 + hl + 1];
-		size_t p = off + fixed;
-		if (flags & 0x4000) {
-			if (ver < 3)
-				return -1;
-			p += 2;
-		}
-		if (ver == 4) {
-			/* prefix-compressed: strip N bytes of the previous name,
-			 * append the NUL-terminated rest */
-			size_t strip = 0;
-			unsigned char c;
-			if (p >= size)
-				return -1;
-			c = m[p++];
-			strip = c & 127;
-			while (c & 128) {
-				if (p >= size || strip > (1u << 20))
-					return -1;
-				c = m[p++];
-				strip = ((strip + 1) << 7) | (c & 127);
-			}
-			if (strip > prevlen)
-				return -1;
-			size_t keep = prevlen - strip, q = p;
-			while (q < size && m[q])
-				q++;
-			if (q >= size || keep + (q - p) >= sizeof prev)
-				return -1;
-			il_memcpy(prev + keep, m + p, q - p);
-			prevlen = keep + (q - p);
-			if (name_hit(prev, prevlen, rel, rl))
-				return 1;
-			off = q + 1;
-		} else {
-			size_t q = p;
-			while (q < size && m[q])
-				q++;
-			if (q >= size)
-				return -1;
-			size_t nl = q - p;
-			if ((flags & 0xfff) != 0xfff && (flags & 0xfff) != nl)
-				return -1;
-			if (name_hit((const char *)m + p, nl, rel, rl))
-				return 1;
-			off = off + ((p - off + nl + 8) & ~(size_t)7);
-		}
-	}
-	return 0;
-}
-
-/* Does git track root-relative rel (or files under it)? Unreadable or
- * unparsable index: 1 (fail closed, the path is inside a work tree). */
-static int git_tracked(const char *root, size_t n, const char *rel)
-{
-	char ip[4096];
-	if (index_path(root, n, ip, sizeof ip) < 0)
-		return 0; /* no index yet: nothing is tracked */
-	long fd = sys_open_ro(ip);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : 1;
-	struct stat st;
-	if (fstat((int)fd, &st) < 0 || st.st_size < 12) {
-		syscall(SYS_close, (int)fd);
-		return st.st_size == 0 ? 0 : 1;
-	}
-	size_t size = (size_t)st.st_size;
-	const unsigned char *m = mmap(0, size, PROT_READ, MAP_PRIVATE, (int)fd, 0);
-	syscall(SYS_close, (int)fd);
-	if (m == MAP_FAILED)
-		return 1;
-	int r = 1;
-	uint32_t ver = be32(m + 4);
-	if (il_strneq((const char *)m, "DIRC", 4) && ver >= 2 && ver <= 4) {
-		size_t rl = il_strlen(rel);
-		r = scan_index(m, size, 20, rel, rl); /* SHA-1 */
-		if (r < 0)
-			r = scan_index(m, size, 32, rel, rl); /* SHA-256 repositories */
-		if (r < 0)
-			r = 1;
-	}
-	munmap((void *)m, size);
-	return r;
-}
-
 /* ---- the decision ---- */
 
 static int is_git_process(const char *proc)
@@ -474,20 +323,55 @@ static const char *home_child_tree(struct il_arena *a, const char *p, const char
 	return il_arena_strndup(a, p, e);
 }
 
-enum { D_FREE, D_SYSTEM, D_HOME, D_GIT, D_DATABASE, D_CREDENTIAL, D_HOME_CHILD, D_UNNAMED };
+enum { D_FREE, D_SYSTEM, D_HOME, D_GIT, D_DATABASE, D_CREDENTIAL, D_HOME_CHILD, D_UNNAMED, D_UNCOMMITTED,
+       D_UNTRACKED, D_WORK_DIR };
 
-static const char *const del_ids[] = { 0, "delete-system", "delete-home", "delete-git-tree", "delete-database",
-				       "delete-credential", "delete-home", "delete-unnamed" };
+static const char *const del_ids[] = { 0,
+				       "delete-system",
+				       "delete-home",
+				       "delete-git-tree",
+				       "delete-database",
+				       "delete-credential",
+				       "delete-home",
+				       "delete-unnamed",
+				       "delete-uncommitted",
+				       "delete-untracked",
+				       "delete-worktree-dir" };
 static const char *const del_why[] = {
 	0,
 	"this deletes or moves away files under a system directory; the operating system or other users need them and no backup this tool knows of has them",
 	"this deletes or moves away the home directory (or a directory above it), with every project, key and document of the user",
-	"this deletes or moves away part of a git work tree: files git tracks (their uncommitted changes are lost for good), the repository's .git (its history), or the work tree itself",
+	"this deletes or moves away a repository's .git directory (its history, branches and stashes) or a whole git work tree",
 	"this deletes or moves away a database file; every table in it is lost and there is no undo",
 	"this deletes or moves away a credential file (a key or token that may exist nowhere else)",
 	"this deletes or moves away the user's own files in a top-level folder of the home directory (not a build output, cache or temporary file)",
 	"this deletes or moves away something in a directory nested too deep for interlock to name (its path is longer than PATH_MAX), so it cannot tell what would be lost; it is treated as protected",
+	"this deletes or moves away a file with uncommitted changes: git has an older version, the changes exist nowhere else",
+	"this deletes or moves away a file git does not have (untracked and not ignored): new work that exists nowhere else",
+	"this moves a directory of tracked files out of its git work tree: what in it is uncommitted or untracked leaves the repository, where nothing would keep it",
 };
+
+/* A database that git ignores and whose name says it is a scratch copy
+ * (test.db, tmp.sqlite3, fixtures...): regenerable. Any other database
+ * holds rows no one can bring back. */
+static int scratch_database(const char *p)
+{
+	static const char *const words[] = { "test", "tmp", "temp", "scratch", "fixture", "spec", "example", 0 };
+	const char *b = il_basename(p);
+	for (int i = 0; words[i]; i++)
+		for (const char *s = b; *s; s++)
+			if (il_strneq(s, words[i], il_strlen(words[i])))
+				return 1;
+	return 0;
+}
+
+/* Is the .git at p[0..n) (its work tree at p[0..n-5)) the session's own:
+ * a clone, a copy, an unpacked archive made after the session began? */
+static int git_dir_born(const struct il_snap_view *v, struct il_arena *a, const char *p, size_t n)
+{
+	const char *gd = il_arena_strndup(a, p, n);
+	return gd && il_born_in_session(v, gd);
+}
 
 static int classify(struct il_snap_view *v, const struct il_delete_event *ev, struct il_arena *a,
 		    const char **tree)
@@ -500,10 +384,10 @@ static int classify(struct il_snap_view *v, const struct il_delete_event *ev, st
 		*tree = p;
 		return D_UNNAMED;
 	}
+	struct stat st;
+	if (ev->kind == IL_DEL_UNLINK && fstatat(AT_FDCWD, p, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+		return D_FREE; /* the kernel refuses (EISDIR); remove() then calls rmdir, judged as one */
 	const char *home = il_env_get(ev->envp, "HOME"), *home2 = snap_home(v);
-	const char *judged = il_snap_str(v, h->del_exec_judged);
-	if (ev->process && judged && il_list_has(judged, ev->process, il_strlen(ev->process)))
-		return D_FREE; /* rm, rmdir ...: the exec rules judged their command line */
 	unsigned pr = il_path_predicates(p, IL_P_ROOT | IL_P_SYSTEM | IL_P_HOME, home, home2);
 	if (home_len(p, home) || home_len(p, home2))
 		pr &= ~(unsigned)IL_P_SYSTEM; /* HOME=/root: projects, not the system */
@@ -520,15 +404,23 @@ static int classify(struct il_snap_view *v, const struct il_delete_event *ev, st
 		return D_FREE;
 	}
 	int git = is_git_process(ev->process);
-	/* inside .git: the work tree is what comes before it */
+	/* inside .git: the work tree is what comes before it; a repository
+	 * the session made itself (clone, cp -r, tar x) is its own */
 	const char *g = il_git_component(p);
 	if (g) {
-		if (git)
+		if (git || git_dir_born(v, a, p, (size_t)(g - p) + 5))
 			return D_FREE;
 		*tree = g == p ? "/" : il_arena_strndup(a, p, (size_t)(g - p));
 		return D_GIT;
 	}
-	if (database_name(p) && !il_born_in_session(v, p)) {
+	/* What git has of the file: a delete of what git has loses nothing */
+	size_t rn = ev->kind == IL_DEL_RMDIR ? 0 : find_worktree(p, ev->kind == IL_DEL_RENAME);
+	const char *root = rn ? il_arena_strndup(a, p, rn) : 0;
+	int is_root = rn && p[rn] == 0;
+	const char *rel = rn && !is_root ? p + (rn == 1 ? 1 : rn + 1) : "";
+	int wstate = root && !is_root && !git ? il_git_file_state(root, rn, rel, p) : 0;
+	if (database_name(p) && !il_born_in_session(v, p) && wstate != IL_GIT_CLEAN &&
+	    !(wstate == IL_GIT_IGNORED && scratch_database(p))) {
 		*tree = p;
 		return D_DATABASE;
 	}
@@ -549,32 +441,36 @@ static int classify(struct il_snap_view *v, const struct il_delete_event *ev, st
 	if (ev->kind == IL_DEL_RMDIR) {
 		/* an empty directory: only a top-level home folder is worth a word */
 		if (hc && il_streq(hc, p) && !il_born_in_session(v, p)) {
-			struct stat st;
 			*tree = hc;
 			return exists_at(p, il_strlen(p), ".git", &st) ? D_GIT : D_HOME_CHILD;
 		}
 		return D_FREE;
 	}
-	size_t rn = find_worktree(p, ev->kind == IL_DEL_RENAME);
 	if (rn) {
-		char *root = il_arena_strndup(a, p, rn);
 		if (!root)
 			return D_GIT; /* out of scratch: fail closed */
 		int root_is_home = il_path_under(home ? home : "", root) || il_path_under(home2 ? home2 : "", root);
-		int is_root = p[rn] == 0;
-		const char *rel = is_root ? "" : p + (rn == 1 ? 1 : rn + 1);
-		if (!root_is_home) {
-			if (is_root || (!git && git_tracked(root, rn, rel))) {
-				*tree = root;
-				return D_GIT;
-			}
-			return D_FREE;
-		}
-		/* a dotfiles repository at $HOME: its tracked files */
-		if (!git && !is_root && git_tracked(root, rn, rel)) {
+		if (is_root) {
 			*tree = root;
 			return D_GIT;
 		}
+		if (wstate == IL_GIT_MODIFIED) {
+			*tree = root;
+			return D_UNCOMMITTED;
+		}
+		if (wstate == IL_GIT_TREE) { /* a rename: out of the tree is a question */
+			*tree = root;
+			return D_WORK_DIR;
+		}
+		/* new work, unless the agent made it (or it is regenerable) */
+		if (wstate == IL_GIT_UNTRACKED && !root_is_home && !il_born_in_session(v, p)) {
+			*tree = root;
+			return D_UNTRACKED;
+		}
+		/* a dotfiles repository at $HOME: what it does not track is
+		 * judged as any file in HOME is */
+		if (!root_is_home || wstate == IL_GIT_CLEAN)
+			return D_FREE;
 	}
 	if (hc && !il_born_in_session(v, p)) {
 		*tree = hc;
@@ -599,7 +495,7 @@ int il_decide_delete(struct il_snap_view *v, const struct il_delete_event *ev, s
 	*out = (struct il_verdict){ .action = IL_ALLOW, .rule = -1 };
 	const char *tree = 0;
 	int d = classify(v, ev, a, &tree);
-	if (d == D_FREE)
+	if (d == D_FREE || (ev->exec_judged && (d == D_SYSTEM || d == D_HOME || d == D_UNNAMED)))
 		return 0;
 	if (a->failed || !tree) {
 		tree = ev->path;

@@ -82,12 +82,46 @@ struct il_delete_event {
 	/* The host could not name the path (a directory deeper than PATH_MAX):
 	 * path is the deepest ancestor it could name, the rest is unknown. */
 	int unnamed;
+	/* rm & co ([deletes] exec-judged): their command line was judged, so
+	 * what it names (a system directory, HOME, a tree too deep to name)
+	 * is not asked twice; work, data and secrets it does not name are. */
+	int exec_judged;
 };
 /* Decides one delete or rename. A protected verdict is IL_CONFIRM with
  * target = the tree (work tree root, home directory, file) one approval
  * covers and word = its base name. */
 int il_decide_delete(struct il_snap_view *v, const struct il_delete_event *ev, struct il_arena *a,
 		     struct il_verdict *out) IL_HIDDEN;
+
+/* ---- git facts (git_index.c, gitignore.c, sha.c) ---- */
+/* A path's state in its work tree: tracked and as git has it (a delete
+ * loses nothing), tracked and changed or unknowable (uncommitted work),
+ * untracked (new work), ignored (regenerable), a directory holding
+ * tracked files (what moving it loses is what is in it). */
+enum { IL_GIT_CLEAN = 1, IL_GIT_MODIFIED, IL_GIT_UNTRACKED, IL_GIT_IGNORED, IL_GIT_TREE };
+struct il_git_entry {
+	uint32_t ctime_s, mtime_s, mtime_ns, ino, mode, size;
+	unsigned char id[32];
+	int idlen, stage;
+};
+/* The index of the work tree at root[0..n) (a .git file followed); 0 or -1. */
+int il_git_index_path(const char *root, size_t n, char *out, size_t cap) IL_HIDDEN;
+/* Does git track rel (or files under it)? An unreadable index: 1. */
+int il_git_tracked(const char *root, size_t n, const char *rel) IL_HIDDEN;
+/* IL_GIT_* of the file abs, rel below the work tree at root[0..n). */
+int il_git_file_state(const char *root, size_t n, const char *rel, const char *abs) IL_HIDDEN;
+/* Does git ignore rel (a directory when is_dir), its parents' rules included? */
+int il_git_ignored(const char *root, size_t n, const char *rel, int is_dir) IL_HIDDEN;
+struct il_sha {
+	uint32_t h[8];
+	unsigned char buf[64];
+	size_t fill;
+	uint64_t len;
+	int sha256;
+};
+void il_sha_init(struct il_sha *s, int sha256) IL_HIDDEN;
+void il_sha_update(struct il_sha *s, const void *data, size_t n) IL_HIDDEN;
+size_t il_sha_final(struct il_sha *s, unsigned char *out) IL_HIDDEN; /* 20 or 32 bytes */
 
 /* ---- git aliases (git_alias.c) ---- */
 /* After `git ... X ...` was added: if X is an alias in the command-line

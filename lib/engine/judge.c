@@ -175,9 +175,8 @@ int il_judge_delete(struct il_snap_view *v, const struct il_delete_op *op, const
 		}
 	}
 	describe(a, out, "delete", verb, shown, op->to, op->path);
-	/* interlock's own files first: nothing below waives that (rm's own
-	 * deletes are left to its command line's rules), and a rename must
-	 * not put something in their place */
+	/* interlock's own files first: nothing below waives that, and a
+	 * rename must not put something in their place */
 	const char *list = protect_list(v);
 	if (list && own_name(a, list, op->path, op->kind != IL_DEL_UNLINK, f->self)) {
 		builtin(out, "self-protection", OWN_WHY);
@@ -190,12 +189,11 @@ int il_judge_delete(struct il_snap_view *v, const struct il_delete_op *op, const
 	}
 	if (!il_delete_candidate(v, op->path, f->envp))
 		return 0; /* temp dirs, scratch directories */
-	const char *judged = il_snap_str(v, v->hdr->del_exec_judged);
-	if (f->process && judged && il_list_has(judged, f->process, il_strlen(f->process)))
-		return 0; /* rm & co: the exec rules judged their command line */
 	if (f->approved && f->approved(f->ctx, op->path))
 		return 0; /* a yes for this tree, in this process */
-	struct il_delete_event ev = { op->path, op->to, op->kind, f->envp, f->profile, f->pid, f->process, op->unnamed };
+	const char *judged = il_snap_str(v, v->hdr->del_exec_judged);
+	struct il_delete_event ev = { op->path, op->to, op->kind, f->envp, f->profile, f->pid, f->process, op->unnamed,
+				      f->process && judged && il_list_has(judged, f->process, il_strlen(f->process)) };
 	const char *what = out->what;
 	il_decide_delete(v, &ev, a, out);
 	if (out->action >= IL_LOG)

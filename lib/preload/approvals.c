@@ -11,6 +11,10 @@
  *   S ms pid id RULE TARGET KEY    a human's WORD!: this operation for the
  *                                  rest of the session
  *
+ * A G or S line also covers the deletes below its TARGET by the process
+ * that asked and those it started (the unlinks of the `rm -rf` allowed), a
+ * G line for GRANT_MS: one question per operation.
+ *
  * fields tab-separated, KEY itself "ARGV\tCWD" (il_op_key). A dev shell is
  * weaker than a wrapper (README): a static program could write this file. */
 #include <errno.h>
@@ -238,13 +242,52 @@ static int covered(const char *all, const struct il_op *op, char *id, size_t cap
 	return 0;
 }
 
+/* A delete of something under the target of an operation a human allowed
+ * (a G or S line) to this process or one that started it, G within
+ * GRANT_MS: `rm -rf proj` was asked once, its unlinks in proj are that
+ * same operation. */
+static int covers_delete(const char *all, const char *target, char *id, size_t cap)
+{
+	long long now = now_ms();
+	for (const char *l = all; *l; l = __builtin_strchr(l, '\n') ? __builtin_strchr(l, '\n') + 1 : l + il_strlen(l)) {
+		if (l[0] != 'S' && l[0] != 'G')
+			continue;
+		size_t nms, nroot, nid, nt;
+		const char *ms = field(l, 1, &nms), *root = field(l, 2, &nroot), *qid = field(l, 3, &nid),
+			   *t = field(l, 5, &nt);
+		if (!ms || !root || !qid || !t || !nt || nid >= cap || nt >= 4096)
+			continue;
+		if (l[0] == 'G' && now - num(ms, nms) > GRANT_MS)
+			continue;
+		char dir[4096];
+		il_memcpy(dir, t, nt);
+		dir[nt] = 0;
+		if (!il_path_under(target, dir) || !in_tree_of((long)getpid(), (long)num(root, nroot)))
+			continue;
+		il_memcpy(id, qid, nid);
+		id[nid] = 0;
+		return l[0] == 'S' ? 2 : 1;
+	}
+	return 0;
+}
+
+static int is_delete(const struct il_verdict *v)
+{
+	return v->event && il_streq(v->event, "delete") && v->target && v->target[0] == '/';
+}
+
 int il_dev_approved(struct il_arena *a, const struct il_verdict *v, char *id, size_t cap)
 {
 	char path[4200];
-	if (!v->nops || !file_path(path, sizeof path))
+	if ((!v->nops && !is_delete(v)) || !file_path(path, sizeof path))
 		return 0;
 	int saved = errno;
 	const char *all = read_all(a, path);
+	if (all && !v->nops) {
+		int k = covers_delete(all, v->target, id, cap);
+		errno = saved;
+		return k;
+	}
 	int kind = 0;
 	/* every operation must be covered; grants are used only then */
 	for (int i = 0; all && i < v->nops; i++)

@@ -98,7 +98,7 @@ static uint64_t op_key(const struct il_verdict *v)
 static int dev_approved(const struct il_verdict *verdict, char *id, size_t cap)
 {
 	struct il_scratch sc;
-	if (!verdict->nops || il_scratch_open(&sc, 1u << 20) < 0)
+	if ((!verdict->nops && !verdict->target) || il_scratch_open(&sc, 1u << 20) < 0)
 		return 0;
 	int k = il_dev_approved(&sc.a, verdict, id, cap);
 	il_scratch_close(&sc);

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Deletes that never exec (lib/preload/unlink.c, lib/engine/deletes.c):
-# python3 shutil.rmtree / os.remove, perl unlink, node fs.rmSync and rename
-# over a protected tree (a git work tree with tracked files, a top-level
-# folder of a fake HOME) leave it intact without a human; with a human, one
-# question covers the whole tree. git aliases are expanded before matching.
-# Ordinary cleanups (build dirs, caches, node_modules, temp files,
-# untracked scratch) are unaffected.
+# Deletes that never exec (lib/preload/unlink.c, lib/engine/deletes.c),
+# judged by what they lose: python3 shutil.rmtree / os.remove, perl
+# unlink, node fs.rmSync, rename, and rm itself (its waiver ends where loss
+# begins) leave uncommitted changes, untracked work, .git, a database and a
+# top-level folder of a fake HOME intact without a human; with a human, one
+# question covers the whole tree. What loses nothing runs unasked: a
+# tracked, unmodified file (git has it), an ignored one, the agent's own
+# new files, build dirs, caches, node_modules, temp files. git aliases are
+# expanded before matching.
 . "$(dirname "$0")/lib.sh"
 
 HAVE_NODE=
@@ -15,13 +17,18 @@ REPO=$HOME/project
 mkrepo "$REPO" || { _fail "mkrepo"; finish; }
 mkdir -p "$REPO/src"
 echo "int main(void) { return 0; }" >"$REPO/src/main.c"
+echo "int util(void) { return 1; }" >"$REPO/src/util.c"
 echo "# project" >"$REPO/README.md"
-git -C "$REPO" add src/main.c README.md && git -C "$REPO" commit -q -m "more files"
+printf '*.log\n' >"$REPO/.gitignore"
+git -C "$REPO" add src README.md .gitignore && git -C "$REPO" commit -q -m "more files"
 DOCS=$HOME/Documents
 mkdir -p "$DOCS/letters"
 echo "dear user" >"$DOCS/letters/letter.txt"
 echo "notes" >"$DOCS/notes.txt"
 echo "not really sqlite" >"$REPO/app.db"
+# the user's work, made before any session: an uncommitted edit and a new file
+echo "int main(void) { return 42; } /* the user's edit */" >"$REPO/src/main.c"
+echo "the user's plan" >"$REPO/PLAN.md"
 
 # scratch: recreated before each cleanup test
 mkscratch() {
@@ -30,43 +37,75 @@ mkscratch() {
     echo "module.exports = 1" >"$REPO/node_modules/left-pad/index.js"
     echo pyc >"$REPO/src/__pycache__/main.cpython-311.pyc"
     echo c >"$REPO/.pytest_cache/v"
-    echo scratch >"$REPO/scratch.txt"
-    echo notes >"$REPO/src/untracked-notes.md"
+    echo "a log" >"$REPO/debug.log"
 }
 mkscratch
 
-tracked_intact() {
-    assert_exists "$1: tracked files and .git intact" "$REPO/file.txt" "$REPO/src/main.c" "$REPO/README.md" \
-        "$REPO/.git/HEAD" "$REPO/.git/index"
+# the user's work and what git keeps: all there, the edit in place
+work_intact() {
+    assert_exists "$1: work and .git intact" "$REPO/file.txt" "$REPO/src/main.c" "$REPO/README.md" \
+        "$REPO/PLAN.md" "$REPO/.git/HEAD" "$REPO/.git/index"
+    assert_contains "$1: the uncommitted edit kept" "$(cat "$REPO/src/main.c" 2>/dev/null)" "the user's edit"
 }
+
+# puts back the tracked files a blocked run removed before it reached the
+# loss (git has them), leaving the edit alone
+restore_deleted() { git -C "$REPO" ls-files -d -z | xargs -0 -r git -C "$REPO" checkout -q --; }
 
 cd "$REPO" || exit 1
 
 # ------------------------------------------------------------ git work tree
 expect_blocked "python shutil.rmtree of a work tree" guard "$PYTHON" -c 'import shutil, sys; shutil.rmtree(sys.argv[1])' "$REPO"
-# a copy of python named rm, made in the session, is not rm: its deletes
-# are not waived to an rm command line
+assert_contains "rmtree: a loss rule is named" "$ERR" "(rule delete-"
+# a copy of python named rm, made in the session, is not rm
 py=$(readlink -f "$(command -v "$PYTHON")")
 expect_blocked "python copied to a file named rm" guard bash -c 'cp "$1" "$2/rm" && "$2/rm" -c "import shutil, sys; shutil.rmtree(sys.argv[1])" "$3"' sh "$py" "$SANDBOX" "$REPO"
-tracked_intact "after rmtree"
-assert_contains "rmtree: the rule is named" "$ERR" "delete-git-tree"
-expect_blocked "python os.remove of a tracked file" guard "$PYTHON" -c 'import os; os.remove("src/main.c")'
-tracked_intact "after os.remove"
-expect_blocked "perl unlink of a tracked file" guard perl -e 'unlink("file.txt") or die "perl: $!\n"'
-tracked_intact "after perl unlink"
+restore_deleted
+work_intact "after rmtree"
+expect_blocked "python os.remove of a file with uncommitted changes" guard "$PYTHON" -c 'import os; os.remove("src/main.c")'
+assert_contains "os.remove: named as uncommitted work" "$ERR" "delete-uncommitted"
+expect_blocked "perl unlink of a file with uncommitted changes" guard perl -e 'unlink("src/main.c") or die "perl: $!\n"'
+expect_blocked "python os.remove of an untracked file the session did not make" guard "$PYTHON" -c 'import os; os.remove("PLAN.md")'
+assert_contains "os.remove: named as untracked work" "$ERR" "delete-untracked"
 expect_blocked "python os.remove inside .git" guard "$PYTHON" -c 'import os; os.remove(".git/HEAD")'
-tracked_intact "after .git/HEAD remove"
+work_intact "after the single removes"
+# rm: its command line names only what a glob expanded to
+expect_blocked "rm of a file with uncommitted changes" guard rm -f src/main.c
+expect_blocked "rm of an untracked file the session did not make" guard rm PLAN.md
+cat >"$SANDBOX/clean.sh" <<'SH'
+cd "$1" && rm -rf *
+SH
+expect_blocked "rm -rf * from a script file in the work tree's root" guard bash "$SANDBOX/clean.sh" "$REPO"
+restore_deleted
+work_intact "after rm"
 if [ -n "$HAVE_NODE" ]; then
     expect_blocked "node fs.rmSync of a work tree" guard node -e 'require("fs").rmSync(process.argv[1], {recursive: true, force: true})' "$REPO"
-    tracked_intact "after fs.rmSync"
+    restore_deleted
+    work_intact "after fs.rmSync"
 fi
 expect_blocked "mv the work tree away" guard mv "$REPO" "$SANDBOX/moved"
 assert_missing "the work tree did not move" "$SANDBOX/moved"
-tracked_intact "after mv"
-expect_blocked "python os.rename of a tracked file into /tmp" guard "$PYTHON" -c 'import os, sys; os.rename("file.txt", sys.argv[1])' "$TMPDIR/stash.txt"
-tracked_intact "after rename out"
+expect_blocked "mv .git away" guard mv .git "$SANDBOX/history"
+assert_missing ".git did not move" "$SANDBOX/history"
+work_intact "after mv"
+expect_blocked "python os.rename of an edited file out of the tree" guard "$PYTHON" -c 'import os, sys; os.rename("src/main.c", sys.argv[1])' "$HOME/stash.c"
+work_intact "after rename out"
 expect_blocked "python os.remove of a database file" guard "$PYTHON" -c 'import os; os.remove("app.db")'
 assert_exists "database file intact" "$REPO/app.db"
+
+# nothing lost: git has it, git ignores it, the session made it
+mkscratch
+expect_ok "python os.remove of a tracked, unmodified file" guard "$PYTHON" -c 'import os; os.remove("src/util.c")'
+assert_missing "util.c removed" "$REPO/src/util.c"
+expect_ok "rm of a tracked, unmodified file" guard rm README.md
+git -C "$REPO" checkout -q -- src/util.c README.md
+expect_ok "perl unlink of an ignored file" guard perl -e 'unlink("debug.log") == 1 or die "perl: $!\n"'
+assert_missing "debug.log removed" "$REPO/debug.log"
+expect_ok "the agent's own new files: made and removed in one session" guard bash -c '
+echo draft >notes-new.md && rm notes-new.md &&
+python3 -c "open(\"gen.txt\", \"w\").write(\"x\"); import os; os.remove(\"gen.txt\")"'
+assert_missing "the agent's files removed" "$REPO/notes-new.md" "$REPO/gen.txt"
+work_intact "after the free deletes"
 
 # ------------------------------------------------------------ home folder
 expect_blocked "python shutil.rmtree of ~/Documents" guard "$PYTHON" -c 'import shutil, sys; shutil.rmtree(sys.argv[1])' "$DOCS"
@@ -96,7 +135,7 @@ expect_blocked "git wipe (global alias of checkout -- .)" guard git wipe
 expect_blocked "git -c alias.zap='reset --hard' zap" guard git -c alias.zap='reset --hard' zap
 git -C "$REPO" config alias.nuke '!sh -c "rm -rf ."'
 expect_blocked "git nuke (!sh -c 'rm -rf .')" guard git nuke
-tracked_intact "after git aliases"
+work_intact "after git aliases"
 assert_contains "uncommitted change still kept" "$(cat "$REPO/file.txt")" "uncommitted work"
 git -C "$REPO" config alias.st "status --short"
 expect_ok "a harmless alias runs" guard git st
@@ -110,11 +149,6 @@ import shutil
 for d in ("build", "node_modules", "src/__pycache__", ".pytest_cache"):
     shutil.rmtree(d)'
 assert_missing "scratch dirs removed" "$REPO/build" "$REPO/node_modules" "$REPO/src/__pycache__" "$REPO/.pytest_cache"
-expect_ok "python os.remove of untracked scratch in a repo" guard "$PYTHON" -c 'import os; os.remove("scratch.txt"); os.remove("src/untracked-notes.md")'
-assert_missing "untracked files removed" "$REPO/scratch.txt" "$REPO/src/untracked-notes.md"
-mkscratch
-expect_ok "perl unlink of untracked scratch" guard perl -e 'unlink("scratch.txt") == 1 or die "perl: $!\n"'
-assert_missing "perl removed it" "$REPO/scratch.txt"
 if [ -n "$HAVE_NODE" ]; then
     expect_ok "node fs.rmSync of node_modules and build" guard node -e 'const fs = require("fs"); for (const d of ["node_modules", "build"]) fs.rmSync(d, {recursive: true, force: true})'
     assert_missing "node removed them" "$REPO/node_modules" "$REPO/build"
@@ -147,7 +181,7 @@ git -C "$REPO" add second.txt && git -C "$REPO" commit -q -m second
 expect_ok "git rm (git deletes in its own work tree)" guard git rm -q second.txt
 assert_missing "git removed it" "$REPO/second.txt"
 git -C "$REPO" commit -q -m "rm second"
-tracked_intact "at the end"
+work_intact "at the end"
 
 # ------------------------------------------------------------ with a human
 # One question for a recursive delete of the work tree, naming it; the

@@ -233,6 +233,59 @@ def test_command_itself():
     t.close(), s.close()
 
 
+def work_tree(path):
+    """A git work tree holding the user's work: a commit, an uncommitted
+    edit of a tracked file, an untracked file (made before any session)."""
+    os.makedirs(os.path.join(path, "src"))
+    git = ["git", "-C", path, "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(["git", "init", "-q", path], check=True)
+    for name, text in (("src/main.c", "int main;\n"), ("README.md", "# p\n")):
+        with open(os.path.join(path, name), "w") as f:
+            f.write(text)
+    subprocess.run(git + ["add", "."], check=True)
+    subprocess.run(git + ["commit", "-qm", "first"], check=True)
+    with open(os.path.join(path, "src/main.c"), "w") as f:
+        f.write("int main = 1; /* not committed */\n")
+    with open(os.path.join(path, "PLAN.md"), "w") as f:
+        f.write("the user's plan\n")
+
+
+def test_one_question_for_rm_of_a_work_tree():
+    """With the shipped rules, an agent's `rm -rf proj` of a work tree that
+    holds uncommitted and untracked work is asked once, at the exec; the
+    unlinks rm then makes in proj are that operation, not new questions.
+    A no leaves all of it."""
+    s = Sandbox()
+    s.env["INTERLOCK_RULES_PATH"] = os.path.abspath(os.path.join(SRC, "rules.d"))
+    home = s.env["HOME"]  # a temp dir outside HOME would be free to delete
+    proj = os.path.join(home, "proj")
+    work_tree(proj)
+    agent = os.path.join(s.root, "agent.py")
+    with open(agent, "w") as f:
+        f.write("import subprocess\nsubprocess.run(['bash', '-c', 'rm -rf proj; echo rc=$?'])\n")
+    t = Terminal([BIN, "run", "--", sys.executable, agent], env=s.env, cwd=home)
+    prompt_word(t, "rm-tree-deny")
+    t.type("\r")
+    t.wait()
+    check(len(WORD_RX.findall(t.text())) == 1, "rm-tree: a no is one question", t.text())
+    with open(os.path.join(proj, "src/main.c")) as f:
+        check("not committed" in f.read(), "rm-tree: after a no, the edit is there")
+    check(os.path.exists(os.path.join(proj, "PLAN.md")), "rm-tree: after a no, the untracked file is there")
+    t.close()
+    t = Terminal([BIN, "run", "--", sys.executable, agent], env=s.env, cwd=home)
+    word = prompt_word(t, "rm-tree-allow")
+    t.type(f"{word}\r" if word else "\r")
+    t.wait()
+    text = t.text()
+    check(len(WORD_RX.findall(text)) == 1, "rm-tree: one question for the exec and every unlink it makes", text)
+    check("rc=0" in text and not os.path.exists(proj), "rm-tree: after a yes, the tree is gone", text)
+    recs = [r for r in s.records() if r.get("decision") == "allowed"]
+    carried = [r for r in recs if r.get("event") == "delete"]
+    check(carried and all(r.get("by") == "human" and r.get("approval") == recs[0].get("approval") for r in carried),
+          "rm-tree: rm's deletes of the work are recorded as carried by the same question", str(recs))
+    t.close(), s.close()
+
+
 def test_no_terminal():
     s = Sandbox()
     p = subprocess.run([BIN, "run", "--", "bash", "-c", RM], env=s.env, cwd=s.work, stdin=subprocess.DEVNULL,

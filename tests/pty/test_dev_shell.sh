@@ -12,7 +12,7 @@ have_tool tmux tmux || finish
 RULES="$SANDBOX/rules"
 mkdir -p "$RULES" "$SANDBOX/work/here" "$SANDBOX/run"
 chmod 700 "$SANDBOX/run"
-cp "$INTERLOCK_SRC/rules.d/00-programs.conf" "$RULES/"
+cp "$INTERLOCK_SRC/rules.d/00-programs.conf" "$INTERLOCK_SRC/rules.d/10-filesystem.conf" "$RULES/"
 cat >"$RULES/50-test.conf" <<'EOF'
 [test-confirm]
 on = exec
@@ -134,6 +134,21 @@ typed 'rm -r v2; echo "rc3=$?"'
 wait_for 'rc3=0' || _fail "rm -r v2 again ran" "$(history_)"
 assert_eq "yes! covers the same operation for the rest of the session" "$((before + 1))" "$(prompts)"
 assert_missing "and it ran" "$SANDBOX/work/here/v2"
+
+# rm -rf of a work tree holding the user's work: one question for the exec
+# and the unlinks it makes (the approval is kept in the session's file)
+P=$HOME/proj
+mkdir -p "$P/src" && echo "int main;" >"$P/src/main.c" && git -C "$P" init -q &&
+    git -C "$P" add . && git -C "$P" -c user.name=t -c user.email=t@t commit -qm first &&
+    echo "int main = 1; /* not committed */" >"$P/src/main.c" && echo plan >"$P/PLAN.md"
+before=$(prompts)
+typed 'rm -rf ~/proj; echo "rc5=$?"'
+wait_for 'to allow once' $((before + 1)) || _fail "rm -rf of a work tree is asked" "$(history_)"
+typed 'proj' # a question with a target asks for its name
+wait_for 'rc5=' 2 || _fail "rm -rf of a work tree returned" "$(history_)"
+assert_contains "the approved rm -rf ran to the end" "$(history_)" "rc5=0"
+assert_eq "one question for rm -rf and the uncommitted work it deletes" "$((before + 1))" "$(prompts)"
+assert_missing "the work tree is gone" "$P"
 
 # the way out
 mkdir -p "$SANDBOX/work/here/v3"

@@ -76,7 +76,9 @@ fixtures() {
     echo "[x]" >"$OWN/50-mine.conf"
     (cd "$P" && git init -q && echo "int main;" >src/main.c && echo "rows" >app.db &&
         echo "API_KEY=secret" >.env && printf '.env\nbuild/\napp.db\n' >.gitignore &&
-        git add src/main.c .gitignore && git -c user.name=t -c user.email=t@t commit -qm first &&
+        echo "int edit;" >src/edit.c &&
+        git add src/main.c src/edit.c .gitignore && git -c user.name=t -c user.email=t@t commit -qm first &&
+        echo "int edit = 2; /* uncommitted */" >src/edit.c &&
         echo "untracked" >notes.txt && echo "o" >build/out.o) || _fail "fixtures: git"
 }
 
@@ -228,8 +230,10 @@ row stop append "$AUDIT_LOG"
 row stop truncate "$AUDIT_LOG"
 row allow read "$OWN/50-mine.conf"
 # deletes and renames: what would be lost
-row stop delete "$P/src/main.c"
-row allow delete "$P/notes.txt"
+row allow delete "$P/src/main.c"
+row stop delete "$P/src/edit.c"
+row stop delete "$P/notes.txt"
+row allow born="$P/new.txt" delete "$P/new.txt"
 row allow delete "$P/build/out.o"
 row stop delete "$P/app.db"
 row allow born="$P/scratch.db" delete "$P/scratch.db"
@@ -241,7 +245,10 @@ row stop rmdir "$HOME/Documents"
 row allow rmdir "$T/sub"
 row stop rename "$HOME/.ssh/id_ed25519" "$T/key"
 row allow rename "$P/app.db" "$P/app.db.bak"
-row stop rename "$P/src/main.c" "$T/main.c"
+row allow rename "$P/src/main.c" "$T/main.c"
+row stop rename "$P/src/edit.c" "$T/edit.c"
+row stop rename "$P/src" "$T/src"
+row stop rename "$P/.git" "$T/history"
 row stop delete "$OWN/50-mine.conf"
 row stop rename "$T/file" "$OWN/50-planted.conf"
 row stop rmdir "$OWN"
@@ -249,6 +256,6 @@ row stop rmdir "$OWN"
 row stop connect 127.0.0.7 "$PORT"
 row allow connect 127.0.0.8 "$PORT"
 row allow connect 127.0.0.9 "$PORT"
-assert_eq "every row ran" "41" "$ROWS"
+assert_eq "every row ran" "46" "$ROWS"
 
 finish

@@ -82,6 +82,7 @@ echo "obj" >"$REPO/build/main.o"
 printf 'build/\n' >"$REPO/.gitignore"
 git -C "$REPO" init -q && git -C "$REPO" add src .gitignore &&
     git -C "$REPO" -c user.name=t -c user.email=t@t commit -qm init
+echo "int main = 1; /* the user's edit, not committed */" >"$REPO/src/main.c"
 # interlock's own files hold against static programs too
 mkdir -p "$XDG_CONFIG_HOME/interlock/rules.d" && echo '# mine' >"$XDG_CONFIG_HOME/interlock/rules.d/50-mine.conf"
 run_capture guard rawread t "$XDG_CONFIG_HOME/interlock/rules.d/50-mine.conf"
@@ -119,7 +120,7 @@ assert_eq "--strict: static delete of ignored build output works" "0" "$STATUS"
 assert_missing "--strict: the build output is gone" "$REPO/build"
 run_capture guard rawdel "$REPO"
 assert_eq "--strict: static rm -r of a work tree refused" "13" "$STATUS"
-assert_exists "--strict: the tracked file is intact" "$REPO/src/main.c"
+assert_contains "--strict: the uncommitted edit is intact" "$(cat "$REPO/src/main.c" 2>/dev/null)" "the user's edit"
 assert_exists "--strict: the repository is intact" "$REPO/.git/HEAD"
 assert_contains "--strict: the static deleter is told why" "$ERR" "$BLOCKED_MARK"
 finish

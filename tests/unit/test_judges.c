@@ -1,7 +1,7 @@
 /* The engine's judges, table by table, on a real tree in a temp dir: a
  * HOME with a key and a top-level folder, a git work tree (its index read
- * by the delete facts: a tracked file, an untracked one, an ignored build
- * directory), interlock's own files, a temp dir. With the shipped rules
+ * by the delete facts: a tracked file, a modified one, an untracked one, an
+ * ignored build directory, databases tracked, untracked and ignored), interlock's own files, a temp dir. With the shipped rules
  * (argv[1]). Also the confirmation request's wire format, both ways.
  *
  *     test_judges RULES_DIR */
@@ -59,13 +59,19 @@ static int make_tree(void)
 	snprintf(p, sizeof p, "%s/Documents", home);
 	put(p, "notes.txt", "notes\n");
 	put(proj, "tracked.c", "int x;\n");
+	put(proj, "modified.c", "int y;\n");
+	put(proj, "seed.db", "seed rows\n");
 	put(proj, "untracked.txt", "u\n");
 	put(proj, "app.db", "rows\n");
-	put(proj, ".gitignore", "build/\n");
+	put(proj, "test-cache.sqlite", "scratch rows\n");
+	put(proj, ".gitignore", "build/\n*.sqlite\n");
 	put(own, "50-mine.conf", "[x]\n");
 	put(audit, "", "");
-	return sh_in(proj, "git init -q && git -c user.name=t -c user.email=t@t add tracked.c .gitignore && "
-			   "git -c user.name=t -c user.email=t@t commit -qm first");
+	if (sh_in(proj, "git init -q && git -c user.name=t -c user.email=t@t add tracked.c modified.c seed.db "
+			".gitignore && git -c user.name=t -c user.email=t@t commit -qm first"))
+		return -1;
+	put(proj, "modified.c", "int y = 2; /* not committed */\n");
+	return 0;
 }
 
 struct row {
@@ -151,23 +157,39 @@ static void test_judges(struct il_ruleset *rs)
 		{ 'a', audit, 0, 0, IL_DENY, "self-protection" },
 		{ 'r', own_conf, 0, 0, IL_ALLOW, 0 },
 		/* deletes and renames */
-		{ 'u', "proj/tracked.c", 0, 0, IL_CONFIRM, "delete-git-tree" },
-		{ 'u', "proj/tracked.c", 0, "git", IL_ALLOW, 0 },
-		{ 'u', "proj/tracked.c", 0, "rm", IL_ALLOW, 0 }, /* rm: its command line was judged */
-		{ 'u', "proj/untracked.txt", 0, 0, IL_ALLOW, 0 },
+		{ 'u', "proj/tracked.c", 0, 0, IL_ALLOW, 0 },      /* git has it */
+		{ 'u', "proj/tracked.c", 0, "rm", IL_ALLOW, 0 },
+		{ 'u', "proj/modified.c", 0, 0, IL_CONFIRM, "delete-uncommitted" },
+		{ 'u', "proj/modified.c", 0, "rm", IL_CONFIRM, "delete-uncommitted" }, /* rm's waiver ends at loss */
+		{ 'u', "proj/modified.c", 0, "git", IL_ALLOW, 0 },
+		{ 'u', "proj/untracked.txt", 0, 0, IL_CONFIRM, "delete-untracked" },
+		{ 'u', "proj/untracked.txt", 0, "rm", IL_CONFIRM, "delete-untracked" },
 		{ 'u', "proj/build/out.o", 0, 0, IL_ALLOW, 0 },
 		{ 'u', "proj/app.db", 0, 0, IL_CONFIRM, "delete-database" },
+		{ 'u', "proj/seed.db", 0, 0, IL_ALLOW, 0 },            /* tracked, unmodified */
+		{ 'u', "proj/test-cache.sqlite", 0, 0, IL_ALLOW, 0 }, /* ignored, a scratch name */
+		{ 'u', "proj/.git/config", 0, 0, IL_CONFIRM, "delete-git-tree" },
+		{ 'u', "proj/.git/config", 0, "rm", IL_CONFIRM, "delete-git-tree" },
+		{ 'u', "/etc/hostname", 0, 0, IL_CONFIRM, "delete-system" },
+		{ 'u', "/etc/hostname", 0, "rm", IL_ALLOW, 0 }, /* rm's command line weighs system paths */
 		{ 'u', ".ssh/id_ed25519", 0, 0, IL_CONFIRM, "delete-credential" },
 		{ 'u', "Documents/notes.txt", 0, 0, IL_CONFIRM, "delete-home" },
 		{ 'd', "Documents", 0, 0, IL_CONFIRM, "delete-home" },
 		{ 'd', "proj/build", 0, 0, IL_ALLOW, 0 },
 		{ 'u', tfile, 0, 0, IL_ALLOW, 0 },
 		{ 'm', "proj/app.db", "proj/app.db.bak", 0, IL_ALLOW, 0 },
-		{ 'm', "proj/tracked.c", tfile, 0, IL_CONFIRM, "delete-git-tree" },
+		{ 'm', "proj/tracked.c", tfile, 0, IL_ALLOW, 0 },
+		{ 'm', "proj/modified.c", tfile, 0, IL_CONFIRM, "delete-uncommitted" },
+		{ 'm', "proj/modified.c", "proj/renamed.c", 0, IL_ALLOW, 0 }, /* stays in its tree */
 		{ 'u', own_conf, 0, "rm", IL_DENY, "self-protection" }, /* rm's waiver stops short of ours */
 		{ 'm', tfile, own_new, 0, IL_DENY, "self-protection" },
 		{ 'd', own, 0, 0, IL_DENY, "self-protection" },
-		{ 'u', home, 0, 0, IL_CONFIRM, "delete-home" },
+		{ 'm', home, tfile, 0, IL_DENY, "self-protection" }, /* interlock's config is in it */
+		{ 'm', "Documents", tfile, 0, IL_CONFIRM, "delete-home" },
+		{ 'u', "proj/build", 0, 0, IL_ALLOW, 0 }, /* unlink of a directory: the kernel says EISDIR */
+		{ 'm', "proj/build", tfile, 0, IL_ALLOW, 0 },
+		{ 'u', "proj/.git", 0, 0, IL_ALLOW, 0 },
+		{ 'd', "proj/.git", 0, 0, IL_CONFIRM, "delete-git-tree" },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
 		run_row(&v, &rows[i], i);
