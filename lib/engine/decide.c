@@ -171,6 +171,19 @@ void il_dec_expand_word(char *out, size_t cap, const char *tmpl, const char *tar
 		il_memcpy(out, "yes", 4);
 }
 
+/* "WHY; it would lose: WHAT" */
+static const char *with_loss(struct il_arena *a, const char *why, const char *lost)
+{
+	size_t w = il_strlen(why), l = il_strlen(lost);
+	char *s = il_arena_alloc(a, w + l + 20);
+	if (!s)
+		return why;
+	il_memcpy(s, why, w);
+	il_memcpy(s + w, "; it would lose: ", 17);
+	il_memcpy(s + w + 17, lost, l + 1);
+	return s;
+}
+
 static void try_rule(struct dctx *d, struct cmdinfo *ci, uint32_t ri, struct il_verdict *out)
 {
 	const struct il_snap_rule *r = il_snap_rule(d->v, ri);
@@ -198,10 +211,15 @@ static void try_rule(struct dctx *d, struct cmdinfo *ci, uint32_t ri, struct il_
 		if (!target)
 			return;
 	}
+	/* a git command that throws nothing away is not asked about; one that
+	 * does says what (the last thing looked at: it may run git) */
+	const char *lost = 0;
+	if (r->loses && !il_git_loses(d->a, ci->cmd, d->ev->envp, r->loses, &lost))
+		return;
 	out->action = (int)r->action;
 	out->rule = (int)ri;
 	out->rule_id = il_snap_str(d->v, r->id);
-	out->why = il_snap_str(d->v, r->why);
+	out->why = lost ? with_loss(d->a, il_snap_str(d->v, r->why), lost) : il_snap_str(d->v, r->why);
 	out->target = target;
 	out->cmd = ci->cmd;
 	il_dec_expand_word(out->word, sizeof out->word, il_snap_str(d->v, r->confirm), target);

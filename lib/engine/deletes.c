@@ -277,22 +277,22 @@ static int is_git_process(const char *proc)
 
 static int database_name(const char *p)
 {
+	/* a database's extension, also followed by a backup's (app.db.bak,
+	 * data.sqlite3.old): the rows are all there under that name */
 	const char *b = il_basename(p);
-	const char *dot = 0;
-	for (const char *s = b; *s; s++)
-		if (*s == '.')
-			dot = s;
-	if (!dot || dot == b)
-		return 0;
-	const char *x = dot + 1;
-	if (il_streq(x, "db") || il_streq(x, "db3"))
-		return 1;
-	if (!il_strneq(x, "sqlite", 6))
-		return 0;
-	for (; *x; x++)
-		if (*x == '-')
-			return 0; /* -wal, -shm, -journal: sqlite's own scratch */
-	return 1;
+	for (const char *s = b; *s; s++) {
+		if (*s != '.' || s == b)
+			continue;
+		const char *x = s + 1, *e = x;
+		while (*e && *e != '.')
+			e++;
+		size_t n = (size_t)(e - x);
+		if ((n == 2 && il_strneq(x, "db", 2)) || (n == 3 && il_strneq(x, "db3", 3)))
+			return 1;
+		if (n >= 6 && il_strneq(x, "sqlite", 6) && !memchr(x, '-', n))
+			return 1; /* not -wal, -shm, -journal: sqlite's own scratch */
+	}
+	return 0;
 }
 
 /* Created after the session began (birth time): the agent's own file. */
@@ -489,6 +489,23 @@ static const char *dir_of(struct il_arena *a, const char *p)
 	return il_arena_strndup(a, p, n);
 }
 
+/* Is the protection of category d still there under the new name to? A
+ * credential is one by what its readers are (open rules on the file that
+ * exists), which a name alone cannot say: renamed, it is asked. */
+static int keeps_protection(int d, const char *to)
+{
+	switch (d) {
+	case D_DATABASE:
+		return database_name(to);
+	case D_GIT:
+		return il_git_component(to) != 0;
+	case D_CREDENTIAL:
+		return 0;
+	default:
+		return 1; /* the work tree's and the home folder's: by place */
+	}
+}
+
 int il_decide_delete(struct il_snap_view *v, const struct il_delete_event *ev, struct il_arena *a,
 		     struct il_verdict *out)
 {
@@ -500,10 +517,12 @@ int il_decide_delete(struct il_snap_view *v, const struct il_delete_event *ev, s
 	if (a->failed || !tree) {
 		tree = ev->path;
 	}
-	/* A rename that keeps a protected file inside its tree (a refactor,
-	 * app.db -> app.db.bak) loses nothing. Moving it out, or into a free
-	 * place where it could then be deleted freely, is a delete. */
-	if (ev->kind == IL_DEL_RENAME && ev->to && d != D_HOME && d != D_UNNAMED) {
+	/* A rename that keeps a protected file inside its tree and under a
+	 * name that is still protected (a refactor, app.db -> app.db.bak)
+	 * loses nothing. Moving it out, into a free place, or to a name that
+	 * sheds the protection (data.db -> data.old, id_ed25519 -> x.pub, .git
+	 * -> old-git) is a delete: what follows could then delete it freely. */
+	if (ev->kind == IL_DEL_RENAME && ev->to && d != D_HOME && d != D_UNNAMED && keeps_protection(d, ev->to)) {
 		const char *stay = il_streq(tree, ev->path) ? dir_of(a, ev->path) : tree;
 		if (stay && !il_streq(stay, ev->path) && strictly_under(ev->to, stay) &&
 		    il_delete_candidate(v, ev->to, ev->envp))

@@ -93,7 +93,12 @@ struct il_delete_event {
 int il_decide_delete(struct il_snap_view *v, const struct il_delete_event *ev, struct il_arena *a,
 		     struct il_verdict *out) IL_HIDDEN;
 
-/* ---- git facts (git_index.c, gitignore.c, sha.c) ---- */
+/* ---- git facts (git_index.c, gitignore.c, sha.c, git_run.c, git_loss.c) ---- */
+/* Runs /usr/bin/git -c core.fsmonitor=false ARGS... in dir (git_run.c:
+ * raw system calls, a fixed environment, a time limit); its stdout, NUL
+ * terminated, in out. Returns git's exit status, -1 when it could not be
+ * run or did not answer in time. */
+int il_git_run(const char *dir, const char *const *args, char *out, size_t cap, size_t *outlen) IL_HIDDEN;
 /* A path's state in its work tree: tracked and as git has it (a delete
  * loses nothing), tracked and changed or unknowable (uncommitted work),
  * untracked (new work), ignored (regenerable), a directory holding
@@ -112,6 +117,27 @@ int il_git_tracked(const char *root, size_t n, const char *rel) IL_HIDDEN;
 int il_git_file_state(const char *root, size_t n, const char *rel, const char *abs) IL_HIDDEN;
 /* Does git ignore rel (a directory when is_dir), its parents' rules included? */
 int il_git_ignored(const char *root, size_t n, const char *rel, int is_dir) IL_HIDDEN;
+/* Tracked files whose content differs from the index, under the
+ * root-relative paths rels (each a file or a directory; none, or "": the
+ * whole tree): how many, and the first IL_GIT_CHANGES_NAMED names. 0, or
+ * -1 when the index cannot be read. A file deleted from the work tree is
+ * not counted (git has it). */
+#define IL_GIT_CHANGES_NAMED 3
+struct il_git_changes {
+	int count;
+	char names[IL_GIT_CHANGES_NAMED][256];
+};
+int il_git_changed(const char *root, size_t n, const char *const *rels, int nrels,
+		   struct il_git_changes *out) IL_HIDDEN;
+/* What a git command would throw away (git_loss.c), for exec rules with
+ * `loses = ` (the IL_LOSS_* of the names il_loss_parse knows). 1 with
+ * *what (arena memory: "2 files with uncommitted changes: a.c, b.c") when
+ * something would be lost or that cannot be told; 0 when nothing would. */
+enum { IL_LOSS_CHANGES = 1u, IL_LOSS_UNTRACKED = 2u, IL_LOSS_STASH = 4u, IL_LOSS_BRANCH = 8u };
+unsigned il_loss_parse(const char *word, size_t n) IL_HIDDEN;
+const char *il_loss_names(void) IL_HIDDEN;
+int il_git_loses(struct il_arena *a, const struct il_cmd *cmd, char *const *envp, unsigned facts,
+		 const char **what) IL_HIDDEN;
 struct il_sha {
 	uint32_t h[8];
 	unsigned char buf[64];

@@ -189,6 +189,21 @@ static long lower_bound(const struct parsed *x, const char *key, size_t kl)
 	return lo;
 }
 
+static void fill_entry(const struct parsed *x, long i, struct il_git_entry *e)
+{
+	const unsigned char *m = x->m;
+	uint32_t at = x->tab[i].entry;
+	unsigned flags = (unsigned)m[at + 40 + x->hl] << 8 | m[at + 40 + x->hl + 1];
+	/* a merge in progress has stages 1-3 for one name: the file is then
+	 * someone's work, not what git has */
+	e->stage = (flags >> 12) & 3;
+	e->ctime_s = be32(m + at), e->mtime_s = be32(m + at + 8);
+	e->mtime_ns = be32(m + at + 12), e->ino = be32(m + at + 20);
+	e->mode = be32(m + at + 24), e->size = be32(m + at + 36);
+	il_memcpy(e->id, m + at + 40, (size_t)x->hl);
+	e->idlen = x->hl;
+}
+
 /* 2: rel is an entry (its stat data and id in *e); 1: a directory holding
  * entries; 0: neither. */
 static int find_entry(const struct parsed *x, const char *rel, struct il_git_entry *e)
@@ -196,17 +211,7 @@ static int find_entry(const struct parsed *x, const char *rel, struct il_git_ent
 	size_t rl = il_strlen(rel);
 	long i = lower_bound(x, rel, rl);
 	if (i < x->n && name_cmp(x, i, rel, rl) == 0) {
-		const unsigned char *m = x->m;
-		uint32_t at = x->tab[i].entry;
-		unsigned flags = (unsigned)m[at + 40 + x->hl] << 8 | m[at + 40 + x->hl + 1];
-		/* a merge in progress has stages 1-3 for one name: the file
-		 * is then someone's work, not what git has */
-		e->stage = (flags >> 12) & 3;
-		e->ctime_s = be32(m + at), e->mtime_s = be32(m + at + 8);
-		e->mtime_ns = be32(m + at + 12), e->ino = be32(m + at + 20);
-		e->mode = be32(m + at + 24), e->size = be32(m + at + 36);
-		il_memcpy(e->id, m + at + 40, (size_t)x->hl);
-		e->idlen = x->hl;
+		fill_entry(x, i, e);
 		return 2;
 	}
 	/* below rel/: entries under the directory sort after "rel/" and
@@ -283,8 +288,10 @@ static int same_file(const struct stat *st)
 	       cache.ctim.tv_sec == st->st_ctim.tv_sec && cache.ctim.tv_nsec == st->st_ctim.tv_nsec;
 }
 
-/* 2 entry, 1 directory of entries, 0 untracked, -1 unreadable. */
-static int lookup(const char *root, size_t n, const char *rel, struct il_git_entry *e, long long *index_mtime)
+/* Calls fn(x, ctx) with the parsed index of the work tree at root[0..n),
+ * and returns what it returns; 0 without calling it when there is no
+ * index (nothing tracked), -1 when it cannot be read. */
+static int with_index(const char *root, size_t n, int (*fn)(const struct parsed *x, void *ctx), void *ctx)
 {
 	char ip[4096];
 	if (il_git_index_path(root, n, ip, sizeof ip) < 0)
@@ -301,8 +308,7 @@ static int lookup(const char *root, size_t n, const char *rel, struct il_git_ent
 	int mine = !__atomic_exchange_n(&cache.busy, 1, __ATOMIC_ACQUIRE);
 	if (mine && il_streq(cache.path, ip) && same_file(&st)) {
 		syscall(SYS_close, (int)fd);
-		*index_mtime = cache.x.mtime_ns;
-		int r = find_entry(&cache.x, rel, e);
+		int r = fn(&cache.x, ctx);
 		__atomic_store_n(&cache.busy, 0, __ATOMIC_RELEASE);
 		return r;
 	}
@@ -317,8 +323,7 @@ static int lookup(const char *root, size_t n, const char *rel, struct il_git_ent
 		m = MAP_FAILED;
 	}
 	if (m != MAP_FAILED && parse(&x, m, size, mt) == 0) { /* parse owns m, even when it fails */
-		*index_mtime = mt;
-		r = find_entry(&x, rel, e);
+		r = fn(&x, ctx);
 		if (mine && il_strlen(ip) < sizeof cache.path) {
 			parsed_free(&cache.x);
 			cache.x = x;
@@ -334,6 +339,26 @@ static int lookup(const char *root, size_t n, const char *rel, struct il_git_ent
 	return r;
 }
 
+struct find_ctx {
+	const char *rel;
+	struct il_git_entry *e;
+	long long *index_mtime;
+};
+
+static int find_fn(const struct parsed *x, void *ctx)
+{
+	struct find_ctx *c = ctx;
+	*c->index_mtime = x->mtime_ns;
+	return find_entry(x, c->rel, c->e);
+}
+
+/* 2 entry, 1 directory of entries, 0 untracked, -1 unreadable. */
+static int lookup(const char *root, size_t n, const char *rel, struct il_git_entry *e, long long *index_mtime)
+{
+	struct find_ctx c = { rel, e, index_mtime };
+	return with_index(root, n, find_fn, &c);
+}
+
 /* Does git track root-relative rel (or files under it)? Unreadable or
  * unparsable index: 1 (fail closed, the path is inside a work tree). */
 int il_git_tracked(const char *root, size_t n, const char *rel)
@@ -344,19 +369,9 @@ int il_git_tracked(const char *root, size_t n, const char *rel)
 	return r != 0;
 }
 
-/* Does the file at abs have the content of the blob id? A file too large
- * to read here is taken to differ. */
-static int same_blob(const char *abs, const struct il_git_entry *e, size_t size)
+/* Is data[0..size) the content of the blob e names? */
+static int blob_is(const struct il_git_entry *e, const void *data, size_t size)
 {
-	if (size > (64u << 20))
-		return 0;
-	long fd = sys_open_ro(abs);
-	if (fd < 0)
-		return 0;
-	const unsigned char *m = size ? mmap(0, size, PROT_READ, MAP_PRIVATE, (int)fd, 0) : 0;
-	syscall(SYS_close, (int)fd);
-	if (size && m == MAP_FAILED)
-		return 0;
 	struct il_sha s;
 	il_sha_init(&s, e->idlen == 32);
 	char head[32] = "blob ";
@@ -372,12 +387,57 @@ static int same_blob(const char *abs, const struct il_git_entry *e, size_t size)
 	head[h++] = 0;
 	il_sha_update(&s, head, h);
 	if (size)
-		il_sha_update(&s, m, size);
+		il_sha_update(&s, data, size);
 	unsigned char id[32];
 	size_t idl = il_sha_final(&s, id);
+	return idl == (size_t)e->idlen && !memcmp(id, e->id, idl);
+}
+
+/* Does the file at abs have the content of the blob id? A file too large
+ * to read here is taken to differ. */
+static int same_blob(const char *abs, const struct il_git_entry *e, size_t size)
+{
+	if (size > (64u << 20))
+		return 0;
+	long fd = sys_open_ro(abs);
+	if (fd < 0)
+		return 0;
+	const unsigned char *m = size ? mmap(0, size, PROT_READ, MAP_PRIVATE, (int)fd, 0) : 0;
+	syscall(SYS_close, (int)fd);
+	if (size && m == MAP_FAILED)
+		return 0;
+	int same = blob_is(e, m, size);
 	if (size)
 		munmap((void *)m, size);
-	return idl == (size_t)e->idlen && !memcmp(id, e->id, idl);
+	return same;
+}
+
+/* Is the tracked file at abs as the index has it (git's own test: the
+ * stat data it recorded, and a file written before the index, else
+ * "racily clean": the content)? IL_GIT_CLEAN or IL_GIT_MODIFIED. */
+static int entry_state(const struct il_git_entry *e, long long index_mtime, const char *abs)
+{
+	struct stat st;
+	if (fstatat(AT_FDCWD, abs, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return IL_GIT_CLEAN; /* not there: nothing to lose */
+	if (e->stage || S_ISDIR(st.st_mode) || (e->mode & 0170000) == 0160000)
+		return IL_GIT_MODIFIED; /* a conflict, a submodule: someone's work */
+	long long mt = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	int stat_same = (uint32_t)st.st_size == e->size && (uint32_t)st.st_mtim.tv_sec == e->mtime_s &&
+			(uint32_t)st.st_mtim.tv_nsec == e->mtime_ns && (uint32_t)st.st_ino == e->ino;
+	if (stat_same && mt < index_mtime)
+		return IL_GIT_CLEAN;
+	if ((uint32_t)st.st_size != e->size)
+		return IL_GIT_MODIFIED;
+	if (S_ISLNK(st.st_mode) && (e->mode & 0170000) == 0120000) {
+		char target[4096];
+		ssize_t k = readlink(abs, target, sizeof target);
+		return k >= 0 && (off_t)k == st.st_size && blob_is(e, target, (size_t)k) ? IL_GIT_CLEAN
+											  : IL_GIT_MODIFIED;
+	}
+	if (!S_ISREG(st.st_mode) || (e->mode & 0170000) != 0100000)
+		return IL_GIT_MODIFIED;
+	return same_blob(abs, e, (size_t)st.st_size) ? IL_GIT_CLEAN : IL_GIT_MODIFIED;
 }
 
 int il_git_file_state(const char *root, size_t n, const char *rel, const char *abs)
@@ -389,21 +449,93 @@ int il_git_file_state(const char *root, size_t n, const char *rel, const char *a
 		return IL_GIT_MODIFIED; /* cannot tell: as if it held work */
 	if (r == 1)
 		return IL_GIT_TREE;
-	struct stat st;
-	if (fstatat(AT_FDCWD, abs, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return IL_GIT_CLEAN; /* not there: nothing to lose */
-	if (r == 0)
+	if (r == 0) {
+		struct stat st;
+		if (fstatat(AT_FDCWD, abs, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return IL_GIT_CLEAN; /* not there: nothing to lose */
 		return il_git_ignored(root, n, rel, S_ISDIR(st.st_mode)) ? IL_GIT_IGNORED : IL_GIT_UNTRACKED;
-	if (e.stage || S_ISDIR(st.st_mode) || (e.mode & 0170000) == 0160000)
-		return IL_GIT_MODIFIED; /* a conflict, a submodule: someone's work */
-	/* git's own test: the stat data it recorded, and a file written no
-	 * later than the index (else "racily clean": look at the content) */
-	long long mt = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-	int stat_same = (uint32_t)st.st_size == e.size && (uint32_t)st.st_mtim.tv_sec == e.mtime_s &&
-			(uint32_t)st.st_mtim.tv_nsec == e.mtime_ns && (uint32_t)st.st_ino == e.ino;
-	if (stat_same && mt < index_mtime)
-		return IL_GIT_CLEAN;
-	if (!S_ISREG(st.st_mode) || (uint32_t)st.st_size != e.size)
-		return IL_GIT_MODIFIED;
-	return same_blob(abs, &e, (size_t)st.st_size) ? IL_GIT_CLEAN : IL_GIT_MODIFIED;
+	}
+	return entry_state(&e, index_mtime, abs);
+}
+
+struct changed_ctx {
+	const char *root;
+	size_t n;
+	const char *const *rels;
+	int nrels;
+	struct il_git_changes *out;
+};
+
+static void note_changed(struct il_git_changes *out, const char *name, size_t nl)
+{
+	if (out->count < IL_GIT_CHANGES_NAMED && nl < sizeof out->names[0]) {
+		il_memcpy(out->names[out->count], name, nl);
+		out->names[out->count][nl] = 0;
+	}
+	out->count++;
+}
+
+/* Entries i in [lo, hi): each one whose file differs is noted. */
+static int changed_range(const struct parsed *x, struct changed_ctx *c, long lo, long hi)
+{
+	char abs[8192];
+	size_t o = c->n == 1 ? 0 : c->n;
+	if (o + 2 > sizeof abs)
+		return -1;
+	il_memcpy(abs, c->root, c->n);
+	abs[o] = '/';
+	for (long i = lo; i < hi; i++) {
+		size_t nl = x->tab[i].nl;
+		if (o + 1 + nl + 1 > sizeof abs)
+			return -1;
+		il_memcpy(abs + o + 1, ent_name(x, i), nl);
+		abs[o + 1 + nl] = 0;
+		struct il_git_entry e;
+		fill_entry(x, i, &e);
+		if (entry_state(&e, x->mtime_ns, abs) == IL_GIT_MODIFIED)
+			note_changed(c->out, abs + o + 1, nl);
+		/* a conflicted file has up to three stages: one note */
+		while (i + 1 < hi && x->tab[i + 1].nl == nl && !memcmp(ent_name(x, i + 1), ent_name(x, i), nl))
+			i++;
+	}
+	return 0;
+}
+
+static int changed_fn(const struct parsed *x, void *ctx)
+{
+	struct changed_ctx *c = ctx;
+	if (!c->nrels)
+		return changed_range(x, c, 0, x->n);
+	for (int k = 0; k < c->nrels; k++) {
+		const char *rel = c->rels[k];
+		size_t rl = il_strlen(rel);
+		if (!rl) /* the whole tree */
+			return changed_range(x, c, 0, x->n);
+		long i = lower_bound(x, rel, rl);
+		if (i < x->n && name_cmp(x, i, rel, rl) == 0) {
+			long j = i + 1;
+			while (j < x->n && name_cmp(x, j, rel, rl) == 0)
+				j++;
+			if (changed_range(x, c, i, j) < 0)
+				return -1;
+		}
+		char dir[4097];
+		if (rl + 1 >= sizeof dir)
+			return -1;
+		il_memcpy(dir, rel, rl);
+		dir[rl] = '/';
+		long lo = lower_bound(x, dir, rl + 1), hi = lo;
+		while (hi < x->n && x->tab[hi].nl > rl + 1 && !memcmp(ent_name(x, hi), dir, rl + 1))
+			hi++;
+		if (changed_range(x, c, lo, hi) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int il_git_changed(const char *root, size_t n, const char *const *rels, int nrels, struct il_git_changes *out)
+{
+	*out = (struct il_git_changes){ 0 };
+	struct changed_ctx c = { root, n, rels, nrels, out };
+	return with_index(root, n, changed_fn, &c);
 }

@@ -191,6 +191,26 @@ static int parse_access(struct load_ctx *c, const char *v, unsigned *mask)
 	return ok;
 }
 
+/* loses = KIND...: what a git command would throw away, the rule asking
+ * only then (git_loss.c). */
+static void parse_loses(struct load_ctx *c, struct il_rule_src *r, const char *v)
+{
+	for (const char *s = v; *s;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		size_t n = strcspn(s, " \t");
+		if (!n)
+			break;
+		unsigned bit = il_loss_parse(s, n);
+		if (!bit)
+			diag(c->rs, c->file, c->line, "unknown loses '%.*s' (one or more of: %s)", (int)n, s, il_loss_names());
+		r->loses |= bit;
+		s += n;
+	}
+	if (!r->loses)
+		diag(c->rs, c->file, c->line, "empty loses (one or more of: %s)", il_loss_names());
+}
+
 /* address = 10.0.0.0/8 127.0.0.2 ::1/128 */
 static int valid_cidrs(struct load_ctx *c, const char *v)
 {
@@ -298,6 +318,11 @@ static void rule_key(struct load_ctx *c, struct il_rule_src *r, const char *k, c
 		if (old)
 			r->callers[old++] = '\n';
 		strcpy(r->callers + old, v);
+		return;
+	}
+	if (!strcmp(k, "loses")) {
+		if (key_fits(c, r, k, IL_ON_EXEC))
+			parse_loses(c, r, v);
 		return;
 	}
 	if (!strcmp(k, "access")) {
@@ -494,6 +519,8 @@ static void finish_section(struct load_ctx *c)
 		diag(c->rs, f, l, "rule [%s] has no 'action'", r->id);
 	if (r->on == IL_ON_EXEC && !r->globs)
 		diag(c->rs, f, l, "rule [%s] has no 'program'", r->id);
+	if (r->loses && r->globs && strcmp(r->globs, "git") != 0)
+		diag(c->rs, f, l, "rule [%s]: 'loses' is what a git command throws away (program = git)", r->id);
 	if (r->on == IL_ON_OPEN && !r->globs)
 		diag(c->rs, f, l, "rule [%s] has no 'name' (file name globs, so most opens are ruled out cheaply)", r->id);
 	if (r->on == IL_ON_CONNECT && !r->hosts && !r->addresses && !r->ports)

@@ -37,6 +37,7 @@ struct il_rule_src {
 	char *unless;    /* open: unless-program globs */
 	char *quiet;     /* open: quiet-program globs */
 	char *callers;   /* exec: unless-caller patterns, one per line */
+	unsigned loses;  /* exec (git): IL_LOSS_* the rule asks about, 0: always */
 	char *hosts, *addresses, *ports; /* connect */
 	struct il_cond_src *conds;
 	int nconds;

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define IL_SNAP_MAGIC "ILSNAP\x01\x00"
-#define IL_SNAP_VERSION 16u
+#define IL_SNAP_VERSION 17u
 #define IL_NONE 0xffffffffu
 
 /* Condition kinds of a rule. */
@@ -51,6 +51,7 @@ struct il_snap_rule {
 	uint32_t unless;      /* open: globs of programs whose own opens this rule ignores, IL_NONE if none */
 	uint32_t quiet;       /* open: globs of programs refused without a word, IL_NONE if none */
 	uint32_t callers;     /* exec: unless-caller patterns, one per line, IL_NONE if none */
+	uint32_t loses;       /* exec (git): IL_LOSS_* mask, 0: the rule asks whatever is lost */
 	uint32_t hosts, addresses, ports; /* connect: strings, IL_NONE if absent */
 };
 

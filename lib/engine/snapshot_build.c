@@ -219,6 +219,7 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 		sr->unless = r->unless ? add_str(&strs, r->unless) : IL_NONE;
 		sr->quiet = r->quiet ? add_str(&strs, r->quiet) : IL_NONE;
 		sr->callers = r->callers ? add_str(&strs, r->callers) : IL_NONE;
+		sr->loses = r->loses;
 		sr->hosts = r->hosts ? add_str(&strs, r->hosts) : IL_NONE;
 		sr->addresses = r->addresses ? add_str(&strs, r->addresses) : IL_NONE;
 		sr->ports = r->ports ? add_str(&strs, r->ports) : IL_NONE;

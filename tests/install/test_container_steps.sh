@@ -70,10 +70,12 @@ in_container() {
         LD_PRELOAD="$ROOT$IMG_LIB" INTERLOCK_SNAPSHOT="$ROOT/etc/interlock/rules.snap" "$@"
 }
 mkrepo "$SANDBOX/work/r"
+echo "the user's edit" >>"$SANDBOX/work/r/file.txt" # something for reset --hard to lose
 expect_blocked "container: rm -rf of a git work tree" in_container bash -c "rm -rf '$SANDBOX/work/r'"
 assert_exists "container: the repository survives" "$SANDBOX/work/r/.git"
 assert_contains "container: confirm failed closed (no terminal)" "$ERR" "no human terminal is available"
 expect_blocked "container: git reset --hard" in_container bash -c "git -C '$SANDBOX/work/r' reset --hard"
+assert_contains "container: the edit is kept" "$(cat "$SANDBOX/work/r/file.txt")" "the user's edit"
 expect_blocked "container: a cleared environment keeps the guard" in_container env -i /bin/bash -c "rm -rf '$SANDBOX/work/r'"
 assert_exists "container: still there after env -i" "$SANDBOX/work/r/.git"
 expect_ok "container: ordinary work" in_container bash -c \

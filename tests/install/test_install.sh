@@ -41,13 +41,13 @@ check_installed() {
     parse_check_json
 }
 mkrepo "$SANDBOX/work/repo"
+echo "uncommitted" >"$SANDBOX/work/repo/file.txt" # what reset --hard would lose
 check_installed git -C "$SANDBOX/work/repo" reset --hard
 assert_eq "installed check: git reset --hard needs confirmation" "confirm" "$CHECK_ACTION"
 check_installed ls -la
 assert_eq "installed check: ls is allowed" "allow" "$CHECK_ACTION"
 
 # run: a blocked command under the installed wrapper is blocked
-echo "uncommitted" >"$SANDBOX/work/repo/file.txt"
 before=$(audit_lines)
 run_capture "${_setsid[@]}" timeout -k 5 60 "$IL" run -- bash -c "git -C '$SANDBOX/work/repo' reset -q --hard"
 if [ "$STATUS" -ne 0 ] && grep -qF "$BLOCKED_MARK" "$ERRF"; then _ok "installed run: git reset --hard is blocked"; else

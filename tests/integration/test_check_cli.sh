@@ -8,6 +8,12 @@
 mkrepo "$HOME/project"
 mkdir -p "$HOME/project/build" "$SANDBOX/work/plain"
 cd "$HOME/project" || exit 1
+# the user's work, so that git operations have something to lose (they
+# are asked only then: 20-git.conf `loses`): a branch only it holds, a
+# stash entry, an uncommitted edit, an untracked file
+git checkout -q -b feature && echo f >f.txt && git add f.txt && git commit -q -m f && git checkout -q main
+echo "stashed" >>file.txt && git stash -q
+echo "uncommitted" >>file.txt && echo "new" >notes.md
 
 # expect_verdict DESC ACTIONS ARGV...: ACTIONS is a |-list of allowed actions;
 # for anything but allow, the rule must be named and why must be non-empty

@@ -92,6 +92,20 @@ expect_blocked "python os.rename of an edited file out of the tree" guard "$PYTH
 work_intact "after rename out"
 expect_blocked "python os.remove of a database file" guard "$PYTHON" -c 'import os; os.remove("app.db")'
 assert_exists "database file intact" "$REPO/app.db"
+# protection follows the data: a rename that sheds it is asked
+expect_blocked "rename a database to a name that is not one, then remove it" guard "$PYTHON" -c 'import os; os.rename("app.db", "app.old"); os.remove("app.old")'
+assert_exists "the database is still there under its name" "$REPO/app.db"
+expect_ok "rename a database to its backup name (still a database)" guard "$PYTHON" -c 'import os; os.rename("app.db", "app.db.bak")'
+expect_blocked "... and the backup is protected as the database was" guard rm app.db.bak
+mv app.db.bak app.db
+mkdir -p "$HOME/.ssh" && echo "key" >"$HOME/.ssh/id_ed25519" && chmod 600 "$HOME/.ssh/id_ed25519"
+expect_blocked "mv a private key to a .pub name" guard mv "$HOME/.ssh/id_ed25519" "$HOME/.ssh/x.pub"
+assert_exists "the key is still there" "$HOME/.ssh/id_ed25519"
+echo "API_KEY=secret" >.env
+expect_blocked "mv .env to .env.example" guard mv .env .env.example
+assert_exists ".env is still there" "$REPO/.env"
+rm -f .env
+expect_blocked "mv .git to another name in the tree" guard mv .git old-git
 
 # nothing lost: git has it, git ignores it, the session made it
 mkscratch

@@ -177,7 +177,11 @@ static void test_judges(struct il_ruleset *rs)
 		{ 'd', "Documents", 0, 0, IL_CONFIRM, "delete-home" },
 		{ 'd', "proj/build", 0, 0, IL_ALLOW, 0 },
 		{ 'u', tfile, 0, 0, IL_ALLOW, 0 },
-		{ 'm', "proj/app.db", "proj/app.db.bak", 0, IL_ALLOW, 0 },
+		{ 'm', "proj/app.db", "proj/app.db.bak", 0, IL_ALLOW, 0 }, /* still a database by its name */
+		{ 'm', "proj/app.db", "proj/app.old", 0, IL_CONFIRM, "delete-database" }, /* sheds it */
+		{ 'm', ".ssh/id_ed25519", ".ssh/x.pub", 0, IL_CONFIRM, "delete-credential" },
+		{ 'm', "proj/.git", "proj/old-git", 0, IL_CONFIRM, "delete-git-tree" },
+		{ 'm', "proj/.git/config", "proj/.git/config.bak", 0, IL_ALLOW, 0 },
 		{ 'm', "proj/tracked.c", tfile, 0, IL_ALLOW, 0 },
 		{ 'm', "proj/modified.c", tfile, 0, IL_CONFIRM, "delete-uncommitted" },
 		{ 'm', "proj/modified.c", "proj/renamed.c", 0, IL_ALLOW, 0 }, /* stays in its tree */

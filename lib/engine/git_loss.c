@@ -1,0 +1,665 @@
+/* What a git command would throw away, for exec rules with `loses =`
+ * (interlock.rules(5)): a rule that matched asks only when its command
+ * loses something of the kinds it names, and its question says what.
+ *
+ *   changes    uncommitted work in the paths the command overwrites: files
+ *              whose content differs from the index (git_index.c, no git
+ *              run), and for commands that also reset the index, what is
+ *              staged (git diff-index --cached)
+ *   untracked  what `git clean` with the same options would delete (its
+ *              own --dry-run)
+ *   stash      the stash entries `stash drop` / `stash clear` would drop
+ *   branch     commits only the branch being deleted or moved holds: on no
+ *              other branch, tag or remote-tracking branch, and not where
+ *              the branch is moved to (reflogs aside: they expire)
+ *
+ * Anything that cannot be established (no repository found, GIT_DIR or
+ * --work-tree pointing elsewhere, git failing or too slow) counts as a
+ * loss: the rule then asks as it would without the key. */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine_int.h"
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} loss_names[] = {
+	{ "changes", IL_LOSS_CHANGES },
+	{ "untracked", IL_LOSS_UNTRACKED },
+	{ "stash", IL_LOSS_STASH },
+	{ "branch", IL_LOSS_BRANCH },
+};
+
+unsigned il_loss_parse(const char *word, size_t n)
+{
+	for (size_t i = 0; i < sizeof loss_names / sizeof loss_names[0]; i++)
+		if (il_strlen(loss_names[i].name) == n && il_strneq(loss_names[i].name, word, n))
+			return loss_names[i].bit;
+	return 0;
+}
+
+const char *il_loss_names(void)
+{
+	return "changes untracked stash branch";
+}
+
+/* ------------------------------------------------------------ the command */
+
+/* Options of a subcommand that take a separate value (so that the value
+ * is not read as a path or a branch name). */
+static const struct {
+	const char *sub;
+	const char *values;
+} sub_values[] = {
+	{ "checkout", "-b -B --orphan --conflict --pathspec-from-file -U --unified" },
+	{ "switch", "-c -C --create --force-create --orphan --conflict" },
+	{ "restore", "-s --source --conflict --pathspec-from-file" },
+	{ "reset", "--pathspec-from-file" },
+	{ "rm", "--pathspec-from-file" },
+	{ "clean", "-e --exclude" },
+	{ "read-tree", "--prefix --index-output --exclude-per-directory" },
+	{ "branch", "-u --set-upstream-to --sort --format --contains --no-contains --merged --no-merged --points-at "
+		    "-t --track" },
+	{ "stash", "-m --message --pathspec-from-file" },
+};
+
+struct gitcmd {
+	const char *sub;
+	const char **opts; /* as written, values attached (--source=x) or not */
+	int nopts;
+	const char **vals; /* vals[i]: the separate value of opts[i], or NULL */
+	const char **ops;  /* operands; those after `--` from ddash on */
+	int nops, ddash;
+	int elsewhere;     /* --git-dir, --work-tree, core.worktree: another repository */
+};
+
+static int has_opt(const struct gitcmd *g, const char *const *names)
+{
+	for (int i = 0; i < g->nopts; i++)
+		for (int k = 0; names[k]; k++) {
+			size_t n = il_strlen(names[k]);
+			const char *o = g->opts[i];
+			if (il_strneq(o, names[k], n) && (!o[n] || o[n] == '='))
+				return 1;
+			/* git takes a long option's unambiguous prefix: --forc */
+			size_t w = 0;
+			while (o[w] && o[w] != '=')
+				w++;
+			if (o[1] == '-' && w >= 4 && w < n && il_strneq(o, names[k], w))
+				return 1;
+			/* a cluster of short options: -fd holds -f */
+			if (n == 2 && names[k][0] == '-' && names[k][1] != '-' && o[0] == '-' && o[1] != '-' &&
+			    __builtin_strchr(o + 1, names[k][1]))
+				return 1;
+		}
+	return 0;
+}
+
+/* The value of option name (separate or attached), or NULL. */
+static const char *opt_value(const struct gitcmd *g, const char *name)
+{
+	size_t n = il_strlen(name);
+	for (int i = 0; i < g->nopts; i++) {
+		const char *o = g->opts[i];
+		if (il_strneq(o, name, n) && o[n] == '=')
+			return o + n + 1;
+		if (il_streq(o, name))
+			return g->vals[i];
+		if (n == 2 && o[0] == '-' && o[1] != '-') { /* -bNAME, -qb NAME */
+			const char *c = __builtin_strchr(o + 1, name[1]);
+			if (c)
+				return c[1] ? c + 1 : g->vals[i];
+		}
+	}
+	return 0;
+}
+
+static int parse_git(struct il_arena *a, const struct il_cmd *cmd, char *const *envp, struct gitcmd *g)
+{
+	*g = (struct gitcmd){ 0 };
+	int i = 1, argc = cmd->argc;
+	const char *const *av = cmd->argv;
+	for (; i < argc && av[i][0] == '-'; i++) {
+		const char *s = av[i];
+		if (il_strneq(s, "--git-dir", 9) || il_strneq(s, "--work-tree", 11))
+			g->elsewhere = 1;
+		if ((il_streq(s, "-c") || il_streq(s, "-C") || il_streq(s, "--namespace") ||
+		     il_streq(s, "--config-env") || il_streq(s, "--git-dir") || il_streq(s, "--work-tree")) &&
+		    i + 1 < argc) {
+			i++;
+			if (il_streq(s, "-c") && (il_strneq(av[i], "core.worktree", 13) || il_strneq(av[i], "core.bare", 9)))
+				g->elsewhere = 1;
+		}
+	}
+	/* GIT_DIR naming the .git of the directory the command runs in (as
+	 * git's own children are often given) is that repository; any other
+	 * is one this cannot read */
+	const char *gd = il_env_get(envp, "GIT_DIR");
+	if ((gd && !il_streq(gd, ".git")) || il_env_get(envp, "GIT_WORK_TREE") || il_env_get(envp, "GIT_INDEX_FILE"))
+		g->elsewhere = 1;
+	if (i >= argc)
+		return -1;
+	g->sub = av[i++];
+	const char *values = 0;
+	for (size_t k = 0; k < sizeof sub_values / sizeof sub_values[0]; k++)
+		if (il_streq(sub_values[k].sub, g->sub))
+			values = sub_values[k].values;
+	int cap = argc + 1;
+	g->opts = il_arena_alloc(a, sizeof(char *) * (size_t)cap);
+	g->vals = il_arena_alloc(a, sizeof(char *) * (size_t)cap);
+	g->ops = il_arena_alloc(a, sizeof(char *) * (size_t)cap);
+	if (!g->opts || !g->vals || !g->ops)
+		return -1;
+	g->ddash = -1;
+	for (; i < argc; i++) {
+		const char *s = av[i];
+		if (g->ddash < 0 && il_streq(s, "--")) {
+			g->ddash = g->nops;
+			continue;
+		}
+		if (g->ddash >= 0 || s[0] != '-' || !s[1]) {
+			g->ops[g->nops++] = s;
+			continue;
+		}
+		const char *val = 0;
+		size_t n = 0;
+		while (s[n] && s[n] != '=')
+			n++;
+		int takes = 0;
+		if (values && !s[n]) {
+			if (s[1] == '-')
+				takes = il_list_has(values, s, n);
+			else /* the last letter of a cluster takes the next word */
+				for (const char *c = s + 1; *c; c++) {
+					char one[3] = { '-', *c, 0 };
+					if (il_list_has(values, one, 2)) {
+						takes = !c[1];
+						break;
+					}
+				}
+		}
+		if (takes && i + 1 < argc)
+			val = av[++i];
+		g->vals[g->nopts] = val;
+		g->opts[g->nopts++] = s;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ the repository */
+
+/* The work tree holding dir (the nearest ancestor with a .git), copied
+ * into root; its length, 0 if none. */
+static size_t worktree_of(const char *dir, char *root, size_t cap)
+{
+	size_t n = il_strlen(dir);
+	if (!n || dir[0] != '/' || n + 6 > cap)
+		return 0;
+	il_memcpy(root, dir, n + 1);
+	while (n > 1 && root[n - 1] == '/')
+		root[--n] = 0;
+	for (;;) {
+		struct stat st;
+		il_memcpy(root + n, "/.git", 6);
+		int found = fstatat(AT_FDCWD, root, &st, AT_SYMLINK_NOFOLLOW) == 0;
+		root[n] = 0;
+		if (found)
+			return n;
+		if (n == 1)
+			return 0;
+		while (n > 1 && root[n - 1] != '/')
+			n--;
+		if (n > 1)
+			n--;
+		root[n] = 0;
+	}
+}
+
+/* Does the repository of the work tree at root have a HEAD (a fake or
+ * broken .git tells nothing)? */
+static int has_head(const char *root, size_t rn)
+{
+	char ip[4096];
+	if (il_git_index_path(root, rn, ip, sizeof ip) < 0)
+		return 0;
+	size_t n = il_strlen(ip); /* GITDIR/index -> GITDIR/HEAD */
+	if (n < 5 || n + 1 > sizeof ip)
+		return 0;
+	il_memcpy(ip + n - 5, "HEAD", 5);
+	struct stat st;
+	return fstatat(AT_FDCWD, ip, &st, 0) == 0 && S_ISREG(st.st_mode);
+}
+
+/* An operand as a path relative to the work tree root, if it names
+ * something in it; NULL if it does not exist (a branch, a commit) or lies
+ * outside. "" is the whole tree. */
+static const char *rel_in_tree(struct il_arena *a, const char *cwd, const char *root, size_t rn, const char *op)
+{
+	const char *abs = il_path_abs(a, cwd, op);
+	struct stat st;
+	if (!abs || fstatat(AT_FDCWD, abs, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if (!rn)
+		return abs; /* no work tree to place it in: a path all the same */
+	size_t n = il_trim_len(abs);
+	if (n == rn && il_strneq(abs, root, rn))
+		return "";
+	if (n > rn && il_strneq(abs, root, rn) && (abs[rn] == '/' || rn == 1))
+		return il_arena_strndup(a, abs + (rn == 1 ? 1 : rn + 1), n - (rn == 1 ? 1 : rn + 1));
+	return 0;
+}
+
+/* ------------------------------------------------------------ the text */
+
+struct text {
+	char *s;
+	size_t n, cap;
+};
+
+static void put(struct text *t, const char *s)
+{
+	for (; s && *s && t->n + 1 < t->cap; s++)
+		t->s[t->n++] = *s;
+	t->s[t->n] = 0;
+}
+
+static void put_num(struct text *t, long v)
+{
+	char d[24];
+	int k = 0;
+	unsigned long u = v < 0 ? 0 : (unsigned long)v;
+	do
+		d[k++] = (char)('0' + u % 10);
+	while ((u /= 10) && k < 23);
+	while (k && t->n + 1 < t->cap)
+		t->s[t->n++] = d[--k];
+	t->s[t->n] = 0;
+}
+
+static void sep(struct text *t)
+{
+	if (t->n)
+		put(t, "; ");
+}
+
+/* "N THINGs: a, b, c, ..." */
+static void counted(struct text *t, long count, const char *one, const char *many, const char *const *names,
+		    int nnames)
+{
+	sep(t);
+	put_num(t, count);
+	put(t, " ");
+	put(t, count == 1 ? one : many);
+	for (int i = 0; i < nnames && i < count; i++) {
+		put(t, i ? ", " : ": ");
+		put(t, names[i]);
+	}
+	if (count > nnames && nnames)
+		put(t, ", ...");
+}
+
+/* The lines of out (up to max), NUL-separated or newline-separated. */
+static int lines(char *out, size_t len, char delim, const char **v, int max, long *count)
+{
+	int k = 0;
+	*count = 0;
+	char *s = out, *e = out + len;
+	while (s < e) {
+		char *x = s;
+		while (x < e && *x != delim)
+			x++;
+		if (x > s) {
+			if (k < max)
+				v[k++] = s;
+			(*count)++;
+		}
+		if (x < e)
+			*x = 0;
+		s = x + 1;
+	}
+	return k;
+}
+
+/* ------------------------------------------------------------ the facts */
+
+#define OUT_CAP (64u << 10)
+
+struct ctx {
+	struct il_arena *a;
+	const struct il_cmd *cmd;
+	struct gitcmd g;
+	char root[4096];
+	size_t rn;
+	struct text t;
+	int unknown;
+	int valid; /* a work tree with a repository that has a HEAD */
+	char *out;
+};
+
+static int run(struct ctx *c, const char *const *args, size_t *len)
+{
+	return il_git_run(c->cmd->cwd, args, c->out, OUT_CAP, len);
+}
+
+/* Which paths the command overwrites (NULL rels and *whole: all of it),
+ * and whether it resets the index too (staged work is lost as well). */
+static int changed_paths(struct ctx *c, const char ***rels, int *nrels, int *staged)
+{
+	static const char *const force[] = { "-f", "--force", "--discard-changes", 0 };
+	static const char *const staged_opt[] = { "-S", "--staged", 0 };
+	static const char *const from_file[] = { "--pathspec-from-file", 0 };
+	const struct gitcmd *g = &c->g;
+	const char *sub = g->sub;
+	*rels = il_arena_alloc(c->a, sizeof(char *) * (size_t)(g->nops + 1));
+	*nrels = 0;
+	*staged = 0;
+	if (!*rels)
+		return -1;
+	if (has_opt(g, from_file))
+		return 0; /* paths from a file: the whole tree */
+	int paths_only = il_streq(sub, "restore") || il_streq(sub, "rm");
+	int first_path = 0; /* checkout TREE-ISH PATH...: operands from here */
+	if (il_streq(sub, "checkout") && g->ddash > 0)
+		first_path = g->ddash;
+	int treeish = 0;
+	for (int i = 0; i < g->nops; i++) {
+		const char *op = g->ops[i];
+		int after = g->ddash >= 0 && i >= g->ddash;
+		/* pathspec magic (:/ is the top, :(glob)..., :!x): the whole
+		 * tree is looked at */
+		const char *rel = op[0] == ':' && op[1] ? "" : rel_in_tree(c->a, c->cmd->cwd, c->root, c->rn, op);
+		if (i < first_path) {
+			treeish = 1;
+			continue;
+		}
+		/* a path that does not exist has nothing to lose */
+		if (rel && (after || paths_only || il_streq(sub, "checkout")))
+			(*rels)[(*nrels)++] = rel;
+		else if (il_streq(sub, "checkout") && !after && !rel && i == 0)
+			treeish = 1; /* a commit to take the paths from */
+	}
+	if (il_streq(sub, "reset") || il_streq(sub, "read-tree") || il_streq(sub, "rm"))
+		*staged = 1;
+	if (il_streq(sub, "restore") && has_opt(g, staged_opt))
+		*staged = 1;
+	if (il_streq(sub, "checkout") && *nrels && treeish)
+		*staged = 1; /* git checkout HEAD -- f: the index entry too */
+	if (*nrels)
+		return 1;
+	if (il_streq(sub, "reset") || il_streq(sub, "read-tree") ||
+	    ((il_streq(sub, "checkout") || il_streq(sub, "switch")) && has_opt(g, force))) {
+		*staged = 1;
+		return 0; /* the whole tree */
+	}
+	if (il_streq(sub, "checkout") && g->ddash < 0 && !has_opt(g, from_file))
+		return 2; /* names no path: a branch switch keeps local changes */
+	return 3;         /* its paths do not exist: nothing of them to lose */
+}
+
+static void fact_changes(struct ctx *c)
+{
+	const char **rels;
+	int nrels, staged;
+	int r = changed_paths(c, &rels, &nrels, &staged);
+	if (r < 0 || (r != 2 && !c->valid)) {
+		c->unknown = 1;
+		return;
+	}
+	if (r >= 2)
+		return;
+	struct il_git_changes ch;
+	if (il_git_changed(c->root, c->rn, rels, nrels, &ch) < 0) {
+		c->unknown = 1;
+		return;
+	}
+	const char *names[IL_GIT_CHANGES_NAMED];
+	for (int i = 0; i < IL_GIT_CHANGES_NAMED; i++)
+		names[i] = ch.names[i];
+	if (ch.count)
+		counted(&c->t, ch.count, "file with uncommitted changes", "files with uncommitted changes", names,
+			ch.count < IL_GIT_CHANGES_NAMED ? ch.count : IL_GIT_CHANGES_NAMED);
+	if (!staged)
+		return;
+	/* staged work: what the index has that HEAD does not */
+	/* (a file the index dropped is still in HEAD: --diff-filter=d) */
+	const char *args[64] = { "diff-index", "--cached", "--name-only", "-z", "--diff-filter=d", "HEAD", "--" };
+	int n = 7;
+	for (int i = 0; i < nrels && n < 62; i++) {
+		size_t rl = il_strlen(rels[i]);
+		char *spec = il_arena_alloc(c->a, rl + 12);
+		if (!spec) {
+			c->unknown = 1;
+			return;
+		}
+		il_memcpy(spec, ":(literal)", 10);
+		il_memcpy(spec + 10, rels[i], rl + 1);
+		/* the path is relative to the root; pathspecs are to the cwd */
+		args[n++] = rl ? spec : ":/";
+	}
+	if (nrels >= 62) {
+		c->unknown = 1;
+		return;
+	}
+	args[n] = 0;
+	/* from the root: :(literal) paths are then root-relative */
+	size_t len;
+	int st = il_git_run(c->root, args, c->out, OUT_CAP, &len);
+	if (st != 0) {
+		c->unknown = 1;
+		return;
+	}
+	const char *v[3];
+	long count;
+	int k = lines(c->out, len, 0, v, 3, &count);
+	if (count)
+		counted(&c->t, count, "staged change", "staged changes", v, k);
+}
+
+static void fact_untracked(struct ctx *c)
+{
+	static const char *const drop[] = { "-f", "--force", "-i", "--interactive", "-n", "--dry-run", "-q", "--quiet",
+					    0 };
+	const struct gitcmd *g = &c->g;
+	int max = 8 + 2 * g->nopts + g->nops;
+	const char **args = il_arena_alloc(c->a, sizeof(char *) * (size_t)max);
+	if (!args) {
+		c->unknown = 1;
+		return;
+	}
+	int n = 0;
+	args[n++] = "clean";
+	args[n++] = "--dry-run";
+	for (int i = 0; i < g->nopts; i++) {
+		const char *o = g->opts[i];
+		int skip = 0;
+		for (int k = 0; drop[k]; k++)
+			skip |= il_streq(o, drop[k]);
+		if (skip)
+			continue;
+		if (o[0] == '-' && o[1] != '-') { /* -fdx: keep -d -x */
+			char *kept = il_arena_alloc(c->a, il_strlen(o) + 1);
+			if (!kept) {
+				c->unknown = 1;
+				return;
+			}
+			size_t m = 0;
+			kept[m++] = '-';
+			for (const char *s = o + 1; *s; s++)
+				if (*s != 'f' && *s != 'i' && *s != 'n' && *s != 'q')
+					kept[m++] = *s;
+			kept[m] = 0;
+			if (m > 1)
+				args[n++] = kept;
+		} else {
+			args[n++] = o;
+		}
+		if (g->vals[i])
+			args[n++] = g->vals[i];
+	}
+	args[n++] = "--";
+	for (int i = 0; i < g->nops; i++)
+		args[n++] = g->ops[i];
+	args[n] = 0;
+	size_t len;
+	if (run(c, args, &len) != 0) {
+		c->unknown = 1;
+		return;
+	}
+	/* "Would remove PATH" per line */
+	const char *v[3];
+	long count;
+	int k = lines(c->out, len, '\n', v, 3, &count);
+	for (int i = 0; i < k; i++)
+		if (il_strneq(v[i], "Would remove ", 13))
+			v[i] += 13;
+	if (count)
+		counted(&c->t, count, "untracked file or directory", "untracked files or directories", v, k);
+}
+
+static void fact_stash(struct ctx *c)
+{
+	static const char *const args[] = { "stash", "list", 0 };
+	size_t len;
+	if (run(c, args, &len) != 0) {
+		c->unknown = 1;
+		return;
+	}
+	const char *v[3];
+	long count;
+	int k = lines(c->out, len, '\n', v, 3, &count);
+	if (!count)
+		return;
+	/* drop: one entry (the one named, else the newest) */
+	if (il_streq(c->g.sub, "stash") && c->g.nops > 0 && il_streq(c->g.ops[0], "drop")) {
+		const char *which = c->g.nops > 1 ? c->g.ops[1] : "stash@{0}";
+		for (int i = 0; i < k; i++)
+			if (il_strneq(v[i], which, il_strlen(which)))
+				return counted(&c->t, 1, "stash entry", "stash entries", &v[i], 1);
+		return counted(&c->t, 1, "stash entry", "stash entries", &which, 1);
+	}
+	counted(&c->t, count, "stash entry", "stash entries", v, k);
+}
+
+static int plain_ref_name(const char *s)
+{
+	if (!*s || *s == '-' || il_strlen(s) > 200)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+		      *s == '_' || *s == '-' || *s == '/'))
+			return 0;
+	return 1;
+}
+
+/* Commits only branch name holds, once it is gone or moved to keep. */
+static void branch_loss(struct ctx *c, const char *name, const char *keep)
+{
+	if (!plain_ref_name(name) || (keep && !plain_ref_name(keep) && !il_streq(keep, "HEAD"))) {
+		c->unknown = 1;
+		return;
+	}
+	size_t nl = il_strlen(name);
+	char *ref = il_arena_alloc(c->a, nl + 12), *excl = il_arena_alloc(c->a, nl + 12);
+	if (!ref || !excl) {
+		c->unknown = 1;
+		return;
+	}
+	il_memcpy(ref, "refs/heads/", 11);
+	il_memcpy(ref + 11, name, nl + 1);
+	il_memcpy(excl, "--exclude=", 10);
+	il_memcpy(excl + 10, name, nl + 1);
+	size_t len;
+	const char *verify[] = { "rev-parse", "-q", "--verify", ref, 0 };
+	int st = run(c, verify, &len);
+	if (st == 1)
+		return; /* no such branch: nothing of it to lose */
+	if (st != 0) {
+		c->unknown = 1;
+		return;
+	}
+	const char *args[] = { "rev-list", "--count", ref, "--not", excl, "--branches", "--tags", "--remotes",
+			       keep, 0 };
+	if (run(c, args, &len) != 0) {
+		c->unknown = 1;
+		return;
+	}
+	long count = 0;
+	for (const char *s = c->out; *s >= '0' && *s <= '9'; s++)
+		count = count * 10 + (*s - '0');
+	if (!count)
+		return;
+	sep(&c->t);
+	put(&c->t, "branch ");
+	put(&c->t, name);
+	put(&c->t, " holds ");
+	put_num(&c->t, count);
+	put(&c->t, count == 1 ? " commit" : " commits");
+	put(&c->t, " on no other branch, tag or remote");
+}
+
+static void fact_branch(struct ctx *c)
+{
+	static const char *const move[] = { "-M", "-m", "--move", 0 };
+	static const char *const force[] = { "-f", "--force", 0 };
+	const struct gitcmd *g = &c->g;
+	if (il_streq(g->sub, "checkout") || il_streq(g->sub, "switch")) {
+		/* checkout -B NAME [START] / switch -C NAME [START] */
+		const char *name = opt_value(g, il_streq(g->sub, "checkout") ? "-B" : "-C");
+		if (!name)
+			name = opt_value(g, "--force-create");
+		if (name)
+			branch_loss(c, name, g->nops ? g->ops[0] : "HEAD");
+		return;
+	}
+	if (has_opt(g, move)) { /* branch -M [OLD] NEW: NEW is overwritten */
+		if (g->nops >= 1)
+			branch_loss(c, g->ops[g->nops - 1], g->nops >= 2 ? g->ops[0] : "HEAD");
+		return;
+	}
+	static const char *const del[] = { "-D", "-d", "--delete", 0 };
+	if (has_opt(g, del)) {
+		for (int i = 0; i < g->nops; i++)
+			branch_loss(c, g->ops[i], 0);
+		return;
+	}
+	if (has_opt(g, force) && g->nops >= 1) /* branch -f NAME [START] */
+		branch_loss(c, g->ops[0], g->nops >= 2 ? g->ops[1] : "HEAD");
+}
+
+int il_git_loses(struct il_arena *a, const struct il_cmd *cmd, char *const *envp, unsigned facts, const char **what)
+{
+	*what = 0;
+	struct ctx c = { .a = a, .cmd = cmd };
+	c.t.cap = 1024;
+	c.t.s = il_arena_alloc(a, c.t.cap);
+	c.out = il_arena_alloc(a, OUT_CAP);
+	if (!c.t.s || !c.out || !cmd->cwd || parse_git(a, cmd, envp, &c.g) < 0 || c.g.elsewhere) {
+		*what = "interlock could not tell what it would lose";
+		return 1;
+	}
+	c.t.s[0] = 0;
+	c.rn = worktree_of(cmd->cwd, c.root, sizeof c.root);
+	c.valid = c.rn && has_head(c.root, c.rn);
+	if (facts & IL_LOSS_CHANGES)
+		fact_changes(&c); /* tells a branch switch without the repository */
+	if (facts & ~(unsigned)IL_LOSS_CHANGES && !c.valid) {
+		c.unknown = 1;
+	} else {
+		if (facts & IL_LOSS_UNTRACKED)
+			fact_untracked(&c);
+		if (facts & IL_LOSS_STASH)
+			fact_stash(&c);
+		if (facts & IL_LOSS_BRANCH)
+			fact_branch(&c);
+	}
+	if (c.unknown) {
+		sep(&c.t);
+		put(&c.t, "and interlock could not tell all of what it would lose");
+	}
+	if (!c.t.n)
+		return 0;
+	*what = c.t.s;
+	return 1;
+}
