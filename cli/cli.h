@@ -50,6 +50,11 @@ struct il_compiled {
  * EXIT_INTERLOCK after printing every error. */
 int il_compile(struct il_compiled *c, const struct il_opts *o, const struct il_session_meta *m) IL_HIDDEN;
 void il_compiled_free(struct il_compiled *c) IL_HIDDEN;
+/* 0 when some rule names profile; otherwise -1, after saying which
+ * profiles the rules name. il_compile checks --profile with it. */
+int il_profile_check(const struct il_ruleset *rs, const char *profile) IL_HIDDEN;
+/* Every profile the rules name, once each, space-separated into buf. */
+void il_profiles_named(const struct il_ruleset *rs, char *buf, size_t cap) IL_HIDDEN;
 /* `check`'s rule set outside a session: compiled with what a session
  * would protect (the rule directories, the audit log, the library). */
 int il_compile_for_check(struct il_compiled *c, const struct il_opts *o) IL_HIDDEN;
@@ -68,6 +73,13 @@ int il_make_private_dir(const char *path) IL_HIDDEN;
 char *il_session_dir(const char *id) IL_HIDDEN; /* <runtime>/interlock/<id>, created 0700 */
 int il_write_file(const char *path, const void *data, size_t len) IL_HIDDEN;
 void il_new_session_id(char *out, size_t cap) IL_HIDDEN;
+/* sessions.c: a new session's directory with its holder recorded (the
+ * wrapper, or a dev shell's shell), after sweeping the directories of
+ * sessions that are over; removing one; the sweep of a base directory,
+ * but for the session keep (returns how many it removed). */
+char *il_session_new(const char *id, long holder) IL_HIDDEN;
+void il_session_remove(const char *dir) IL_HIDDEN;
+int il_sessions_sweep(const char *base, const char *keep) IL_HIDDEN;
 
 unsigned il_access_parse(const char *w) IL_HIDDEN;
 int il_parse_endpoint(const char *s, struct il_net_event *ev, char *host, size_t cap) IL_HIDDEN; /* read|write|truncate|create -> IL_A_*, 0 */

@@ -6,20 +6,33 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: interlock run [--rules DIR]... [--profile NAME] [--prompt-timeout S] [--no-seccomp]\n"
+	fputs("interlock: a human checkpoint between AI coding agents and the irreversible.\n"
+	      "\n"
+	      "usage: interlock run [--rules DIR]... [--profile NAME] [--prompt-timeout S]\n"
+	      "                     [--pass-env NAME]... [--seccomp | --no-seccomp | --strict]\n"
 	      "                     -- COMMAND [ARG]...\n"
-	      "       interlock check [--rules DIR]... [--profile NAME] [--json] -- ARGV...\n"
-	      "       interlock rules lint|list|test [--rules DIR]...\n"
+	      "       interlock check [--rules DIR]... [--profile NAME] [--json] [--argv | --shell]\n"
+	      "                       -- ARGV...\n"
+	      "       interlock check [...] -c 'COMMAND LINE'\n"
+	      "       interlock check [...] --open MODE|--delete|--rmdir|--rename|--connect -- ...\n"
+	      "       interlock rules lint|list|test|predicates [--rules DIR]...\n"
 	      "       interlock rules compile [--rules DIR]... [--output PATH]\n"
-	      "       interlock log [-n N] [--since WHEN] [--rule ID] [--decision D] [--json] [--follow]\n"
-	      "       interlock doctor\n"
-	      "       eval \"$(interlock shell-init bash|zsh|fish)\"\n"
+	      "       interlock log [-n N] [--since WHEN] [--rule ID] [--decision allowed|denied]\n"
+	      "                     [--json] [--follow] [--file PATH]\n"
+	      "       interlock doctor [--rules DIR]...\n"
+	      "       eval \"$(interlock shell-init bash|zsh|fish [--rules DIR]...)\"\n"
 	      "       interlock --version | --help\n"
 	      "\n"
-	      "Runs COMMAND with every exec of its process tree checked against the rules\n"
-	      "(rules.d, /etc/interlock/rules.d, ~/.config/interlock/rules.d, --rules DIR).\n"
-	      "Exit status: COMMAND's; 125 when interlock itself fails.\n"
-	      "`interlock COMMAND --help` describes each command; see also interlock(1), interlock.rules(5).\n",
+	      "run: runs COMMAND with every exec, open, delete and connect of its process tree\n"
+	      "checked against the rules (the shipped rules.d, /etc/interlock/rules.d,\n"
+	      "~/.config/interlock/rules.d, each --rules DIR). --pass-env NAME keeps one of the\n"
+	      "cloud and forge tokens run removes from COMMAND's environment; --strict has the\n"
+	      "seccomp supervisor judge static programs' opens and deletes too.\n"
+	      "Exit status: run: COMMAND's, 126 when COMMAND itself is blocked; check: 0 allow\n"
+	      "or log, 2 confirm, 3 deny; every command: 125 when interlock itself fails (bad\n"
+	      "usage, a --rules DIR that does not exist, an unknown --profile, bad rules).\n"
+	      "`interlock COMMAND --help` describes each command; see also interlock(1),\n"
+	      "interlock.rules(5).\n",
 	      f);
 }
 

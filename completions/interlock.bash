@@ -43,12 +43,15 @@ _interlock()
             COMPREPLY=($(compgen -W "allowed denied" -- "$cur"))
             return ;;
         --open)
-            COMPREPLY=($(compgen -W "read write truncate create" -- "$cur"))
+            COMPREPLY=($(compgen -W "read write append truncate create" -- "$cur"))
+            return ;;
+        --program)
+            COMPREPLY=($(compgen -c -- "$cur"))
             return ;;
         --pass-env)
             COMPREPLY=($(compgen -v -- "$cur"))
             return ;;
-        --profile|--prompt-timeout|--since|--rule|-n|--lines)
+        --profile|--prompt-timeout|--since|--rule|-n|--lines|-c)
             return ;;
     esac
 
@@ -56,21 +59,23 @@ _interlock()
         run)
             COMPREPLY=($(compgen -W "--rules --profile --prompt-timeout --pass-env --seccomp --no-seccomp --strict --help --" -- "$cur")) ;;
         check)
-            COMPREPLY=($(compgen -W "--rules --profile --json --open --help --" -- "$cur")) ;;
+            COMPREPLY=($(compgen -W "--rules --profile --json --argv --shell -c --open --delete --rmdir --rename --connect --program --help --" -- "$cur")) ;;
         rules)
             if [ "$cword" -eq 2 ]; then
-                COMPREPLY=($(compgen -W "lint list test compile --help" -- "$cur"))
+                COMPREPLY=($(compgen -W "lint list test compile predicates --help" -- "$cur"))
             elif [ "${words[2]}" = compile ]; then
-                COMPREPLY=($(compgen -W "--rules --output" -- "$cur"))
+                COMPREPLY=($(compgen -W "--rules --output --help" -- "$cur"))
+            elif [ "${words[2]}" = predicates ]; then
+                COMPREPLY=($(compgen -W "--help" -- "$cur"))
             else
-                COMPREPLY=($(compgen -W "--rules" -- "$cur"))
+                COMPREPLY=($(compgen -W "--rules --help" -- "$cur"))
             fi ;;
         log)
             COMPREPLY=($(compgen -W "-n --since --rule --decision --json --follow --file --help" -- "$cur")) ;;
         doctor)
             COMPREPLY=($(compgen -W "--rules --help" -- "$cur")) ;;
         shell-init)
-            COMPREPLY=($(compgen -W "bash zsh fish --rules --prompt-timeout --help" -- "$cur")) ;;
+            COMPREPLY=($(compgen -W "bash zsh fish --rules --prompt-timeout --end --help" -- "$cur")) ;;
     esac
 }
 complete -F _interlock interlock

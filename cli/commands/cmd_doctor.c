@@ -332,6 +332,10 @@ static void check_rule_dirs(struct doc *d, const struct il_opts *o)
 {
 	char **dirs = il_rule_dirs(o);
 	const char *over = getenv("INTERLOCK_RULES_PATH");
+	int ndirs = 0;
+	while (dirs[ndirs])
+		ndirs++;
+	int first_opt = ndirs - o->nrules; /* the --rules DIRs come last */
 	if (over && *over)
 		report(d, OK, "unset it to use the shipped, /etc and user directories",
 		       "rules: INTERLOCK_RULES_PATH=%s replaces the default directories", over);
@@ -344,6 +348,9 @@ static void check_rule_dirs(struct doc *d, const struct il_opts *o)
 			report(d, FAIL, strerror(errno), "rule directory %s cannot be read", dirs[i]);
 		else if (i == 0 && !(over && *over))
 			report(d, FAIL, "reinstall interlock", "rule directory %s (the shipped rules) does not exist", dirs[i]);
+		else if (i >= first_opt)
+			report(d, FAIL, "check the path given to --rules", "rule directory %s (--rules) does not exist",
+			       dirs[i]);
 		else
 			report(d, OK, 0, "rule directory %s: not present (optional)", dirs[i]);
 	}
@@ -476,6 +483,25 @@ static void check_terminal(struct doc *d)
 		       "terminal: no controlling terminal%s", in ? " (stdin is a terminal, but not the controlling one)" : "");
 }
 
+/* --profile must name a profile of the rules in force, as for run and
+ * check. Rules that do not load are the report's to show, not this. */
+static int profile_known(const struct il_opts *o)
+{
+	if (!o->profile)
+		return 1;
+	struct il_ruleset rs = { 0 };
+	FILE *sink = fopen("/dev/null", "w");
+	rs.diag = sink;
+	char **dirs = il_rule_dirs(o);
+	il_ruleset_load(&rs, dirs);
+	il_strv_free(dirs);
+	if (sink)
+		fclose(sink);
+	int known = rs.errors || !rs.nrules || il_profile_check(&rs, o->profile) == 0;
+	il_ruleset_free(&rs);
+	return known;
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: interlock doctor [--rules DIR]...\n"
@@ -483,7 +509,8 @@ static void usage(FILE *f)
 	      "in a child), the layers available (preload, seccomp), the rules (they compile; errors\n"
 	      "as FILE:LINE), the rule directories, the audit log, the terminal for prompts and the\n"
 	      "sessionless snapshot. Each line is ok, warn or fail with a hint; exit status 1 if\n"
-	      "anything failed.\n",
+	      "anything failed, 125 on bad usage (a --rules DIR that does not exist, a --profile\n"
+	      "no rule names).\n",
 	      f);
 }
 
@@ -510,6 +537,8 @@ int il_cmd_doctor(int argc, char **argv)
 		fprintf(stderr, "interlock doctor: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_INTERLOCK;
 	}
+	if (!profile_known(&o))
+		return EXIT_INTERLOCK;
 	struct doc d = { 0 };
 	const char *nc = getenv("NO_COLOR");
 	d.color = isatty(1) && !(nc && *nc);

@@ -586,12 +586,17 @@ static void usage(FILE *f)
 	      "  --since WHEN      only records since WHEN: 30s, 10m, 2h, 1d, 1w ago, or a date\n"
 	      "                    YYYY-MM-DD[ HH:MM[:SS]] in local time (append Z for UTC)\n"
 	      "  --rule ID         only decisions of rule ID\n"
-	      "  --decision D      only records whose decision is D (allowed, denied)\n"
+	      "  --decision D      only records whose decision is D: allowed or denied (a\n"
+	      "                    `log` rule's records are allowed)\n"
 	      "  --json            print the matching records as the raw JSON lines\n"
 	      "  --follow, -f      keep printing records as they are appended\n"
-	      "  --file PATH       read PATH instead of the audit log\n"
+	      "  --file PATH       read PATH instead of the audit log (it must exist)\n"
 	      "The audit log is $XDG_STATE_HOME/interlock/audit.jsonl (default\n"
-	      "~/.local/state/interlock/audit.jsonl). Colours only on a terminal; NO_COLOR disables them.\n",
+	      "~/.local/state/interlock/audit.jsonl). Colours only on a terminal; NO_COLOR disables them.\n"
+	      "BY says who decided: rule, human, wrong-word, timeout, no-terminal, busy,\n"
+	      "withdrawn, session-approval or quiet-program (see interlock(1)).\n"
+	      "Exit status: 0; 125 on bad usage or a file that cannot be read (a missing\n"
+	      "audit log only means nothing was recorded yet: 0).\n",
 	      f);
 }
 
@@ -625,6 +630,13 @@ int il_cmd_log(int argc, char **argv)
 			o.rule = optarg;
 			break;
 		case 'd':
+			/* The writers record only these two (il_answer_decision,
+			 * the wrapper's own); any other word would match nothing
+			 * and show an empty table as if nothing had happened. */
+			if (strcmp(optarg, "allowed") && strcmp(optarg, "denied")) {
+				fprintf(stderr, "interlock log: --decision: expected allowed or denied, got '%s'\n", optarg);
+				return EXIT_INTERLOCK;
+			}
 			o.decision = optarg;
 			break;
 		case 'F':
@@ -672,8 +684,11 @@ int il_cmd_log(int argc, char **argv)
 		goto out;
 	}
 	int fd = open(o.file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && !(errno == ENOENT && o.follow)) {
-		if (errno == ENOENT) {
+	/* The audit log is made by the first decision: its absence is news,
+	 * not an error (and --follow waits for it). A --file that is not
+	 * there is a mistake. */
+	if (fd < 0 && !(errno == ENOENT && o.follow && path)) {
+		if (errno == ENOENT && path) {
 			fprintf(stderr, "interlock log: no decisions recorded yet (%s does not exist)\n", o.file);
 		} else {
 			fprintf(stderr, "interlock log: cannot read %s: %s\n", o.file, strerror(errno));

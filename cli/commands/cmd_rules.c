@@ -28,13 +28,18 @@ static int list(struct il_compiled *c)
 	}
 	for (int i = 0; i < c->rs.nrules; i++) {
 		const struct il_rule_src *r = &c->rs.rules[i];
-		printf("%-28s %-8s %-5s %-24s %s:%d\n", r->id, il_action_name(r->action), r->on == IL_ON_OPEN ? "open" : "exec",
+		printf("%-28s %-8s %-7s %-24s %s:%d\n", r->id, il_action_name(r->action),
+		       r->on == IL_ON_OPEN ? "open" : r->on == IL_ON_CONNECT ? "connect" : "exec",
 		       r->globs ? r->globs : "", r->file, r->line);
 	}
 	for (int i = 0; i < c->rs.nrules; i++)
 		if (c->rs.rules[i].replaced)
 			printf("# rule %s at %s:%d overrides the definition at %s\n", c->rs.rules[i].id, c->rs.rules[i].file,
 			       c->rs.rules[i].line, c->rs.rules[i].replaced);
+	char profiles[2048];
+	il_profiles_named(&c->rs, profiles, sizeof profiles);
+	printf("# %d rules, %d programs in %d files; profiles (--profile): %s\n", c->rs.nrules, c->rs.nprogs,
+	       c->rs.nfiles, profiles[0] ? profiles : "none");
 	return 0;
 }
 
@@ -208,7 +213,7 @@ static const struct {
 	const char *help;
 } subs[] = {
 	{ "lint", lint, 1, "load every rule file and report errors as FILE:LINE: message" },
-	{ "list", list, 1, "show the rule files in merge order and every rule with its source" },
+	{ "list", list, 1, "show the rule files in merge order, every rule with its source, and the profiles" },
 	{ "test", test, 1, "evaluate every rule's match / no-match examples" },
 	{ "compile", compile, 1,
 	  "write the rule set in force as a snapshot for use without a wrapper (an image-wide\n"
@@ -225,6 +230,9 @@ static void usage(FILE *f)
 	      f);
 	for (size_t i = 0; i < NSUBS; i++)
 		fprintf(f, "  %-9s %s\n", subs[i].name, subs[i].help);
+	fputs("`interlock rules COMMAND --help` describes one. Exit status: 0; 1 when `test` finds\n"
+	      "a failing example; 125 on bad usage or errors in the rules.\n",
+	      f);
 }
 
 int il_cmd_rules(int argc, char **argv)
@@ -265,8 +273,11 @@ int il_cmd_rules(int argc, char **argv)
 			compile_output = optarg;
 			break;
 		case 'h':
-			printf("usage: interlock rules %s%s\n  %s\n", subs[k].name,
-			       subs[k].loads ? " [--rules DIR]..." : "", subs[k].help);
+			printf("usage: interlock rules %s%s%s\n  %s\n", subs[k].name,
+			       subs[k].loads ? " [--rules DIR]..." : "", subs[k].fn == compile ? " [--output PATH]" : "",
+			       subs[k].help);
+			if (subs[k].loads)
+				puts("  --rules DIR must exist; exit status 125 when the rules have errors");
 			return 0;
 		default:
 			return il_bad_option("rules", ch, argv);

@@ -1,5 +1,6 @@
 /* interlock run: compile the rules once, start COMMAND with the preload and
  * the session in its environment, and pass its exit status through. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <fcntl.h>
@@ -264,17 +265,53 @@ static void strip_secrets(const struct il_ruleset *rs, const char *const *pass, 
 			removed);
 }
 
+/* --pass-env names that interlock would not remove anyway: said, since a
+ * misspelt name would otherwise let the token it meant go unnoticed. */
+static void check_pass_env(const struct il_ruleset *rs, const char *const *pass, int npass)
+{
+	for (int i = 0; i < npass; i++)
+		if (!listed(rs->env_remove, pass[i]) || listed(rs->env_keep, pass[i]))
+			fprintf(stderr, "interlock run: --pass-env %s: not a variable interlock removes (it is passed "
+					"anyway); check the spelling\n", pass[i]);
+}
+
+/* An environment variable's name: what --pass-env may name. */
+static int env_name(const char *s)
+{
+	if (!*s || (!isalpha((unsigned char)*s) && *s != '_'))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: interlock run [--rules DIR]... [--profile NAME] [--prompt-timeout S] [--pass-env NAME]...\n"
 	      "                     [--seccomp | --no-seccomp | --strict] -- COMMAND [ARG]...\n"
 	      "Runs COMMAND with every exec in its process tree checked against the rules.\n"
-	      "--no-seccomp: no seccomp supervisor (static programs and raw system calls are\n"
-	      "then not seen; setuid programs work again for non-root users).\n"
-	      "--strict: the supervisor also judges every open against the open rules, so\n"
-	      "static and Go programs cannot read credential files unseen (each open then\n"
-	      "costs a round trip to the supervisor; see docs/seccomp.md).\n"
-	      "Exit status: COMMAND's; 126 if COMMAND itself is blocked; 125 if interlock fails.\n",
+	      "  --rules DIR        also read the rule files of DIR (after the shipped, /etc and\n"
+	      "                     ~/.config ones); DIR must exist\n"
+	      "  --profile NAME     activate the rules limited to profile NAME (a profile some\n"
+	      "                     rule names; `interlock rules list` shows them)\n"
+	      "  --prompt-timeout S a question no one answers in S seconds is denied (default 60)\n"
+	      "  --pass-env NAME    keep the variable NAME in COMMAND's environment (see below)\n"
+	      "  --no-seccomp       no seccomp supervisor (static programs and raw system calls are\n"
+	      "                     then not seen; setuid programs work again for non-root users)\n"
+	      "  --strict           the supervisor also judges every open and delete, so static\n"
+	      "                     and Go programs cannot read credential files unseen (each\n"
+	      "                     open then costs a round trip; see docs/seccomp.md)\n"
+	      "Environment: a token in the environment is a credential every guarded process\n"
+	      "holds without opening anything. Before COMMAND starts, interlock removes the\n"
+	      "cloud, platform and forge tokens the rules list (about 45 names, [environment]\n"
+	      "remove = in 05-environment.conf: AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN, GH_TOKEN,\n"
+	      "RAILWAY_TOKEN, NPM_TOKEN, VAULT_TOKEN...) and prints one line on stderr naming\n"
+	      "those that were set. The agent's own model API keys (ANTHROPIC_API_KEY,\n"
+	      "OPENAI_API_KEY...) are kept. --pass-env NAME (repeatable) keeps one the agent\n"
+	      "really needs.\n"
+	      "Exit status: COMMAND's; 126 if COMMAND itself is blocked; 125 if interlock fails\n"
+	      "(bad usage, a --rules DIR that does not exist, an unknown --profile, bad rules).\n",
 	      f);
 }
 
@@ -305,8 +342,15 @@ int il_cmd_run(int argc, char **argv)
 			continue;
 		switch (ch) {
 		case 'e':
-			if (npass < (int)(sizeof pass / sizeof pass[0]))
-				pass[npass++] = optarg;
+			if (!env_name(optarg)) {
+				fprintf(stderr, "interlock run: --pass-env: '%s' is not a variable name\n", optarg);
+				return EXIT_INTERLOCK;
+			}
+			if (npass == (int)(sizeof pass / sizeof pass[0])) {
+				fprintf(stderr, "interlock run: too many --pass-env names\n");
+				return EXIT_INTERLOCK;
+			}
+			pass[npass++] = optarg;
 			break;
 		case 'N':
 		case 'S':
@@ -340,7 +384,7 @@ int il_cmd_run(int argc, char **argv)
 	char id[32] = "";
 	il_new_session_id(id, sizeof id);
 	char *audit = il_audit_path();
-	char *dir = il_session_dir(id);
+	char *dir = il_session_new(id, (long)getpid());
 	if (!dir) {
 		free(audit), free(lib);
 		return EXIT_INTERLOCK;
@@ -370,6 +414,7 @@ int il_cmd_run(int argc, char **argv)
 		goto out;
 	}
 
+	check_pass_env(&c.rs, pass, npass);
 	strip_secrets(&c.rs, pass, npass);
 
 	/* The command itself is checked here: interlock is not preloaded into
@@ -402,9 +447,7 @@ int il_cmd_run(int argc, char **argv)
 	gs.rules = &c, gs.lib = lib;
 	rc = run_guarded(cmd, sock, id, &o, audit, &gs);
 out:
-	unlink(snap);
-	unlink(sock);
-	rmdir(dir);
+	il_session_remove(dir);
 	free(snap);
 	free(sock);
 	free(dir);

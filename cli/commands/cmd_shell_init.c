@@ -100,7 +100,7 @@ static int end_session(void)
 	}
 	/* raw system calls: this process is guarded too, and its own hooks
 	 * would refuse to delete interlock's files */
-	static const char *const files[] = { "rules.snap", "approvals", "shell.pid" };
+	static const char *const files[] = { "rules.snap", "approvals", "shell.pid", "owner" };
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		snprintf(file, sizeof file, "%s/%s", dir, files[i]);
 		syscall(SYS_unlinkat, AT_FDCWD, file, 0);
@@ -176,6 +176,12 @@ int il_cmd_shell_init(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", longs, 0)) != -1) {
+		if (ch == IL_OPT_PROFILE) {
+			/* The dev shell has no profile of its own: taken
+			 * silently, it would look like one. */
+			fprintf(stderr, "interlock shell-init: --profile is for `interlock run`; a dev shell has no profile\n");
+			return EXIT_INTERLOCK;
+		}
 		int r = il_common_optarg(&o, ch, optarg, "shell-init");
 		if (r < 0)
 			return EXIT_INTERLOCK;
@@ -185,9 +191,13 @@ int il_cmd_shell_init(int argc, char **argv)
 			return end_session();
 		if (ch == 'h') {
 			puts("usage: eval \"$(interlock shell-init bash|zsh|fish [--rules DIR]... [--prompt-timeout S])\"\n"
+			     "       interlock shell-init fish [--rules DIR]... | source\n"
 			     "       interlock shell-init --end   (what interlock_deactivate runs)\n"
 			     "Guards the current interactive shell, keeping what was typed so far;\n"
-			     "interlock_deactivate, at that shell's own prompt, ends the session.");
+			     "interlock_deactivate, at that shell's own prompt, ends the session.\n"
+			     "--rules DIR must exist. Profiles are for `interlock run --profile`.\n"
+			     "Each shell-init makes a session directory; a session whose shell is gone\n"
+			     "is removed when the next session starts.");
 			return 0;
 		}
 		return il_bad_option("shell-init", ch, argv);
@@ -221,7 +231,9 @@ int il_cmd_shell_init(int argc, char **argv)
 	}
 	char id[40] = "shell-";
 	il_new_session_id(id + 6, sizeof id - 6);
-	char *dir = il_session_dir(id);
+	/* The session is the shell's: it is over when that shell is gone
+	 * (sessions.c sweeps it then). */
+	char *dir = il_session_new(id, (long)getppid());
 	if (!dir)
 		return EXIT_INTERLOCK;
 	char *audit = il_audit_path();
@@ -252,7 +264,7 @@ int il_cmd_shell_init(int argc, char **argv)
 		il_compiled_free(&c);
 	}
 	if (rc)
-		rmdir(dir);
+		il_session_remove(dir);
 	free(protect);
 	free(dir);
 	free(audit);

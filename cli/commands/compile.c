@@ -1,13 +1,30 @@
 /* Loading the rules once and evaluating execs the way the preload does:
  * the CLI always goes through a serialized snapshot, so `check` and
  * `rules test` exercise exactly what guarded processes read. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
 extern char **environ;
+
+/* A --rules DIR that is not there is a typo, not an empty directory: the
+ * rules meant to be added would silently not be. (The standard directories
+ * are optional; one named on the command line is not.) */
+static int rules_dir_missing(const char *cmd, const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		errno = ENOTDIR;
+	}
+	fprintf(stderr, "interlock %s: --rules %s: %s\n", cmd, dir, strerror(errno));
+	return 1;
+}
 
 int il_common_optarg(struct il_opts *o, int ch, const char *arg, const char *cmd)
 {
@@ -17,6 +34,8 @@ int il_common_optarg(struct il_opts *o, int ch, const char *arg, const char *cmd
 			fprintf(stderr, "interlock %s: too many --rules directories\n", cmd);
 			return -1;
 		}
+		if (rules_dir_missing(cmd, arg))
+			return -1;
 		o->rules[o->nrules++] = arg;
 		return 1;
 	case IL_OPT_PROFILE:
@@ -62,6 +81,60 @@ static void drop_mem(void *mem, size_t size)
 	free(mem);
 }
 
+/* Whether the space-separated list names word. */
+static int names(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; p && *p;) {
+		p += strspn(p, " \t\n");
+		size_t k = strcspn(p, " \t\n");
+		if (k == n && !strncmp(p, word, n))
+			return 1;
+		p += k;
+	}
+	return 0;
+}
+
+/* For --profile's error and `rules list`: what --profile may name. */
+void il_profiles_named(const struct il_ruleset *rs, char *buf, size_t cap)
+{
+	size_t used = 0;
+	buf[0] = 0;
+	for (int i = 0; i < rs->nrules; i++) {
+		const char *p = rs->rules[i].profiles;
+		while (p && *p) {
+			p += strspn(p, " \t\n");
+			size_t k = strcspn(p, " \t\n");
+			char name[128];
+			if (k && k < sizeof name && used + k + 2 < cap) {
+				memcpy(name, p, k);
+				name[k] = 0;
+				if (!names(buf, name))
+					used += (size_t)snprintf(buf + used, cap - used, "%s%s", used ? " " : "", name);
+			}
+			p += k;
+		}
+	}
+}
+
+int il_profile_check(const struct il_ruleset *rs, const char *profile)
+{
+	for (int i = 0; i < rs->nrules; i++)
+		if (names(rs->rules[i].profiles, profile))
+			return 0;
+	/* A misspelt profile would run the session without the rules it was
+	 * meant to switch on. */
+	char known[2048];
+	il_profiles_named(rs, known, sizeof known);
+	fprintf(stderr, "interlock: --profile %s: no rule names this profile (", profile);
+	if (!known[0])
+		fputs("no rule names any profile", stderr);
+	for (char *save = 0, *p = strtok_r(known, " ", &save); p; p = strtok_r(0, " ", &save))
+		fprintf(stderr, "%s%s", p == known ? "the rules name: " : ", ", p);
+	fputs(")\n", stderr);
+	return -1;
+}
+
 int il_compile(struct il_compiled *c, const struct il_opts *o, const struct il_session_meta *m)
 {
 	memset(c, 0, sizeof *c);
@@ -80,6 +153,10 @@ int il_compile(struct il_compiled *c, const struct il_opts *o, const struct il_s
 	if (c->rs.errors) {
 		fprintf(stderr, "interlock: %d error%s in the rules; nothing was run\n", c->rs.errors,
 			c->rs.errors == 1 ? "" : "s");
+		il_compiled_free(c);
+		return EXIT_INTERLOCK;
+	}
+	if (o && o->profile && il_profile_check(&c->rs, o->profile) < 0) {
 		il_compiled_free(c);
 		return EXIT_INTERLOCK;
 	}

@@ -64,8 +64,42 @@ for pred in $(awk '{print $1}' <<<"$OUT"); do
 done
 
 run_capture "$INTERLOCK_BIN" --help
-for c in doctor log "rules compile"; do
+for c in doctor log "rules compile" --strict --pass-env; do
     assert_contains "interlock --help mentions $c" "$OUT" "$c"
 done
+
+# The README's pack table names every shipped rule file, and its figures
+# are today's: the rule and example counts (`rules test`), the doctor
+# sample's rule and file counts, the corpus sizes.
+pack_table=$(sed -n '/^Shipped packs/,/^$/p;/^| file | covers |/,/^$/p' "$INTERLOCK_SRC/README.md")
+missing=
+for f in "$INTERLOCK_SRC"/rules.d/*.conf; do
+    grep -qF "| \`${f##*/}\` |" <<<"$pack_table" || missing+=" ${f##*/}"
+done
+assert_eq "the README's pack table lists every file in rules.d" "" "$missing"
+# readme_says DESC TEXT: the README contains TEXT (a short message if not)
+readme_says() {
+    if grep -qF -- "$2" <<<"$readme"; then _ok "$1"; else _fail "$1" "the README does not say: $2"; fi
+}
+run_capture env INTERLOCK_RULES_PATH="$INTERLOCK_SRC/rules.d" "$INTERLOCK_BIN" rules test
+nrules=$(sed -n 's/^rules test: \([0-9]*\) rules: \([0-9]*\) passed.*/\1/p' <<<"$OUT")
+nexamples=$(sed -n 's/^rules test: \([0-9]*\) rules: \([0-9]*\) passed.*/\2/p' <<<"$OUT")
+nfiles=$(ls "$INTERLOCK_SRC"/rules.d/*.conf | wc -l)
+readme_says "the README counts the shipped rules ($nrules)" "the $nrules shipped rules"
+readme_says "the README counts their examples ($nexamples)" "carry $nexamples \`match\`/\`no-match\` examples"
+readme_says "the doctor sample counts the rules" "rules: $nrules rules,"
+readme_says "the doctor sample counts the rule files" "rules.d: $nfiles files"
+nstop=$(grep -vc '^[[:space:]]*\(#\|$\)' "$INTERLOCK_SRC/tests/corpus/stop.txt")
+nallow=$(grep -vc '^[[:space:]]*\(#\|$\)' "$INTERLOCK_SRC/tests/corpus/allow.txt")
+readme_says "the README counts the corpus" "$nstop command lines that must be stopped and $nallow that must pass"
+
+# The audit record's `by` values are the writers' (lib/engine/outcome.c,
+# cli/confirm/broker.c, the preload's settle.c), in the README and interlock(1).
+man1=$(cat "$INTERLOCK_SRC/docs/interlock.1")
+for by in rule human wrong-word timeout no-terminal busy withdrawn session-approval quiet-program; do
+    assert_contains "the README names the audit by value $by" "$readme" "\`$by\`"
+    assert_contains "interlock(1) names the audit by value $by" "$man1" ".B ${by//-/\\-}"
+done
+assert_contains "the README names the approval field" "$readme" '"approval":"q3"'
 
 finish

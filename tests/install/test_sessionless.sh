@@ -23,8 +23,12 @@ run_capture "$IL" rules compile --output "$SNAP"
 assert_status "recompiling replaces the read-only file" 0
 if cmp -s "$SNAP" "$SANDBOX/first.snap"; then _ok "compiling twice gives the same bytes"; else
     _fail "compiling twice gives the same bytes"; fi
-run_capture "$IL" rules compile --rules "$SANDBOX/nonexistent" --output="$SANDBOX/eq.snap"
+mkdir -p "$SANDBOX/empty-rules"
+run_capture "$IL" rules compile --rules "$SANDBOX/empty-rules" --output="$SANDBOX/eq.snap"
 assert_status "--output=PATH form" 0
+run_capture "$IL" rules compile --rules "$SANDBOX/nonexistent" --output="$SANDBOX/typo.snap"
+assert_status "a --rules DIR that does not exist is an error" 125
+assert_missing "... and nothing is written" "$SANDBOX/typo.snap"
 mkdir -p "$SANDBOX/bad"
 printf '[broken\n' >"$SANDBOX/bad/10-bad.conf"
 run_capture "$IL" rules compile --rules "$SANDBOX/bad" --output "$SANDBOX/bad.snap"

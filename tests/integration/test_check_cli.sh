@@ -16,12 +16,17 @@ echo "stashed" >>file.txt && git stash -q
 echo "uncommitted" >>file.txt && echo "new" >notes.md
 
 # expect_verdict DESC ACTIONS ARGV...: ACTIONS is a |-list of allowed actions;
-# for anything but allow, the rule must be named and why must be non-empty
+# for anything but allow, the rule must be named and why must be non-empty;
+# the exit status is the verdict's (0 allow/log, 2 confirm, 3 deny)
 expect_verdict() {
-    local desc=$1 want=$2
+    local desc=$1 want=$2 status
     shift 2
     check_json "$@"
-    if [[ "|$want|" == *"|$CHECK_ACTION|"* ]]; then
+    case $CHECK_ACTION in allow | log) status=0 ;; confirm) status=2 ;; deny) status=3 ;; *) status=125 ;; esac
+    if [ "$STATUS" != "$status" ]; then
+        _fail "$desc: $CHECK_ACTION exits $status, not $STATUS"
+        _last_run
+    elif [[ "|$want|" == *"|$CHECK_ACTION|"* ]]; then
         if [ "$CHECK_ACTION" = allow ]; then
             _ok "$desc: $CHECK_ACTION"
         elif [ "$CHECK_RULE" != null ] && [ -n "$CHECK_RULE" ] && [ -n "$CHECK_WHY" ]; then
@@ -137,6 +142,15 @@ allowed sh -c 'echo "rm -rf /"'
 cd "$SANDBOX/work/plain" || exit 1
 allowed find . -name '*.o' -delete
 cd "$HOME/project" || exit 1
+
+echo "# a command given as one string is judged as a command line"
+blocked 'git push --force origin main'
+blocked 'rm -rf /'
+blocked 'cd / && rm -rf usr'
+blocked 'echo ok | sh -c "git reset --hard"'
+allowed 'echo rm -rf /'
+allowed 'git status'
+allowed 'rm -rf ./build'
 
 echo "# rule directories: add, and replace by file name"
 mkdir -p "$SANDBOX/rules-a" "$SANDBOX/rules-b"

@@ -106,4 +106,19 @@ assert_contains "terminal: an empty NO_COLOR does not" "$OUT" $'\033['
 assert_status "doctor --help" 0 "$INTERLOCK_BIN" doctor --help
 assert_status "doctor with a bad argument: 125" 125 "$INTERLOCK_BIN" doctor --bogus
 
+# A --rules DIR that is not there is a typo: an error before any check, not
+# an optional directory reported as ok.
+run_capture "$INTERLOCK_BIN" doctor --rules "$SANDBOX/no-such-rules"
+assert_status "doctor --rules DIR that does not exist: 125" 125
+assert_contains "... says which" "$ERR" "$SANDBOX/no-such-rules"
+assert_not_contains "... and calls nothing ok" "$OUT" "ok "
+mkdir -p "$SANDBOX/extra-rules"
+run_capture "$INTERLOCK_BIN" doctor --rules "$SANDBOX/extra-rules"
+assert_contains "doctor --rules DIR that exists: listed" "$OUT" "rule directory $SANDBOX/extra-rules: 0 files"
+run_capture "$INTERLOCK_BIN" doctor --profile no-such-profile
+assert_status "doctor --profile no rule names: 125" 125
+assert_contains "... names the profiles there are" "$ERR" "the rules name:"
+run_capture "$INTERLOCK_BIN" doctor --profile staging
+assert_not_contains "doctor --profile the rules name: no error" "$ERR" "no rule names"
+
 finish

@@ -80,11 +80,25 @@ run_capture L --json --rule git-push-force
 assert_contains "--json honours filters" "$OUT" '"rule":"git-push-force"'
 assert_not_contains "--json honours filters (2)" "$OUT" "git-reset-hard"
 
+# A --file that is not there is a mistake; the default audit log that is
+# not there yet only means nothing was recorded.
 run_capture "$INTERLOCK_BIN" log --file "$SANDBOX/none.jsonl"
-assert_status "missing log: exit 0" 0
-assert_contains "missing log: says so" "$ERR" "no decisions recorded yet"
+assert_status "--file of a missing file: 125" 125
+assert_contains "--file of a missing file: says which" "$ERR" "$SANDBOX/none.jsonl"
+assert_eq "--file of a missing file: no table" "" "$OUT"
+run_capture timeout 5 "$INTERLOCK_BIN" log --follow --file "$SANDBOX/none.jsonl"
+assert_status "--follow --file of a missing file: 125, not a wait" 125
+run_capture env XDG_STATE_HOME="$SANDBOX/fresh-state" "$INTERLOCK_BIN" log
+assert_status "no audit log yet: exit 0" 0
+assert_contains "no audit log yet: says so" "$ERR" "no decisions recorded yet"
 assert_status "bad argument: 125" 125 "$INTERLOCK_BIN" log --bogus
 assert_status "log --help" 0 "$INTERLOCK_BIN" log --help
+# --decision takes the decisions the writers record, nothing else
+for word in maybe logged deny Denied ''; do
+    run_capture L --decision "$word"
+    assert_status "--decision '$word': 125" 125
+    assert_contains "--decision '$word': names the values" "$ERR" "allowed or denied"
+done
 
 # ------------------------------------------- colours: only on a terminal
 tty_log() { # NO_COLOR_VALUE ("-": unset) ARGS...

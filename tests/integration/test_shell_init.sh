@@ -104,4 +104,33 @@ print(\"preloaded\" if \"libinterlock\" in open(\"/proc/self/maps\").read() else
     fi
 fi
 
+# Session directories: shell-init records its shell as the session's holder;
+# interlock_deactivate removes the directory whole; one whose shell exited
+# without it (every printed, not eval'ed, shell-init) is swept when the next
+# session starts.
+export XDG_RUNTIME_DIR="$SANDBOX/runtime"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+BASE=$XDG_RUNTIME_DIR/interlock
+run_capture bash -c '"$INTERLOCK_BIN" shell-init bash >/dev/null; echo $$'
+printed=$(ls "$BASE" | grep '^shell-')
+assert_eq "a printed shell-init leaves one session directory" 1 "$(grep -c . <<<"$printed")"
+assert_eq "... held by the shell that ran it" "$OUT" "$(cut -d' ' -f1 "$BASE/$printed/owner" 2>/dev/null)"
+run_capture in_session 'interlock_deactivate && echo "dir=${INTERLOCK_SNAPSHOT%/*}"'
+assert_status "a session starts and ends" 0
+ended=${OUT#dir=}
+assert_missing "interlock_deactivate removes its directory, holder record and all" "$ended"
+assert_missing "the printed session's directory was swept (its shell is gone)" "$BASE/$printed"
+bash -c 'eval "$("$INTERLOCK_BIN" shell-init bash)"; echo "${INTERLOCK_SNAPSHOT%/*}" >"$1"; exec sleep 60' _ \
+    "$SANDBOX/live.dir" </dev/null >/dev/null 2>&1 &
+liveshell=$!
+for _ in $(seq 100); do [ -s "$SANDBOX/live.dir" ] && break; sleep 0.1; done
+run_capture bash -c '"$INTERLOCK_BIN" shell-init bash >/dev/null'
+assert_exists "a session whose shell is alive is kept by the next one" "$(cat "$SANDBOX/live.dir")/rules.snap"
+kill "$liveshell"
+wait "$liveshell" 2>/dev/null
+run_capture "$INTERLOCK_BIN" shell-init --rules "$SANDBOX/no-such-rules" bash
+assert_status "shell-init --rules DIR that does not exist: 125" 125
+assert_eq "... and prints nothing to eval" "" "$OUT"
+assert_status "shell-init --profile: 125 (a dev shell has no profile)" 125 "$INTERLOCK_BIN" shell-init --profile staging bash
+
 finish
