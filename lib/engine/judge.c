@@ -83,6 +83,14 @@ static unsigned present_access(const char *path, unsigned access)
 	return access & IL_A_CREATE ? access & (IL_A_CREATE | IL_A_WRITE) : 0;
 }
 
+/* Is path inside a .git directory made after the session began? */
+static int repository_born(const struct il_snap_view *v, struct il_arena *a, const char *path)
+{
+	const char *g = il_git_component(path);
+	const char *gd = g ? il_arena_strndup(a, path, (size_t)(g - path) + 5) : 0;
+	return gd && il_born_in_session(v, gd);
+}
+
 int il_judge_open(struct il_snap_view *v, const struct il_open_op *op, const struct il_facts *f, struct il_arena *a,
 		  struct il_verdict *out)
 {
@@ -131,6 +139,10 @@ int il_judge_open(struct il_snap_view *v, const struct il_open_op *op, const str
 	const char **argv = out->argv;
 	il_decide_open(v, &ev, a, out, -1);
 	out->event = "open", out->what = what, out->argv = argv;
+	/* a repository the session made (clone, cp -r, tar x) is its own:
+	 * writing inside its .git loses nothing of the user's */
+	if (out->action == IL_CONFIRM && writes && repository_born(v, a, op->path))
+		*out = (struct il_verdict){ .action = IL_ALLOW, .rule = -1, .event = "open", .what = what, .argv = argv };
 	return 0;
 }
 

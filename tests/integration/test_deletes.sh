@@ -106,6 +106,21 @@ expect_blocked "mv .env to .env.example" guard mv .env .env.example
 assert_exists ".env is still there" "$REPO/.env"
 rm -f .env
 expect_blocked "mv .git to another name in the tree" guard mv .git old-git
+# overwriting a database in place is judged as the truncation it is
+size_before=$(stat -c %s app.db)
+expect_blocked "truncate -s of a database" guard truncate -s 1 app.db
+expect_blocked "dd over a database with conv=notrunc" guard dd if=/dev/zero of=app.db bs=4 count=1 conv=notrunc status=none
+expect_blocked "shred of a database" guard shred -n 1 app.db
+assert_eq "the database is as it was" "$size_before not really sqlite" "$(stat -c %s app.db) $(cat app.db)"
+if have_tool sqlite3 sqlite3; then
+    sqlite3 "$REPO/rows.sqlite" "create table t(x); insert into t values (1), (2), (3);"
+    sqlite3 "$SANDBOX/empty.db" "create table e(y);"
+    expect_blocked "sqlite3 :memory: .backup over a database" guard sqlite3 :memory: ".backup rows.sqlite"
+    expect_blocked "sqlite3 .restore over a database" guard sqlite3 rows.sqlite ".restore $SANDBOX/empty.db"
+    assert_eq "its rows are all there" "3" "$(sqlite3 rows.sqlite 'select count(*) from t')"
+    expect_ok "sqlite3 .backup of a database to a new file" guard sqlite3 rows.sqlite ".backup $SANDBOX/rows-backup.sqlite"
+    rm -f rows.sqlite
+fi
 
 # nothing lost: git has it, git ignores it, the session made it
 mkscratch

@@ -7,7 +7,10 @@
 # used to slip through (checkout FILE without --, --pathspec-from-file,
 # rm -f, read-tree -u --reset, update-ref --stdin, send-pack, push made
 # forced by -c, branch -M/-f, checkout -B, the reflog/prune chain) are
-# covered; one approval at a real terminal runs the operation.
+# covered. A repository the session copied or unpacked is its own; what
+# tools add to an existing .git (an exclude line, a hook) runs and is on
+# record; refs and HEAD written by hand are asked. One approval at a real
+# terminal runs the operation.
 . "$(dirname "$0")/lib.sh"
 
 REPO=$HOME/work
@@ -107,6 +110,24 @@ assert_eq "the remote still has main" "$(git rev-parse main)" "$(git --git-dir="
 assert_eq "lonely is still there" "only here" "$(git show lonely:lonely.txt)"
 expect_ok "a plain push runs" guard git push -q origin main
 expect_ok "gc --prune of two weeks runs" guard git gc -q --prune=2.weeks.ago
+
+# --------------------------------------------------------- .git: copies are the session's, additions logged
+clean_tree
+expect_ok "cp -r of the repository: the copy's new .git is the session's own" guard cp -r "$REPO" "$SANDBOX/copy"
+assert_eq "the copy is a working repository" "$(git rev-parse HEAD)" "$(git -C "$SANDBOX/copy" rev-parse HEAD)"
+tar cf "$SANDBOX/repo.tar" -C "$HOME" work
+mkdir -p "$SANDBOX/untar"
+expect_ok "tar x of a repository archive" guard tar xf "$SANDBOX/repo.tar" -C "$SANDBOX/untar"
+assert_exists "the unpacked .git is whole" "$SANDBOX/untar/work/.git/HEAD" "$SANDBOX/untar/work/.git/index"
+before=$(grep -c '"rule":"data-git-additions"' "$AUDIT_LOG" 2>/dev/null || true)
+expect_ok "an ignore line appended to .git/info/exclude" guard bash -c 'echo "*.tmp" >>.git/info/exclude'
+expect_ok "a hook installed in .git/hooks" guard bash -c 'printf "#!/bin/sh\nexit 0\n" >.git/hooks/pre-commit && chmod +x .git/hooks/pre-commit'
+assert_eq "both additions are on record" "$((${before:-0} + 2))" "$(grep -c '"rule":"data-git-additions"' "$AUDIT_LOG")"
+head_before=$(git rev-parse main)
+expect_blocked "a ref rewritten by hand" guard bash -c 'echo 0000000000000000000000000000000000000000 >.git/refs/heads/main'
+expect_blocked "HEAD written by python" guard "$PYTHON" -c 'open(".git/HEAD", "w").write("ref: refs/heads/gone\n")'
+assert_eq "main and HEAD are as they were" "$head_before main" "$(git rev-parse main) $(git symbolic-ref --short HEAD)"
+rm -f .git/hooks/pre-commit
 
 # --------------------------------------------------------- a human says yes
 edit
