@@ -326,6 +326,49 @@ int il_judge_connect(struct il_snap_view *v, const struct il_net_event *ev, stru
 int il_judge_exec(struct il_snap_view *v, const struct il_exec_event *ev, struct il_arena *a,
 		  struct il_verdict *out) IL_HIDDEN;
 
+/* ---- SQL a program sends through a client library (sql_text.c, sql_judge.c) ---- */
+enum { IL_SQL_SQLITE = 0, IL_SQL_POSTGRES = 1, IL_SQL_MYSQL = 2 }; /* the dialect: the library */
+enum { IL_SQL_TABLE = 1, IL_SQL_DATABASE = 2 };                 /* what a CREATE made */
+/* The quick check in front of the judge, from the statements' leading
+ * words alone: IL_SQL_LOSES when one may be a statement the SQL rules
+ * stop (DROP, TRUNCATE, DELETE, UPDATE, ALTER, WITH ... DELETE), and
+ * IL_SQL_MAKES when one is a CREATE (a name the process may record). */
+enum { IL_SQL_LOSES = 1, IL_SQL_MAKES = 2 };
+unsigned il_sql_scan(const char *text, size_t len, int dialect) IL_HIDDEN;
+/* made(ctx, kind, name, n) for each name a plain CREATE TABLE, DATABASE
+ * or SCHEMA of the text makes (not IF NOT EXISTS or OR REPLACE, which may
+ * meet an existing one); only the first statement's with first_only. */
+void il_sql_made(const char *text, size_t len, int dialect, int first_only,
+		 void (*made)(void *ctx, int kind, const char *name, size_t n), void *ctx) IL_HIDDEN;
+struct il_sql_op {
+	int dialect;          /* IL_SQL_* */
+	const char *text;     /* the statements as sent, len bytes */
+	size_t len;
+	const char *file;     /* SQLite: the main database's file, absolute; "" for one in
+				 memory or temporary; NULL: not known */
+	const char *host, *port, *dbname; /* servers (each may be NULL) */
+	const char *cwd;
+	/* Did this process make the table or database (IL_SQL_TABLE,
+	 * IL_SQL_DATABASE) name[0..n) in this database (its CREATE seen by
+	 * the hooks)? NULL: it made none. */
+	int (*made)(void *ctx, int kind, const char *name, size_t n);
+	/* This process's command line (its program's base name, then its
+	 * arguments, NULL-terminated), the one its exec was judged with;
+	 * NULL: not known. */
+	const char *const *(*cmdline)(void *ctx);
+	void *ctx;
+};
+/* Each statement that may lose data, judged by the rules that judge it
+ * on a client's command line (psql -c, sqlite3 FILE, mysql -e) with the
+ * database as its target; the verdict is the strictest, and a confirm
+ * names every statement it covers (ops). Waived: a SQLite file in a temp
+ * or scratch directory or made in the session, a table or database made
+ * by this process or earlier in the same text, a statement that was on
+ * this process's command line when its exec was confirmed. Event "sql". */
+int il_judge_sql(struct il_snap_view *v, const struct il_sql_op *op, const struct il_facts *f, struct il_arena *a,
+		 struct il_verdict *out) IL_HIDDEN;
+
+
 /* ---- outcome (outcome.c): carrying out a verdict, the same everywhere ---- */
 /* How a question was answered, or why none was asked. */
 enum il_answer {
