@@ -149,7 +149,7 @@ static int test(struct il_compiled *c)
 		const struct il_rule_src *r = &c->rs.rules[i];
 		for (int k = 0; k < r->nexamples; k++) {
 			const struct il_example *ex = &r->examples[k];
-			struct il_exec_event ev = { 0, 0, envp, env.project, 0, 0, 0 };
+			struct il_exec_event ev = { 0, 0, envp, env.project, 0, 0, 0, 0, 0, 0 };
 			/* Rules limited to profiles are tried in their first profile. */
 			char profile[128] = "";
 			if (r->profiles) {

@@ -244,7 +244,10 @@ int il_eval_argv(struct il_compiled *c, char **argv, const char *cwd, const char
 {
 	char buf[4096];
 	const char *path = argv[0] ? il_program_path(argv[0], buf, sizeof buf) : "";
-	struct il_exec_event ev = { path, argv, environ, cwd, profile, 0, 0 };
+	struct il_exec_event ev = { path, argv, environ, cwd, profile, 0, 0, 0, 0, 0 };
+	char real[4096];
+	int missing;
+	ev.real = il_exec_real(path, cwd, 0, real, sizeof real, &missing); /* a symlink runs its target */
 	return il_judge_exec(&c->view, &ev, a, v);
 }
 

@@ -123,6 +123,15 @@ int il_sv_has_preload(const struct il_supervisor *s, pid_t pid) IL_HIDDEN;
  * its program as rules name it (NULL when made in this session), whose
  * /proc/self its paths mean. exe: a buffer for the program's path. */
 struct il_facts il_sv_facts(const struct il_supervisor *s, pid_t tid, char *exe, size_t cap) IL_HIDDEN;
+/* The thread's program as rules name programs (il_program_name): exe gets
+ * its /proc/TID/exe; b holds its arguments and environment as started,
+ * which the name may point into. NULL: no program by name. */
+struct il_sv_argbuf {
+	char args[8192], env[65536];
+	const char *argv[256], *envp[4096];
+};
+const char *il_sv_program_name(const struct il_supervisor *s, pid_t tid, char *exe, size_t cap,
+			       struct il_sv_argbuf *b) IL_HIDDEN;
 
 /* ---- reply.c */
 /* One audit record for a call the supervisor decided. */

@@ -221,13 +221,49 @@ int il_sv_has_preload(const struct il_supervisor *s, pid_t pid)
 	return found;
 }
 
-struct il_facts il_sv_facts(const struct il_supervisor *s, pid_t tid, char *exe, size_t cap)
+/* /proc/TID/NAME as a NUL-split vector in buf; -1 when it does not fit
+ * whole (what is left out of an environment could load code). */
+static int read_vec(pid_t tid, const char *name, char *buf, size_t cap, const char **vec, int vcap)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)tid, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t got = 0;
+	ssize_t r;
+	while (got < cap && (r = read(fd, buf + got, cap - got)) > 0)
+		got += (size_t)r;
+	close(fd);
+	if (got == cap)
+		return -1;
+	int n = il_nul_split(buf, got, vec, vcap);
+	return n < vcap - 1 ? n : -1;
+}
+
+const char *il_sv_program_name(const struct il_supervisor *s, pid_t tid, char *exe, size_t cap,
+			       struct il_sv_argbuf *b)
 {
 	char link[64];
 	snprintf(link, sizeof link, "/proc/%d/exe", (int)tid);
-	const char *prog = 0;
-	if (il_sv_read_link(link, exe, cap) == 0 && !il_born_in_session(&s->cfg.rules->view, exe))
-		prog = il_basename(exe); /* a renamed copy gets no exemption by name */
+	if (il_sv_read_link(link, exe, cap) < 0)
+		return 0;
+	if (read_vec(tid, "cmdline", b->args, sizeof b->args, b->argv, 256) < 0 ||
+	    read_vec(tid, "environ", b->env, sizeof b->env, b->envp, 4096) < 0)
+		return 0;
+	snprintf(link, sizeof link, "/proc/%d/cwd", (int)tid);
+	return il_program_name(&s->cfg.rules->view, exe, b->argv, (char *const *)b->envp, link);
+}
+
+struct il_facts il_sv_facts(const struct il_supervisor *s, pid_t tid, char *exe, size_t cap)
+{
+	/* the loop's thread only (the lane answers what needs no facts);
+	 * not thread-local: static TLS is carved from every thread's stack,
+	 * the connect threads' small ones too */
+	static struct il_sv_argbuf args;
+	/* a renamed copy, an edited script, a program with code loaded into
+	 * it gets no exemption by name */
+	const char *prog = il_sv_program_name(s, tid, exe, cap, &args);
 	pid_t proc = il_sv_process(tid);
 	return (struct il_facts){ environ, s->cfg.profile, (long)(proc ? proc : tid), prog, (long)tid, 0, 0, 0 };
 }

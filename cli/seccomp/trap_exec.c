@@ -19,6 +19,7 @@ struct exec_view {
 	pid_t tid;
 	const struct abi *abi;
 	char *path;
+	const char *real; /* the file a symlink at path leads to, or NULL */
 	char **argv, **envp;
 	char cwd[4096];
 };
@@ -52,25 +53,67 @@ struct target_caller {
 	const struct il_supervisor *s;
 	pid_t pid;
 	int asked;
-	char exe[1024], cmdline[4096];
+	char exe[1024];
 	const char *vec[64];
 };
 
 static const char *const *read_caller(void *ctx)
 {
 	struct target_caller *c = ctx;
+	static struct il_sv_argbuf b; /* the loop's thread only, as il_sv_facts' */
 	c->asked = 1;
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/exe", (int)c->pid);
-	if (il_sv_read_link(path, c->exe, sizeof c->exe) < 0 || il_born_in_session(&c->s->cfg.rules->view, c->exe))
-		return 0; /* a program made in this session is no caller by name */
-	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)c->pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	/* a program made in this session is no caller by name */
+	const char *name = il_sv_program_name(c->s, c->pid, c->exe, sizeof c->exe, &b);
+	if (!name)
 		return 0;
-	ssize_t n = read(fd, c->cmdline, sizeof c->cmdline);
+	int k = 0;
+	c->vec[k++] = name;
+	for (int i = 1; b.argv[i] && k < 63; i++)
+		c->vec[k++] = b.argv[i];
+	c->vec[k] = 0;
+	return c->vec;
+}
+
+/* What the new program will read first on stdin (curl -K -): the thread's
+ * fd 0 copied without taking it, a regular file from the thread's offset
+ * (fdinfo), a pipe through tee(2); -1 when that cannot be told. */
+static long target_stdin(void *ctx, char *buf, size_t cap)
+{
+	const struct target_caller *c = ctx;
+	char path[64];
+	struct stat st;
+	snprintf(path, sizeof path, "/proc/%d/fd/0", (int)c->pid);
+	if (stat(path, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode)))
+		return -1;
+	long pos = 0;
+	if (S_ISREG(st.st_mode)) {
+		char info[256];
+		snprintf(path, sizeof path, "/proc/%d/fdinfo/0", (int)c->pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, info, sizeof info - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n <= 0 || (info[n] = 0, sscanf(info, "pos: %ld", &pos) != 1))
+			return -1;
+		snprintf(path, sizeof path, "/proc/%d/fd/0", (int)c->pid);
+	}
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	long got = -1;
+	if (S_ISREG(st.st_mode)) {
+		got = pread(fd, buf, cap, pos);
+	} else {
+		int p[2];
+		if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0) {
+			ssize_t n = tee(fd, p[1], cap, SPLICE_F_NONBLOCK);
+			got = n > 0 ? read(p[0], buf, (size_t)n) : -1;
+			close(p[0]);
+			close(p[1]);
+		}
+	}
 	close(fd);
-	return n > 0 && il_caller_split(c->cmdline, (size_t)n, c->exe, c->vec, 64) >= 1 ? c->vec : 0;
+	return got;
 }
 
 /* Missing program: the kernel would fail with ENOENT anyway. Answering that
@@ -110,7 +153,7 @@ static int exec_candidate(struct il_supervisor *s, struct exec_view *e, uint64_t
 			  const uint64_t *argv0)
 {
 	struct il_snap_view *v = &s->cfg.rules->view;
-	if (il_snap_exec_candidate(v, il_basename(e->path)))
+	if (il_snap_exec_candidate(v, il_basename(e->path)) || (e->real && il_snap_exec_candidate(v, il_basename(e->real))))
 		return 1;
 	unsigned char p0[8];
 	if (path_addr && argv_addr &&
@@ -164,6 +207,12 @@ static int read_exec_head(struct il_supervisor *s, const struct seccomp_data *d,
 		e->path = resolve_at(s, e->tid, d, e->path);
 	if (!e->path)
 		return errno ? errno : EACCES;
+	/* a symlink runs what it leads to (ln -s /usr/bin/git /tmp/g): one
+	 * readlinkat per exec, the price of judging by the program run */
+	char real[4096];
+	int missing;
+	const char *r = il_exec_real(e->path, 0, e->tid, real, sizeof real, &missing);
+	e->real = r ? il_arena_strdup(&s->arena, r) : 0;
 	*candidate = exec_candidate(s, e, argv_addr, at ? 0 : d->args[0], have_argv0 ? &argv0 : 0);
 	return 0;
 }
@@ -209,7 +258,8 @@ void il_sv_on_exec(struct il_supervisor *s, const struct seccomp_notif *n, const
 		return;
 	}
 	struct target_caller caller = { .s = s, .pid = e.tid };
-	struct il_exec_event ev = { e.path, e.argv, e.envp, e.cwd, s->cfg.profile, read_caller, &caller };
+	struct il_exec_event ev = { e.path, e.argv, e.envp, e.cwd, s->cfg.profile, read_caller, &caller,
+				    e.real, target_stdin, &caller };
 	struct il_verdict v;
 	il_judge_exec(&s->cfg.rules->view, &ev, &s->arena, &v);
 	/* what /proc said must still be the process waiting in this call */

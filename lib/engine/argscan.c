@@ -34,11 +34,32 @@ int il_leading_option(const char *list, const char *s)
 	return il_list_has(list, s, il_strlen(s)) || (s[1] && s[2] && il_list_has(list, s, 2));
 }
 
+const struct il_snap_prog *il_snap_sub_prog(const struct il_snap_view *v, const char *name, const char *sub, size_t n)
+{
+	char both[256];
+	size_t nl = il_strlen(name);
+	if (!n || nl + n + 2 > sizeof both)
+		return 0;
+	il_memcpy(both, name, nl);
+	both[nl] = ' ';
+	il_memcpy(both + nl + 1, sub, n);
+	both[nl + 1 + n] = 0;
+	return il_snap_prog_for(v, both);
+}
+
+static void note_option(struct il_argscan *out, const char *help, const char *name, size_t n)
+{
+	if (help && il_list_has(help, name, n))
+		out->help = 1;
+}
+
 void il_argscan(struct il_arena *a, const struct il_snap_view *v, const struct il_cmd *cmd,
 		struct il_argscan *out)
 {
 	const struct il_snap_prog *p = il_snap_prog_for(v, cmd->name);
 	const char *valopts = p ? il_snap_str(v, p->value_options) : 0;
+	const char *help = p ? il_snap_str(v, p->help_options) : 0;
+	int sub_looked = !p; /* [program git checkout]: after `checkout`, its own options */
 	const char *leadopts = p ? il_snap_str(v, p->leading_options) : 0;
 	int single_long = p && (p->flags & IL_T_SINGLE_DASH_LONG);
 	int cap = cmd->argc + 1;
@@ -48,7 +69,7 @@ void il_argscan(struct il_arena *a, const struct il_snap_view *v, const struct i
 			optcap += il_strlen(cmd->argv[i]);
 	out->options = il_arena_alloc(a, sizeof(char *) * optcap);
 	out->operands = il_arena_alloc(a, sizeof(char *) * (size_t)cap);
-	out->noptions = out->noperands = out->nleading = 0;
+	out->noptions = out->noperands = out->nleading = out->help = 0;
 	if (!out->options || !out->operands)
 		return;
 	int seen_option = 0, ddash = 0;
@@ -58,6 +79,15 @@ void il_argscan(struct il_arena *a, const struct il_snap_view *v, const struct i
 			push(&out->operands, &out->noperands, cap, s);
 			if (!seen_option)
 				out->nleading++;
+			if (!sub_looked) {
+				sub_looked = 1;
+				const struct il_snap_prog *sub = il_snap_sub_prog(v, cmd->name, s, il_strlen(s));
+				if (sub) {
+					valopts = il_snap_str(v, sub->value_options);
+					if (sub->help_options != IL_NONE)
+						help = il_snap_str(v, sub->help_options);
+				}
+			}
 			continue;
 		}
 		if (s[1] == '-' && !s[2]) {
@@ -73,6 +103,7 @@ void il_argscan(struct il_arena *a, const struct il_snap_view *v, const struct i
 			while (s[n] && s[n] != '=')
 				n++;
 			push(&out->options, &out->noptions, (int)optcap, s[n] ? il_arena_strndup(a, s, n) : s);
+			note_option(out, help, s, n);
 			if (!s[n] && il_list_has(valopts, s, n) && i + 1 < cmd->argc)
 				i++;
 			continue;
@@ -82,6 +113,7 @@ void il_argscan(struct il_arena *a, const struct il_snap_view *v, const struct i
 		for (int j = 1; s[j]; j++) {
 			char opt[3] = { '-', s[j], 0 };
 			push(&out->options, &out->noptions, (int)optcap, il_arena_strndup(a, opt, 2));
+			note_option(out, help, opt, 2);
 			if (il_list_has(valopts, opt, 2)) {
 				if (!s[j + 1] && i + 1 < cmd->argc)
 					i++;

@@ -14,6 +14,7 @@ struct cmdinfo {
 	const char *words; /* operands joined */
 	const char *args;  /* argv[1..] joined, request data read from its files */
 	const char **argv; /* argv, the same (il_request_data_argv) */
+	int argc;          /* of argv: config files add words (il_cmd_view) */
 };
 
 static const char *join(struct il_arena *a, const char *const *v, int n)
@@ -41,10 +42,12 @@ static void scan(struct dctx *d, struct cmdinfo *ci)
 	if (ci->scanned)
 		return;
 	ci->scanned = 1;
-	il_argscan(d->a, d->v, ci->cmd, &ci->scan);
+	const struct il_cmd *view = il_cmd_view(d->a, d->v, ci->cmd, d->ev);
+	il_argscan(d->a, d->v, view, &ci->scan);
 	ci->words = join(d->a, ci->scan.operands, ci->scan.noperands);
-	ci->argv = il_request_data_argv(d->a, d->v, ci->cmd);
-	ci->args = join(d->a, ci->argv + 1, ci->cmd->argc - 1);
+	ci->argv = il_request_data_argv(d->a, d->v, view);
+	ci->argc = view->argc;
+	ci->args = join(d->a, ci->argv + 1, ci->argc - 1);
 }
 
 /* Runs pattern i on s; on a match, stores the (?<target>) capture. */
@@ -77,7 +80,10 @@ static int any(struct dctx *d, const struct il_snap_cond *c, const char *const *
 static int cond_holds(struct dctx *d, struct cmdinfo *ci, const struct il_snap_cond *c, const char **target)
 {
 	scan(d, ci);
-	const struct il_cmd *cmd = ci->cmd;
+	char *const *env = ci->cmd->envp ? ci->cmd->envp : d->ev->envp;
+	int nenv = 0;
+	while ((c->kind == IL_C_ENV || c->kind == IL_C_NO_ENV) && env && env[nenv])
+		nenv++;
 	switch (c->kind) {
 	case IL_C_WORDS:
 		return il_dec_run(d, c, ci->words, target);
@@ -86,11 +92,15 @@ static int cond_holds(struct dctx *d, struct cmdinfo *ci, const struct il_snap_c
 	case IL_C_NO_OPTION:
 		return !any(d, c, ci->scan.options, ci->scan.noptions, 0);
 	case IL_C_ARG:
-		return any(d, c, ci->argv + 1, cmd->argc - 1, target);
+		return any(d, c, ci->argv + 1, ci->argc - 1, target);
 	case IL_C_NO_ARG:
-		return !any(d, c, ci->argv + 1, cmd->argc - 1, 0);
+		return !any(d, c, ci->argv + 1, ci->argc - 1, 0);
 	case IL_C_ARGS:
 		return il_dec_run(d, c, ci->args, target);
+	case IL_C_ENV:
+		return any(d, c, (const char *const *)env, nenv, target);
+	case IL_C_NO_ENV:
+		return !any(d, c, (const char *const *)env, nenv, 0);
 	}
 	return 0;
 }
@@ -194,6 +204,10 @@ static void try_rule(struct dctx *d, struct cmdinfo *ci, uint32_t ri, struct il_
 	for (uint32_t k = 0; k < r->nconds; k++)
 		if (!cond_holds(d, ci, &conds[k], &captured))
 			return;
+	/* `git restore --help` shows the manual and does nothing else */
+	scan(d, ci);
+	if (ci->scan.help)
+		return;
 	/* A program's own internal step (git filling a new worktree), and only
 	 * the exec itself: a shell line it runs is someone else's command. */
 	if (r->callers != IL_NONE && ci->cmd->layer == 0 && d->ev->caller) {
@@ -344,6 +358,20 @@ static int decide(struct il_snap_view *v, const struct il_exec_event *ev, struct
 			av2[0] = argv0;
 			av2[argc] = 0;
 			il_peel(&pc, av2, argc, ev->cwd, 0);
+		}
+	}
+	/* A symlink runs the file it leads to (ln -s /usr/bin/git /tmp/g):
+	 * that program is judged as well; argv0 stays, for multi-call ones. */
+	const char *real = ev->real && *ev->real ? il_basename(ev->real) : 0;
+	if (real && !il_streq(real, il_basename(prog)) && !il_streq(real, il_basename(argv0)) &&
+	    il_snap_exec_candidate(v, real)) {
+		const char **av3 = il_arena_alloc(a, sizeof(char *) * (size_t)(argc + 1));
+		if (av3) {
+			for (int i = 0; i < argc; i++)
+				av3[i] = av[i];
+			av3[0] = ev->real;
+			av3[argc] = 0;
+			il_peel(&pc, av3, argc, ev->cwd, 0);
 		}
 	}
 	return finish(&d, &list, &pc, out);

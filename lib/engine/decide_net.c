@@ -34,7 +34,7 @@ void il_format_addr(char *buf, size_t cap, const unsigned char addr[16])
 int il_decide_connect(struct il_snap_view *v, const struct il_net_event *ev, struct il_arena *a,
 		      struct il_verdict *out, int only_rule)
 {
-	struct il_exec_event xev = { 0, 0, ev->envp, "/", ev->profile, 0, 0 };
+	struct il_exec_event xev = { 0, 0, ev->envp, "/", ev->profile, 0, 0, 0, 0, 0 };
 	struct dctx d;
 	if (il_dec_setup(&d, v, &xev, a, out, only_rule) < 0)
 		return -1;

@@ -211,7 +211,7 @@ int il_decide_open(struct il_snap_view *v, const struct il_open_event *ev, struc
 {
 	if (ev->unnamed)
 		return decide_unnamed(v, ev, out);
-	struct il_exec_event xev = { 0, 0, ev->envp, ev->cwd, ev->profile, 0, 0 };
+	struct il_exec_event xev = { 0, 0, ev->envp, ev->cwd, ev->profile, 0, 0, 0, 0, 0 };
 	struct dctx d;
 	if (il_dec_setup(&d, v, &xev, a, out, only_rule) < 0)
 		return -1;

@@ -33,6 +33,26 @@ pcre2_general_context *il_pcre2_context(struct il_arena *a) IL_HIDDEN;
  * cmd->argv itself when there is none (request_data.c). */
 const char **il_request_data_argv(struct il_arena *a, const struct il_snap_view *v, const struct il_cmd *cmd) IL_HIDDEN;
 
+/* The command as rules read it (cmd_view.c): the options a client reads
+ * from its config files spliced in where it reads them (curl -K FILE,
+ * ~/.curlrc, wget -e), the words of a command it runs (find -exec CMD ...
+ * ;) left out but for CMD's name, and its standard input where a rule
+ * needs it (ev: the exec, whose own stdin the host can peek at). cmd
+ * itself when nothing changes. */
+const struct il_cmd *il_cmd_view(struct il_arena *a, const struct il_snap_view *v, const struct il_cmd *cmd,
+				 const struct il_exec_event *ev) IL_HIDDEN;
+/* The [program NAME SUBCOMMAND] traits of a command whose first operand
+ * is sub (sub[0..n)), or NULL (argscan.c). */
+const struct il_snap_prog *il_snap_sub_prog(const struct il_snap_view *v, const char *name, const char *sub,
+					    size_t n) IL_HIDDEN;
+
+/* envp with the assignments NAME=VALUE (n of them) put in front, each
+ * replacing a variable of that name, in arena memory (cmd_env.c); envp
+ * itself when n is 0 or there is no memory. */
+char *const *il_env_with(struct il_arena *a, char *const *envp, const char *const *assign, int n) IL_HIDDEN;
+/* Is s NAME=VALUE with a shell variable's NAME? */
+int il_is_assignment(const char *s) IL_HIDDEN;
+
 /* Is s one of the options a program accepts before its leading operands? */
 int il_leading_option(const char *list, const char *s) IL_HIDDEN;
 
@@ -54,6 +74,8 @@ struct il_peel_ctx {
 	char *const *envp;
 	struct il_cmdlist *out;
 	int budget; /* bounds recursion and work */
+	struct il_line_facts *line;  /* what earlier commands of the line made (peel.c) */
+	const char *stdin_text;      /* what the next command added reads on stdin (shell.c) */
 };
 void il_peel(struct il_peel_ctx *c, const char **argv, int argc, const char *cwd, int layer) IL_HIDDEN;
 void il_shell_parse(struct il_peel_ctx *c, const char *s, const char *cwd, int layer) IL_HIDDEN;
@@ -66,6 +88,7 @@ struct il_argscan {
 	const char **operands;
 	int noperands;
 	int nleading;           /* operands before the first option */
+	int help;               /* one of its help-options: it prints its usage and does nothing */
 };
 void il_argscan(struct il_arena *a, const struct il_snap_view *v, const struct il_cmd *cmd,
 		struct il_argscan *out) IL_HIDDEN;

@@ -73,7 +73,22 @@ struct gitcmd {
 	const char **ops;  /* operands; those after `--` from ddash on */
 	int nops, ddash;
 	int elsewhere;     /* --git-dir, --work-tree, core.worktree: another repository */
+	const char *values; /* the subcommand's options that take a value (sub_values) */
 };
+
+/* Does the short cluster o (-qfb) hold letter l? The letters after one that
+ * takes a value are that value: -bfeature is -b feature, not -f (#21). */
+static int cluster_has(const struct gitcmd *g, const char *o, char l)
+{
+	for (const char *c = o + 1; *c; c++) {
+		char one[3] = { '-', *c, 0 };
+		if (*c == l)
+			return 1;
+		if (g->values && il_list_has(g->values, one, 2))
+			return 0;
+	}
+	return 0;
+}
 
 static int has_opt(const struct gitcmd *g, const char *const *names)
 {
@@ -91,7 +106,7 @@ static int has_opt(const struct gitcmd *g, const char *const *names)
 				return 1;
 			/* a cluster of short options: -fd holds -f */
 			if (n == 2 && names[k][0] == '-' && names[k][1] != '-' && o[0] == '-' && o[1] != '-' &&
-			    __builtin_strchr(o + 1, names[k][1]))
+			    cluster_has(g, o, names[k][1]))
 				return 1;
 		}
 	return 0;
@@ -146,6 +161,7 @@ static int parse_git(struct il_arena *a, const struct il_cmd *cmd, char *const *
 	for (size_t k = 0; k < sizeof sub_values / sizeof sub_values[0]; k++)
 		if (il_streq(sub_values[k].sub, g->sub))
 			values = sub_values[k].values;
+	g->values = values;
 	int cap = argc + 1;
 	g->opts = il_arena_alloc(a, sizeof(char *) * (size_t)cap);
 	g->vals = il_arena_alloc(a, sizeof(char *) * (size_t)cap);

@@ -164,7 +164,44 @@ struct il_exec_event {
 	 * unknown. caller NULL: never known. */
 	const char *const *(*caller)(void *ctx);
 	void *caller_ctx;
+	/* The file the kernel runs when path's last component is a symlink
+	 * (ln -s /usr/bin/git /tmp/g): the chain followed to its end
+	 * (il_exec_real); NULL when path is no symlink or was not looked at. */
+	const char *real;
+	/* What the new program will read on its standard input, when a rule
+	 * looks at it (curl -K -, -d @-): up to cap bytes copied to buf
+	 * without consuming them; its length, or -1 when it cannot be known
+	 * (a terminal, a pipe still empty). NULL: never known. */
+	long (*stdin_peek)(void *ctx, char *buf, size_t cap);
+	void *stdin_ctx;
 };
+
+/* exec_real.c: when path (relative to cwd; with self > 0 as the thread
+ * self sees it, through /proc/SELF/cwd and root) ends in a symlink, the
+ * file the chain leads to, in buf; NULL when it is no symlink, and with
+ * *missing set to ENOENT or ENOTDIR when nothing is there. One readlinkat
+ * for a file that is not a symlink, one more per link. */
+const char *il_exec_real(const char *path, const char *cwd, long self, char *buf, size_t cap, int *missing) IL_HIDDEN;
+/* The same for a link already read: the chain from path, whose target
+ * (len bytes) is in buf, followed to its end in buf. */
+const char *il_exec_real_from(const char *path, char *buf, size_t cap, size_t len) IL_HIDDEN;
+
+/* caller.c: the program a process runs, as rules name programs: the base
+ * name of its executable exe, or when that is a script interpreter
+ * ([program python3] interpreter = yes) the base name of the script it
+ * runs (python3 /usr/bin/aws is aws). NULL when that file was made or
+ * changed in this session (a renamed copy, an edited script), or when the
+ * environment loads other code into it (PYTHONPATH, NODE_OPTIONS=-r X):
+ * it is then no program by name. argv: its arguments as it was started
+ * (NULL-terminated, from /proc/PID/cmdline; NULL: unknown), envp its
+ * environment as it was started (/proc/PID/environ; NULL: none); dir the
+ * directory a relative script name is in (NULL: the caller's own). */
+const char *il_program_name(const struct il_snap_view *v, const char *exe, const char *const *argv,
+			    char *const *envp, const char *dir) IL_HIDDEN;
+/* A /proc/PID/environ or cmdline buffer of n bytes as a NULL-terminated
+ * vector in vec (cap entries, the last for NULL); the count. A buffer
+ * cut short loses its partial last string. */
+int il_nul_split(char *buf, size_t n, const char **vec, int cap) IL_HIDDEN;
 
 /* own_files.c: could this name be one of interlock's own files (a cheap
  * prefilter), and is abs one of the protected paths (newline-separated
@@ -189,6 +226,12 @@ struct il_cmd {
 	int argc;
 	const char *cwd;
 	int layer;           /* 0: the exec itself; >0: found inside it */
+	/* Its environment: the exec's with what a shell string or a wrapper
+	 * set for it (VAR=x cmd, export, env VAR=x); NULL: the exec's own. */
+	char *const *envp;
+	/* Its standard input where the command line says what it is (a
+	 * here-document, a here-string, echo piped in), else NULL. */
+	const char *stdin_text;
 };
 
 struct il_verdict {
@@ -367,7 +410,6 @@ struct il_sql_op {
  * this process's command line when its exec was confirmed. Event "sql". */
 int il_judge_sql(struct il_snap_view *v, const struct il_sql_op *op, const struct il_facts *f, struct il_arena *a,
 		 struct il_verdict *out) IL_HIDDEN;
-
 
 /* ---- outcome (outcome.c): carrying out a verdict, the same everywhere ---- */
 /* How a question was answered, or why none was asked. */

@@ -26,7 +26,7 @@ int il_cmdlist_add(struct il_peel_ctx *c, const char **argv, int argc, const cha
 	for (int i = 0; i < argc; i++)
 		av[i] = argv[i];
 	av[argc] = 0;
-	l->v[l->n++] = (struct il_cmd){ il_basename(argv[0]), av, argc, cwd, layer };
+	l->v[l->n++] = (struct il_cmd){ il_basename(argv[0]), av, argc, cwd, layer, c->envp, c->stdin_text };
 	return 0;
 }
 
@@ -121,13 +121,94 @@ static int read_options(struct il_peel_ctx *c, const struct opt_lists *o, const 
 	return i;
 }
 
-static int is_assignment(const char *s)
+/* What earlier commands of one command line made, for the ones after:
+ *
+ * - a plan saved by `terraform plan -destroy -out=p` and applied later
+ *   (`&& terraform apply p`): the apply does what the plan says, so it is
+ *   read with the plan's options;
+ * - a program file made by `ln -s /usr/bin/git g`, `cp /bin/rm zap`
+ *   ([program] makes-program): running it (`./g reset --hard`) runs that
+ *   program, and is judged as it too. At run time the exec hook follows a
+ *   symlink itself; this is for the command line read before it runs, and
+ *   for a copy, which no hook can tell from any other program. */
+struct il_saved_plan {
+	const char *prog, *file;
+	const char **opts;
+	int nopts;
+	struct il_saved_plan *next;
+};
+struct il_prog_copy {
+	const char *file, *program; /* absolute file made; the program it runs */
+	struct il_prog_copy *next;
+};
+struct il_line_facts {
+	struct il_saved_plan *plans;
+	struct il_prog_copy *copies;
+};
+
+static struct il_line_facts *line_facts(struct il_peel_ctx *c)
 {
+	if (!c->line && (c->line = il_arena_alloc(c->a, sizeof *c->line)))
+		*c->line = (struct il_line_facts){ 0 };
+	return c->line;
+}
+
+/* The value of one of the options in list at argv[*i] (-out=p, -out p,
+ * --out=p), else NULL; *i moves past a separate value. */
+static const char *list_value(const char *list, const char **argv, int argc, int *i)
+{
+	const char *s = argv[*i];
 	size_t n = 0;
-	while (s[n] == '_' || (s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
-	       (n > 0 && s[n] >= '0' && s[n] <= '9'))
+	while (s[n] && s[n] != '=')
 		n++;
-	return n > 0 && s[n] == '=';
+	if (s[0] != '-' || !il_list_has(list, s, n))
+		return 0;
+	if (s[n] == '=')
+		return s + n + 1;
+	return *i + 1 < argc ? argv[++*i] : 0;
+}
+
+static const char **saved_plan(struct il_peel_ctx *c, const struct il_snap_prog *p, const char **argv, int *argc,
+			       const char *cwd)
+{
+	const char *list = il_snap_str(c->snap, p->saved_plan_options);
+	const char *prog = il_basename(argv[0]);
+	const char **opts = il_arena_alloc(c->a, sizeof *opts * (size_t)*argc);
+	int nopts = 0;
+	const char *out = 0, *last = 0;
+	for (int i = 1; opts && i < *argc; i++) {
+		const char *v = list_value(list, argv, *argc, &i);
+		if (v)
+			out = v;
+		else if (argv[i][0] == '-')
+			opts[nopts++] = argv[i];
+		else
+			last = argv[i];
+	}
+	struct il_line_facts *lf = line_facts(c);
+	if (out) {
+		struct il_saved_plan *sp = il_arena_alloc(c->a, sizeof *sp);
+		const char *file = il_path_abs(c->a, cwd, out);
+		if (sp && file && lf) {
+			*sp = (struct il_saved_plan){ prog, file, opts, nopts, lf->plans };
+			lf->plans = sp;
+		}
+		return argv;
+	}
+	const char *file = last ? il_path_abs(c->a, cwd, last) : 0;
+	for (const struct il_saved_plan *sp = lf ? lf->plans : 0; file && sp; sp = sp->next) {
+		if (!il_streq(sp->prog, prog) || !il_streq(sp->file, file) || !sp->nopts)
+			continue;
+		const char **av = il_arena_alloc(c->a, sizeof *av * (size_t)(*argc + sp->nopts + 1));
+		if (!av)
+			return argv;
+		il_memcpy(av, argv, sizeof *av * (size_t)*argc);
+		il_memcpy(av + *argc, sp->opts, sizeof *av * (size_t)sp->nopts);
+		*argc += sp->nopts;
+		av[*argc] = 0;
+		return av;
+	}
+	return argv;
 }
 
 static void join_and_parse(struct il_peel_ctx *c, const char **argv, int argc, const char *cwd, int layer)
@@ -204,12 +285,90 @@ static void peel_exec_options(struct il_peel_ctx *c, const struct il_snap_prog *
 	}
 }
 
+/* ln -s TARGET LINK, cp SRC DST: DST (or DST/ + SRC's name) runs SRC. */
+static void note_copy(struct il_peel_ctx *c, const struct il_snap_prog *p, const char **argv, int argc,
+		      const char *cwd)
+{
+	const char *vals = il_snap_str(c->snap, p->value_options);
+	const char *ops[3];
+	int n = 0, ddash = 0, symbolic = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+		if (!ddash && il_streq(s, "--")) {
+			ddash = 1;
+		} else if (!ddash && s[0] == '-' && s[1]) {
+			if (il_list_has(vals, s, il_strlen(s)))
+				i++;
+			/* ln -s: a relative target is relative to the link's directory */
+			for (const char *q = s + 1; *q && s[1] != '-'; q++)
+				symbolic |= *q == 's';
+			symbolic |= il_streq(s, "--symbolic");
+		} else if (n < 3) {
+			ops[n++] = s;
+		}
+	}
+	struct il_line_facts *lf = line_facts(c);
+	if (n != 2 || !*ops[0] || !*ops[1] || !lf)
+		return;
+	const char *dst = ops[1];
+	size_t dl = il_strlen(dst);
+	if (dst[dl - 1] == '/') {
+		const char *name = il_basename(ops[0]);
+		size_t nl = il_strlen(name);
+		char *d = il_arena_alloc(c->a, dl + nl + 1);
+		if (!d)
+			return;
+		il_memcpy(d, dst, dl);
+		il_memcpy(d + dl, name, nl + 1);
+		dst = d;
+	}
+	struct il_prog_copy *pc = il_arena_alloc(c->a, sizeof *pc);
+	const char *file = il_path_abs(c->a, cwd, dst);
+	const char *from = cwd;
+	if (file && symbolic && il_streq(il_basename(argv[0]), "ln")) {
+		size_t fl = (size_t)(il_basename(file) - file);
+		from = il_arena_strndup(c->a, file, fl > 1 ? fl - 1 : fl);
+	}
+	const char *src = from ? il_path_abs(c->a, from, ops[0]) : 0;
+	if (pc && file && src) {
+		*pc = (struct il_prog_copy){ file, src, lf->copies };
+		lf->copies = pc;
+	}
+}
+
+/* The program a file made earlier in the line runs, or NULL. */
+static const char *copied_program(struct il_peel_ctx *c, const char *path, const char *cwd)
+{
+	int slash = 0;
+	for (const char *q = path; *q && !slash; q++)
+		slash = *q == '/';
+	if (!slash || !c->line || !c->line->copies)
+		return 0; /* a bare name is found on PATH, not in the line */
+	const char *file = il_path_abs(c->a, cwd, path);
+	for (const struct il_prog_copy *pc = c->line->copies; file && pc; pc = pc->next)
+		if (il_streq(pc->file, file))
+			return pc->program;
+	return 0;
+}
+
 void il_peel(struct il_peel_ctx *c, const char **argv, int argc, const char *cwd, int layer)
 {
 	if (argc <= 0 || layer > MAX_LAYERS || c->budget-- <= 0 || c->a->failed)
 		return;
 	const struct il_snap_prog *p = il_snap_prog_for(c->snap, il_basename(argv[0]));
 	struct il_snap_view *v = c->snap;
+	const char *runs = copied_program(c, argv[0], cwd);
+	if (runs && !il_streq(il_basename(runs), il_basename(argv[0]))) {
+		const char **av = il_arena_alloc(c->a, sizeof *av * (size_t)(argc + 1));
+		if (av) {
+			il_memcpy(av, argv, sizeof *av * (size_t)argc);
+			av[0] = runs;
+			av[argc] = 0;
+			il_peel(c, av, argc, cwd, layer);
+		}
+	}
+	if (p && (p->flags & IL_T_MAKES_PROGRAM))
+		note_copy(c, p, argv, argc, cwd);
 	struct opt_lists o = { 0 };
 	if (p) {
 		o.value = il_snap_str(v, p->value_options);
@@ -237,6 +396,8 @@ void il_peel(struct il_peel_ctx *c, const char **argv, int argc, const char *cwd
 				i = next + 1;
 			}
 		}
+		if (p && p->saved_plan_options != IL_NONE)
+			argv = saved_plan(c, p, argv, &argc, ccwd ? ccwd : cwd);
 		il_cmdlist_add(c, argv, argc, ccwd ? ccwd : cwd, layer);
 		if (p && p->exec_options != IL_NONE)
 			peel_exec_options(c, p, argv, argc, ccwd, layer);
@@ -261,17 +422,20 @@ void il_peel(struct il_peel_ctx *c, const char **argv, int argc, const char *cwd
 	int shell_flag = 0;
 	const char *ccwd = cwd;
 	i = read_options(c, &o, argv, argc, i, &ccwd, layer, &shell_flag);
+	/* env X=1 cmd, sudo X=1 cmd: cmd runs with X set */
+	int assign = i;
 	if (p->flags & IL_T_ASSIGNMENTS)
-		while (i < argc && is_assignment(argv[i]))
+		while (i < argc && il_is_assignment(argv[i]))
 			i++;
+	char *const *outer = c->envp;
+	c->envp = il_env_with(c->a, c->envp, argv + assign, i - assign);
 	i += (int)p->skip_operands;
 	/* flock FILE -c CMD: options may follow the skipped operands. */
 	if (p->skip_operands && i < argc && argv[i][0] == '-')
 		i = read_options(c, &o, argv, argc, i, &ccwd, layer, &shell_flag);
-	if (i >= argc)
-		return;
-	if (p->flags & IL_T_JOIN_COMMAND)
+	if (i < argc && (p->flags & IL_T_JOIN_COMMAND))
 		join_and_parse(c, argv + i, argc - i, ccwd, layer);
-	else
+	else if (i < argc)
 		il_peel(c, argv + i, argc - i, ccwd, layer + 1);
+	c->envp = outer;
 }

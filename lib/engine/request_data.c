@@ -9,19 +9,18 @@
  * (curl); its data-file-options take the file's name itself (wget, gh).
  * The file is read here, relative to the command's directory, with system
  * calls no hook sees, up to 64 KiB, and only when a rule on the program
- * looks at its arguments. Standard input (@-), FIFOs and what cannot be
- * read stay as written. */
+ * looks at its arguments. Standard input (@-) is what the command line
+ * says it is (a here-document) or what the host could peek at; FIFOs and
+ * what cannot be read stay as written. */
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "engine_int.h"
+#include "client_int.h"
 
-#define DATA_MAX (64u << 10)
-
-static const char *read_data(struct il_arena *a, const char *cwd, const char *name)
+const char *il_read_small_file(struct il_arena *a, const char *cwd, const char *name)
 {
 	if (!*name || !strcmp(name, "-"))
 		return 0;
@@ -45,7 +44,7 @@ static const char *read_data(struct il_arena *a, const char *cwd, const char *na
 	struct stat st;
 	char *buf = 0;
 	if (fstat((int)fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		size_t cap = (size_t)st.st_size < DATA_MAX ? (size_t)st.st_size : DATA_MAX, got = 0;
+		size_t cap = (size_t)st.st_size < IL_FILE_MAX ? (size_t)st.st_size : IL_FILE_MAX, got = 0;
 		buf = il_arena_alloc(a, cap + 1);
 		while (buf && got < cap) {
 			long r = syscall(SYS_read, fd, buf + got, cap - got);
@@ -60,10 +59,11 @@ static const char *read_data(struct il_arena *a, const char *cwd, const char *na
 	return buf;
 }
 
-/* prefix followed by the contents of file, or NULL */
-static const char *with_data(struct il_arena *a, const char *cwd, const char *prefix, size_t pl, const char *file)
+/* prefix followed by the contents of file (- : the command's stdin), or NULL */
+static const char *with_data(struct il_arena *a, const struct il_cmd *cmd, const char *prefix, size_t pl,
+			     const char *file)
 {
-	const char *data = read_data(a, cwd, file);
+	const char *data = il_streq(file, "-") ? cmd->stdin_text : il_read_small_file(a, cmd->cwd, file);
 	if (!data || !pl)
 		return data;
 	size_t dl = il_strlen(data);
@@ -78,7 +78,7 @@ static const char *with_data(struct il_arena *a, const char *cwd, const char *pr
 /* Is the option a (an argument as written) one of list? The value is the
  * next argument ("--data", "-d", the last letter of "-sd"), or attached
  * after '=' or to a short option: *at then points at it. */
-static int data_option(const char *list, const char *a, const char **at)
+int il_option_value(const char *list, const char *a, const char **at)
 {
 	*at = 0;
 	if (a[0] != '-' || !a[1])
@@ -117,8 +117,8 @@ const char **il_request_data_argv(struct il_arena *a, const struct il_snap_view 
 		const char *arg = cmd->argv[i], *at;
 		if (!strcmp(arg, "--"))
 			break;
-		int by_at = at_opts && data_option(at_opts, arg, &at);
-		if (!by_at && !(file_opts && data_option(file_opts, arg, &at)))
+		int by_at = at_opts && il_option_value(at_opts, arg, &at);
+		if (!by_at && !(file_opts && il_option_value(file_opts, arg, &at)))
 			continue;
 		/* attached (--data=@F, -d@F): the option stays as the prefix;
 		 * else the value is the next argument, replaced whole */
@@ -132,7 +132,7 @@ const char **il_request_data_argv(struct il_arena *a, const struct il_snap_view 
 		}
 		if (by_at && at[0] != '@')
 			continue;
-		const char *data = with_data(a, cmd->cwd, cmd->argv[slot], pl, by_at ? at + 1 : at);
+		const char *data = with_data(a, cmd, cmd->argv[slot], pl, by_at ? at + 1 : at);
 		if (!data)
 			continue;
 		if (!out) {

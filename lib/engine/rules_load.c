@@ -264,6 +264,7 @@ static void rule_key(struct load_ctx *c, struct il_rule_src *r, const char *k, c
 		{ "no-option", IL_C_NO_OPTION, IL_ON_EXEC }, { "arg", IL_C_ARG, IL_ON_EXEC },
 		{ "no-arg", IL_C_NO_ARG, IL_ON_EXEC }, { "args", IL_C_ARGS, IL_ON_EXEC },
 		{ "path", IL_C_PATH, IL_ON_OPEN }, { "no-path", IL_C_NO_PATH, IL_ON_OPEN },
+		{ "env", IL_C_ENV, IL_ON_EXEC }, { "no-env", IL_C_NO_ENV, IL_ON_EXEC },
 	};
 	/* Examples are most of the keys in the shipped files: first. */
 	if (!strcmp(k, "match") || !strcmp(k, "no-match")) {
@@ -411,6 +412,7 @@ static void prog_key(struct load_ctx *c, struct il_prog_src *p, const char *k, c
 		{ "single-dash-long", IL_T_SINGLE_DASH_LONG }, { "leading-operands", IL_T_LEADING_OPERANDS },
 		{ "wrapper", IL_T_WRAPPER }, { "assignments", IL_T_ASSIGNMENTS },
 		{ "join-command", IL_T_JOIN_COMMAND }, { "applet", IL_T_APPLET },
+		{ "interpreter", IL_T_INTERPRETER }, { "makes-program", IL_T_MAKES_PROGRAM },
 	};
 	for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++)
 		if (!strcmp(k, bools[i].name)) {
@@ -425,13 +427,23 @@ static void prog_key(struct load_ctx *c, struct il_prog_src *p, const char *k, c
 		{ "shell-options", &p->shell_options }, { "exec-options", &p->exec_options },
 		{ "subcommands", &p->subcommands }, { "leading-options", &p->leading_options },
 		{ "filter-options", &p->filter_options }, { "data-options", &p->data_options },
-		{ "data-file-options", &p->data_file_options },
+		{ "data-file-options", &p->data_file_options }, { "help-options", &p->help_options },
+		{ "no-script-options", &p->no_script_options }, { "code-env", &p->code_env },
+		{ "config-options", &p->config_options }, { "config-line-options", &p->config_line_options },
+		{ "config-files", &p->config_files }, { "saved-plan-options", &p->saved_plan_options },
 	};
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
 		if (!strcmp(k, lists[i].name)) {
 			*lists[i].dst = append_words(*lists[i].dst, v);
 			return;
 		}
+	if (!strcmp(k, "config-format")) {
+		if (strcmp(v, "curl") && strcmp(v, "wgetrc"))
+			diag(c->rs, c->file, c->line, "unknown config-format '%s' (curl or wgetrc)", v);
+		free(p->config_format);
+		p->config_format = xstrdup(v);
+		return;
+	}
 	if (!strcmp(k, "skip-operands")) {
 		char *end;
 		long n = strtol(v, &end, 10);
@@ -503,6 +515,8 @@ static void free_prog(struct il_prog_src *p)
 	free(p->name), free(p->file), free(p->value_options), free(p->chdir_options);
 	free(p->shell_options), free(p->exec_options), free(p->subcommands);
 	free(p->leading_options), free(p->filter_options), free(p->data_options), free(p->data_file_options);
+	free(p->help_options), free(p->no_script_options), free(p->code_env), free(p->config_options);
+	free(p->config_line_options), free(p->config_files), free(p->config_format), free(p->saved_plan_options);
 }
 
 /* A section ends: check what it must have. */
@@ -650,8 +664,10 @@ static void open_section(struct load_ctx *c, const char *section)
 		const char *name = section + 8;
 		while (*name == ' ')
 			name++;
-		if (!*name || strchr(name, '/') || strchr(name, ' ')) {
-			diag(c->rs, c->file, c->line, "bad program section [%s]: expected [program NAME]", section);
+		/* [program git checkout]: the options of one subcommand */
+		const char *sp = strchr(name, ' ');
+		if (!*name || strchr(name, '/') || (sp && (!sp[1] || strchr(sp + 1, ' ')))) {
+			diag(c->rs, c->file, c->line, "bad program section [%s]: expected [program NAME] or [program NAME SUBCOMMAND]", section);
 			c->kind = -1;
 			return;
 		}

@@ -57,6 +57,8 @@ struct il_prog_src {
 	char *value_options, *chdir_options, *shell_options, *exec_options, *subcommands;
 	char *leading_options, *filter_options;
 	char *data_options, *data_file_options;
+	char *help_options, *no_script_options, *code_env; /* issue 21 */
+	char *config_options, *config_line_options, *config_files, *config_format, *saved_plan_options;
 	unsigned seen;
 };
 

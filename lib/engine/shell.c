@@ -58,6 +58,14 @@ struct sh {
 		int strip, expand, script;
 	} here[8];
 	int nhere;
+	int here_first;      /* the first of here[] the current command redirects */
+	int herestr_next;    /* the next word is a here-string (<<< WORD) */
+	const char *cmd_in;  /* the current command's stdin: its here-string */
+	const char *pipe_in; /* what the previous command of a pipeline printed */
+	/* Variables the string sets without exporting them: $X reads them,
+	 * commands do not get them. NAME=VALUE strings. */
+	const char **vars;
+	int nvars;
 };
 
 static int is_name_char(char ch, int first)
@@ -72,7 +80,36 @@ static const char *env_lookup(struct sh *sh, const char *name, size_t n)
 		return 0;
 	il_memcpy(tmp, name, n);
 	tmp[n] = 0;
+	for (int i = sh->nvars - 1; i >= 0; i--)
+		if (il_strneq(sh->vars[i], tmp, n) && sh->vars[i][n] == '=')
+			return sh->vars[i] + n + 1;
 	return il_env_get(sh->c->envp, tmp);
+}
+
+/* `$((` or `((` at s[i] (on the first '('): the end of the arithmetic,
+ * just past its "))", or 0 when the parentheses close otherwise, and
+ * the text is a command substitution or subshells after all (bash reads
+ * `$( (cd x) )` so). */
+static size_t arith_end(const char *s, size_t i, size_t len)
+{
+	int depth = 0;
+	for (size_t j = i + 2; j < len; j++) {
+		char ch = s[j];
+		if (ch == '\\') {
+			j++;
+		} else if (ch == '\'' || ch == '"') {
+			while (++j < len && s[j] != ch)
+				;
+		} else if (ch == '(') {
+			depth++;
+		} else if (ch == ')') {
+			if (depth > 0)
+				depth--;
+			else
+				return j + 1 < len && s[j + 1] == ')' ? j + 2 : 0;
+		}
+	}
+	return 0;
 }
 
 /* Finds the end of a $( ... ) or ` ... ` starting after the opener. */
@@ -103,6 +140,8 @@ static size_t match_close(const char *s, size_t i, size_t len, char open, char c
 	return len;
 }
 
+static void body_substitutions(struct sh *sh, const char *b, size_t n);
+
 static void substitute(struct sh *sh, size_t from, size_t to)
 {
 	if (sh->c->budget-- <= 0)
@@ -117,6 +156,14 @@ static void dollar(struct sh *sh, struct wbuf *w, int in_dquote)
 {
 	const char *s = sh->s;
 	size_t i = sh->i + 1;
+	size_t arith = i + 1 < sh->len && s[i] == '(' && s[i + 1] == '(' ? arith_end(s, i, sh->len) : 0;
+	if (arith) {
+		/* $(( ... )): a number; only the $(...) and `...` inside run */
+		body_substitutions(sh, s + i + 2, arith - i - 4);
+		wb_put(w, "0", 1);
+		sh->i = arith;
+		return;
+	}
 	if (i < sh->len && s[i] == '(') {
 		size_t end = match_close(s, i + 1, sh->len, '(', ')');
 		substitute(sh, i + 1, end);
@@ -205,26 +252,228 @@ static int is_keyword(const char *w)
 }
 
 static void run_words(struct sh *sh);
+static const char *heredoc_body(struct sh *sh, int k);
+
+/* NAME=VALUE alone sets a shell variable, which commands get only when it
+ * is exported (or already was, as a variable of the environment). */
+static void set_variable(struct sh *sh, const char *a)
+{
+	size_t n = 0;
+	while (a[n] != '=')
+		n++;
+	char name[128];
+	if (n < sizeof name) {
+		il_memcpy(name, a, n);
+		name[n] = 0;
+		if (il_env_get(sh->c->envp, name)) {
+			sh->c->envp = il_env_with(sh->c->a, sh->c->envp, &a, 1);
+			return;
+		}
+	}
+	const char **v = il_arena_alloc(sh->c->a, sizeof *v * (size_t)(sh->nvars + 1));
+	if (!v)
+		return;
+	for (int i = 0; i < sh->nvars; i++)
+		v[i] = sh->vars[i];
+	v[sh->nvars++] = a;
+	sh->vars = v;
+}
+
+/* export NAME=VALUE, export NAME (of a variable set before), declare -x. */
+static void export_words(struct sh *sh, const char *const *w, int n)
+{
+	for (int k = 1; k < n; k++) {
+		const char *a = w[k];
+		if (a[0] == '-')
+			continue;
+		if (!il_is_assignment(a)) {
+			size_t l = il_strlen(a);
+			for (int i = sh->nvars - 1; i >= 0; i--)
+				if (il_strneq(sh->vars[i], a, l) && sh->vars[i][l] == '=') {
+					a = sh->vars[i];
+					break;
+				}
+			if (!il_is_assignment(a))
+				continue;
+		}
+		sh->c->envp = il_env_with(sh->c->a, sh->c->envp, &a, 1);
+	}
+}
+
+static int exports(const char *const *w, int n)
+{
+	if (il_streq(w[0], "export"))
+		return 1;
+	if (!il_streq(w[0], "declare") && !il_streq(w[0], "typeset"))
+		return 0;
+	for (int k = 1; k < n && w[k][0] == '-'; k++)
+		for (const char *p = w[k] + 1; *p; p++)
+			if (*p == 'x')
+				return 1;
+	return 0;
+}
+
+static const char *unescape(struct il_arena *a, const char *s, int escapes)
+{
+	size_t n = il_strlen(s);
+	char *o = il_arena_alloc(a, n + 1);
+	if (!o)
+		return "";
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (escapes && ch == '\\' && i + 1 < n) {
+			char e = s[++i];
+			ch = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e;
+		}
+		o[k++] = ch;
+	}
+	o[k] = 0;
+	return o;
+}
+
+/* -n, -e, -E and clusters of them (-ne); -e turns escapes on. */
+static int echo_options(const char *w, int *esc)
+{
+	if (w[0] != '-' || !w[1])
+		return 0;
+	for (const char *p = w + 1; *p; p++)
+		if (*p != 'n' && *p != 'e' && *p != 'E')
+			return 0;
+	for (const char *p = w + 1; *p; p++)
+		*esc = *p == 'e' ? 1 : *p == 'E' ? 0 : *esc;
+	return 1;
+}
+
+/* printf FORMAT ARG...: the format with its escapes, each conversion
+ * (%s, %b, %d ...) taking the next argument (%% is %), the format used
+ * again while arguments are left, as the shell's printf does. */
+static const char *printf_text(struct il_arena *a, const char *const *w, int n)
+{
+	if (n > 2 && il_streq(w[1], "--"))
+		w++, n--; /* printf -- FORMAT: the format may start with '-' */
+	if (n < 2)
+		return 0;
+	const char *fmt = unescape(a, w[1], 1);
+	size_t fl = il_strlen(fmt), cap = 1;
+	for (int i = 2; i < n; i++)
+		cap += il_strlen(w[i]) + fl;
+	cap += fl;
+	char *out = il_arena_alloc(a, cap);
+	if (!out)
+		return 0;
+	size_t o = 0;
+	int k = 2;
+	do {
+		for (const char *p = fmt; *p && o + 1 < cap; p++) {
+			if (*p != '%' || !p[1]) {
+				out[o++] = *p;
+				continue;
+			}
+			p++;
+			if (*p == '%') {
+				out[o++] = '%';
+				continue;
+			}
+			while (p[1] && (*p == '-' || *p == '+' || *p == ' ' || *p == '#' || *p == '.' ||
+					(*p >= '0' && *p <= '9')))
+				p++; /* flags, width, precision */
+			const char *arg = k < n ? w[k++] : "";
+			for (size_t l = il_strlen(arg); l && o + 1 < cap; l--)
+				out[o++] = *arg++;
+		}
+	} while (k < n && o + 1 < cap);
+	out[o] = 0;
+	return out;
+}
+
+/* echo [-neE] ARG...: the arguments, a blank between, a newline after. */
+static const char *echo_text(struct il_arena *a, const char *const *w, int n)
+{
+	int k = 1, esc = 0;
+	while (k < n && echo_options(w[k], &esc))
+		k++;
+	size_t len = 2;
+	for (int i = k; i < n; i++)
+		len += il_strlen(w[i]) + 1;
+	char *out = il_arena_alloc(a, len);
+	if (!out)
+		return 0;
+	size_t o = 0;
+	for (int i = k; i < n; i++) {
+		const char *t = unescape(a, w[i], esc);
+		size_t l = il_strlen(t);
+		il_memcpy(out + o, t, l);
+		o += l;
+		if (i + 1 < n)
+			out[o++] = ' ';
+	}
+	out[o++] = '\n';
+	out[o] = 0;
+	return out;
+}
+
+/* What a command at the head of a pipe prints, when its words say:
+ * echo and printf of their arguments, cat of its own stdin. */
+static const char *printed(struct sh *sh, const char *const *w, int n, const char *in)
+{
+	const char *b = il_basename(w[0]);
+	if (il_streq(b, "cat"))
+		return n == 1 || (n == 2 && il_streq(w[1], "-")) ? in : 0;
+	if (il_streq(b, "echo"))
+		return echo_text(sh->c->a, w, n);
+	return il_streq(b, "printf") ? printf_text(sh->c->a, w, n) : 0;
+}
 
 /* A finished simple command: builtins that matter are handled here, the
- * rest goes to the peeler. */
-static void end_command(struct sh *sh)
+ * rest goes to the peeler, with the environment its assignments make and
+ * the stdin its redirections or a pipe give it. ends: the character that
+ * ended it ('|' of a pipe: the next command reads what this one prints). */
+static void end_command(struct sh *sh, char ends, char after)
 {
-	int start = 0;
+	int start = 0, nassign = 0;
+	const char **assign = 0;
 	while (start < sh->nwords) {
 		const char *w = sh->words[start];
-		size_t eq = 0;
-		while (w[eq] && is_name_char(w[eq], eq == 0))
-			eq++;
-		if (is_keyword(w) || (eq > 0 && w[eq] == '='))
-			start++; /* keywords and VAR=value prefixes */
-		else
+		if (is_keyword(w)) {
+			start++;
+		} else if (il_is_assignment(w)) {
+			if (!assign)
+				assign = sh->words + start;
+			nassign++;
+			start++;
+		} else {
 			break;
+		}
 	}
+	if (nassign && assign + nassign != sh->words + start)
+		nassign = 0; /* X=1 if ...: not a prefix of one command */
 	sh->words += start;
 	sh->nwords -= start;
-	if (sh->nwords > 0)
+	const char *in = sh->nhere > sh->here_first ? heredoc_body(sh, sh->nhere - 1) : sh->cmd_in;
+	if (!in)
+		in = sh->pipe_in;
+	if (sh->nwords > 0 || nassign)
+		sh->pipe_in = 0;
+	if (sh->nwords == 0) {
+		for (int k = 0; k < nassign; k++)
+			set_variable(sh, assign[k]);
+	} else if (exports(sh->words, sh->nwords)) {
+		export_words(sh, sh->words, sh->nwords);
+	} else {
+		char *const *outer = sh->c->envp;
+		const char *outer_in = sh->c->stdin_text;
+		sh->c->envp = il_env_with(sh->c->a, sh->c->envp, assign, nassign);
+		sh->c->stdin_text = in;
 		run_words(sh);
+		sh->c->envp = outer;
+		sh->c->stdin_text = outer_in;
+		if (ends == '|' && after != '|')
+			sh->pipe_in = printed(sh, sh->words, sh->nwords, in);
+	}
+	sh->here_first = sh->nhere;
+	sh->cmd_in = 0;
+	sh->herestr_next = 0;
 	sh->words = 0;
 	sh->nwords = sh->capwords = 0;
 	sh->skip_next_word = 0;
@@ -327,29 +576,54 @@ static void body_substitutions(struct sh *sh, const char *b, size_t n)
 	}
 }
 
+/* The body of here-document d, which begins at line i: it ends at *end,
+ * before its delimiter line (or at the end of the string); returns where
+ * the line after the delimiter begins. */
+static size_t body_span(const struct sh *sh, const struct heredoc *d, size_t i, size_t *end)
+{
+	size_t dl = il_strlen(d->delim);
+	*end = sh->len; /* no delimiter: the body runs to the end */
+	while (i < sh->len) {
+		size_t e = i;
+		while (e < sh->len && sh->s[e] != '\n')
+			e++;
+		size_t b = i;
+		while (d->strip && b < e && sh->s[b] == '\t')
+			b++;
+		size_t next = e < sh->len ? e + 1 : e;
+		if (e - b == dl && il_strneq(sh->s + b, d->delim, dl)) {
+			*end = i;
+			return next;
+		}
+		i = next;
+	}
+	return i;
+}
+
+/* The body of pending here-document k, read ahead of the parse: the
+ * command it feeds is judged before the line it is on has ended. */
+static const char *heredoc_body(struct sh *sh, int k)
+{
+	size_t i = sh->i, end = sh->len;
+	while (i < sh->len && sh->s[i] != '\n')
+		i++;
+	if (i < sh->len)
+		i++;
+	for (int h = 0; h < k; h++)
+		i = body_span(sh, &sh->here[h], i, &end);
+	size_t start = i;
+	body_span(sh, &sh->here[k], i, &end);
+	return il_arena_strndup(sh->c->a, sh->s + start, end - start);
+}
+
 /* At the end of a line with heredocs pending: their bodies, one after the
  * other, each up to its delimiter line. Returns where parsing goes on. */
 static size_t take_heredocs(struct sh *sh, size_t i)
 {
 	for (int h = 0; h < sh->nhere; h++) {
 		const struct heredoc *d = &sh->here[h];
-		size_t start = i, dl = il_strlen(d->delim), body_end = sh->len;
-		while (i < sh->len) {
-			size_t e = i;
-			while (e < sh->len && sh->s[e] != '\n')
-				e++;
-			size_t b = i;
-			while (d->strip && b < e && sh->s[b] == '\t')
-				b++;
-			if (e - b == dl && il_strneq(sh->s + b, d->delim, dl)) {
-				body_end = i;
-				i = e < sh->len ? e + 1 : e;
-				break;
-			}
-			i = e < sh->len ? e + 1 : e;
-		}
-		if (i >= sh->len && body_end == sh->len)
-			body_end = sh->len; /* no delimiter: the body runs to the end */
+		size_t start = i, body_end;
+		i = body_span(sh, d, i, &body_end);
 		if (d->expand)
 			body_substitutions(sh, sh->s + start, body_end - start);
 		if (d->script && sh->c->budget-- > 0) {
@@ -358,8 +632,30 @@ static size_t take_heredocs(struct sh *sh, size_t i)
 				il_shell_parse(sh->c, body, sh->cwd, sh->layer + 1);
 		}
 	}
-	sh->nhere = 0;
+	sh->nhere = sh->here_first = 0;
 	return i;
+}
+
+/* Nothing but keywords so far (for, while, if ...): a command starts here. */
+static int only_keywords(const struct sh *sh)
+{
+	for (int k = 0; k < sh->nwords; k++)
+		if (!is_keyword(sh->words[k]))
+			return 0;
+	return 1;
+}
+
+/* <<< WORD feeds WORD and a newline. */
+static const char *here_string(struct il_arena *a, const char *word)
+{
+	size_t n = il_strlen(word);
+	char *t = il_arena_alloc(a, n + 2);
+	if (!t)
+		return 0;
+	il_memcpy(t, word, n);
+	t[n] = '\n';
+	t[n + 1] = 0;
+	return t;
 }
 
 static int is_redirect(const char *s, size_t i, size_t len, size_t *oplen)
@@ -391,7 +687,9 @@ void il_shell_parse(struct il_peel_ctx *c, const char *s, const char *cwd, int l
 			/* << or <<- (not the <<< of a here-string) */
 			int here = oplen >= 2 && s[sh.i + oplen - 1] == '<' && s[sh.i + oplen - 2] == '<' &&
 				   (sh.i + oplen >= sh.len || s[sh.i + oplen] != '<');
-			sh.i += oplen;
+			int herestr = !here && oplen >= 2 && s[sh.i + oplen - 1] == '<' && s[sh.i + oplen - 2] == '<';
+			sh.i += oplen + (herestr ? 1 : 0);
+			sh.herestr_next = herestr;
 			if (here && sh.i < sh.len && s[sh.i] == '-')
 				sh.i++;
 			sh.delim_strip = here && s[sh.i - 1] == '-';
@@ -401,12 +699,25 @@ void il_shell_parse(struct il_peel_ctx *c, const char *s, const char *cwd, int l
 			sh.delim_next = here;
 			continue;
 		}
+		/* (( ... )) as a command (and for ((...))): arithmetic, not subshells */
+		if (ch == '(' && !w.any && sh.i + 1 < sh.len && s[sh.i + 1] == '(' && only_keywords(&sh)) {
+			size_t end = arith_end(s, sh.i, sh.len);
+			if (end) {
+				body_substitutions(&sh, s + sh.i + 2, end - sh.i - 4);
+				sh.i = end;
+				continue;
+			}
+		}
 		if (boundary) {
 			if (w.any) {
 				wb_putc(&w, 0);
 				if (sh.delim_next && w.p && sh.nhere < (int)(sizeof sh.here / sizeof sh.here[0]))
 					sh.here[sh.nhere++] = (struct heredoc){ w.p, sh.delim_strip, !w.quoted,
 										shell_reads_stdin(&sh) };
+				if (sh.herestr_next && w.p) {
+					sh.cmd_in = here_string(c->a, w.p);
+					sh.herestr_next = 0;
+				}
 				sh.delim_next = 0;
 				if (sh.skip_next_word)
 					sh.skip_next_word = 0;
@@ -417,7 +728,7 @@ void il_shell_parse(struct il_peel_ctx *c, const char *s, const char *cwd, int l
 			if (ch == 0)
 				break;
 			if (ch != ' ' && ch != '\t')
-				end_command(&sh);
+				end_command(&sh, ch, sh.i + 1 < sh.len ? s[sh.i + 1] : 0);
 			sh.i++;
 			if (ch == '\n' && sh.nhere)
 				sh.i = take_heredocs(&sh, sh.i);
@@ -492,5 +803,5 @@ void il_shell_parse(struct il_peel_ctx *c, const char *s, const char *cwd, int l
 		wb_putc(&w, ch);
 		sh.i++;
 	}
-	end_command(&sh);
+	end_command(&sh, 0, 0);
 }

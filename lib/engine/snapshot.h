@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define IL_SNAP_MAGIC "ILSNAP\x01\x00"
-#define IL_SNAP_VERSION 17u
+#define IL_SNAP_VERSION 18u
 #define IL_NONE 0xffffffffu
 
 /* Condition kinds of a rule. */
@@ -25,6 +25,8 @@ enum il_cond_kind {
 	IL_C_ARGS,
 	IL_C_PATH,     /* open: the canonical path, ~/ for paths under HOME */
 	IL_C_NO_PATH,
+	IL_C_ENV,      /* exec: each NAME=VALUE of the command's environment */
+	IL_C_NO_ENV,
 };
 
 
@@ -63,6 +65,8 @@ enum {
 	IL_T_ASSIGNMENTS = 1u << 3,
 	IL_T_JOIN_COMMAND = 1u << 4,
 	IL_T_APPLET = 1u << 5,
+	IL_T_INTERPRETER = 1u << 6, /* runs the script its first operand names */
+	IL_T_MAKES_PROGRAM = 1u << 7, /* ln -s, cp: the last operand runs what the first is */
 };
 struct il_snap_prog {
 	uint32_t name;
@@ -78,6 +82,15 @@ struct il_snap_prog {
 	uint32_t filter_options;  /* options that select a subset of the files (find -name) */
 	uint32_t data_options;      /* request data; a value @FILE is the file's contents (curl -d) */
 	uint32_t data_file_options; /* the value names a file of request data (wget --post-file) */
+	/* Strings, IL_NONE if empty (issue 21): */
+	uint32_t help_options;      /* print the usage and exit, doing nothing (git --help) */
+	uint32_t no_script_options; /* interpreter: code given otherwise than as a script (python -c) */
+	uint32_t code_env;          /* interpreter: variables that load other code into it */
+	uint32_t config_options;    /* the value names a file of more options (curl -K) */
+	uint32_t config_line_options; /* the value is one line of such a file (wget -e) */
+	uint32_t config_files;      /* files read before the command line ($VAR, ~; a|b: the first found) */
+	uint32_t config_format;     /* how those files are written: "curl" or "wgetrc" */
+	uint32_t saved_plan_options; /* the value names a plan a later command applies (terraform -out) */
 };
 
 /* Open-addressing hash of program names -> rules that name them literally,

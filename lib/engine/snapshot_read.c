@@ -151,9 +151,22 @@ int il_snap_rule_names(const struct il_snap_view *v, const struct il_snap_rule *
 	return glob_list_match(il_snap_str(v, r->globs), name, tmp, sizeof tmp);
 }
 
+/* Traits that change how an exec of the program itself is read: it runs
+ * another command (a wrapper, an applet, a shell string, find -exec). A
+ * program with none of them and no rule ([program node], whose traits only
+ * say how to name the script it runs) is no candidate. */
+static int peels(const struct il_snap_view *v, const struct il_snap_slot *s)
+{
+	if (s->prog == IL_NONE)
+		return 1;
+	const struct il_snap_prog *p = (const struct il_snap_prog *)(v->base + v->hdr->progs) + s->prog;
+	return (p->flags & (IL_T_WRAPPER | IL_T_APPLET)) || p->shell_options != IL_NONE || p->exec_options != IL_NONE;
+}
+
 int il_snap_exec_candidate(const struct il_snap_view *v, const char *name)
 {
-	if (il_snap_lookup(v, name))
+	const struct il_snap_slot *s = il_snap_lookup(v, name);
+	if (s && (s->nrules || peels(v, s)))
 		return 1;
 	const uint32_t *g = (const void *)(v->base + v->hdr->glob_rules);
 	for (uint32_t i = 0; i < v->hdr->nglob; i++)

@@ -44,9 +44,18 @@ static int exec_target_missing(const char *path)
 	return 0;
 }
 
+/* One readlinkat tells both: a missing file fails here (as above), and a
+ * symlink is judged as the program it leads to (exec_real.c). */
 IL_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-	if (exec_target_missing(path) || il_check_exec(path, argv, envp) < 0)
+	char real_buf[4096];
+	int missing;
+	const char *real = il_exec_real(path, 0, 0, real_buf, sizeof real_buf, &missing);
+	if (missing) {
+		errno = missing;
+		return -1;
+	}
+	if (il_check_exec_at(path, real, IL_EXEC_IN_CHILD, argv, envp) < 0)
 		return -1;
 	return do_execve(path, argv, envp);
 }
@@ -112,9 +121,11 @@ IL_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 		errno = ENOENT;
 		return -1;
 	}
-	char buf[4096];
-	const char *path = il_search_path(file, buf, sizeof buf);
-	if (il_check_exec(path, argv, envp) < 0)
+	char buf[4096], real_buf[4096];
+	const char *real;
+	int known;
+	const char *path = il_search_path_real(file, buf, sizeof buf, real_buf, sizeof real_buf, &real, &known);
+	if (il_check_exec_at(path, real, (known ? IL_EXEC_KNOWN : IL_EXEC_UNKNOWN) | IL_EXEC_IN_CHILD, argv, envp) < 0)
 		return -1;
 	size_t slots = il_env_slots(envp);
 	char *fixed[slots];
@@ -194,8 +205,8 @@ IL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 		return -1;
 	}
 	char buf[4096];
-	const char *path = il_fd_path(fd, buf, sizeof buf);
-	if (il_check_exec(path ? path : "", argv, envp) < 0)
+	const char *path = il_fd_path(fd, buf, sizeof buf); /* the file itself: no link */
+	if (il_check_exec_at(path ? path : "", 0, IL_EXEC_KNOWN | IL_EXEC_IN_CHILD, argv, envp) < 0)
 		return -1;
 	size_t slots = il_env_slots(envp);
 	char *fixed[slots];
@@ -221,7 +232,7 @@ IL_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *co
 			resolved = buf;
 		}
 	}
-	if (il_check_exec(resolved, argv, envp) < 0)
+	if (il_check_exec_at(resolved, 0, IL_EXEC_UNKNOWN | IL_EXEC_IN_CHILD, argv, envp) < 0)
 		return -1;
 	size_t slots = il_env_slots(envp);
 	char *fixed[slots];

@@ -1,9 +1,11 @@
 /* The exec decision as the hooks see it: the prefilter (one hash probe on
- * the program's name), then the engine's judge, then settle.c carries the
- * verdict out. Heap-free; scratch memory is one private mapping per judged
- * exec, and only execs of programs some rule names get that far. */
+ * the program's name, and on the name of the file a symlink leads to),
+ * then the engine's judge, then settle.c carries the verdict out.
+ * Heap-free; scratch memory is one private mapping per judged exec, and
+ * only execs of programs some rule names get that far. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -13,11 +15,46 @@
 
 #define SCRATCH_SIZE (4u << 20)
 
-static int is_candidate(struct il_snap_view *v, const char *path, char *const argv[])
+static int is_candidate(struct il_snap_view *v, const char *path, const char *real, char *const argv[])
 {
 	if (path && il_snap_exec_candidate(v, il_basename(path)))
 		return 1;
+	if (real && il_snap_exec_candidate(v, il_basename(real)))
+		return 1;
 	return argv && argv[0] && il_snap_exec_candidate(v, il_basename(argv[0]));
+}
+
+/* What the new program will read first on stdin, copied without taking
+ * it: a regular file from its current offset, a pipe through tee(2). An
+ * empty pipe (its writer has not written yet) or a terminal: unknown. It
+ * is this process's stdin: only an exec in the child that makes it. */
+static long peek_stdin(void *ctx, char *buf, size_t cap)
+{
+	(void)ctx;
+	int saved = errno;
+	struct stat st;
+	long got = -1;
+	if (il_sys4(SYS_fstat, 0, (long)&st, 0, 0) == 0 && S_ISREG(st.st_mode)) {
+		long off = il_sys4(SYS_lseek, 0, 0, SEEK_CUR, 0);
+		got = off < 0 ? -1 : il_sys4(SYS_pread64, 0, (long)buf, (long)cap, off);
+	} else if (S_ISFIFO(st.st_mode)) {
+		int p[2];
+		if (il_sys4(SYS_pipe2, (long)p, O_CLOEXEC | O_NONBLOCK, 0, 0) == 0) {
+			long n = il_sys4(SYS_tee, 0, p[1], (long)cap, SPLICE_F_NONBLOCK);
+			for (got = 0; n > 0 && got < n;) {
+				long r = il_sys4(SYS_read, p[0], (long)(buf + got), n - got, 0);
+				if (r <= 0)
+					break;
+				got += r;
+			}
+			if (n <= 0)
+				got = -1;
+			il_sys4(SYS_close, p[0], 0, 0, 0);
+			il_sys4(SYS_close, p[1], 0, 0, 0);
+		}
+	}
+	errno = saved;
+	return got;
 }
 
 /* This process, as the maker of the exec (unless-caller rules): its
@@ -33,7 +70,7 @@ struct self_caller {
 static const char *const *self_caller(void *ctx)
 {
 	struct self_caller *c = ctx;
-	const char *exe = il_self_program(c->v);
+	const char *exe = il_self_name(c->v);
 	if (!exe)
 		return 0;
 	long fd = il_sys4(SYS_openat, AT_FDCWD, (long)"/proc/self/cmdline", O_RDONLY | O_CLOEXEC, 0);
@@ -48,6 +85,11 @@ static const char *const *self_caller(void *ctx)
 
 int il_check_exec(const char *path, char *const argv[], char *const envp[])
 {
+	return il_check_exec_at(path, 0, IL_EXEC_UNKNOWN, argv, envp);
+}
+
+int il_check_exec_at(const char *path, const char *real, unsigned how, char *const argv[], char *const envp[])
+{
 	int saved = errno;
 	int broken = 0;
 	struct il_snap_view *v = il_snapshot(&broken);
@@ -55,7 +97,16 @@ int il_check_exec(const char *path, char *const argv[], char *const envp[])
 		errno = saved;
 		return 0;
 	}
-	if (v && !is_candidate(v, path, argv)) {
+	char real_buf[4096];
+	if ((how & IL_EXEC_UNKNOWN) && v) {
+		int missing;
+		real = il_exec_real(path, 0, 0, real_buf, sizeof real_buf, &missing);
+		if (missing) { /* nothing runs */
+			errno = saved;
+			return 0;
+		}
+	}
+	if (v && !is_candidate(v, path, real, argv)) {
 		errno = saved;
 		return 0;
 	}
@@ -82,7 +133,8 @@ int il_check_exec(const char *path, char *const argv[], char *const envp[])
 		return -1;
 	}
 	struct self_caller caller = { .v = v };
-	struct il_exec_event ev = { path, argv, envp, cwd, il_sess.profile, self_caller, &caller };
+	struct il_exec_event ev = { path, argv, envp, cwd, il_sess.profile, self_caller, &caller, real,
+				    (how & IL_EXEC_IN_CHILD) ? peek_stdin : 0, 0 };
 	il_judge_exec(v, &ev, &sc.a, &verdict);
 	if (verdict.action >= IL_LOG)
 		result = il_settle(v, &verdict, path, sc.text, IL_TEXT_SIZE);

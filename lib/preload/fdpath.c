@@ -57,26 +57,14 @@ const char *il_self_exe(void)
 }
 
 /* The program as the rules may name it: NULL when it is unreadable or was
- * made in this session. `cp /bin/cat /tmp/ssh` would otherwise read a key
- * as ssh does, and `cp /bin/python3 /tmp/rm` delete as rm's command line
- * allows: a name grants an exemption only to a program that was there
- * before the agent. (A hard link keeps the old birth time; users cannot
- * hard-link files they do not own where fs.protected_hardlinks is set.) */
-static int prog_state; /* 0 unknown, 1 trusted, 2 not */
-
+ * made or changed in this session (self_name.c). `cp /bin/cat /tmp/ssh`
+ * would otherwise read a key as ssh does, and `cp /bin/python3 /tmp/rm`
+ * delete as rm's command line allows: a name grants an exemption only to
+ * a program that was there before the agent. A hard link made now is
+ * told by the ctime it gives the file; `python3 /usr/bin/aws` is aws. */
 const char *il_self_program(struct il_snap_view *v)
 {
-	const char *exe = il_self_exe();
-	if (!exe || !v)
-		return 0;
-	int st = __atomic_load_n(&prog_state, __ATOMIC_ACQUIRE);
-	if (!st) {
-		int saved = errno;
-		st = il_born_in_session(v, exe) ? 2 : 1;
-		errno = saved;
-		__atomic_store_n(&prog_state, st, __ATOMIC_RELEASE);
-	}
-	return st == 1 ? exe : 0;
+	return il_self_name(v);
 }
 
 const char *il_base_dir(int dirfd, char *buf, size_t cap)

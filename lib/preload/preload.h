@@ -68,6 +68,19 @@ unsigned il_dir_facts_at(const struct il_snap_view *v, const char *abs, size_t d
  * Returns 0 to proceed; -1 with errno EACCES when blocked (message and audit
  * record already written). errno is preserved when it returns 0. */
 int il_check_exec(const char *path, char *const argv[], char *const envp[]) IL_HIDDEN;
+/* The same when the hook knows more (how): IL_EXEC_UNKNOWN, it has not
+ * looked at path yet (one readlinkat here: a symlink runs its target);
+ * else real is the file a symlink at path leads to (il_exec_real; NULL:
+ * no symlink). IL_EXEC_IN_CHILD: this process is about to become the
+ * program (the exec family), so its stdin is the program's. */
+enum { IL_EXEC_KNOWN = 0, IL_EXEC_UNKNOWN = 1, IL_EXEC_IN_CHILD = 2 };
+int il_check_exec_at(const char *path, const char *real, unsigned how, char *const argv[],
+		     char *const envp[]) IL_HIDDEN;
+/* This process as rules name programs (il_program_name of its exe, its
+ * arguments and its environment as started), read once; NULL when it is
+ * no program by name (made or changed in this session, code loaded into
+ * it). */
+const char *il_self_name(struct il_snap_view *v) IL_HIDDEN;
 
 /* Carries out a verdict (its what, argv and event set by the engine's
  * judge): log, ask a human, or refuse with the one-line message. exe: the
@@ -105,8 +118,9 @@ struct il_scratch {
 int il_scratch_open(struct il_scratch *s, size_t size) IL_HIDDEN; /* 0, or -1 */
 /* /proc/self/exe, read once per program (NULL if unreadable). */
 const char *il_self_exe(void) IL_HIDDEN;
-/* The same, for rules that exempt programs by name: NULL as well when the
- * program file was made in this session (a renamed copy). */
+/* The program's name for rules that exempt programs by name (il_self_name:
+ * the script an interpreter runs); NULL when it is made or changed in this
+ * session (a renamed copy) or code was loaded into it. */
 const char *il_self_program(struct il_snap_view *v) IL_HIDDEN;
 void il_scratch_close(struct il_scratch *s) IL_HIDDEN;
 
@@ -207,6 +221,12 @@ enum il_answer il_confirm(const char *broker, const struct il_confirm_req *r, in
  * has a slash or none is found. execvpe and posix_spawnp exec that file,
  * and it is what the rules judge. */
 const char *il_search_path(const char *file, char *buf, size_t cap) IL_HIDDEN;
+/* il_search_path, and for a file the search found (*known set), the file
+ * a symlink there leads to in real (*real_out, NULL when it is none): for
+ * il_check_exec_at, with no system call more than the search makes for a
+ * regular file. A name with a slash or nothing found: *known is 0. */
+const char *il_search_path_real(const char *file, char *buf, size_t cap, char *real, size_t rcap,
+				const char **real_out, int *known) IL_HIDDEN;
 /* PATH as glibc's exec*p read it (the process's environ; /bin:/usr/bin
  * when unset), and one step along it: DIR/file of the entry at dirs into
  * buf (*fits 0 when it does not fit), then the next entry, NULL after the

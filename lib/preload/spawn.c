@@ -27,9 +27,11 @@ IL_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_a
 IL_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
 			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	char buf[4096];
-	const char *path = il_search_path(file, buf, sizeof buf);
-	if (il_check_exec(path, argv, envp) < 0)
+	char buf[4096], real_buf[4096];
+	const char *real;
+	int known;
+	const char *path = il_search_path_real(file, buf, sizeof buf, real_buf, sizeof real_buf, &real, &known);
+	if (il_check_exec_at(path, real, known ? IL_EXEC_KNOWN : IL_EXEC_UNKNOWN, argv, envp) < 0)
 		return EACCES;
 	size_t slots = il_env_slots(envp);
 	char *fixed[slots];
@@ -87,7 +89,7 @@ static void restore_environ(void)
 static int check_shell(const char *cmd)
 {
 	char *const argv[] = { "sh", "-c", (char *)cmd, 0 };
-	return il_check_exec("/bin/sh", argv, environ);
+	return il_check_exec_at("/bin/sh", 0, IL_EXEC_KNOWN, argv, environ); /* judged as sh */
 }
 
 IL_EXPORT int system(const char *cmd)

@@ -70,7 +70,7 @@ static const char *peel_line(const char *line, const char *cwd)
 	il_arena_init(&a, scratch, sizeof scratch);
 	struct il_cmdlist list = { 0 };
 	char *envp[] = { "HOME=/home/u", "X=value", 0 };
-	struct il_peel_ctx pc = { &view, &a, envp, &list, 4096 };
+	struct il_peel_ctx pc = { .snap = &view, .a = &a, .envp = envp, .out = &list, .budget = 4096 };
 	il_shell_parse(&pc, line, cwd, 0);
 	out[0] = 0;
 	for (int i = 0; i < list.n; i++) {
