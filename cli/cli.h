@@ -91,6 +91,10 @@ int il_cmd_rules(int argc, char **argv) IL_HIDDEN;
 int il_cmd_shell_init(int argc, char **argv) IL_HIDDEN;
 int il_cmd_doctor(int argc, char **argv) IL_HIDDEN;
 int il_cmd_log(int argc, char **argv) IL_HIDDEN;
+int il_cmd_pending(int argc, char **argv) IL_HIDDEN;
+int il_cmd_approve(int argc, char **argv) IL_HIDDEN;
+int il_cmd_deny(int argc, char **argv) IL_HIDDEN;
+int il_cmd_hook(int argc, char **argv) IL_HIDDEN;
 
 /* The one-line "interlock: blocked: ..." message. */
 void il_print_blocked(FILE *f, const struct il_verdict *v) IL_HIDDEN;

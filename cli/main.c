@@ -9,7 +9,8 @@ static void usage(FILE *f)
 	fputs("interlock: a human checkpoint between AI coding agents and the irreversible.\n"
 	      "\n"
 	      "usage: interlock run [--rules DIR]... [--profile NAME] [--prompt-timeout S]\n"
-	      "                     [--pass-env NAME]... [--seccomp | --no-seccomp | --strict]\n"
+	      "                     [--pass-env NAME]... [--notify CMD]\n"
+	      "                     [--seccomp | --no-seccomp | --strict]\n"
 	      "                     -- COMMAND [ARG]...\n"
 	      "       interlock check [--rules DIR]... [--profile NAME] [--json] [--argv | --shell]\n"
 	      "                       -- ARGV...\n"
@@ -20,6 +21,9 @@ static void usage(FILE *f)
 	      "       interlock log [-n N] [--since WHEN] [--rule ID] [--decision allowed|denied]\n"
 	      "                     [--json] [--follow] [--file PATH]\n"
 	      "       interlock doctor [--rules DIR]...\n"
+	      "       interlock pending [--json]\n"
+	      "       interlock approve ID [--word WORD] | interlock deny ID\n"
+	      "       interlock hook claude-code [--rules DIR]... [--profile NAME]\n"
 	      "       eval \"$(interlock shell-init bash|zsh|fish [--rules DIR]...)\"\n"
 	      "       interlock --version | --help\n"
 	      "\n"
@@ -28,6 +32,9 @@ static void usage(FILE *f)
 	      "~/.config/interlock/rules.d, each --rules DIR). --pass-env NAME keeps one of the\n"
 	      "cloud and forge tokens run removes from COMMAND's environment; --strict has the\n"
 	      "seccomp supervisor judge static programs' opens and deletes too.\n"
+	      "pending, approve, deny: the questions waiting in your sessions, answered from\n"
+	      "a terminal outside them (a session without a terminal holds its questions\n"
+	      "for --prompt-timeout S). hook claude-code: Claude Code's PreToolUse hook.\n"
 	      "Exit status: run: COMMAND's, 126 when COMMAND itself is blocked; check: 0 allow\n"
 	      "or log, 2 confirm, 3 deny; every command: 125 when interlock itself fails (bad\n"
 	      "usage, a --rules DIR that does not exist, an unknown --profile, bad rules).\n"
@@ -63,6 +70,14 @@ int main(int argc, char **argv)
 		return il_cmd_doctor(argc - 1, argv + 1);
 	if (!strcmp(cmd, "log"))
 		return il_cmd_log(argc - 1, argv + 1);
+	if (!strcmp(cmd, "pending"))
+		return il_cmd_pending(argc - 1, argv + 1);
+	if (!strcmp(cmd, "approve"))
+		return il_cmd_approve(argc - 1, argv + 1);
+	if (!strcmp(cmd, "deny"))
+		return il_cmd_deny(argc - 1, argv + 1);
+	if (!strcmp(cmd, "hook"))
+		return il_cmd_hook(argc - 1, argv + 1);
 	fprintf(stderr, "interlock: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return EXIT_INTERLOCK;

@@ -15,8 +15,10 @@
 
 #include <sys/prctl.h>
 
+#include "answer_wire.h"
 #include "broker.h"
 #include "cli.h"
+#include "notify.h"
 #include "pty_proxy.h"
 #include "filter.h"
 #include "supervisor.h"
@@ -183,19 +185,31 @@ static void seccomp_after(struct guard_seccomp *g, struct il_broker *b, pid_t ch
 		il_supervisor_serve(g->sup);
 }
 
+/* How questions reach a human besides the terminal: held without one for
+ * hold_s seconds (an explicit --prompt-timeout), answered from outside
+ * through the session's answer socket, announced by a notification. */
+struct guard_answers {
+	const char *sock; /* <session dir>/answer.sock */
+	int hold_s;
+	struct il_notify notify;
+};
+
 /* The broker answers the guarded tree's confirm requests; the loop owns the
  * human's terminal (an inner pty for the command when there is one) and
  * asks the questions. Returns the command's exit status. */
 static int run_guarded(char **cmd, const char *sock, const char *session, const struct il_opts *o,
-		       const char *audit, struct guard_seccomp *g)
+		       const char *audit, struct guard_seccomp *g, struct guard_answers *ga)
 {
 	int lfd = il_broker_listen(sock);
 	if (lfd < 0) {
 		fprintf(stderr, "interlock: cannot listen on %s: %s\n", sock, strerror(errno));
 		return EXIT_INTERLOCK;
 	}
-	struct il_broker_cfg bc = { session, o->profile, audit, 0 };
+	struct il_broker_cfg bc = { session, o->profile, audit, 0, ga->hold_s, il_notify_question, &ga->notify };
 	struct il_broker *broker = il_broker_new(lfd, &bc);
+	if (broker && il_broker_listen_answers(broker, ga->sock) < 0) /* the terminal still asks */
+		fprintf(stderr, "interlock: cannot listen on %s (no answers from outside): %s\n", ga->sock,
+			strerror(errno));
 	struct il_loop *loop = broker ? il_loop_new(broker, o->prompt_timeout) : 0;
 	int rc = EXIT_INTERLOCK;
 	if (loop)
@@ -289,13 +303,20 @@ static int env_name(const char *s)
 static void usage(FILE *f)
 {
 	fputs("usage: interlock run [--rules DIR]... [--profile NAME] [--prompt-timeout S] [--pass-env NAME]...\n"
-	      "                     [--seccomp | --no-seccomp | --strict] -- COMMAND [ARG]...\n"
+	      "                     [--notify CMD] [--seccomp | --no-seccomp | --strict] -- COMMAND [ARG]...\n"
 	      "Runs COMMAND with every exec in its process tree checked against the rules.\n"
 	      "  --rules DIR        also read the rule files of DIR (after the shipped, /etc and\n"
 	      "                     ~/.config ones); DIR must exist\n"
 	      "  --profile NAME     activate the rules limited to profile NAME (a profile some\n"
 	      "                     rule names; `interlock rules list` shows them)\n"
-	      "  --prompt-timeout S a question no one answers in S seconds is denied (default 60)\n"
+	      "  --prompt-timeout S a question no one answers in S seconds is denied (default 60).\n"
+	      "                     Without a terminal, each question is held this long for an\n"
+	      "                     answer from outside (interlock pending, approve, deny);\n"
+	      "                     without the option it is refused at once\n"
+	      "  --notify CMD       run CMD (sh -c) when a question waits, outside the guarded\n"
+	      "                     tree, with INTERLOCK_QUESTION_ID, _COMMAND, _WHY, _WORD...\n"
+	      "                     in its environment; none: no notification (default without\n"
+	      "                     a terminal: notify-send, where installed with a desktop)\n"
 	      "  --pass-env NAME    keep the variable NAME in COMMAND's environment (see below)\n"
 	      "  --no-seccomp       no seccomp supervisor (static programs and raw system calls are\n"
 	      "                     then not seen; setuid programs work again for non-root users)\n"
@@ -317,8 +338,9 @@ static void usage(FILE *f)
 
 int il_cmd_run(int argc, char **argv)
 {
-	struct il_opts o = { .prompt_timeout = 60 };
+	struct il_opts o = { .prompt_timeout = 0 }; /* 0: not given (60, and no holding) */
 	struct guard_seccomp gs = { .on = 1 };
+	const char *notify = 0;
 	const char *pass[64];
 	int npass = 0;
 	static const struct option longs[] = {
@@ -327,6 +349,7 @@ int il_cmd_run(int argc, char **argv)
 		{ "no-seccomp", no_argument, 0, 'N' },
 		{ "seccomp", no_argument, 0, 'S' },
 		{ "strict", no_argument, 0, 's' },
+		{ "notify", required_argument, 0, 'n' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -359,6 +382,13 @@ int il_cmd_run(int argc, char **argv)
 		case 's':
 			gs.on = gs.strict = 1;
 			break;
+		case 'n':
+			if (!*optarg) {
+				fprintf(stderr, "interlock run: --notify: give a command, or none\n");
+				return EXIT_INTERLOCK;
+			}
+			notify = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -372,6 +402,12 @@ int il_cmd_run(int argc, char **argv)
 		return EXIT_INTERLOCK;
 	}
 	char **cmd = argv + i;
+	/* An explicit --prompt-timeout without a terminal holds questions for
+	 * answers from outside; without one they are refused at once, as a
+	 * script that never expected a human would want. */
+	struct guard_answers ga = { .hold_s = isatty(0) ? 0 : o.prompt_timeout };
+	if (!o.prompt_timeout)
+		o.prompt_timeout = 60;
 	/* Nothing in the guarded tree may ptrace us or read our memory: the
 	 * human's keystrokes pass through here. */
 	prctl(PR_SET_DUMPABLE, 0);
@@ -392,8 +428,14 @@ int il_cmd_run(int argc, char **argv)
 	/* Guarded processes ask the broker at this socket and nothing else:
 	 * if it is not there, confirmation fails closed. */
 	size_t sn = strlen(dir) + 16;
-	char *sock = malloc(sn);
+	char *sock = malloc(sn), *asock = malloc(sn);
 	snprintf(sock, sn, "%s/broker.sock", dir);
+	snprintf(asock, sn, "%s/" IL_AW_SOCKET, dir);
+	ga.sock = asock;
+	char *notify_send = notify || !ga.hold_s ? 0 : il_notify_default();
+	ga.notify = (struct il_notify){ notify && strcmp(notify, "none") ? notify : 0, notify_send, id, 0 };
+	if (ga.notify.command || ga.notify.notify_send)
+		ga.notify.env = il_notify_env(); /* before LD_PRELOAD and the session are set */
 	struct il_compiled c;
 	char *protect = il_protected_paths(&o, audit, dir, lib);
 	char tty[256] = "";
@@ -426,9 +468,9 @@ int il_cmd_run(int argc, char **argv)
 	il_eval_argv(&c, cmd, cwd, o.profile, &v, il_scratch());
 	/* A command that needs a human is asked about like any other exec of
 	 * the session: the supervisor traps the child's exec of it and asks
-	 * through the broker. Without that layer, or without a terminal, it is
-	 * refused here. */
-	gs.ask_first = v.action == IL_CONFIRM && !v.error && gs.on && isatty(0);
+	 * through the broker. Without that layer, or without a terminal (and
+	 * no --prompt-timeout to hold the question), it is refused here. */
+	gs.ask_first = v.action == IL_CONFIRM && !v.error && gs.on && (isatty(0) || ga.hold_s);
 	if (v.action >= IL_CONFIRM && !gs.ask_first) {
 		il_print_blocked(stderr, &v);
 		audit_self(id, o.profile, audit, cmd, cwd, &v, "denied", v.action == IL_CONFIRM ? "no-terminal" : "rule");
@@ -445,11 +487,14 @@ int il_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	gs.rules = &c, gs.lib = lib;
-	rc = run_guarded(cmd, sock, id, &o, audit, &gs);
+	rc = run_guarded(cmd, sock, id, &o, audit, &gs, &ga);
 out:
 	il_session_remove(dir);
 	free(snap);
 	free(sock);
+	free(asock);
+	free(notify_send);
+	il_notify_env_free(ga.notify.env);
 	free(dir);
 	free(audit);
 	free(lib);

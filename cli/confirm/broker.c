@@ -14,63 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "broker.h"
+#include "broker_int.h"
 #include "grants.h"
 
-#define MAX_CLIENTS 64  /* connections served at once; more are told "busy" */
-#define MAX_QUEUED 32   /* distinct questions waiting; more are told "busy" */
-#define MAX_PACKET 16384
-#define MAX_CHAIN 32    /* processes shown in a chain */
-
-struct client {
-	int fd;
-	pid_t pid;
-	struct il_broker_req *req; /* the question it waits for, or NULL */
-};
-
-struct approval {
-	struct approval *next;
-	char *rule, *target, *cwd, *command;
-	char *ops[IL_MAX_OPS]; /* the operations the question named (wire op lines) */
-	int nops;
-};
-
-/* In-process askers (il_broker_ask_internal) of one question. */
-struct il_broker_internal {
-	struct il_broker_internal *next;
-	il_broker_done done;
-	void *ctx;
-	pid_t pid;
-};
-
-/* What the human just allowed, for whom: lets the seccomp supervisor pass an
- * exec the preload already had approved instead of asking twice. */
-#define MAX_RECENT 32
-struct recent {
-	pid_t pid;
-	long long ms;
-	char *rule, *target, *cwd, *command;
-};
-
-struct il_broker {
-	int lfd;
-	struct il_broker_cfg cfg;
-	int can_prompt;
-	struct client clients[MAX_CLIENTS];
-	int nclients;
-	struct il_broker_req *head, *tail; /* FIFO of distinct questions */
-	int nqueued;
-	struct approval *approvals;
-	struct recent recent[MAX_RECENT]; /* ring, oldest overwritten */
-	int nrecent;
-	struct il_grants *grants; /* what an allow-once carries to */
-	int nquestions;           /* for the questions' names */
-	int watch_fd; /* il_broker_watch(), -1: none */
-	void (*watch_ready)(void *ctx, short revents);
-	void *watch_ctx;
-};
-
-static long long mono_ms(void)
+long long il_broker_mono_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -210,11 +157,13 @@ static void audit_as(struct il_broker *b, const struct il_broker_req *r, pid_t p
 		il_audit_append(b->cfg.audit_path, buf, n);
 }
 
-/* A decision's record; a human's answer names the question it answered. */
+/* A decision's record; a human's answer (at the prompt, or from outside
+ * with `interlock approve|deny`) names the question it answered. */
 static void audit(struct il_broker *b, const struct il_broker_req *r, pid_t pid, const char *decision,
 		  const char *by)
 {
-	audit_as(b, r, pid, decision, by, r->id[0] && !strcmp(by, "human") ? r->id : 0);
+	int human = !strcmp(by, "human") || !strcmp(by, "remote");
+	audit_as(b, r, pid, decision, by, r->id[0] && human ? r->id : 0);
 }
 
 static void send_reply(int fd, const char *text)
@@ -376,7 +325,7 @@ static void remember_recent(struct il_broker *b, const struct il_broker_req *r, 
 		return;
 	}
 	e->pid = pid;
-	e->ms = mono_ms();
+	e->ms = il_broker_mono_ms();
 }
 
 /* A delete below what a human just allowed, by the process allowed or one
@@ -388,11 +337,37 @@ static int carried_to_delete(struct il_broker *b, struct il_broker_req *r)
 	       il_grants_cover(b->grants, r->pid, b->cfg.top, r->target, r->id, sizeof r->id);
 }
 
+int il_broker_accepting(const struct il_broker *b)
+{
+	return b->can_prompt || b->cfg.hold_s > 0;
+}
+
+/* A new distinct question joins the queue: it gets its name, its process
+ * chain and, held without a terminal, the time it may wait; whoever asked
+ * to be told about waiting questions is told. */
+static void enqueue(struct il_broker *b, struct il_broker_req *r)
+{
+	build_chain(r->pid, b->cfg.top, r->chain, sizeof r->chain);
+	snprintf(r->id, sizeof r->id, "q%d", ++b->nquestions);
+	r->waiters = 1;
+	r->queued_ms = il_broker_mono_ms();
+	if (!b->can_prompt)
+		r->deadline_ms = r->queued_ms + (long long)b->cfg.hold_s * 1000;
+	if (b->tail)
+		b->tail->next = r;
+	else
+		b->head = r;
+	b->tail = r;
+	b->nqueued++;
+	if (b->cfg.on_question)
+		b->cfg.on_question(b->cfg.on_question_ctx, r);
+}
+
 /* A fresh request from client c: answer it now or queue it. */
 static void take_request(struct il_broker *b, struct client *c, struct il_broker_req *r)
 {
 	r->pid = c->pid;
-	if (!b->can_prompt) {
+	if (!il_broker_accepting(b)) {
 		send_reply(c->fd, reply_text(IL_ANS_NO_TERMINAL));
 		audit(b, r, c->pid, "denied", "no-terminal");
 		req_free(r);
@@ -434,16 +409,8 @@ static void take_request(struct il_broker *b, struct client *c, struct il_broker
 		req_free(r);
 		return;
 	}
-	build_chain(c->pid, b->cfg.top, r->chain, sizeof r->chain);
-	snprintf(r->id, sizeof r->id, "q%d", ++b->nquestions);
-	r->waiters = 1;
 	c->req = r;
-	if (b->tail)
-		b->tail->next = r;
-	else
-		b->head = r;
-	b->tail = r;
-	b->nqueued++;
+	enqueue(b, r);
 }
 
 /* ---------------------------------------------------------------- clients */
@@ -532,6 +499,7 @@ struct il_broker *il_broker_new(int listen_fd, const struct il_broker_cfg *cfg)
 		return 0;
 	b->lfd = listen_fd;
 	b->watch_fd = -1;
+	b->afd = -1;
 	b->cfg = *cfg;
 	if (!b->cfg.top)
 		b->cfg.top = getpid();
@@ -552,6 +520,7 @@ void il_broker_free(struct il_broker *b)
 	deny_all(b, IL_ANS_NO_TERMINAL);
 	while (b->nclients)
 		drop_client(b, b->nclients - 1);
+	il_answers_close(b);
 	if (b->lfd >= 0)
 		close(b->lfd);
 	while (b->approvals) {
@@ -579,6 +548,8 @@ int il_broker_pollfds(struct il_broker *b, struct pollfd *p, int cap)
 		p[n++] = (struct pollfd){ b->watch_fd, POLLIN, 0 };
 	if (b->lfd >= 0 && n < cap)
 		p[n++] = (struct pollfd){ b->lfd, POLLIN, 0 };
+	/* before the clients: a full set must not cut off the human's answers */
+	n += il_answers_pollfds(b, p + n, cap - n);
 	for (int i = 0; i < b->nclients && n < cap; i++)
 		p[n++] = (struct pollfd){ b->clients[i].fd, POLLIN, 0 };
 	return n;
@@ -605,6 +576,8 @@ void il_broker_dispatch(struct il_broker *b, const struct pollfd *p, int n)
 			accept_clients(b);
 			continue;
 		}
+		if (il_answers_dispatch(b, p[k].fd, p[k].revents))
+			continue;
 		int i = client_index(b, p[k].fd);
 		if (i < 0)
 			continue;
@@ -649,6 +622,8 @@ static int settle_internal(struct il_broker *b, struct il_broker_req *r, enum il
 static void settle(struct il_broker *b, struct il_broker_req *r, enum il_answer a, const char *by)
 {
 	const char *decision = il_answer_decision(a);
+	if (r->remote && !strcmp(by, "human")) /* answered with interlock approve|deny */
+		by = "remote";
 	int told = 0;
 	for (int i = 0; i < b->nclients; i++) {
 		struct client *c = &b->clients[i];
@@ -699,6 +674,7 @@ void il_broker_close_in_child(const struct il_broker *b)
 		close(b->lfd);
 	for (int i = 0; i < b->nclients; i++)
 		close(b->clients[i].fd);
+	il_answers_close_in_child(b);
 }
 
 /* ---------------------------------------------------------------- in-process */
@@ -761,7 +737,7 @@ void il_broker_ask_internal(struct il_broker *b, const struct il_broker_ask *q, 
 	*w = (struct il_broker_internal){ 0, done, ctx, q->pid };
 	r->pid = q->pid;
 	r->internal = w;
-	if (!b->can_prompt) {
+	if (!il_broker_accepting(b)) {
 		answer_internal_now(b, r, IL_ANS_NO_TERMINAL, "no-terminal");
 		return;
 	}
@@ -790,15 +766,7 @@ void il_broker_ask_internal(struct il_broker *b, const struct il_broker_ask *q, 
 		answer_internal_now(b, r, IL_ANS_BUSY, "busy");
 		return;
 	}
-	build_chain(r->pid, b->cfg.top, r->chain, sizeof r->chain);
-	snprintf(r->id, sizeof r->id, "q%d", ++b->nquestions);
-	r->waiters = 1;
-	if (b->tail)
-		b->tail->next = r;
-	else
-		b->head = r;
-	b->tail = r;
-	b->nqueued++;
+	enqueue(b, r);
 }
 
 int il_broker_approved(struct il_broker *b, pid_t pid, pid_t ppid, const char *rule, const char *target,
@@ -807,7 +775,7 @@ int il_broker_approved(struct il_broker *b, pid_t pid, pid_t ppid, const char *r
 	struct il_broker_req probe = { .rule = rule, .target = target ? target : "", .command = command, .cwd = cwd };
 	if (session_approved(b, &probe))
 		return 1;
-	long long now = mono_ms();
+	long long now = il_broker_mono_ms();
 	for (int i = 0; i < MAX_RECENT; i++) {
 		const struct recent *e = &b->recent[i];
 		if (!e->rule || (e->pid != pid && e->pid != ppid) || now - e->ms > IL_BROKER_RECENT_MS)

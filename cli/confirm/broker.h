@@ -11,8 +11,10 @@
  *            chain itself from SO_PEERCRED and /proc.
  *   reply    "allow once\n" | "allow session\n" | "deny REASON\n"
  *            REASON: human, wrong-word, timeout, no-terminal, busy, invalid
- * Nothing a client can send approves anything: only il_broker_answer(), called
- * by the loop that owns the real terminal, produces an "allow".
+ * Nothing a client of this socket can send approves anything: only
+ * il_broker_answer(), called by the loop that owns the real terminal, and
+ * the answer socket (answers.c), which takes answers only from outside
+ * every guarded tree, produce an "allow".
  *
  * The broker does no I/O on its own: the loop (pty_proxy.c) polls its fds,
  * hands it the results, takes queued requests one at a time to prompt for and
@@ -28,11 +30,21 @@
 /* How a question ended: enum il_answer (il.h, the engine's outcome module,
  * which also holds the words of each answer on the socket). */
 
+struct il_broker_req;
+
 struct il_broker_cfg {
 	const char *session;    /* for audit records; must outlive the broker */
 	const char *profile;    /* may be NULL */
 	const char *audit_path; /* may be NULL: no audit */
 	pid_t top;              /* the wrapper: where process chains stop; 0 = getpid() */
+	/* Without a terminal, hold each question up to hold_s seconds for an
+	 * answer from outside the tree (answers.c) instead of refusing it at
+	 * once; 0: refuse at once. */
+	int hold_s;
+	/* Called once for each new question that waits (a notification);
+	 * may be NULL. */
+	void (*on_question)(void *ctx, const struct il_broker_req *r);
+	void *on_question_ctx;
 };
 
 /* One distinct question (identical requests share one). Read-only for users. */
@@ -51,6 +63,9 @@ struct il_broker_req {
 	struct il_broker_internal *internal; /* in-process askers (il_broker_ask_internal) */
 	int waiters;
 	int prompting;
+	long long queued_ms;   /* CLOCK_MONOTONIC, when it began to wait */
+	long long deadline_ms; /* held without a terminal: denied (timeout) then; 0: none */
+	int remote;            /* 1 + the answer given from outside while the prompt was open */
 };
 
 struct il_broker;
@@ -82,6 +97,23 @@ void il_broker_answer(struct il_broker *b, struct il_broker_req *r, enum il_answ
 
 /* The profile given in the config (may be NULL), for the prompt. */
 const char *il_broker_profile(const struct il_broker *b) IL_HIDDEN;
+
+/* ---- answers from outside the guarded tree (answers.c) ---------------- */
+
+/* Serves `interlock pending|approve|deny` on a second socket at path (mode
+ * 0600; protocol: answer_wire.h). An answer counts only from a process of
+ * the same user outside every guarded tree (outside.h). 0, or -1 with
+ * errno set. */
+int il_broker_listen_answers(struct il_broker *b, const char *path) IL_HIDDEN;
+/* Denies held questions whose time is up (timeout). */
+void il_broker_tick(struct il_broker *b) IL_HIDDEN;
+/* Milliseconds until the next held question's time is up, -1 if none. */
+int il_broker_wait_ms(const struct il_broker *b) IL_HIDDEN;
+/* The answer given from outside for r while its prompt was open, or -1:
+ * the loop then closes the prompt with it (il_broker_answer). */
+int il_broker_remote_answer(const struct il_broker_req *r) IL_HIDDEN;
+/* Can a question asked now be held for an answer (a terminal, or hold_s)? */
+int il_broker_accepting(const struct il_broker *b) IL_HIDDEN;
 
 /* In a forked child before exec: closes the broker's fds (they are
  * close-on-exec too; this also covers a child that does not exec). */

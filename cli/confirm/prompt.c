@@ -30,7 +30,7 @@ static void write_all(int fd, const char *s, size_t n)
 
 /* ---------------------------------------------------------------- drawing */
 
-void il_prompt_open(struct il_prompt *p, int fd, const struct il_prompt_info *in, int timeout_s)
+static void open_prompt(struct il_prompt *p, int fd, const struct il_prompt_info *in, int timeout_s, int held)
 {
 	if (timeout_s <= 0)
 		timeout_s = 60;
@@ -40,11 +40,21 @@ void il_prompt_open(struct il_prompt *p, int fd, const struct il_prompt_info *in
 	snprintf(p->word, sizeof p->word, "%s", in->word ? in->word : "");
 	p->deadline = il_now_ms() + (long long)timeout_s * 1000;
 	static char text[16384]; /* kept off the stack */
-	size_t n = il_prompt_text(text, sizeof text, in, timeout_s, 1);
+	size_t n = il_prompt_text(text, sizeof text, in, timeout_s, held);
 	/* Type-ahead goes before the question is drawn, not after: what the
 	 * human types once it is on screen is the answer. */
 	tcflush(fd, TCIFLUSH);
 	write_all(fd, text, n);
+}
+
+void il_prompt_open(struct il_prompt *p, int fd, const struct il_prompt_info *in, int timeout_s)
+{
+	open_prompt(p, fd, in, timeout_s, 1);
+}
+
+void il_prompt_open_unheld(struct il_prompt *p, int fd, const struct il_prompt_info *in, int timeout_s)
+{
+	open_prompt(p, fd, in, timeout_s, 0);
 }
 
 /* ---------------------------------------------------------------- editing */

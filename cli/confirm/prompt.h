@@ -23,6 +23,8 @@ struct il_prompt {
  * still in the terminal's input queue is discarded: it was typed before the
  * question was on screen, so it is not an answer. */
 void il_prompt_open(struct il_prompt *p, int fd, const struct il_prompt_info *in, int timeout_s) IL_HIDDEN;
+/* The same for a prompt that holds no agent's output (`interlock approve`). */
+void il_prompt_open_unheld(struct il_prompt *p, int fd, const struct il_prompt_info *in, int timeout_s) IL_HIDDEN;
 
 /* Feeds typed bytes. Returns -1 while the prompt stays open, else the answer
  * (IL_ANS_ONCE, _SESSION, _HUMAN, _WRONG_WORD). Bytes after the Enter are

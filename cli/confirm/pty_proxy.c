@@ -496,7 +496,10 @@ static void check_prompt(struct il_loop *L)
 {
 	if (!L->asking)
 		return;
-	if (il_broker_withdrawn(L->asking))
+	int remote = il_broker_remote_answer(L->asking); /* `interlock approve|deny` */
+	if (remote >= 0)
+		finish_prompt(L, (enum il_answer)remote);
+	else if (il_broker_withdrawn(L->asking))
 		finish_prompt(L, IL_ANS_WITHDRAWN);
 	else if (il_prompt_wait_ms(&L->prompt) == 0)
 		finish_prompt(L, IL_ANS_TIMEOUT);
@@ -640,7 +643,9 @@ static int poll_timeout(const struct il_loop *L)
 		long long left = L->nudge_at - il_now_ms();
 		return left > 0 ? (int)left : 0;
 	}
-	return L->asking ? il_prompt_wait_ms(&L->prompt) : -1;
+	int t = L->asking ? il_prompt_wait_ms(&L->prompt) : -1;
+	int held = L->broker ? il_broker_wait_ms(L->broker) : -1; /* questions held without a terminal */
+	return held >= 0 && (t < 0 || held < t) ? held : t;
 }
 
 int il_loop_run(struct il_loop *L)
@@ -676,6 +681,8 @@ int il_loop_run(struct il_loop *L)
 			if (L->broker)
 				il_broker_dispatch(L->broker, p + 3, nb);
 		}
+		if (L->broker)
+			il_broker_tick(L->broker);
 		check_prompt(L);
 		check_nudge(L);
 		if (!L->exited && !L->ending)

@@ -1,13 +1,18 @@
 /* Audit records: one JSON line per decision that was not a plain allow.
  * Written with one O_APPEND write so concurrent processes never interleave
- * within a line; formatted without stdio or malloc (it runs in hooks). */
+ * within a line; formatted without stdio or malloc (it runs in hooks).
+ * Shipped to syslog or the journal too when interlock.conf says so
+ * (audit_syslog.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "audit_ship.h"
 #include "il.h"
+
+extern char **environ;
 
 struct out {
 	char *p;
@@ -188,7 +193,8 @@ static void mkdir_parents(const char *path)
 		}
 }
 
-int il_audit_append(const char *path, const char *line, size_t len)
+/* The JSON Lines file, as before there was anywhere else to ship to. */
+static int append_file(const char *path, const char *line, size_t len)
 {
 	int fd = sys_open_append(path);
 	if (fd < 0 && errno == ENOENT) {
@@ -200,6 +206,16 @@ int il_audit_append(const char *path, const char *line, size_t len)
 	ssize_t w = write(fd, line, len);
 	close(fd);
 	return w == (ssize_t)len ? 0 : -1;
+}
+
+/* Every writer's one way out: the file, syslog, the journal, as
+ * interlock.conf's [audit] says (audit_ship.h). */
+int il_audit_append(const char *path, const char *line, size_t len)
+{
+	struct il_ship s;
+	il_ship_config(environ, &s);
+	int rc = s.to & IL_SHIP_FILE ? append_file(path, line, len) : 0;
+	return il_ship_send(&s, line, len) < 0 ? -1 : rc;
 }
 
 size_t il_json_quote(char *buf, size_t cap, const char *s)

@@ -42,7 +42,7 @@ int main(int argc, char **argv)
 		perror("loop_harness: broker socket");
 		return 125;
 	}
-	struct il_broker_cfg cfg = { "harness-session", "test", argv[2], 0 };
+	struct il_broker_cfg cfg = { .session = "harness-session", .profile = "test", .audit_path = argv[2] };
 	struct il_broker *b = il_broker_new(lfd, &cfg);
 	struct il_loop *L = il_loop_new(b, atoi(argv[3]));
 	setenv("INTERLOCK_BROKER", sock, 1);
