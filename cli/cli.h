@@ -96,6 +96,14 @@ int il_cmd_approve(int argc, char **argv) IL_HIDDEN;
 int il_cmd_deny(int argc, char **argv) IL_HIDDEN;
 int il_cmd_hook(int argc, char **argv) IL_HIDDEN;
 
+/* env_scrub.c: the [environment] secrets `interlock run` removes. Is
+ * NAME=VALUE one (VALUE NULL: by name alone)? Could NAME ever be one (what
+ * --pass-env may name)? Remove them from this process's environment,
+ * except the pass names, and say which on stderr. */
+int il_env_secret(const struct il_ruleset *rs, const char *name, const char *value) IL_HIDDEN;
+int il_env_removable(const struct il_ruleset *rs, const char *name) IL_HIDDEN;
+void il_env_scrub(const struct il_ruleset *rs, const char *const *pass, int npass) IL_HIDDEN;
+
 /* The one-line "interlock: blocked: ..." message. */
 void il_print_blocked(FILE *f, const struct il_verdict *v) IL_HIDDEN;
 

@@ -237,54 +237,12 @@ static int run_guarded(char **cmd, const char *sock, const char *session, const 
 	return rc;
 }
 
-static int listed(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	for (const char *p = list; p && *p;) {
-		p += strspn(p, " \t");
-		size_t k = strcspn(p, " \t");
-		if (k == n && !strncmp(p, name, n))
-			return 1;
-		p += k;
-	}
-	return 0;
-}
-
-/* Removes the [environment] remove= names, except keep= names and those
- * passed with --pass-env, and says which it removed. */
-static void strip_secrets(const struct il_ruleset *rs, const char *const *pass, int npass)
-{
-	char removed[2048] = "";
-	const char *p = rs->env_remove;
-	while (p && *p) {
-		p += strspn(p, " \t");
-		size_t k = strcspn(p, " \t");
-		char name[256];
-		if (k && k < sizeof name) {
-			memcpy(name, p, k);
-			name[k] = 0;
-			int keep = listed(rs->env_keep, name);
-			for (int i = 0; i < npass; i++)
-				keep |= !strcmp(pass[i], name);
-			if (!keep && getenv(name)) {
-				unsetenv(name);
-				size_t used = strlen(removed);
-				snprintf(removed + used, sizeof removed - used, "%s%s", used ? ", " : "", name);
-			}
-		}
-		p += k;
-	}
-	if (removed[0])
-		fprintf(stderr, "interlock: removed from the guarded environment: %s (keep one with --pass-env NAME)\n",
-			removed);
-}
-
 /* --pass-env names that interlock would not remove anyway: said, since a
  * misspelt name would otherwise let the token it meant go unnoticed. */
 static void check_pass_env(const struct il_ruleset *rs, const char *const *pass, int npass)
 {
 	for (int i = 0; i < npass; i++)
-		if (!listed(rs->env_remove, pass[i]) || listed(rs->env_keep, pass[i]))
+		if (!il_env_removable(rs, pass[i]))
 			fprintf(stderr, "interlock run: --pass-env %s: not a variable interlock removes (it is passed "
 					"anyway); check the spelling\n", pass[i]);
 }
@@ -325,12 +283,13 @@ static void usage(FILE *f)
 	      "                     open then costs a round trip; see docs/seccomp.md)\n"
 	      "Environment: a token in the environment is a credential every guarded process\n"
 	      "holds without opening anything. Before COMMAND starts, interlock removes the\n"
-	      "cloud, platform and forge tokens the rules list (about 45 names, [environment]\n"
-	      "remove = in 05-environment.conf: AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN, GH_TOKEN,\n"
-	      "RAILWAY_TOKEN, NPM_TOKEN, VAULT_TOKEN...) and prints one line on stderr naming\n"
-	      "those that were set. The agent's own model API keys (ANTHROPIC_API_KEY,\n"
-	      "OPENAI_API_KEY...) are kept. --pass-env NAME (repeatable) keeps one the agent\n"
-	      "really needs.\n"
+	      "secrets [environment] in 05-environment.conf names: cloud, platform and forge\n"
+	      "tokens by name (AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN, RAILWAY_TOKEN...), any\n"
+	      "variable shaped like one (*_TOKEN, *_SECRET, *_API_KEY, *_PASSWORD...), and\n"
+	      "DATABASE_URL, *_URL, *_DSN... when the URL carries a password; it prints one\n"
+	      "line on stderr naming those that were set. The agent's own credentials\n"
+	      "(ANTHROPIC_API_KEY, OPENAI_API_KEY, CLAUDE_CODE_OAUTH_TOKEN...) are kept.\n"
+	      "--pass-env NAME (repeatable) keeps one the agent really needs.\n"
 	      "Exit status: COMMAND's; 126 if COMMAND itself is blocked; 125 if interlock fails\n"
 	      "(bad usage, a --rules DIR that does not exist, an unknown --profile, bad rules).\n",
 	      f);
@@ -457,7 +416,7 @@ int il_cmd_run(int argc, char **argv)
 	}
 
 	check_pass_env(&c.rs, pass, npass);
-	strip_secrets(&c.rs, pass, npass);
+	il_env_scrub(&c.rs, pass, npass);
 
 	/* The command itself is checked here: interlock is not preloaded into
 	 * itself. */

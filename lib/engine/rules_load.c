@@ -464,8 +464,10 @@ static void env_key(struct load_ctx *c, const char *k, const char *v)
 		c->rs->env_remove = append_words(c->rs->env_remove, v);
 	else if (!strcmp(k, "keep"))
 		c->rs->env_keep = append_words(c->rs->env_keep, v);
+	else if (!strcmp(k, "remove-with-password"))
+		c->rs->env_remove_password = append_words(c->rs->env_remove_password, v);
 	else
-		diag(c->rs, c->file, c->line, "unknown key '%s' in [environment] (remove, keep)", k);
+		diag(c->rs, c->file, c->line, "unknown key '%s' in [environment] (remove, remove-with-password, keep)", k);
 }
 
 /* ---- [deletes]: what the unlink/rename hooks treat as scratch ---- */
@@ -875,6 +877,7 @@ void il_ruleset_free(struct il_ruleset *rs)
 		free(rs->files[i]);
 	free(rs->env_remove);
 	free(rs->env_keep);
+	free(rs->env_remove_password);
 	free(rs->del_free), free(rs->del_programs), free(rs->del_exec_judged);
 	for (int i = 0; i < rs->nshadowed; i++)
 		free(rs->shadowed[i]), free(rs->shadowed_by[i]);

@@ -71,6 +71,7 @@ struct il_ruleset {
 	 * environment, and names it must never remove (space-separated). */
 	char *env_remove;
 	char *env_keep;
+	char *env_remove_password; /* removed when the value is a URL with a password */
 	/* [deletes] (17-deletes.conf): scratch directory names, package
 	 * managers, programs the exec rules judge (space-separated). */
 	char *del_free;

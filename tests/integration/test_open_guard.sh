@@ -198,5 +198,17 @@ assert_contains "the agent's own key kept" "$OUT" "A=keep-me"
 assert_contains "says what it removed" "$ERR" "RAILWAY_TOKEN"
 run_capture env RAILWAY_TOKEN=rw "${_setsid[@]}" "$INTERLOCK_BIN" run --pass-env RAILWAY_TOKEN -- sh -c 'echo "R=${RAILWAY_TOKEN:-unset}"'
 assert_contains "--pass-env keeps one" "$OUT" "R=rw"
+# by shape, not by a list: a token of a service no list names, a database
+# URL with its password (and not one without), the agent's OAuth token kept
+run_capture env HF_TOKEN=hf-$SECRET ACME_SECRET_KEY=ak-$SECRET DATABASE_URL="postgres://app:$SECRET@db/prod" \
+    REDIS_URL=redis://localhost:6379/0 CLAUDE_CODE_OAUTH_TOKEN=own-token "${_setsid[@]}" "$INTERLOCK_BIN" run -- env
+assert_not_contains "no secret left in the guarded environment" "$OUT" "$SECRET"
+assert_contains "a URL without a password stays" "$OUT" "REDIS_URL=redis://localhost:6379/0"
+assert_contains "the agent's own OAuth token stays" "$OUT" "CLAUDE_CODE_OAUTH_TOKEN=own-token"
+assert_contains "says what it removed, by name" "$ERR" "HF_TOKEN"
+assert_contains "... the database URL" "$ERR" "DATABASE_URL"
+run_capture env HF_TOKEN=hf "${_setsid[@]}" "$INTERLOCK_BIN" run --pass-env HF_TOKEN -- sh -c 'echo "H=${HF_TOKEN:-unset}"'
+assert_contains "--pass-env keeps one a pattern removes" "$OUT" "H=hf"
+assert_not_contains "... without a spelling warning" "$ERR" "check the spelling"
 
 finish
