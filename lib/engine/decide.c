@@ -106,8 +106,9 @@ static int cond_holds(struct dctx *d, struct cmdinfo *ci, const struct il_snap_c
 }
 
 /* A target ending in a bare glob (DIR/ followed by a star) removes
- * everything in DIR: judge it as DIR. */
-static const char *strip_glob_tail(struct il_arena *a, const char *p)
+ * everything in DIR: judge it as DIR. *hidden_kept: the glob cannot match
+ * a name starting with '.' (a shell's * skips them), so DIR/.git stays. */
+static const char *strip_glob_tail(struct il_arena *a, const char *p, int *hidden_kept)
 {
 	size_t n = il_strlen(p);
 	size_t k = n;
@@ -117,8 +118,10 @@ static const char *strip_glob_tail(struct il_arena *a, const char *p)
 	for (size_t i = k; i < n; i++)
 		if (p[i] != '*' && p[i] != '.' && p[i] != '?')
 			all_glob = 0;
+	*hidden_kept = 0;
 	if (!all_glob || k == 0)
 		return p;
+	*hidden_kept = p[k] != '.';
 	return k == 1 ? "/" : il_arena_strndup(a, p, k - 1);
 }
 
@@ -140,8 +143,17 @@ static const char *target_hit(struct dctx *d, struct cmdinfo *ci, unsigned wante
 		const char *abs = il_path_abs(d->a, ci->cmd->cwd, t);
 		if (!abs)
 			return 0;
-		abs = strip_glob_tail(d->a, abs);
-		if (abs && il_path_predicates(abs, wanted, d->home, d->home2))
+		int hidden_kept;
+		abs = strip_glob_tail(d->a, abs, &hidden_kept);
+		/* rm -rf * in a work tree root (in ~/project as well) keeps .git:
+		 * what it loses is judged file by file by the delete hooks
+		 * (uncommitted and untracked work asked, what git has free),
+		 * not as the tree */
+		unsigned here = wanted;
+		if (hidden_kept && abs && (wanted & (IL_P_GIT_WORKTREE | IL_P_HOME_CHILD)) &&
+		    il_path_predicates(abs, IL_P_GIT_WORKTREE, d->home, d->home2))
+			here &= ~(unsigned)(IL_P_GIT_WORKTREE | IL_P_HOME_CHILD);
+		if (abs && here && il_path_predicates(abs, here, d->home, d->home2))
 			return abs;
 		if (captured)
 			break;

@@ -78,6 +78,20 @@ SH
 expect_blocked "rm -rf * from a script file in the work tree's root" guard bash "$SANDBOX/clean.sh" "$REPO"
 restore_deleted
 work_intact "after rm"
+# the same as a bash -c string, as agents run it: a shell's * keeps .git,
+# so the tree is not lost and the files are judged one by one: in a clean
+# tree (tracked files, ignored output) nothing is lost and nothing asked
+CLEAN=$HOME/tidy
+mkrepo "$CLEAN" && mkdir -p "$CLEAN/src" && echo "x" >"$CLEAN/src/x.c" && printf '*.o\n' >"$CLEAN/.gitignore" &&
+    git -C "$CLEAN" add . && git -C "$CLEAN" commit -q -m tidy && echo obj >"$CLEAN/src/x.o"
+expect_ok "bash -c 'rm -rf *' in a clean work tree's root" guard bash -c "cd '$CLEAN' && rm -rf *"
+assert_exists "... .git is still there" "$CLEAN/.git/HEAD"
+assert_eq "... only tracked files went (git has them)" "D file.txt D src/x.c" \
+    "$(git -C "$CLEAN" status --porcelain | sort | tr -s ' \n' ' ' | sed 's/^ //; s/ $//')"
+git -C "$CLEAN" checkout -q -- . && echo "new work" >"$CLEAN/idea.txt"
+expect_blocked "bash -c 'rm -rf ./*' over untracked work" guard bash -c "cd '$CLEAN' && rm -rf ./*"
+assert_contains "... asked for the untracked file, by what it loses" "$ERR" "delete-untracked"
+assert_exists "... the untracked file is still there" "$CLEAN/idea.txt"
 if [ -n "$HAVE_NODE" ]; then
     expect_blocked "node fs.rmSync of a work tree" guard node -e 'require("fs").rmSync(process.argv[1], {recursive: true, force: true})' "$REPO"
     restore_deleted
