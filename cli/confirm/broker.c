@@ -337,6 +337,14 @@ static int carried_to_delete(struct il_broker *b, struct il_broker_req *r)
 	       il_grants_cover(b->grants, r->pid, b->cfg.top, r->target, r->id, sizeof r->id);
 }
 
+/* A statement a client library sends, which the human already allowed at
+ * the client's exec (its stdin or a file held it). */
+static int carried_to_sql(struct il_broker *b, struct il_broker_req *r)
+{
+	return r->event && !strcmp(r->event, "sql") &&
+	       il_grants_carry(b->grants, r->pid, b->cfg.top, r->rule, r->target, r->id, sizeof r->id);
+}
+
 int il_broker_accepting(const struct il_broker *b)
 {
 	return b->can_prompt || b->cfg.hold_s > 0;
@@ -390,7 +398,7 @@ static void take_request(struct il_broker *b, struct client *c, struct il_broker
 		req_free(r);
 		return;
 	}
-	if (carried_to_delete(b, r)) { /* the rm -rf a human allowed, deleting */
+	if (carried_to_delete(b, r) || carried_to_sql(b, r)) { /* what a human allowed at exec: rm -rf deleting, psql sending */
 		send_reply(c->fd, reply_text(IL_ANS_ONCE));
 		audit(b, r, c->pid, "allowed", "human");
 		req_free(r);
@@ -749,7 +757,7 @@ void il_broker_ask_internal(struct il_broker *b, const struct il_broker_ask *q, 
 		answer_internal_now(b, r, IL_ANS_ONCE, "human");
 		return;
 	}
-	if (carried_to_delete(b, r)) {
+	if (carried_to_delete(b, r) || carried_to_sql(b, r)) {
 		answer_internal_now(b, r, IL_ANS_ONCE, "human");
 		return;
 	}

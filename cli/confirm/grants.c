@@ -16,6 +16,7 @@ struct grant {
 	pid_t root;
 	long long ms;
 	int used;
+	int carried; /* to a statement (il_grants_carry), once */
 };
 
 struct il_grants {
@@ -49,7 +50,7 @@ void il_grants_add(struct il_grants *g, const char *question, pid_t root, const 
 	for (int i = 0; g && i < nops; i++) {
 		struct grant *e = &g->g[g->next++ % MAX_GRANTS];
 		free(e->op);
-		*e = (struct grant){ strdup(ops[i]), "", root, now_ms(), 0 };
+		*e = (struct grant){ strdup(ops[i]), "", root, now_ms(), 0, 0 };
 		snprintf(e->question, sizeof e->question, "%s", question);
 	}
 }
@@ -134,6 +135,36 @@ int il_grants_cover(struct il_grants *g, pid_t pid, pid_t top, const char *targe
 		if (!il_path_under(target, dir) || !in_tree_of(pid, e->root, top))
 			continue;
 		e->ms = now;
+		snprintf(question, cap, "%s", e->question);
+		return 1;
+	}
+	return 0;
+}
+
+int il_grants_carry(struct il_grants *g, pid_t pid, pid_t top, const char *rule, const char *target,
+		    char *question, size_t cap)
+{
+	if (!g || !rule || !target || !*target)
+		return 0;
+	size_t rl = strlen(rule);
+	long long now = now_ms();
+	for (int i = 0; i < MAX_GRANTS; i++) {
+		struct grant *e = &g->g[i];
+		if (!e->op || e->carried || now - e->ms > IL_GRANT_MS)
+			continue;
+		/* "RULE\tTARGET\tKEY": the key (the command line) is not the
+		 * statement's; the statement's target names its database too
+		 * ("users in sqlite /p/app.db"), which the command line's
+		 * rule could not see */
+		const char *o = e->op, *t = o + rl + 1, *te;
+		if (strncmp(o, rule, rl) || o[rl] != '\t' || !(te = strchr(t, '\t')) || te == t)
+			continue;
+		size_t tl = (size_t)(te - t);
+		if (strncmp(target, t, tl) || (target[tl] && strncmp(target + tl, " in ", 4)))
+			continue;
+		if (!in_tree_of(pid, e->root, top))
+			continue;
+		e->carried = 1;
 		snprintf(question, cap, "%s", e->question);
 		return 1;
 	}

@@ -34,5 +34,12 @@ int il_grants_take(struct il_grants *g, pid_t pid, pid_t top, const char *const 
  * IL_GRANT_MS. The question it came from is copied into question. */
 int il_grants_cover(struct il_grants *g, pid_t pid, pid_t top, const char *target, char *question,
 		    size_t cap) IL_HIDDEN;
+/* Does a grant carry to a statement pid sends through a client library:
+ * the same rule and target (`psql app <<EOF DROP TABLE users` was asked
+ * at its exec; the DROP TABLE libpq then sends is that operation), pid
+ * its asker or a process it started? Whether or not the exec used the
+ * grant (the client's own exec does), it carries to one statement. */
+int il_grants_carry(struct il_grants *g, pid_t pid, pid_t top, const char *rule, const char *target,
+		    char *question, size_t cap) IL_HIDDEN;
 
 #endif

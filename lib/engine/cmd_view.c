@@ -184,3 +184,30 @@ const struct il_cmd *il_cmd_view(struct il_arena *a, const struct il_snap_view *
 	view->stdin_text = in ? in : cmd->stdin_text;
 	return view;
 }
+
+int il_cmd_statements(struct il_arena *a, const struct il_snap_view *v, const struct il_cmd *cmd,
+		      const struct il_exec_event *ev, const char **out, int cap)
+{
+	const struct il_snap_prog *p = il_snap_prog_for(v, cmd->name);
+	if (!p)
+		return 0;
+	int n = 0;
+	const char *files = il_snap_str(v, p->statement_file_options);
+	for (int i = 1; files && i < cmd->argc && n < cap; i++) {
+		if (il_streq(cmd->argv[i], "--"))
+			break;
+		const char *at;
+		if (!il_option_value(files, cmd->argv[i], &at))
+			continue;
+		const char *name = at ? at : i + 1 < cmd->argc ? cmd->argv[++i] : 0;
+		const char *text = !name ? 0 : il_streq(name, "-") ? stdin_of(a, cmd, ev) : il_read_small_file(a, cmd->cwd, name);
+		if (text && *text)
+			out[n++] = text;
+	}
+	if ((p->flags & IL_T_STDIN_STATEMENTS) && n < cap) {
+		const char *in = stdin_of(a, cmd, ev);
+		if (in && *in)
+			out[n++] = in;
+	}
+	return n;
+}

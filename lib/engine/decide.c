@@ -15,6 +15,8 @@ struct cmdinfo {
 	const char *args;  /* argv[1..] joined, request data read from its files */
 	const char **argv; /* argv, the same (il_request_data_argv) */
 	int argc;          /* of argv: config files add words (il_cmd_view) */
+	const char *stmts[4]; /* statements read from stdin or files, as arguments (il_cmd_statements) */
+	int nstmts;
 };
 
 static const char *join(struct il_arena *a, const char *const *v, int n)
@@ -48,6 +50,7 @@ static void scan(struct dctx *d, struct cmdinfo *ci)
 	ci->argv = il_request_data_argv(d->a, d->v, view);
 	ci->argc = view->argc;
 	ci->args = join(d->a, ci->argv + 1, ci->argc - 1);
+	ci->nstmts = il_cmd_statements(d->a, d->v, view, d->ev, ci->stmts, 4);
 }
 
 /* Runs pattern i on s; on a match, stores the (?<target>) capture. */
@@ -92,9 +95,9 @@ static int cond_holds(struct dctx *d, struct cmdinfo *ci, const struct il_snap_c
 	case IL_C_NO_OPTION:
 		return !any(d, c, ci->scan.options, ci->scan.noptions, 0);
 	case IL_C_ARG:
-		return any(d, c, ci->argv + 1, ci->argc - 1, target);
+		return any(d, c, ci->argv + 1, ci->argc - 1, target) || any(d, c, ci->stmts, ci->nstmts, target);
 	case IL_C_NO_ARG:
-		return !any(d, c, ci->argv + 1, ci->argc - 1, 0);
+		return !any(d, c, ci->argv + 1, ci->argc - 1, 0) && !any(d, c, ci->stmts, ci->nstmts, 0);
 	case IL_C_ARGS:
 		return il_dec_run(d, c, ci->args, target);
 	case IL_C_ENV:

@@ -41,6 +41,15 @@ const char **il_request_data_argv(struct il_arena *a, const struct il_snap_view 
  * itself when nothing changes. */
 const struct il_cmd *il_cmd_view(struct il_arena *a, const struct il_snap_view *v, const struct il_cmd *cmd,
 				 const struct il_exec_event *ev) IL_HIDDEN;
+/* What a statement client (psql, sqlite3, mysql, nsupdate) runs besides
+ * its argv: its standard input where the command line says what it is
+ * ([program] statements-on-stdin: a here-document, a here-string, echo
+ * piped in, or what the host peeked at) and the files its
+ * statement-file-options name (psql -f FILE). Each goes to out[0..cap)
+ * as one text that `arg` conditions read like one more raw argument;
+ * the count. */
+int il_cmd_statements(struct il_arena *a, const struct il_snap_view *v, const struct il_cmd *cmd,
+		      const struct il_exec_event *ev, const char **out, int cap) IL_HIDDEN;
 /* The [program NAME SUBCOMMAND] traits of a command whose first operand
  * is sub (sub[0..n)), or NULL (argscan.c). */
 const struct il_snap_prog *il_snap_sub_prog(const struct il_snap_view *v, const char *name, const char *sub,

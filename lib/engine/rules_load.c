@@ -413,6 +413,7 @@ static void prog_key(struct load_ctx *c, struct il_prog_src *p, const char *k, c
 		{ "wrapper", IL_T_WRAPPER }, { "assignments", IL_T_ASSIGNMENTS },
 		{ "join-command", IL_T_JOIN_COMMAND }, { "applet", IL_T_APPLET },
 		{ "interpreter", IL_T_INTERPRETER }, { "makes-program", IL_T_MAKES_PROGRAM },
+		{ "statements-on-stdin", IL_T_STDIN_STATEMENTS },
 	};
 	for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++)
 		if (!strcmp(k, bools[i].name)) {
@@ -431,6 +432,7 @@ static void prog_key(struct load_ctx *c, struct il_prog_src *p, const char *k, c
 		{ "no-script-options", &p->no_script_options }, { "code-env", &p->code_env },
 		{ "config-options", &p->config_options }, { "config-line-options", &p->config_line_options },
 		{ "config-files", &p->config_files }, { "saved-plan-options", &p->saved_plan_options },
+		{ "statement-file-options", &p->statement_file_options },
 	};
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
 		if (!strcmp(k, lists[i].name)) {
@@ -519,6 +521,7 @@ static void free_prog(struct il_prog_src *p)
 	free(p->leading_options), free(p->filter_options), free(p->data_options), free(p->data_file_options);
 	free(p->help_options), free(p->no_script_options), free(p->code_env), free(p->config_options);
 	free(p->config_line_options), free(p->config_files), free(p->config_format), free(p->saved_plan_options);
+	free(p->statement_file_options);
 }
 
 /* A section ends: check what it must have. */

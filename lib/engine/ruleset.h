@@ -59,6 +59,7 @@ struct il_prog_src {
 	char *data_options, *data_file_options;
 	char *help_options, *no_script_options, *code_env; /* issue 21 */
 	char *config_options, *config_line_options, *config_files, *config_format, *saved_plan_options;
+	char *statement_file_options;
 	unsigned seen;
 };
 

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define IL_SNAP_MAGIC "ILSNAP\x01\x00"
-#define IL_SNAP_VERSION 18u
+#define IL_SNAP_VERSION 19u
 #define IL_NONE 0xffffffffu
 
 /* Condition kinds of a rule. */
@@ -67,6 +67,7 @@ enum {
 	IL_T_APPLET = 1u << 5,
 	IL_T_INTERPRETER = 1u << 6, /* runs the script its first operand names */
 	IL_T_MAKES_PROGRAM = 1u << 7, /* ln -s, cp: the last operand runs what the first is */
+	IL_T_STDIN_STATEMENTS = 1u << 8, /* reads statements on stdin (psql, sqlite3, nsupdate) */
 };
 struct il_snap_prog {
 	uint32_t name;
@@ -91,6 +92,7 @@ struct il_snap_prog {
 	uint32_t config_files;      /* files read before the command line ($VAR, ~; a|b: the first found) */
 	uint32_t config_format;     /* how those files are written: "curl" or "wgetrc" */
 	uint32_t saved_plan_options; /* the value names a plan a later command applies (terraform -out) */
+	uint32_t statement_file_options; /* the value names a file of statements (psql -f) */
 };
 
 /* Open-addressing hash of program names -> rules that name them literally,

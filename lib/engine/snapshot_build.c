@@ -283,7 +283,7 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 			add_str(&strs, p->no_script_options), add_str(&strs, p->code_env),
 			add_str(&strs, p->config_options), add_str(&strs, p->config_line_options),
 			add_str(&strs, p->config_files), add_str(&strs, p->config_format),
-			add_str(&strs, p->saved_plan_options),
+			add_str(&strs, p->saved_plan_options), add_str(&strs, p->statement_file_options),
 		};
 		slot_for(&slots, &nslots_used, p->name)->prog = (uint32_t)i;
 	}

@@ -138,10 +138,28 @@ sqlite3 "$TMPDIR/scratch.db" "CREATE TABLE t (x); INSERT INTO t VALUES (1);"
 run_capture guard "$SYSPY" "$SANDBOX/bin/sqlrun.py" sqlite "$TMPDIR/scratch.db" "DROP TABLE t"
 assert_eq "sqlite: a database in a temp dir is free" "ok: DROP TABLE t" "$OUT"
 
-# the sqlite3 CLI: SQL on its stdin, unseen on its command line, is seen now
+# the sqlite3 CLI: SQL the command line feeds it (echo piped in, a
+# here-document) is judged at the exec, as statements-on-stdin says
 run_capture guard bash -c 'echo "DELETE FROM customers;" | sqlite3 "$0"' "$DB"
-assert_contains "sqlite3 CLI: a DELETE on stdin is refused" "$ERR" "interlock: blocked: SQL to sqlite $DB"
+assert_contains "sqlite3 CLI: a DELETE piped in is refused at the exec" "$ERR" "(rule sql-delete-all)"
 assert_eq "sqlite3 CLI: the data is intact" "$ORIG" "$(rows_sqlite)"
+run_capture guard bash -c 'sqlite3 "$0" <<EOF
+DROP TABLE customers;
+EOF' "$DB"
+assert_contains "sqlite3 CLI: a DROP in a here-document is refused" "$ERR" "(rule sql-drop-table)"
+assert_eq "sqlite3 CLI: still intact" "$ORIG" "$(rows_sqlite)"
+# SQL in a file the shell redirects is unseen in the command line; the
+# preload reads the new program's stdin (a regular file) at the exec
+printf 'DELETE FROM customers;\n' >"$SANDBOX/del.sql"
+run_capture guard bash -c 'sqlite3 "$0" < "$1"' "$DB" "$SANDBOX/del.sql"
+assert_contains "sqlite3 CLI: a DELETE from a redirected file is refused at the exec" "$ERR" "(rule sql-delete-all)"
+assert_eq "sqlite3 CLI: the data is intact again" "$ORIG" "$(rows_sqlite)"
+# a statement no command line or stdin shows (read by the program
+# itself) reaches the library's hook
+printf 'DELETE FROM customers;\n' >"$SANDBOX/del.sql"
+run_capture guard sqlite3 "$DB" ".read $SANDBOX/del.sql"
+assert_contains "sqlite3 CLI: .read FILE is refused by the hook" "$ERR" "interlock: blocked: SQL to sqlite $DB"
+assert_eq "sqlite3 CLI: intact after .read" "$ORIG" "$(rows_sqlite)"
 expect_blocked "sqlite3 CLI: the statement on its command line, at the exec" guard sqlite3 "$DB" "DELETE FROM customers"
 assert_eq "sqlite3 CLI: still intact" "$ORIG" "$(rows_sqlite)"
 
@@ -248,6 +266,15 @@ seed_sqlite
 run_capture "${APPROVE[@]}" customers -- sqlite3 "$DB" "DROP TABLE customers"
 assert_eq "sqlite3 CLI: asked once, at its exec, not again for the statement" "0" "$STATUS"
 assert_eq "sqlite3 CLI: the table is gone" "" "$(sqlite3 "$DB" .tables)"
+seed_sqlite
+# a here-document as an agent writes it: asked at the shell string, and
+# that yes carries to sqlite3's exec and to the statement libsqlite3
+# sends (the broker's grant, same rule and table): one question
+run_capture "${APPROVE[@]}" customers -- bash -c "sqlite3 '$DB' <<EOF
+DROP TABLE customers;
+EOF"
+assert_eq "sqlite3 CLI: a here-document asked once (status)" "0" "$STATUS"
+assert_eq "sqlite3 CLI: ... and the table is gone" "" "$(sqlite3 "$DB" .tables)"
 
 # -------------------------------------------------------------- PostgreSQL
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -294,11 +321,19 @@ else
             "INSERT INTO customers VALUES (5, 'eve'); DELETE FROM customers"
         assert_contains "postgresql: a string with a DELETE is refused whole" "$OUT" "ERR InsufficientPrivilege"
         assert_eq "postgresql: its INSERT did not run either" "$ORIG" "$(rows_pg)"
-        # psql: -f was out of sight of the command-line rules; its PQexec is not
+        # psql -f FILE: the file is read at the exec (statement-file-options)
         printf 'DROP TABLE customers;\n' >"$SANDBOX/drop.sql"
         run_capture guard "$PGBIN/psql" -X -h "$PGSOCK" -U tester -d app -f "$SANDBOX/drop.sql"
-        assert_contains "psql -f: the DROP is refused" "$ERR" "ERROR:  interlock: blocked: SQL to postgresql app"
+        assert_contains "psql -f: the DROP is refused at the exec" "$ERR" "(rule sql-drop-table)"
         assert_eq "psql -f: the data is intact" "$ORIG" "$(rows_pg)"
+        # SQL the shell redirects from a file: read at the exec as psql's stdin
+        run_capture guard bash -c '"$0" -X -h "$1" -U tester -d app < "$2"' "$PGBIN/psql" "$PGSOCK" "$SANDBOX/drop.sql"
+        assert_contains "psql < FILE: the DROP is refused at the exec" "$ERR" "(rule sql-drop-table)"
+        assert_eq "psql < FILE: the data is intact" "$ORIG" "$(rows_pg)"
+        # \i FILE inside psql: no command line shows it; libpq's hook does
+        run_capture guard "$PGBIN/psql" -X -h "$PGSOCK" -U tester -d app -c "\\i $SANDBOX/drop.sql"
+        assert_contains "psql \\i FILE: the DROP is refused by libpq's hook" "$ERR" "ERROR:  interlock: blocked: SQL to postgresql app"
+        assert_eq "psql \\i FILE: the data is intact" "$ORIG" "$(rows_pg)"
         # a profile's rule sees the database the statement goes to
         mkdir -p "$SANDBOX/rules"
         cat >"$SANDBOX/rules/50-prod.conf" <<'EOF'
