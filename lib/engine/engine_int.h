@@ -165,7 +165,7 @@ int il_git_changed(const char *root, size_t n, const char *const *rels, int nrel
  * `loses = ` (the IL_LOSS_* of the names il_loss_parse knows). 1 with
  * *what (arena memory: "2 files with uncommitted changes: a.c, b.c") when
  * something would be lost or that cannot be told; 0 when nothing would. */
-enum { IL_LOSS_CHANGES = 1u, IL_LOSS_UNTRACKED = 2u, IL_LOSS_STASH = 4u, IL_LOSS_BRANCH = 8u };
+enum { IL_LOSS_CHANGES = 1u, IL_LOSS_UNTRACKED = 2u, IL_LOSS_STASH = 4u, IL_LOSS_BRANCH = 8u, IL_LOSS_REMOTE = 16u };
 unsigned il_loss_parse(const char *word, size_t n) IL_HIDDEN;
 const char *il_loss_names(void) IL_HIDDEN;
 int il_git_loses(struct il_arena *a, const struct il_cmd *cmd, char *const *envp, unsigned facts,

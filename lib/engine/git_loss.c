@@ -12,6 +12,11 @@
  *   branch     commits only the branch being deleted or moved holds: on no
  *              other branch, tag or remote-tracking branch, and not where
  *              the branch is moved to (reflogs aside: they expire)
+ *   remote     commits a forced push drops from the remote branch: what
+ *              the remote has now (git ls-remote, asked at the time of the
+ *              push, not a stale remote-tracking branch) that the commit
+ *              pushed does not contain; a push that only fast-forwards or
+ *              creates the branch loses nothing
  *
  * Anything that cannot be established (no repository found, GIT_DIR or
  * --work-tree pointing elsewhere, git failing or too slow) counts as a
@@ -30,6 +35,7 @@ static const struct {
 	{ "untracked", IL_LOSS_UNTRACKED },
 	{ "stash", IL_LOSS_STASH },
 	{ "branch", IL_LOSS_BRANCH },
+	{ "remote", IL_LOSS_REMOTE },
 };
 
 unsigned il_loss_parse(const char *word, size_t n)
@@ -42,7 +48,7 @@ unsigned il_loss_parse(const char *word, size_t n)
 
 const char *il_loss_names(void)
 {
-	return "changes untracked stash branch";
+	return "changes untracked stash branch remote";
 }
 
 /* ------------------------------------------------------------ the command */
@@ -63,6 +69,7 @@ static const struct {
 	{ "branch", "-u --set-upstream-to --sort --format --contains --no-contains --merged --no-merged --points-at "
 		    "-t --track" },
 	{ "stash", "-m --message --pathspec-from-file" },
+	{ "push", "-o --push-option --repo --receive-pack --exec" },
 };
 
 struct gitcmd {
@@ -644,6 +651,166 @@ static void fact_branch(struct ctx *c)
 		branch_loss(c, g->ops[0], g->nops >= 2 ? g->ops[1] : "HEAD");
 }
 
+/* The number git printed at the start of c->out (rev-list --count). */
+static long out_count(const struct ctx *c)
+{
+	long n = 0;
+	for (const char *s = c->out; *s >= '0' && *s <= '9'; s++)
+		n = n * 10 + (*s - '0');
+	return n;
+}
+
+/* The first 40 or 64 hex digits of s, copied into id; 0 when there are none. */
+static int object_id(const char *s, char *id, size_t cap)
+{
+	size_t n = 0;
+	while (n + 1 < cap && ((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+		id[n] = s[n], n++;
+	id[n] = 0;
+	return n == 40 || n == 64;
+}
+
+/* One refspec [+]SRC[:DST] pushed to remote: what the remote's DST has
+ * that SRC's commit does not. */
+static void remote_loss(struct ctx *c, const char *remote, const char *spec)
+{
+	if (spec[0] == '+')
+		spec++;
+	const char *colon = spec;
+	while (*colon && *colon != ':')
+		colon++;
+	size_t sl = (size_t)(colon - spec);
+	const char *dst = *colon ? colon + 1 : spec;
+	if (!sl || !*dst || !plain_ref_name(dst) || !plain_ref_name(remote)) {
+		c->unknown = 1; /* a deletion, a pattern, an odd name: other rules, or asked */
+		return;
+	}
+	char *src = il_arena_strndup(c->a, spec, sl), *ref = il_arena_alloc(c->a, il_strlen(dst) + 12);
+	char *commit = src ? il_arena_alloc(c->a, sl + 10) : 0;
+	if (!src || !ref || !commit || !plain_ref_name(src)) {
+		c->unknown = 1;
+		return;
+	}
+	if (il_strneq(dst, "refs/", 5)) {
+		il_memcpy(ref, dst, il_strlen(dst) + 1);
+	} else {
+		il_memcpy(ref, "refs/heads/", 11);
+		il_memcpy(ref + 11, dst, il_strlen(dst) + 1);
+	}
+	il_memcpy(commit, src, sl);
+	il_memcpy(commit + sl, "^{commit}", 10);
+	char local[72], theirs[72];
+	size_t len;
+	const char *verify[] = { "rev-parse", "-q", "--verify", commit, 0 };
+	if (run(c, verify, &len) != 0 || !object_id(c->out, local, sizeof local)) {
+		c->unknown = 1;
+		return;
+	}
+	const char *ls[] = { "ls-remote", "--", remote, ref, 0 };
+	if (run(c, ls, &len) != 0) {
+		c->unknown = 1; /* offline, no credentials here, too slow */
+		return;
+	}
+	/* "ID\tREF" lines; the exact ref, or none: a new branch loses nothing */
+	size_t rl = il_strlen(ref);
+	theirs[0] = 0;
+	for (const char *l = c->out; *l;) {
+		const char *tab = l;
+		while (*tab && *tab != '\t' && *tab != '\n')
+			tab++;
+		if (*tab == '\t' && il_strneq(tab + 1, ref, rl) && (tab[1 + rl] == '\n' || !tab[1 + rl]))
+			object_id(l, theirs, sizeof theirs);
+		while (*l && *l != '\n')
+			l++;
+		if (*l)
+			l++;
+	}
+	if (!theirs[0] || il_streq(theirs, local))
+		return;
+	char range[160];
+	size_t tl = il_strlen(theirs), ll = il_strlen(local);
+	il_memcpy(range, local, ll);
+	il_memcpy(range + ll, "..", 2);
+	il_memcpy(range + ll + 2, theirs, tl + 1);
+	const char *count[] = { "rev-list", "--count", range, 0 };
+	if (run(c, count, &len) != 0) {
+		/* the remote's commit is not here: someone pushed since the last fetch */
+		sep(&c->t);
+		put(&c->t, remote);
+		put(&c->t, " ");
+		put(&c->t, dst);
+		put(&c->t, " has commits this repository has never fetched (pushed by someone else)");
+		return;
+	}
+	long n = out_count(c);
+	if (!n)
+		return; /* a fast-forward */
+	sep(&c->t);
+	put_num(&c->t, n);
+	put(&c->t, n == 1 ? " commit on " : " commits on ");
+	put(&c->t, remote);
+	put(&c->t, " ");
+	put(&c->t, dst);
+	put(&c->t, " that the pushed commit does not contain");
+}
+
+/* git push [REMOTE [REFSPEC...]]: each ref it would overwrite. */
+static void fact_remote(struct ctx *c)
+{
+	static const char *const every[] = { "--all", "--mirror", "--tags", "--branches", "--prune", "--repo", 0 };
+	const struct gitcmd *g = &c->g;
+	if (!il_streq(g->sub, "push"))
+		return;
+	if (has_opt(g, every)) {
+		c->unknown = 1;
+		return;
+	}
+	size_t len;
+	const char *remote = g->nops ? g->ops[0] : 0;
+	if (g->nops >= 2) {
+		for (int i = 1; i < g->nops; i++)
+			remote_loss(c, remote, g->ops[i]);
+		return;
+	}
+	/* no refspec: the current branch, to the branch of the same name */
+	const char *head[] = { "symbolic-ref", "-q", "--short", "HEAD", 0 };
+	if (run(c, head, &len) != 0 || !len) {
+		c->unknown = 1;
+		return;
+	}
+	while (len && (c->out[len - 1] == '\n' || c->out[len - 1] == '\r'))
+		c->out[--len] = 0;
+	const char *branch = il_arena_strndup(c->a, c->out, len);
+	if (!branch) {
+		c->unknown = 1;
+		return;
+	}
+	if (!remote) {
+		char key[256];
+		size_t bl = il_strlen(branch);
+		if (bl > 200) {
+			c->unknown = 1;
+			return;
+		}
+		il_memcpy(key, "branch.", 7);
+		il_memcpy(key + 7, branch, bl);
+		il_memcpy(key + 7 + bl, ".remote", 8);
+		const char *cfg[] = { "config", "--get", key, 0 };
+		if (run(c, cfg, &len) == 0 && len) {
+			while (len && c->out[len - 1] == '\n')
+				c->out[--len] = 0;
+			remote = il_arena_strndup(c->a, c->out, len);
+		} else {
+			remote = "origin";
+		}
+		if (!remote) {
+			c->unknown = 1;
+			return;
+		}
+	}
+	remote_loss(c, remote, branch);
+}
+
 int il_git_loses(struct il_arena *a, const struct il_cmd *cmd, char *const *envp, unsigned facts, const char **what)
 {
 	*what = 0;
@@ -669,6 +836,8 @@ int il_git_loses(struct il_arena *a, const struct il_cmd *cmd, char *const *envp
 			fact_stash(&c);
 		if (facts & IL_LOSS_BRANCH)
 			fact_branch(&c);
+		if (facts & IL_LOSS_REMOTE)
+			fact_remote(&c);
 	}
 	if (c.unknown) {
 		sep(&c.t);

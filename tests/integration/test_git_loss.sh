@@ -109,6 +109,24 @@ expect_blocked "prune --expire=1.second.ago" guard git prune --expire=1.second.a
 assert_eq "the remote still has main" "$(git rev-parse main)" "$(git --git-dir="$BARE" rev-parse main)"
 assert_eq "lonely is still there" "only here" "$(git show lonely:lonely.txt)"
 expect_ok "a plain push runs" guard git push -q origin main
+# a forced push is judged by what the remote has now (ls-remote)
+echo "next" >next.txt && git add next.txt && git commit -q -m next
+expect_ok "push --force that only fast-forwards: nothing lost, no question" guard git push -q --force origin main
+assert_eq "... the remote has the new commit" "$(git rev-parse main)" "$(git --git-dir="$BARE" rev-parse main)"
+git commit -q --amend -m "next, reworded"
+expect_blocked "push --force over a commit the pushed one does not contain" guard git push -q --force origin main
+assert_contains "... naming it" "$ERR" "it would lose: 1 commit on origin main that the pushed commit does not contain"
+expect_blocked "push +main, the same" guard git push -q origin +main
+expect_blocked "push --force without a refspec (the current branch)" guard git push -q --force
+git clone -q "$BARE" "$SANDBOX/colleague" && git -C "$SANDBOX/colleague" -c user.name=C -c user.email=c@x.invalid \
+    commit -q --allow-empty -m "theirs" && git -C "$SANDBOX/colleague" push -q origin main
+git fetch -q origin 2>/dev/null; git reset -q --hard origin/main 2>/dev/null; git commit -q --allow-empty -m "mine"
+git -C "$SANDBOX/colleague" -c user.name=C -c user.email=c@x.invalid commit -q --allow-empty -m "theirs again" &&
+    git -C "$SANDBOX/colleague" push -q origin main
+expect_blocked "push --force over a commit pushed since the last fetch" guard git push -q --force origin main
+assert_contains "... named as never fetched" "$ERR" "has commits this repository has never fetched"
+assert_eq "the colleague's commit is still on the remote" "theirs again" "$(git --git-dir="$BARE" log -1 --format=%s main)"
+git fetch -q origin && git reset -q --hard origin/main
 expect_ok "gc --prune of two weeks runs" guard git gc -q --prune=2.weeks.ago
 
 # --------------------------------------------------------- .git: copies are the session's, additions logged
