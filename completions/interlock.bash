@@ -57,7 +57,7 @@ _interlock()
 
     case $cmd in
         run)
-            COMPREPLY=($(compgen -W "--rules --profile --prompt-timeout --pass-env --seccomp --no-seccomp --strict --help --" -- "$cur")) ;;
+            COMPREPLY=($(compgen -W "--rules --profile --prompt-timeout --pass-env --seccomp --no-seccomp --strict --no-strict --help --" -- "$cur")) ;;
         check)
             COMPREPLY=($(compgen -W "--rules --profile --json --argv --shell -c --open --delete --rmdir --rename --connect --program --help --" -- "$cur")) ;;
         rules)

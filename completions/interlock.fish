@@ -30,7 +30,8 @@ complete -c interlock -n "__fish_seen_subcommand_from check" -l program -r -a '(
 complete -c interlock -n "__fish_seen_subcommand_from run" -l pass-env -r -d 'Pass an environment variable'
 complete -c interlock -n "__fish_seen_subcommand_from run" -l seccomp -d 'Use the seccomp supervisor (default)'
 complete -c interlock -n "__fish_seen_subcommand_from run" -l no-seccomp -d 'Preload only, no seccomp supervisor'
-complete -c interlock -n "__fish_seen_subcommand_from run" -l strict -d 'The supervisor also judges every open and delete'
+complete -c interlock -n "__fish_seen_subcommand_from run" -l strict -d 'The default: the supervisor judges every open and delete the preload did not'
+complete -c interlock -n "__fish_seen_subcommand_from run" -l no-strict -d 'The supervisor judges only execs and connects'
 complete -c interlock -n "__fish_seen_subcommand_from run check" -a '(__fish_complete_subcommand --fcs-skip=2)'
 
 complete -c interlock -n "__fish_seen_subcommand_from rules; and not __fish_seen_subcommand_from lint list test compile predicates" -a lint -d 'Report errors as FILE:LINE'

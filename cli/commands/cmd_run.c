@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "pty_proxy.h"
 #include "filter.h"
+#include "marker.h"
 #include "supervisor.h"
 
 int il_make_private_dir(const char *path)
@@ -144,7 +145,9 @@ static int status_rc(int status)
 struct guard_seccomp {
 	int on;                   /* --seccomp (default) / --no-seccomp */
 	int ask_first;            /* the command itself needs a human: only with the layer on */
-	int strict;               /* --strict: the supervisor also judges opens */
+	int strict;               /* the supervisor also judges opens and deletes (off: --no-strict) */
+	uint64_t marker;          /* the session's: what the preload judged passes the filter */
+	const char *snap;         /* the session's rule set file, which holds the marker */
 	struct il_compiled *rules;
 	const char *lib;
 	struct il_seccomp sc;
@@ -156,7 +159,7 @@ static void seccomp_before(struct guard_seccomp *g, struct il_loop *loop)
 {
 	if (!g->on)
 		return;
-	if (il_seccomp_prepare(&g->sc, getpid(), g->strict) < 0) {
+	if (il_seccomp_prepare(&g->sc, getpid(), g->strict, g->marker) < 0) {
 		fprintf(stderr, "interlock: seccomp layer off (%s); guarding with the preload only\n", g->sc.why);
 		g->on = 0;
 		return;
@@ -179,7 +182,7 @@ static void seccomp_after(struct guard_seccomp *g, struct il_broker *b, pid_t ch
 	}
 	il_supervisor_short_slice();
 	il_seccomp_sync_wake(&g->sc, fd);
-	struct il_supervisor_cfg cfg = { g->rules, b, session, o->profile, audit, g->lib, child, cmd };
+	struct il_supervisor_cfg cfg = { g->rules, b, session, o->profile, audit, g->lib, child, cmd, g->snap };
 	g->sup = il_supervisor_new(fd, &cfg);
 	if (g->sup)
 		il_supervisor_serve(g->sup);
@@ -261,7 +264,7 @@ static int env_name(const char *s)
 static void usage(FILE *f)
 {
 	fputs("usage: interlock run [--rules DIR]... [--profile NAME] [--prompt-timeout S] [--pass-env NAME]...\n"
-	      "                     [--notify CMD] [--seccomp | --no-seccomp | --strict] -- COMMAND [ARG]...\n"
+	      "                     [--notify CMD] [--seccomp | --no-seccomp] [--no-strict] -- COMMAND [ARG]...\n"
 	      "Runs COMMAND with every exec in its process tree checked against the rules.\n"
 	      "  --rules DIR        also read the rule files of DIR (after the shipped, /etc and\n"
 	      "                     ~/.config ones); DIR must exist\n"
@@ -278,9 +281,11 @@ static void usage(FILE *f)
 	      "  --pass-env NAME    keep the variable NAME in COMMAND's environment (see below)\n"
 	      "  --no-seccomp       no seccomp supervisor (static programs and raw system calls are\n"
 	      "                     then not seen; setuid programs work again for non-root users)\n"
-	      "  --strict           the supervisor also judges every open and delete, so static\n"
-	      "                     and Go programs cannot read credential files unseen (each\n"
-	      "                     open then costs a round trip; see docs/seccomp.md)\n"
+	      "  --no-strict        the supervisor judges only execs and connects: static and Go\n"
+	      "                     programs and raw system calls then open, delete and rename\n"
+	      "                     files unseen (by default it judges every open, delete and\n"
+	      "                     rename the preload did not judge itself; see docs/seccomp.md).\n"
+	      "                     --strict, the old name of the default, is still accepted\n"
 	      "Environment: a token in the environment is a credential every guarded process\n"
 	      "holds without opening anything. Before COMMAND starts, interlock removes the\n"
 	      "secrets [environment] in 05-environment.conf names: cloud, platform and forge\n"
@@ -298,7 +303,7 @@ static void usage(FILE *f)
 int il_cmd_run(int argc, char **argv)
 {
 	struct il_opts o = { .prompt_timeout = 0 }; /* 0: not given (60, and no holding) */
-	struct guard_seccomp gs = { .on = 1 };
+	struct guard_seccomp gs = { .on = 1, .strict = 1 };
 	const char *notify = 0;
 	const char *pass[64];
 	int npass = 0;
@@ -308,6 +313,7 @@ int il_cmd_run(int argc, char **argv)
 		{ "no-seccomp", no_argument, 0, 'N' },
 		{ "seccomp", no_argument, 0, 'S' },
 		{ "strict", no_argument, 0, 's' },
+		{ "no-strict", no_argument, 0, 'L' },
 		{ "notify", required_argument, 0, 'n' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
@@ -338,8 +344,11 @@ int il_cmd_run(int argc, char **argv)
 		case 'S':
 			gs.on = ch == 'S';
 			break;
-		case 's':
+		case 's': /* the default since #20; kept for scripts that pass it */
 			gs.on = gs.strict = 1;
+			break;
+		case 'L':
+			gs.strict = 0;
 			break;
 		case 'n':
 			if (!*optarg) {
@@ -401,11 +410,13 @@ int il_cmd_run(int argc, char **argv)
 	if (isatty(0) && ttyname_r(0, tty, sizeof tty) != 0)
 		tty[0] = 0;
 	char *hosts = il_pinned_hosts();
+	gs.marker = gs.on ? il_seccomp_new_marker() : 0;
 	struct il_session_meta meta = { id, getenv("HOME"), audit, o.profile, sock, o.prompt_timeout, protect,
-					tty[0] ? tty : 0, hosts, 0, 0 };
+					tty[0] ? tty : 0, hosts, 0, 0, gs.marker };
 	size_t n = strlen(dir) + 16;
 	char *snap = malloc(n);
 	snprintf(snap, n, "%s/rules.snap", dir);
+	char *real_snap = 0;
 	int rc = il_compile(&c, &o, &meta);
 	if (rc)
 		goto out;
@@ -414,6 +425,9 @@ int il_cmd_run(int argc, char **argv)
 		rc = EXIT_INTERLOCK;
 		goto out;
 	}
+	/* the supervisor compares it with resolved paths */
+	real_snap = realpath(snap, 0);
+	gs.snap = real_snap ? real_snap : snap;
 
 	check_pass_env(&c.rs, pass, npass);
 	il_env_scrub(&c.rs, pass, npass);
@@ -450,6 +464,7 @@ int il_cmd_run(int argc, char **argv)
 out:
 	il_session_remove(dir);
 	free(snap);
+	free(real_snap);
 	free(sock);
 	free(asock);
 	free(notify_send);

@@ -30,7 +30,7 @@ enum sv_kind { SV_KIND_EXEC, SV_KIND_CONNECT, SV_KIND_OPEN, SV_KIND_DELETE, SV_K
 struct sv_call_def {
 	const char *name;  /* as libseccomp resolves it on each ABI */
 	enum sv_kind kind;
-	int strict;        /* trapped only with --strict */
+	int strict;        /* trapped unless --no-strict */
 	int fastopen_arg;  /* >= 0: trapped only with MSG_FASTOPEN in this argument */
 };
 extern const struct sv_call_def il_sv_calls[SV_NCALLS] IL_HIDDEN;

@@ -12,7 +12,9 @@
  * other architecture kills the process, so a foreign ABI cannot skip it):
  *   the supervised calls (calls.c)   -> user notification (the supervisor):
  *     execve, execveat, connect; sendto, sendmsg with MSG_FASTOPEN;
- *     with --strict the opens, deletes, renames, chmod, chown and links
+ *     the opens, deletes, renames, chmod, chown and links (not with
+ *     --no-strict); a call carrying the session's marker is allowed
+ *     before any of this (marker.c)
  *   ioctl TIOCSTI, TIOCLINUX         -> EPERM (typing into a terminal)
  *   io_uring_setup                   -> EPERM (io_uring operations are not
  *                                       seen by seccomp at all)
@@ -40,6 +42,7 @@
 
 #include "calls.h"
 #include "filter.h"
+#include "marker.h"
 
 /* Kernel ABI values newer than some installed headers. */
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
@@ -157,7 +160,7 @@ int il_seccomp_available(char *why, size_t cap)
 	return 0;
 }
 
-int il_seccomp_prepare(struct il_seccomp *sc, pid_t wrapper, int strict)
+int il_seccomp_prepare(struct il_seccomp *sc, pid_t wrapper, int strict, uint64_t marker)
 {
 	memset(sc, 0, sizeof *sc);
 	sc->sock[0] = sc->sock[1] = -1;
@@ -165,7 +168,8 @@ int il_seccomp_prepare(struct il_seccomp *sc, pid_t wrapper, int strict)
 		return -1;
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int ok = ctx && seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) == 0 &&
-		 add_compat_arches(ctx) == 0 && add_rules(ctx, wrapper, strict) == 0 && export_prog(ctx, &sc->prog) == 0;
+		 add_compat_arches(ctx) == 0 && add_rules(ctx, wrapper, strict) == 0 && export_prog(ctx, &sc->prog) == 0 &&
+		 il_seccomp_prepend_marker(&sc->prog, marker) == 0;
 	if (ctx)
 		seccomp_release(ctx);
 	if (!ok) {

@@ -16,6 +16,7 @@
 
 #include <linux/filter.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "il.h"
@@ -34,12 +35,13 @@ struct il_seccomp {
 	char why[160];          /* why the layer is off, when it is */
 };
 
-/* Builds the filter and the socketpair. strict: also trap the opens (open,
- * openat, openat2, creat) for the supervisor's open rules (--strict).
+/* Builds the filter and the socketpair. strict: also trap the opens,
+ * deletes, renames, chmod, chown and links (the default; not --no-strict).
  * pid is the wrapper (ptrace and
- * process_vm_* against it are refused). Returns 0, or -1 with sc->why set:
+ * process_vm_* against it are refused). marker: the session's (marker.h),
+ * whose calls pass without a notification; 0 for none. Returns 0, or -1 with sc->why set:
  * the layer is unavailable and the caller goes on with the preload only. */
-int il_seccomp_prepare(struct il_seccomp *sc, pid_t wrapper, int strict) IL_HIDDEN;
+int il_seccomp_prepare(struct il_seccomp *sc, pid_t wrapper, int strict, uint64_t marker) IL_HIDDEN;
 
 /* In the forked child, before exec (ctx is the struct il_seccomp): sets
  * no_new_privs when it must, installs the filter, sends the listener to the

@@ -251,7 +251,7 @@ void il_sv_settle(struct il_supervisor *s, uint64_t id, const struct sv_ctx *c, 
 		return;
 	}
 	if (v->action == IL_CONFIRM && !v->error) {
-		if (c->preload_asked || il_sv_approved(s, c->tid, v, c->cwd)) { /* one question, not two */
+		if (il_sv_approved(s, c->tid, v, c->cwd)) { /* one question, not two */
 			allow(s, id, c);
 			return;
 		}

@@ -35,6 +35,7 @@ struct il_supervisor_cfg {
 	const char *preload;        /* libinterlock.so path: is a target preloaded? */
 	pid_t child;                /* the command's process */
 	char *const *command;       /* its argv, already checked by the wrapper */
+	const char *snapshot;       /* the session's rule set file (holds the marker); may be NULL */
 };
 
 struct il_supervisor;

@@ -78,7 +78,6 @@ struct sv_ctx {
 	const void *addr;       /* connect: the address as judged */
 	size_t addrlen;
 	int recorded;           /* a `log` record was written already (the wrapper's own check) */
-	int preload_asked;      /* the preload asked the human before making this call */
 };
 
 /* ---- listener.c */

@@ -144,8 +144,10 @@ void il_sv_on_connect(struct il_supervisor *s, const struct seccomp_notif *n, co
 		ev.host = pinned_name(view, ev.addr, host, sizeof host);
 		il_judge_connect(view, &ev, &s->arena, &v);
 	}
+	/* No waiver for a process with the preload: the connects its hook
+	 * judged carry the session's marker and never come here; this one is
+	 * a raw system call (or libc's own), judged in full. A yes the hook
+	 * got is found by il_sv_approved. */
 	c.exe = v.argv ? v.argv[1] : "connect";
-	/* a preloaded process made the call only after its hook asked */
-	c.preload_asked = v.action == IL_CONFIRM && il_sv_has_preload(s, tid);
 	il_sv_settle(s, n->id, &c, &v);
 }

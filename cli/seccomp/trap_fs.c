@@ -1,11 +1,12 @@
-/* --strict: the file system calls of the guarded tree, for programs the
- * preload never sees (static and Go programs, raw system calls). Each is
+/* The file system calls of the guarded tree the preload did not judge
+ * (static and Go programs, raw system calls; the preload's own carry the
+ * session's marker and never come here; off with --no-strict). Each is
  * read from the calling thread, its paths made absolute there (its cwd,
  * its directory fds, its /proc/self), and judged by the engine like the
  * preload's hooks judge theirs: opens and links (il_judge_open), unlink,
  * rmdir and rename (il_judge_delete); chmod and chown for interlock's own
  * files. Allowed calls are continued, so the kernel reads the path again
- * after the check (docs/seccomp.md, "Strict mode"). */
+ * after the check (docs/seccomp.md, "Opens and deletes"). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,6 +33,13 @@ struct open_call {
 	char *path; /* in s->arena; NULL when unreadable */
 };
 
+/* The session's rule set holds its marker (marker.h): any open of a file
+ * of that name is looked at closely. */
+static int snapshot_name(const char *path)
+{
+	return !strcmp(il_basename(path), "rules.snap");
+}
+
 /* Reads it; 1 when that is already the answer (sent): nothing to read, or
  * a file no rule and no built-in protection names (the lane's quick
  * answer). The preload's quick reject, on the path as written. */
@@ -54,7 +62,7 @@ static int open_head(struct il_supervisor *s, const struct seccomp_notif *n, enu
 	c->path = c->access ? il_sv_peek_str(s, pid, path_addr) : 0;
 	int writes = (c->access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) != 0;
 	const char *tty = il_snap_tty(view);
-	int look = c->path && ((writes && il_own_file_name(c->path)) || (tty && *tty && !strncmp(c->path, "/dev/", 5)) ||
+	int look = c->path && ((writes && il_own_file_name(c->path)) || snapshot_name(c->path) || (tty && *tty && !strncmp(c->path, "/dev/", 5)) ||
 			       il_path_via_link(c->path) || il_open_candidate(view, c->path, c->access));
 	if (!c->access || (c->path && !look)) {
 		il_sv_respond(s, n->id, 0);
@@ -67,6 +75,27 @@ int il_sv_fs_quick(struct il_supervisor *s, const struct seccomp_notif *n, enum 
 {
 	struct open_call c;
 	return il_sv_calls[call].kind == SV_KIND_OPEN && open_head(s, n, call, &c);
+}
+
+/* Only interlock's preload may read the session's rule set: it holds the
+ * marker that lets calls through the filter unjudged, and a static program
+ * that read it could forge it. The preload maps it on its first hook with
+ * a call it cannot mark yet (it learns the marker from the file), so a
+ * process that has the library mapped may read it; anything else is
+ * refused. 1 when refused (answered). */
+static int snapshot_refused(struct il_supervisor *s, uint64_t id, pid_t pid, const char *path)
+{
+	if (!s->cfg.snapshot || strcmp(path, s->cfg.snapshot) || il_sv_has_preload(s, pid))
+		return 0;
+	char text[4200];
+	snprintf(text, sizeof text, "read %s", path);
+	const char *argv[] = { "read", path, 0 };
+	struct il_verdict v = { .action = IL_DENY, .rule = -1, .rule_id = "self-protection",
+				.why = "the session's rule set is read by interlock's preload only",
+				.event = "open", .what = text, .argv = argv };
+	struct sv_ctx c = { .tid = pid, .exe = path, .cwd = "/", .sock = -1 };
+	il_sv_refuse(s, id, &c, &v);
+	return 1;
 }
 
 static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum sv_call call)
@@ -100,6 +129,8 @@ static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum
 		il_sv_fail_closed(s, n->id, pid, "open", c.path, "interlock cannot tell which file this path leads to");
 		return;
 	}
+	if (snapshot_refused(s, n->id, pid, op.path))
+		return;
 	struct il_facts f = il_sv_facts(s, pid, exe, sizeof exe);
 	/* The preload appends its own records to the audit log with a raw
 	 * system call this filter sees */
@@ -188,9 +219,8 @@ static void on_delete(struct il_supervisor *s, const struct seccomp_notif *n, en
 	il_judge_delete(&s->cfg.rules->view, &op, &f, &s->arena, &v);
 	if (!il_sv_id_valid(s, n->id))
 		return;
-	/* The preload asked (and keeps its own tree table) before the call
-	 * reached the kernel; a session approval covers the tree. */
-	c.preload_asked = v.action == IL_CONFIRM && il_sv_has_preload(s, pid);
+	/* No waiver for a process with the preload: the deletes its hooks
+	 * judged carry the marker and never come here (a raw syscall() does). */
 	il_sv_settle(s, n->id, &c, &v);
 }
 

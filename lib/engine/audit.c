@@ -175,7 +175,9 @@ size_t il_audit_format(char *buf, size_t cap, const struct il_audit_rec *r, long
  * preload's own open hook, which refuses writes to interlock's files. */
 static int sys_open_append(const char *path)
 {
-	return (int)syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* marked: a record the preload writes is one it judged (il_marker) */
+	return (int)syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600, 0L,
+			    (long)il_marker);
 }
 
 static void mkdir_parents(const char *path)

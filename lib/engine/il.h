@@ -127,6 +127,13 @@ const char *il_snap_tty(const struct il_snap_view *v) IL_HIDDEN;
 const char *il_snap_protect(const struct il_snap_view *v) IL_HIDDEN;
 const char *il_snap_hosts(const struct il_snap_view *v) IL_HIDDEN;
 int il_snap_prompt_timeout(const struct il_snap_view *v) IL_HIDDEN;
+/* The session's seccomp marker (0: none); see il_marker. */
+uint64_t il_snap_marker(const struct il_snap_view *v) IL_HIDDEN;
+/* The marker of the session this process belongs to, once its rule set is
+ * mapped (0 before, and in the wrapper): the preload passes it as the sixth
+ * argument of the system calls it judged, so the seccomp filter lets them
+ * through without asking the supervisor again (docs/seccomp.md). */
+extern uint64_t il_marker IL_HIDDEN;
 
 /* Facts about paths and the session the hosts' quick rejects use (their
  * answer is only ever "nothing to judge"). deletes.c, paths.c. */

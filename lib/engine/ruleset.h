@@ -118,6 +118,7 @@ struct il_session_meta {
 	const char *hosts;   /* "name address" lines: names pinned for the session (tests) */
 	int all_profiles;    /* index rules of every profile (rules test), not just the active one */
 	int examples;        /* keep the rules' examples (rules test) */
+	uint64_t marker;     /* the session's seccomp marker, 0 for none */
 };
 
 /* Serializes the rule set. *out is malloc'd. 0 on success. */

@@ -155,6 +155,10 @@ struct il_snap_hdr {
 	uint32_t del_exec_judged;   /* string: programs whose deletes the exec rules judged (rm) */
 	uint32_t del_tmpdir;        /* the wrapper's $TMPDIR, IL_NONE if none */
 	uint32_t del_since_sec, del_since_nsec; /* session start: files born later are the agent's */
+	/* The session's seccomp marker (docs/seccomp.md, "The marker"): the
+	 * preload puts it in an argument the kernel ignores of every call it
+	 * judged, and the filter lets those through. 0: none. */
+	uint32_t marker_lo, marker_hi;
 };
 
 #endif

@@ -336,6 +336,8 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 		h.del_since_nsec = (uint32_t)ts.tv_nsec;
 	}
 	h.hosts = m && m->hosts ? add_str(&strs, m->hosts) : IL_NONE;
+	h.marker_lo = m ? (uint32_t)m->marker : 0;
+	h.marker_hi = m ? (uint32_t)(m->marker >> 32) : 0;
 
 	h.strings = buf_add(&b, strs.p, strs.len, 8);
 	h.strings_len = (uint32_t)strs.len;

@@ -243,6 +243,12 @@ const char *il_snap_tty(const struct il_snap_view *v)
 {
 	return fact(v, v->hdr->tty);
 }
+uint64_t il_marker; /* set by the preload when it maps the session's rule set */
+
+uint64_t il_snap_marker(const struct il_snap_view *v)
+{
+	return (uint64_t)v->hdr->marker_hi << 32 | v->hdr->marker_lo;
+}
 const char *il_snap_protect(const struct il_snap_view *v)
 {
 	return fact(v, v->hdr->protect);

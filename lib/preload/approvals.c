@@ -73,8 +73,8 @@ static void append(const char *line, size_t n)
 	char path[4200];
 	if (!file_path(path, sizeof path))
 		return;
-	long fd = il_sys4(SYS_openat, AT_FDCWD, (long)path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-			  0600);
+	long fd = il_sysm(SYS_openat, AT_FDCWD, (long)path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+			  0600, 0); /* our own file: marked */
 	if (fd < 0)
 		return;
 	(void)!il_sys4(SYS_write, fd, (long)line, (long)n, 0);

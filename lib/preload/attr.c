@@ -32,7 +32,7 @@ IL_EXPORT int chmod(const char *path, mode_t mode)
 {
 	if (check_attr(AT_FDCWD, path, 1, "chmod") < 0)
 		return -1;
-	return (int)il_sys4(SYS_fchmodat, AT_FDCWD, (long)path, (long)mode, 0);
+	return (int)il_sysm(SYS_fchmodat, AT_FDCWD, (long)path, (long)mode, 0, 0);
 }
 
 IL_EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
@@ -52,33 +52,33 @@ IL_EXPORT int fchmod(int fd, mode_t mode)
 {
 	if (il_check_own_fd(fd, "chmod") < 0)
 		return -1;
-	return (int)il_sys4(SYS_fchmod, fd, (long)mode, 0, 0);
+	return (int)il_sysm(SYS_fchmod, fd, (long)mode, 0, 0, 0);
 }
 
 IL_EXPORT int chown(const char *path, uid_t owner, gid_t group)
 {
 	if (check_attr(AT_FDCWD, path, 1, "chown") < 0)
 		return -1;
-	return (int)il_sys4(SYS_fchownat, AT_FDCWD, (long)path, (long)owner, (long)group);
+	return (int)il_sysm(SYS_fchownat, AT_FDCWD, (long)path, (long)owner, (long)group, 0);
 }
 
 IL_EXPORT int lchown(const char *path, uid_t owner, gid_t group)
 {
 	if (check_attr(AT_FDCWD, path, 0, "chown") < 0)
 		return -1;
-	return (int)syscall(SYS_fchownat, AT_FDCWD, path, owner, group, AT_SYMLINK_NOFOLLOW);
+	return (int)il_sysm(SYS_fchownat, AT_FDCWD, (long)path, (long)owner, (long)group, AT_SYMLINK_NOFOLLOW);
 }
 
 IL_EXPORT int fchownat(int dirfd, const char *path, uid_t owner, gid_t group, int flags)
 {
 	if (check_attr(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), "chown") < 0)
 		return -1;
-	return (int)syscall(SYS_fchownat, dirfd, path, owner, group, flags);
+	return (int)il_sysm(SYS_fchownat, dirfd, (long)path, (long)owner, (long)group, flags);
 }
 
 IL_EXPORT int fchown(int fd, uid_t owner, gid_t group)
 {
 	if (il_check_own_fd(fd, "chown") < 0)
 		return -1;
-	return (int)il_sys4(SYS_fchown, fd, (long)owner, (long)group, 0);
+	return (int)il_sysm(SYS_fchown, fd, (long)owner, (long)group, 0, 0);
 }

@@ -13,9 +13,10 @@
 
 #define ENV_STR 8192
 
+/* An exec the hooks judged (marked, see rawsys.h). */
 static int sys_execve(const char *path, char *const argv[], char *const envp[])
 {
-	return (int)il_sys4(SYS_execve, (long)path, (long)argv, (long)envp, 0);
+	return (int)il_sysm(SYS_execve, (long)path, (long)argv, (long)envp, 0, 0);
 }
 
 /* The execve itself, with the environment re-injected. glibc's execve is
@@ -78,7 +79,8 @@ static void exec_script(const char *path, char *const argv[], char *const env[])
 	for (size_t i = 1; i <= argc; i++)
 		sh_argv[i + 1] = argv[i];
 	sh_argv[argc ? argc + 1 : 2] = 0;
-	sys_execve("/bin/sh", (char *const *)sh_argv, env);
+	/* not marked: the hooks judged the script, the supervisor judges sh */
+	il_sys4(SYS_execve, (long)"/bin/sh", (long)sh_argv, (long)env, 0);
 }
 
 /* Errors after which glibc's PATH walk goes on to the next directory. */
@@ -213,8 +215,7 @@ IL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	char strbuf[ENV_STR];
 	char *const *env = il_env_fix(envp, fixed, strbuf, sizeof strbuf);
 	/* as glibc does it: execveat on the fd itself */
-	long r = syscall(SYS_execveat, fd, "", argv, env, AT_EMPTY_PATH);
-	return (int)r;
+	return (int)il_sysm(SYS_execveat, fd, (long)"", (long)argv, (long)env, AT_EMPTY_PATH);
 }
 
 IL_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
@@ -238,5 +239,5 @@ IL_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *co
 	char *fixed[slots];
 	char strbuf[ENV_STR];
 	char *const *env = il_env_fix(envp, fixed, strbuf, sizeof strbuf);
-	return (int)syscall(SYS_execveat, dirfd, path, argv, env, flags);
+	return (int)il_sysm(SYS_execveat, dirfd, (long)path, (long)argv, (long)env, flags);
 }

@@ -184,6 +184,8 @@ static int load_view(struct il_snap_view **out)
 	}
 	v->get_mem = get_mem;
 	v->free_mem = free_mem;
+	/* before the view is published: whoever sees it sees the marker */
+	__atomic_store_n(&il_marker, il_snap_marker(v), __ATOMIC_RELEASE);
 	struct il_snap_view *expect = 0;
 	if (!__atomic_compare_exchange_n(&g_view, &expect, v, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		munmap(p, size);

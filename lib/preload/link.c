@@ -61,14 +61,14 @@ IL_EXPORT int symlink(const char *target, const char *linkpath)
 {
 	if (check_symlink(target, AT_FDCWD, linkpath) < 0)
 		return -1;
-	return (int)il_sys4(SYS_symlinkat, (long)target, AT_FDCWD, (long)linkpath, 0);
+	return (int)il_sysm(SYS_symlinkat, (long)target, AT_FDCWD, (long)linkpath, 0, 0);
 }
 
 IL_EXPORT int symlinkat(const char *target, int newdirfd, const char *linkpath)
 {
 	if (check_symlink(target, newdirfd, linkpath) < 0)
 		return -1;
-	return (int)il_sys4(SYS_symlinkat, (long)target, newdirfd, (long)linkpath, 0);
+	return (int)il_sysm(SYS_symlinkat, (long)target, newdirfd, (long)linkpath, 0, 0);
 }
 
 /* A hard link to a file is a second name for the same bytes. */
@@ -76,7 +76,7 @@ IL_EXPORT int link(const char *oldpath, const char *newpath)
 {
 	if (il_check_own_path(AT_FDCWD, newpath, "link", IL_OWN_NAME) < 0 || il_check_link_target(AT_FDCWD, oldpath) < 0)
 		return -1;
-	return (int)syscall(SYS_linkat, AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
+	return (int)il_sysm(SYS_linkat, AT_FDCWD, (long)oldpath, AT_FDCWD, (long)newpath, 0);
 }
 
 IL_EXPORT int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
@@ -87,5 +87,5 @@ IL_EXPORT int linkat(int olddirfd, const char *oldpath, int newdirfd, const char
 								 : il_check_link_target(olddirfd, oldpath);
 	if (r < 0)
 		return -1;
-	return (int)syscall(SYS_linkat, olddirfd, oldpath, newdirfd, newpath, flags);
+	return (int)il_sysm(SYS_linkat, olddirfd, (long)oldpath, newdirfd, (long)newpath, flags);
 }

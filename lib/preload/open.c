@@ -3,6 +3,7 @@
  * call, so each is hooked. The plain opens call the kernel directly: that
  * saves a symbol lookup per entry point in every process, and these calls
  * have no libc behaviour to preserve. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -32,7 +33,7 @@
 
 static int sys_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
-	return (int)il_sys4(SYS_openat, dirfd, (long)path, flags, (long)mode);
+	return (int)il_sysm(SYS_openat, dirfd, (long)path, flags, (long)mode, 0);
 }
 
 static int __attribute__((noinline)) openat_checked(int dirfd, const char *path, int flags, mode_t mode, unsigned access);
@@ -56,7 +57,7 @@ static long open_no_symlinks(int dirfd, const char *path, int flags, mode_t mode
 		(uint64_t)(unsigned)flags,
 		(flags & O_CREAT || (flags & O_TMPFILE) == O_TMPFILE) ? (uint64_t)mode : 0,
 		0x04 /* RESOLVE_NO_SYMLINKS */ };
-	long fd = il_sys4(SYS_openat2, dirfd, (long)path, (long)&how, sizeof how);
+	long fd = il_sysm(SYS_openat2, dirfd, (long)path, (long)&how, sizeof how, 0);
 	if (fd >= 0 || (errno != ELOOP && errno != ENOSYS && errno != EINVAL && errno != E2BIG &&
 			errno != EPERM && errno != EAGAIN))
 		return fd;
@@ -196,6 +197,51 @@ static int fopen_flags(const char *mode)
 	}
 }
 
+/* The open(2) flags of an fopen mode as glibc reads it ("x": O_EXCL,
+ * "e": O_CLOEXEC, "b", "m", "c" change nothing here); 0 for a mode left
+ * to libc's fopen (a ",ccs=" wide stream, or one it would refuse). */
+static int fopen_open_flags(const char *mode, int *flags)
+{
+	if (mode[0] != 'r' && mode[0] != 'w' && mode[0] != 'a')
+		return 0;
+	*flags = fopen_flags(mode);
+	for (const char *m = mode + 1; *m; m++) {
+		if (*m == ',')
+			return 0;
+		if (*m == 'x')
+			*flags |= O_EXCL;
+		else if (*m == 'e')
+			*flags |= O_CLOEXEC;
+	}
+	return 1;
+}
+
+/* The stream over an open we make ourselves, marked (rawsys.h): libc's
+ * fopen opens through its internal openat, which the seccomp filter would
+ * hand to the supervisor for a second look at every fopen. */
+static FILE *marked_fopen(fopen_fn fn, const char *path, const char *mode)
+{
+	int flags;
+	if (!fopen_open_flags(mode, &flags))
+		return fn(path, mode);
+	int fd = (int)il_sysm(SYS_openat, AT_FDCWD, (long)path, flags, 0666, 0);
+	if (fd < 0)
+		return 0;
+	FILE *f = fdopen(fd, mode);
+	if (!f) {
+		int e = errno;
+		il_sys4(SYS_close, fd, 0, 0, 0);
+		errno = e;
+	} else if (mode[0] == 'a' && !(flags & O_RDWR)) {
+		/* glibc's fopen("a") starts at the end (ftell says so), fdopen
+		 * only once it writes */
+		int saved = errno;
+		fseek(f, 0, SEEK_END);
+		errno = saved;
+	}
+	return f;
+}
+
 static FILE *guarded_fopen(void **cache, const char *name, const char *path, const char *mode)
 {
 	fopen_fn fn = (fopen_fn)il_next(cache, name);
@@ -203,9 +249,11 @@ static FILE *guarded_fopen(void **cache, const char *name, const char *path, con
 		errno = ENOSYS;
 		return 0;
 	}
-	if (path && mode && il_check_open(AT_FDCWD, path, il_open_access(fopen_flags(mode))) < 0)
+	if (!path || !mode)
+		return fn(path, mode);
+	if (il_check_open(AT_FDCWD, path, il_open_access(fopen_flags(mode))) < 0)
 		return 0;
-	return fn(path, mode);
+	return marked_fopen(fn, path, mode);
 }
 
 IL_EXPORT FILE *fopen(const char *path, const char *mode)
@@ -238,4 +286,27 @@ IL_EXPORT FILE *freopen(const char *path, const char *mode, FILE *f)
 IL_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *f)
 {
 	return guarded_freopen(&real_freopen64, "freopen64", path, mode, f);
+}
+
+/* opendir: libc opens the directory with its internal openat, which the
+ * seccomp filter would hand to the supervisor only to be continued (a
+ * read-only O_DIRECTORY open reads nothing a rule protects and cannot open
+ * a file). Made here with the marker, the flags libc uses, and handed to
+ * fdopendir. */
+IL_EXPORT DIR *opendir(const char *path)
+{
+	if (!path) {
+		errno = EFAULT;
+		return 0;
+	}
+	int fd = (int)il_sysm(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_NONBLOCK | O_DIRECTORY | O_CLOEXEC, 0, 0);
+	if (fd < 0)
+		return 0;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		il_sys4(SYS_close, fd, 0, 0, 0);
+		errno = e;
+	}
+	return d;
 }

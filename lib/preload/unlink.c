@@ -22,6 +22,7 @@
 
 #include "il.h"
 #include "preload.h"
+#include "rawsys.h"
 
 #ifndef AT_REMOVEDIR
 #define AT_REMOVEDIR 0x200
@@ -146,19 +147,19 @@ static int check_delete(int dirfd, const char *path, int kind, int ndirfd, const
 
 static int sys_unlinkat(int dirfd, const char *path, int flags)
 {
-	return (int)syscall(SYS_unlinkat, dirfd, path, flags);
+	return (int)il_sysm(SYS_unlinkat, dirfd, (long)path, flags, 0, 0);
 }
 
 static int sys_renameat2(int od, const char *op, int nd, const char *np, unsigned flags)
 {
 #ifdef SYS_renameat2
-	long r = syscall(SYS_renameat2, od, op, nd, np, flags);
+	long r = il_sysm(SYS_renameat2, od, (long)op, nd, (long)np, flags);
 	if (r == 0 || errno != ENOSYS || flags)
 		return (int)r;
 #endif
 #ifdef SYS_renameat
 	if (!flags)
-		return (int)syscall(SYS_renameat, od, op, nd, np);
+		return (int)il_sysm(SYS_renameat, od, (long)op, nd, (long)np, 0);
 #endif
 	errno = ENOSYS;
 	return -1;

@@ -179,7 +179,7 @@ for cmd in run check rules log doctor shell-init "rules lint" "rules list" "rule
     assert_eq "$cmd --help: nothing on stderr" "" "$ERR"
 done
 run_capture "$IL" --help
-for w in --strict --pass-env --shell --json "2 confirm, 3 deny" 125; do
+for w in --no-strict --pass-env --shell --json "2 confirm, 3 deny" 125; do
     assert_contains "interlock --help mentions $w" "$OUT" "$w"
 done
 run_capture "$IL" check --help
