@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define IL_SNAP_MAGIC "ILSNAP\x01\x00"
-#define IL_SNAP_VERSION 19u
+#define IL_SNAP_VERSION 20u
 #define IL_NONE 0xffffffffu
 
 /* Condition kinds of a rule. */
