@@ -2,6 +2,7 @@
  * calling thread, judged by the engine with the same rules as the
  * preload's, settled by reply.c. Most execs name a program no rule names
  * and are let through after one read (il_sv_exec_quick, on the lane). */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -144,6 +145,110 @@ static int is_first_exec(const struct il_supervisor *s, const struct exec_view *
 	return !e->argv[i] && !s->cfg.command[i];
 }
 
+/* ---- a refused shell string, left to the shell's own preload
+ *
+ * An agent that spawns `bash -c STRING` for each tool call and is itself a
+ * static program (Codex CLI: a musl binary spawning through Rust's Command)
+ * reports a failed exec by its errno alone and never reads what the child
+ * wrote to its pipe: refusing the shell here would hand the model
+ * "Permission denied" without the reason. So when there is no terminal to
+ * ask on (a deny; a confirm refused at once, or held for an answer from
+ * outside with --prompt-timeout) and the verdict is about a command inside
+ * the string, a dynamic shell that will load this session's preload is let
+ * run: each command in it is judged at its own exec, by the preload (asked
+ * or held under its own name, which `interlock pending` then shows instead
+ * of the agent's whole wrapper script; refused with its `interlock:
+ * blocked:` line on the shell's stderr, which the agent reads with the
+ * output, and status 126) and by this supervisor again, whose filter the
+ * shell inherits. What runs before the refused command in the same string
+ * are commands each judged allowed on their own. With a terminal the
+ * string is asked about at once, as before (one question, whose yes covers
+ * the commands it named). A static shell (no preload inside; busybox's
+ * applets run without an exec) is still refused whole. */
+static int is_shell_string(char **argv)
+{
+	static const char *const shells[] = { "sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", 0 };
+	if (!argv || !argv[0])
+		return 0;
+	const char *base = strrchr(argv[0], '/');
+	base = base ? base + 1 : argv[0];
+	if (*base == '-') /* a login shell's argv[0] */
+		base++;
+	int known = 0;
+	for (int i = 0; shells[i]; i++)
+		known |= !strcmp(base, shells[i]);
+	if (!known)
+		return 0;
+	for (int i = 1; argv[i]; i++) {
+		const char *a = argv[i];
+		if ((a[0] != '-' && a[0] != '+') || !strcmp(a, "--") || !strcmp(a, "-"))
+			return 0;
+		if (a[1] == '-')
+			continue; /* --login, --norc */
+		if (strchr(a + 1, 'c'))
+			return 1;
+		if (strpbrk(a + 1, "oO") && argv[i + 1]) /* -o OPTION */
+			i++;
+	}
+	return 0;
+}
+
+static int env_has(char **envp, const char *name, const char *want, int list)
+{
+	size_t n = strlen(name), w = strlen(want);
+	for (; envp && *envp; envp++) {
+		if (strncmp(*envp, name, n) || (*envp)[n] != '=')
+			continue;
+		const char *v = *envp + n + 1; /* the first of a name counts, as with getenv */
+		if (!list)
+			return !strcmp(v, want);
+		for (const char *p = v; *p;) {
+			size_t l = strcspn(p, ": ");
+			if (l == w && !strncmp(p, want, w))
+				return 1;
+			p += l;
+			p += strspn(p, ": ");
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* An ELF program the dynamic loader starts (PT_INTERP): LD_PRELOAD applies. */
+static int is_dynamic_elf(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	Elf64_Ehdr eh;
+	int dyn = 0;
+	if (pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh && !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
+	    eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phnum < 256) {
+		for (int i = 0; i < eh.e_phnum && !dyn; i++) {
+			Elf64_Phdr ph;
+			if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph)) != (ssize_t)sizeof ph)
+				break;
+			dyn = ph.p_type == PT_INTERP;
+		}
+	}
+	close(fd);
+	return dyn;
+}
+
+static int leave_to_shell(const struct il_supervisor *s, const struct exec_view *e, const struct il_verdict *v)
+{
+	if (v->error || v->quiet || !v->cmd || v->cmd->layer == 0)
+		return 0;
+	if (v->action != IL_DENY && !(v->action == IL_CONFIRM && !il_broker_can_prompt(s->cfg.broker)))
+		return 0;
+	if (!s->cfg.preload || !s->cfg.session || !is_shell_string(e->argv))
+		return 0;
+	if (!env_has(e->envp, "LD_PRELOAD", s->cfg.preload, 1) ||
+	    !env_has(e->envp, "INTERLOCK_SESSION", s->cfg.session, 0))
+		return 0;
+	return is_dynamic_elf(e->real ? e->real : e->path);
+}
+
 /* Could any rule care about this exec? The preload's prefilter: the
  * program's base name, from the path or from argv[0]. */
 /* path_addr: where the path was read, 0 if it was rewritten (execveat).
@@ -267,6 +372,10 @@ void il_sv_on_exec(struct il_supervisor *s, const struct seccomp_notif *n, const
 		return;
 	if (v.action != IL_ALLOW && program_missing(&e)) {
 		il_sv_respond(s, n->id, ENOENT);
+		return;
+	}
+	if (v.action != IL_ALLOW && v.action != IL_LOG && leave_to_shell(s, &e, &v)) {
+		il_sv_respond(s, n->id, 0);
 		return;
 	}
 	struct sv_ctx c = { .tid = e.tid, .exe = e.path, .cwd = e.cwd, .sock = -1, .recorded = v.action == IL_LOG && is_first_exec(s, &e) };
