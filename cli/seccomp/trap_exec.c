@@ -2,7 +2,6 @@
  * calling thread, judged by the engine with the same rules as the
  * preload's, settled by reply.c. Most execs name a program no rule names
  * and are let through after one read (il_sv_exec_quick, on the lane). */
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -165,34 +164,6 @@ static int is_first_exec(const struct il_supervisor *s, const struct exec_view *
  * string is asked about at once, as before (one question, whose yes covers
  * the commands it named). A static shell (no preload inside; busybox's
  * applets run without an exec) is still refused whole. */
-static int is_shell_string(char **argv)
-{
-	static const char *const shells[] = { "sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", 0 };
-	if (!argv || !argv[0])
-		return 0;
-	const char *base = strrchr(argv[0], '/');
-	base = base ? base + 1 : argv[0];
-	if (*base == '-') /* a login shell's argv[0] */
-		base++;
-	int known = 0;
-	for (int i = 0; shells[i]; i++)
-		known |= !strcmp(base, shells[i]);
-	if (!known)
-		return 0;
-	for (int i = 1; argv[i]; i++) {
-		const char *a = argv[i];
-		if ((a[0] != '-' && a[0] != '+') || !strcmp(a, "--") || !strcmp(a, "-"))
-			return 0;
-		if (a[1] == '-')
-			continue; /* --login, --norc */
-		if (strchr(a + 1, 'c'))
-			return 1;
-		if (strpbrk(a + 1, "oO") && argv[i + 1]) /* -o OPTION */
-			i++;
-	}
-	return 0;
-}
-
 static int env_has(char **envp, const char *name, const char *want, int list)
 {
 	size_t n = strlen(name), w = strlen(want);
@@ -214,39 +185,18 @@ static int env_has(char **envp, const char *name, const char *want, int list)
 	return 0;
 }
 
-/* An ELF program the dynamic loader starts (PT_INTERP): LD_PRELOAD applies. */
-static int is_dynamic_elf(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	Elf64_Ehdr eh;
-	int dyn = 0;
-	if (pread(fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh && !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
-	    eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phnum < 256) {
-		for (int i = 0; i < eh.e_phnum && !dyn; i++) {
-			Elf64_Phdr ph;
-			if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph)) != (ssize_t)sizeof ph)
-				break;
-			dyn = ph.p_type == PT_INTERP;
-		}
-	}
-	close(fd);
-	return dyn;
-}
-
 static int leave_to_shell(const struct il_supervisor *s, const struct exec_view *e, const struct il_verdict *v)
 {
 	if (v->error || v->quiet || !v->cmd || v->cmd->layer == 0)
 		return 0;
 	if (v->action != IL_DENY && !(v->action == IL_CONFIRM && !il_broker_can_prompt(s->cfg.broker)))
 		return 0;
-	if (!s->cfg.preload || !s->cfg.session || !is_shell_string(e->argv))
+	if (!s->cfg.preload || !s->cfg.session || !il_exec_is_shell_string(e->argv))
 		return 0;
 	if (!env_has(e->envp, "LD_PRELOAD", s->cfg.preload, 1) ||
 	    !env_has(e->envp, "INTERLOCK_SESSION", s->cfg.session, 0))
 		return 0;
-	return is_dynamic_elf(e->real ? e->real : e->path);
+	return il_exec_is_dynamic(e->real ? e->real : e->path);
 }
 
 /* Could any rule care about this exec? The preload's prefilter: the

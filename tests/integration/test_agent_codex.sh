@@ -280,7 +280,8 @@ print("%s:%s" % (q["session"], q["id"]) if q else "")' "$PENDING")
 echo "uncommitted edit" >"$SANDBOX/work/repo/file.txt"
 start_model held-deny 'git reset --hard'
 held_run deny
-assert_contains "held: pending lists the command itself, not codex's wrapper" "$PENDING" '"command":"git reset --hard"'
+assert_contains "held: pending lists the command itself" "$PENDING" 'git reset --hard","why"'
+assert_not_contains "held: ... not codex's wrapper script" "$PENDING" "CODEX_SNAPSHOT"
 assert_contains "held: ... with its rule" "$PENDING" '"rule":"git-reset-hard"'
 assert_eq "held: interlock deny from outside" 0 "$ANSWER_STATUS"
 assert_contains "held, denied: the model received interlock's line" "$TOOL_RESULT" "$BLOCKED_MARK"
