@@ -187,7 +187,7 @@ static int env_has(char **envp, const char *name, const char *want, int list)
 
 static int leave_to_shell(const struct il_supervisor *s, const struct exec_view *e, const struct il_verdict *v)
 {
-	if (v->error || v->quiet || !v->cmd || v->cmd->layer == 0)
+	if (v->error || v->quiet || !v->exec_judged)
 		return 0;
 	if (v->action != IL_DENY && !(v->action == IL_CONFIRM && !il_broker_can_prompt(s->cfg.broker)))
 		return 0;

@@ -264,6 +264,12 @@ struct il_verdict {
 	 * identifies them (judge.c, il_op_key). */
 	const struct il_op *ops;
 	int nops;
+	/* A confirm or deny of a shell string whose every such command is a
+	 * program the shell will exec (not a builtin such as echo, not fed by
+	 * a here-document or pipe the string spells out): each would be judged
+	 * again at its own exec, so the string may be left to a shell that
+	 * carries the preload (hosts: exec_check.c, trap_exec.c). */
+	int exec_judged;
 };
 
 /* One operation as an approval names it: the rule, the target, and the

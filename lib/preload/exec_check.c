@@ -97,7 +97,7 @@ static const char *const *self_caller(void *ctx)
 static int leave_to_shell(struct il_snap_view *v, const struct il_verdict *d, const char *path, const char *real,
 			  char *const argv[])
 {
-	if (d->error || d->quiet || !d->cmd || d->cmd->layer == 0)
+	if (d->error || d->quiet || !d->exec_judged)
 		return 0;
 	if (d->action != IL_DENY && !(d->action == IL_CONFIRM && !il_snap_tty(v)))
 		return 0;

@@ -6,7 +6,9 @@
 # terminal to ask on, the shell runs and the command inside it is refused at
 # its own exec: the line is in the shell's captured stderr with status 126
 # (lib/preload/exec_check.c, cli/seccomp/trap_exec.c). With and without the
-# seccomp layer.
+# seccomp layer. Not so when the string shows what no exec would: a builtin,
+# or a command fed by the string's own pipe or here-document (engine:
+# decide.c mark_exec_judged).
 . "$(dirname "$0")/lib.sh"
 
 mkrepo "$SANDBOX/work/repo"
@@ -61,6 +63,31 @@ for opts in "" "--no-seccomp"; do
     fi
 done
 GUARD_OPTS=()
+
+# What the string alone shows stays judged on the string, the shell refused
+# whole: a builtin no exec hook sees (echo feeding nsupdate a delete script).
+# Commands in a here-document a shell runs are execs of their own.
+printf '#!/bin/sh\ncat >"%s/nsupdate-ran"\n' "$SANDBOX" >"$SANDBOX/bin/nsupdate"
+chmod +x "$SANDBOX/bin/nsupdate"
+_runno=$((_runno + 1))
+OUTF="$SANDBOX/.run/$_runno.out" ERRF="$SANDBOX/.run/$_runno.err"
+LAST_CMD="python: bash -c 'echo update delete ... | nsupdate'"
+guard "$PYTHON" "$SANDBOX/spawn.py" 'echo "update delete api.example.com A" | nsupdate -k /tmp/k' \
+    </dev/null >"$OUTF" 2>"$ERRF"
+assert_missing "builtin echo | nsupdate: nothing ran" "$SANDBOX/nsupdate-ran"
+assert_contains "builtin echo | nsupdate: the shell itself was refused" "$(cat "$OUTF")" "spawn-error="
+assert_contains "builtin echo | nsupdate: audited as the nsupdate script rule" \
+    "$(tail -n 1 "$AUDIT_LOG" 2>/dev/null)" '"rule":"nsupdate-delete-script"'
+_runno=$((_runno + 1))
+OUTF="$SANDBOX/.run/$_runno.out" ERRF="$SANDBOX/.run/$_runno.err"
+edit
+(cd "$SANDBOX/work/repo" && guard "$PYTHON" "$SANDBOX/spawn.py" 'echo before >../marker; sh <<EOF
+git reset --hard
+EOF') </dev/null >"$OUTF" 2>"$ERRF"
+assert_eq "here-document run by sh: the edit is intact" "uncommitted edit" "$(cat "$SANDBOX/work/repo/file.txt")"
+assert_contains "here-document run by sh: git in it refused at its exec, the line captured" \
+    "$(cat "$OUTF")" "(rule git-reset-hard)"
+rm -f "$SANDBOX/work/marker"
 
 # a shell string that needs no human is not changed: the reset of a clean
 # tree runs, through python's bash -c
