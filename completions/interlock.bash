@@ -13,7 +13,7 @@ _interlock()
         cword=$COMP_CWORD
     fi
 
-    local commands="run check rules log doctor shell-init --help --version"
+    local commands="run check rules log doctor shell-init pending approve deny hook --help --version"
     if [ "$cword" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$commands" -- "$cur"))
         return
@@ -76,6 +76,12 @@ _interlock()
             COMPREPLY=($(compgen -W "--rules --help" -- "$cur")) ;;
         shell-init)
             COMPREPLY=($(compgen -W "bash zsh fish --rules --prompt-timeout --end --help" -- "$cur")) ;;
+        pending)
+            COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
+        approve)
+            COMPREPLY=($(compgen -W "--word --help" -- "$cur")) ;;
+        hook)
+            COMPREPLY=($(compgen -W "claude-code --rules --profile --help" -- "$cur")) ;;
     esac
 }
 complete -F _interlock interlock

@@ -1,7 +1,7 @@
 # fish completion for interlock(1).
 # Installed as share/fish/vendor_completions.d/interlock.fish.
 
-set -l commands run check rules log doctor shell-init
+set -l commands run check rules log doctor shell-init pending approve deny hook
 
 complete -c interlock -f
 complete -c interlock -n "not __fish_seen_subcommand_from $commands" -l help -d 'Show usage'
@@ -12,6 +12,13 @@ complete -c interlock -n "not __fish_seen_subcommand_from $commands" -a rules -d
 complete -c interlock -n "not __fish_seen_subcommand_from $commands" -a log -d 'Show recent decisions'
 complete -c interlock -n "not __fish_seen_subcommand_from $commands" -a doctor -d 'Check the installation'
 complete -c interlock -n "not __fish_seen_subcommand_from $commands" -a shell-init -d 'Guard an interactive shell'
+complete -c interlock -n "not __fish_seen_subcommand_from $commands" -a pending -d 'List the questions waiting in your sessions'
+complete -c interlock -n "not __fish_seen_subcommand_from $commands" -a approve -d 'Answer a waiting question'
+complete -c interlock -n "not __fish_seen_subcommand_from $commands" -a deny -d 'Refuse a waiting question'
+complete -c interlock -n "not __fish_seen_subcommand_from $commands" -a hook -d 'Answer an agent hook'
+complete -c interlock -n "__fish_seen_subcommand_from hook" -a claude-code -d 'Claude Code PreToolUse hook'
+complete -c interlock -n "__fish_seen_subcommand_from pending" -l json -d 'One JSON object'
+complete -c interlock -n "__fish_seen_subcommand_from approve" -l word -r -d 'Answer with this word'
 
 # options shared by run, check, rules, doctor, shell-init
 complete -c interlock -n "__fish_seen_subcommand_from run check rules doctor shell-init" -l rules -r -a '(__fish_complete_directories)' -d 'Add a rule directory'

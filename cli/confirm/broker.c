@@ -350,6 +350,11 @@ int il_broker_accepting(const struct il_broker *b)
 	return b->can_prompt || b->cfg.hold_s > 0;
 }
 
+int il_broker_can_prompt(const struct il_broker *b)
+{
+	return b->can_prompt;
+}
+
 /* A new distinct question joins the queue: it gets its name, its process
  * chain and, held without a terminal, the time it may wait; whoever asked
  * to be told about waiting questions is told. */

@@ -114,6 +114,8 @@ int il_broker_wait_ms(const struct il_broker *b) IL_HIDDEN;
 int il_broker_remote_answer(const struct il_broker_req *r) IL_HIDDEN;
 /* Can a question asked now be held for an answer (a terminal, or hold_s)? */
 int il_broker_accepting(const struct il_broker *b) IL_HIDDEN;
+/* Is there a terminal to ask on (not only questions held for hold_s)? */
+int il_broker_can_prompt(const struct il_broker *b) IL_HIDDEN;
 
 /* In a forked child before exec: closes the broker's fds (they are
  * close-on-exec too; this also covers a child that does not exec). */

@@ -144,6 +144,61 @@ static int is_first_exec(const struct il_supervisor *s, const struct exec_view *
 	return !e->argv[i] && !s->cfg.command[i];
 }
 
+/* ---- a refused shell string, left to the shell's own preload
+ *
+ * An agent that spawns `bash -c STRING` for each tool call and is itself a
+ * static program (Codex CLI: a musl binary spawning through Rust's Command)
+ * reports a failed exec by its errno alone and never reads what the child
+ * wrote to its pipe: refusing the shell here would hand the model
+ * "Permission denied" without the reason. So when there is no terminal to
+ * ask on (a deny; a confirm refused at once, or held for an answer from
+ * outside with --prompt-timeout) and the verdict is about a command inside
+ * the string, a dynamic shell that will load this session's preload is let
+ * run: each command in it is judged at its own exec, by the preload (asked
+ * or held under its own name, which `interlock pending` then shows instead
+ * of the agent's whole wrapper script; refused with its `interlock:
+ * blocked:` line on the shell's stderr, which the agent reads with the
+ * output, and status 126) and by this supervisor again, whose filter the
+ * shell inherits. What runs before the refused command in the same string
+ * are commands each judged allowed on their own. With a terminal the
+ * string is asked about at once, as before (one question, whose yes covers
+ * the commands it named). A static shell (no preload inside; busybox's
+ * applets run without an exec) is still refused whole. */
+static int env_has(char **envp, const char *name, const char *want, int list)
+{
+	size_t n = strlen(name), w = strlen(want);
+	for (; envp && *envp; envp++) {
+		if (strncmp(*envp, name, n) || (*envp)[n] != '=')
+			continue;
+		const char *v = *envp + n + 1; /* the first of a name counts, as with getenv */
+		if (!list)
+			return !strcmp(v, want);
+		for (const char *p = v; *p;) {
+			size_t l = strcspn(p, ": ");
+			if (l == w && !strncmp(p, want, w))
+				return 1;
+			p += l;
+			p += strspn(p, ": ");
+		}
+		return 0;
+	}
+	return 0;
+}
+
+static int leave_to_shell(const struct il_supervisor *s, const struct exec_view *e, const struct il_verdict *v)
+{
+	if (v->error || v->quiet || !v->exec_judged)
+		return 0;
+	if (v->action != IL_DENY && !(v->action == IL_CONFIRM && !il_broker_can_prompt(s->cfg.broker)))
+		return 0;
+	if (!s->cfg.preload || !s->cfg.session || !il_exec_is_shell_string(e->argv))
+		return 0;
+	if (!env_has(e->envp, "LD_PRELOAD", s->cfg.preload, 1) ||
+	    !env_has(e->envp, "INTERLOCK_SESSION", s->cfg.session, 0))
+		return 0;
+	return il_exec_is_dynamic(e->real ? e->real : e->path);
+}
+
 /* Could any rule care about this exec? The preload's prefilter: the
  * program's base name, from the path or from argv[0]. */
 /* path_addr: where the path was read, 0 if it was rewritten (execveat).
@@ -267,6 +322,10 @@ void il_sv_on_exec(struct il_supervisor *s, const struct seccomp_notif *n, const
 		return;
 	if (v.action != IL_ALLOW && program_missing(&e)) {
 		il_sv_respond(s, n->id, ENOENT);
+		return;
+	}
+	if (v.action != IL_ALLOW && v.action != IL_LOG && leave_to_shell(s, &e, &v)) {
+		il_sv_respond(s, n->id, 0);
 		return;
 	}
 	struct sv_ctx c = { .tid = e.tid, .exe = e.path, .cwd = e.cwd, .sock = -1, .recorded = v.action == IL_LOG && is_first_exec(s, &e) };

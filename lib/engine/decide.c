@@ -322,12 +322,49 @@ static void collect_ops(struct dctx *d, struct il_cmdlist *list, struct il_verdi
 	out->nops = n;
 }
 
+/* Shell builtins (bash, dash, zsh, ksh): a rule on one of these names
+ * (echo and printf feeding nsupdate) is seen only in the string, never at
+ * an exec. */
+static int is_builtin(const char *name)
+{
+	static const char *const b[] = {
+		".", ":", "[", "alias", "bg", "bind", "break", "builtin", "caller", "cd", "command", "compgen",
+		"complete", "compopt", "continue", "declare", "dirs", "disown", "echo", "enable", "eval", "exec",
+		"exit", "export", "false", "fc", "fg", "getopts", "hash", "help", "history", "jobs", "kill", "let",
+		"local", "logout", "mapfile", "popd", "print", "printf", "pushd", "pwd", "read", "readarray",
+		"readonly", "return", "set", "shift", "shopt", "source", "suspend", "test", "times", "trap", "true",
+		"type", "typeset", "ulimit", "umask", "unalias", "unset", "wait", "whence", "zmodload", 0 };
+	for (int i = 0; b[i]; i++)
+		if (il_streq(name, b[i]))
+			return 1;
+	return 0;
+}
+
+/* out->exec_judged: every command of the string that is not allowed runs
+ * as an exec of its own, where it is judged again (il.h). */
+static void mark_exec_judged(struct dctx *d, struct il_cmdlist *list, struct il_verdict *out)
+{
+	int ok = 1, any = 0;
+	for (int i = 0; i < list->n && ok; i++) {
+		const struct il_cmd *c = &list->v[i];
+		struct il_verdict one = { .action = IL_ALLOW, .rule = -1 };
+		match_cmd(d, c, &one);
+		if (one.action < IL_CONFIRM)
+			continue;
+		any = 1;
+		ok = c->layer > 0 && !c->stdin_text && c->name && !is_builtin(c->name) && !one.quiet && !one.error;
+	}
+	out->exec_judged = ok && any;
+}
+
 static int finish(struct dctx *d, struct il_cmdlist *list, struct il_peel_ctx *pc, struct il_verdict *out)
 {
 	for (int i = 0; i < list->n && out->action < IL_DENY; i++)
 		match_cmd(d, &list->v[i], out);
 	if (out->action == IL_CONFIRM && d->only_rule < 0)
 		collect_ops(d, list, out);
+	if (out->action >= IL_CONFIRM && d->only_rule < 0)
+		mark_exec_judged(d, list, out);
 	if (d->a->failed || d->error || pc->budget <= 0) {
 		/* Out of scratch or limits: the exec could not be judged. */
 		out->error = 1;

@@ -8,6 +8,7 @@
  * last component matters: a symlinked directory (/bin -> usr/bin) does
  * not change the program's name. Heap-free, raw system calls, errno kept:
  * it runs in exec hooks, possibly in a vfork child. */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
@@ -119,4 +120,61 @@ const char *il_exec_real(const char *path, const char *cwd, long self, char *buf
 	}
 	errno = saved;
 	return follow(cur, next, sizeof next, buf, cap, (size_t)r);
+}
+
+/* ---- a shell on a command string, and whether the preload loads in it */
+
+int il_exec_is_shell_string(char *const argv[])
+{
+	static const char *const shells[] = { "sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", 0 };
+	if (!argv || !argv[0])
+		return 0;
+	const char *base = il_basename(argv[0]);
+	if (*base == '-') /* a login shell's argv[0] */
+		base++;
+	int known = 0;
+	for (int i = 0; shells[i]; i++)
+		known |= il_streq(base, shells[i]);
+	if (!known)
+		return 0;
+	for (int i = 1; argv[i]; i++) {
+		const char *a = argv[i];
+		if ((a[0] != '-' && a[0] != '+') || il_streq(a, "--") || il_streq(a, "-"))
+			return 0;
+		if (a[1] == '-')
+			continue; /* --login, --norc */
+		int takes_arg = 0;
+		for (const char *c = a + 1; *c; c++) {
+			if (*c == 'c')
+				return 1;
+			takes_arg |= *c == 'o' || *c == 'O';
+		}
+		if (takes_arg && argv[i + 1]) /* -o OPTION */
+			i++;
+	}
+	return 0;
+}
+
+int il_exec_is_dynamic(const char *path)
+{
+	if (!path)
+		return 0;
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	Elf64_Ehdr eh;
+	int dyn = 0;
+	if (syscall(SYS_pread64, fd, &eh, sizeof eh, 0) == (long)sizeof eh && eh.e_ident[0] == ELFMAG0 &&
+	    eh.e_ident[1] == ELFMAG1 && eh.e_ident[2] == ELFMAG2 && eh.e_ident[3] == ELFMAG3 &&
+	    eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phnum < 256) {
+		for (int i = 0; i < eh.e_phnum && !dyn; i++) {
+			Elf64_Phdr ph;
+			if (syscall(SYS_pread64, fd, &ph, sizeof ph, (long)(eh.e_phoff + (uint64_t)i * sizeof ph)) !=
+			    (long)sizeof ph)
+				break;
+			dyn = ph.p_type == PT_INTERP;
+		}
+	}
+	syscall(SYS_close, fd);
+	return dyn;
 }

@@ -193,6 +193,15 @@ const char *il_exec_real(const char *path, const char *cwd, long self, char *buf
  * (len bytes) is in buf, followed to its end in buf. */
 const char *il_exec_real_from(const char *path, char *buf, size_t cap, size_t len) IL_HIDDEN;
 
+/* A refused shell string left to the shell (hosts: the preload's exec check,
+ * the supervisor's trap_exec.c). True when argv runs a POSIX-family shell
+ * on a command string (sh, bash, dash, zsh, ksh, mksh, ash with -c), and
+ * when the file at path is an ELF program the dynamic loader starts
+ * (PT_INTERP), so LD_PRELOAD applies in it. Raw system calls, no memory:
+ * usable in a vfork child. */
+int il_exec_is_shell_string(char *const argv[]) IL_HIDDEN;
+int il_exec_is_dynamic(const char *path) IL_HIDDEN;
+
 /* caller.c: the program a process runs, as rules name programs: the base
  * name of its executable exe, or when that is a script interpreter
  * ([program python3] interpreter = yes) the base name of the script it
@@ -262,6 +271,12 @@ struct il_verdict {
 	 * identifies them (judge.c, il_op_key). */
 	const struct il_op *ops;
 	int nops;
+	/* A confirm or deny of a shell string whose every such command is a
+	 * program the shell will exec (not a builtin such as echo, not fed by
+	 * a here-document or pipe the string spells out): each would be judged
+	 * again at its own exec, so the string may be left to a shell that
+	 * carries the preload (hosts: exec_check.c, trap_exec.c). */
+	int exec_judged;
 };
 
 /* One operation as an approval names it: the rule, the target, and the

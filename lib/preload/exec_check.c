@@ -83,6 +83,27 @@ static const char *const *self_caller(void *ctx)
 	return c->vec;
 }
 
+/* A shell string whose refusal the agent would not read: an agent that
+ * spawns `bash -c STRING` per tool call (node's child_process, libuv) gets
+ * "spawn /bin/bash EACCES" for a refused shell and the line this process
+ * wrote is not in the tool result. With no terminal to ask on (a deny, or
+ * a confirm refused at once or held for `interlock approve`) and a verdict
+ * about a command inside the string, a dynamic shell runs: the preload,
+ * put back into its environment on this exec, judges each command in it at
+ * its own exec (the line on the shell's stderr, status 126) and the
+ * seccomp supervisor, when there is one, does again (the same rule in
+ * cli/seccomp/trap_exec.c). With a terminal, or for a static shell, the
+ * string is judged whole as before. */
+static int leave_to_shell(struct il_snap_view *v, const struct il_verdict *d, const char *path, const char *real,
+			  char *const argv[])
+{
+	if (d->error || d->quiet || !d->exec_judged)
+		return 0;
+	if (d->action != IL_DENY && !(d->action == IL_CONFIRM && !il_snap_tty(v)))
+		return 0;
+	return il_exec_is_shell_string(argv) && il_exec_is_dynamic(real ? real : path);
+}
+
 int il_check_exec(const char *path, char *const argv[], char *const envp[])
 {
 	return il_check_exec_at(path, 0, IL_EXEC_UNKNOWN, argv, envp);
@@ -136,7 +157,9 @@ int il_check_exec_at(const char *path, const char *real, unsigned how, char *con
 	struct il_exec_event ev = { path, argv, envp, cwd, il_sess.profile, self_caller, &caller, real,
 				    (how & IL_EXEC_IN_CHILD) ? peek_stdin : 0, 0 };
 	il_judge_exec(v, &ev, &sc.a, &verdict);
-	if (verdict.action >= IL_LOG)
+	if (verdict.action >= IL_CONFIRM && leave_to_shell(v, &verdict, path, real, argv))
+		result = 0;
+	else if (verdict.action >= IL_LOG)
 		result = il_settle(v, &verdict, path, sc.text, IL_TEXT_SIZE);
 	il_scratch_close(&sc);
 	errno = result ? EACCES : saved;

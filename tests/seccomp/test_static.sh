@@ -33,6 +33,30 @@ expect_refused "env -u LD_PRELOAD sh -c static" env -u LD_PRELOAD sh -c "'$SANDB
 expect_refused "sh -c rm (preload)" sh -c "rm -r '$V'"
 assert_contains "the refusal says why and which rule" "$ERR" "(rule test-rm-r)"
 
+# -- a static program spawning `sh -c STRING` with the session's environment
+# (Codex CLI does this for every tool call, and reads only the errno of a
+# failed spawn), with the shipped rules (which look into shell strings):
+# the shell runs and the command inside it is refused at its own exec, so
+# the line reaches the shell's stderr with the shell's 126
+R="$SANDBOX/work/repo"
+mkrepo "$R"
+SHIPPED="$INTERLOCK_SRC/rules.d"
+INTERLOCK_RULES_PATH=$SHIPPED run_capture guard env RAWEXEC_KEEP_ENV=1 rawexec /bin/sh -c \
+    "cd '$SANDBOX/work' && echo before; rm -r repo; echo after-\$?"
+assert_exists "static -> sh -c with the preload: the work tree is intact" "$R/.git/HEAD" "$R/file.txt"
+assert_contains "... the shell ran up to the refused command" "$OUT" "before"
+assert_contains "... which failed with 126 in the shell" "$OUT" "after-126"
+assert_contains "... the shell's stderr has the line" "$ERR" "$BLOCKED_MARK"
+assert_contains "... naming the rule" "$ERR" "(rule fs-rm-git)"
+assert_not_contains "... the shell itself was not refused" "$ERR" "rawexec: execve"
+# the same shell without this session's preload in its environment: refused whole
+INTERLOCK_RULES_PATH=$SHIPPED run_capture guard env RAWEXEC_KEEP_ENV=1 RAWEXEC_UNSET=LD_PRELOAD rawexec /bin/sh -c \
+    "cd '$SANDBOX/work' && echo before; rm -r repo"
+assert_exists "static -> sh -c without LD_PRELOAD: the work tree is intact" "$R/.git/HEAD" "$R/file.txt"
+assert_contains "... the shell is refused whole" "$ERR" "rawexec: execve /bin/sh: EACCES"
+assert_contains "... with the line" "$ERR" "$BLOCKED_MARK"
+assert_not_contains "... nothing in it ran" "$OUT" "before"
+
 # the audit log has the supervisor's record of a refusal
 victim "$V"
 before=$(audit_lines)
