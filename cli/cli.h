@@ -106,5 +106,8 @@ void il_env_scrub(const struct il_ruleset *rs, const char *const *pass, int npas
 
 /* The one-line "interlock: blocked: ..." message. */
 void il_print_blocked(FILE *f, const struct il_verdict *v) IL_HIDDEN;
+/* "NAME":"VALUE" on stdout (VALUE NULL: null), preceded by a comma unless
+ * first: one field of a JSON object. */
+void il_print_json_field(const char *name, const char *value, int first) IL_HIDDEN;
 
 #endif

@@ -25,18 +25,6 @@
 
 extern char **environ;
 
-static void json_field(const char *name, const char *value, int first)
-{
-	size_t cap = (value ? strlen(value) * 6 : 0) + 16;
-	char *buf = malloc(cap);
-	if (!buf)
-		abort();
-	if (!value || !il_json_quote(buf, cap, value))
-		strcpy(buf, "null");
-	printf("%s\"%s\":%s", first ? "" : ",", name, buf);
-	free(buf);
-}
-
 enum op { OP_EXEC, OP_OPEN, OP_DELETE, OP_RMDIR, OP_RENAME, OP_CONNECT };
 
 /* The verdict as the exit status (docs/interlock.1, EXIT STATUS). */
@@ -176,15 +164,15 @@ static void report_text(FILE *f, const struct il_verdict *v, const char *cmd)
 static void report_json(const struct il_verdict *v, const char *cmd, const char *profile, const char *input)
 {
 	printf("{");
-	json_field("action", il_action_name(v->action), 1);
-	json_field("rule", v->rule_id, 0);
-	json_field("why", v->action == IL_ALLOW ? 0 : v->why, 0);
-	json_field("confirm", v->action == IL_CONFIRM ? v->word : 0, 0);
-	json_field("target", v->target, 0);
-	json_field("command", cmd[0] ? cmd : 0, 0);
-	json_field("event", v->event ? v->event : "exec", 0);
-	json_field("profile", profile, 0);
-	json_field("input", input, 0);
+	il_print_json_field("action", il_action_name(v->action), 1);
+	il_print_json_field("rule", v->rule_id, 0);
+	il_print_json_field("why", v->action == IL_ALLOW ? 0 : v->why, 0);
+	il_print_json_field("confirm", v->action == IL_CONFIRM ? v->word : 0, 0);
+	il_print_json_field("target", v->target, 0);
+	il_print_json_field("command", cmd[0] ? cmd : 0, 0);
+	il_print_json_field("event", v->event ? v->event : "exec", 0);
+	il_print_json_field("profile", profile, 0);
+	il_print_json_field("input", input, 0);
 	printf("}\n");
 }
 

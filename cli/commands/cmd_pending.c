@@ -20,18 +20,6 @@ static const char usage[] =
 	"           \"event\",\"process\",\"asking\",\"approve\"}...]}\n"
 	"Exit status: 0; 125 on bad usage.\n";
 
-static void json_str(const char *name, const char *value, int first)
-{
-	size_t cap = (value ? strlen(value) * 6 : 0) + 16;
-	char *buf = malloc(cap);
-	if (!buf)
-		abort();
-	if (!value || !il_json_quote(buf, cap, value))
-		strcpy(buf, "null");
-	printf("%s\"%s\":%s", first ? "" : ",", name, buf);
-	free(buf);
-}
-
 static const char *or_null(const char *s)
 {
 	return s && *s ? s : 0;
@@ -58,23 +46,23 @@ static void print_json(const struct il_questions *qs)
 		char handle[64];
 		handle_of(qs, q, handle, sizeof handle);
 		printf("%s{", i ? "," : "");
-		json_str("id", q->id, 1);
-		json_str("session", q->session, 0);
-		json_str("command", q->command, 0);
-		json_str("why", q->why, 0);
-		json_str("rule", q->rule, 0);
-		json_str("target", or_null(q->target), 0);
-		json_str("cwd", q->cwd, 0);
-		json_str("word", q->word, 0);
+		il_print_json_field("id", q->id, 1);
+		il_print_json_field("session", q->session, 0);
+		il_print_json_field("command", q->command, 0);
+		il_print_json_field("why", q->why, 0);
+		il_print_json_field("rule", q->rule, 0);
+		il_print_json_field("target", or_null(q->target), 0);
+		il_print_json_field("cwd", q->cwd, 0);
+		il_print_json_field("word", q->word, 0);
 		printf(",\"age\":%lld", q->age);
 		if (q->left >= 0)
 			printf(",\"left\":%lld", q->left);
 		else
 			printf(",\"left\":null");
-		json_str("event", q->event, 0);
-		json_str("process", or_null(q->process), 0);
+		il_print_json_field("event", q->event, 0);
+		il_print_json_field("process", or_null(q->process), 0);
 		printf(",\"asking\":%s", q->asking ? "true" : "false");
-		json_str("approve", handle, 0);
+		il_print_json_field("approve", handle, 0);
 		printf("}");
 	}
 	printf("],\"more\":%d}\n", qs->more);

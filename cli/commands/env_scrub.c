@@ -82,13 +82,17 @@ void il_env_scrub(const struct il_ruleset *rs, const char *const *pass, int npas
 	while (environ[n])
 		n++;
 	char **names = calloc(n + 1, sizeof *names);
+	if (!names)
+		abort(); /* never start the agent with the secrets left in */
 	size_t k = 0;
-	for (size_t i = 0; names && i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const char *eq = strchr(environ[i], '=');
 		if (!eq || eq == environ[i])
 			continue;
 		char *name = strndup(environ[i], (size_t)(eq - environ[i]));
-		if (name && il_env_secret(rs, name, eq + 1) && !passed(name, pass, npass))
+		if (!name)
+			abort();
+		if (il_env_secret(rs, name, eq + 1) && !passed(name, pass, npass))
 			names[k++] = name;
 		else
 			free(name);
