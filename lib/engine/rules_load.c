@@ -827,15 +827,19 @@ static void note_shadowed(struct il_ruleset *rs, const char *old, const char *by
 	rs->shadowed_by[rs->nshadowed++] = xstrdup(by);
 }
 
-int il_ruleset_load(struct il_ruleset *rs, char *const *dirs)
+char **il_rule_files(char *const *dirs, struct il_ruleset *rs, int *unreadable)
 {
 	struct conf_file *files = 0;
 	int n = 0;
+	*unreadable = 0;
 	for (; *dirs; dirs++) {
 		DIR *d = opendir(*dirs);
 		if (!d) {
-			if (errno != ENOENT)
-				diag(rs, *dirs, 0, "cannot read rule directory: %s", strerror(errno));
+			if (errno != ENOENT) {
+				++*unreadable;
+				if (rs)
+					diag(rs, *dirs, 0, "cannot read rule directory: %s", strerror(errno));
+			}
 			continue;
 		}
 		struct dirent *e;
@@ -850,7 +854,8 @@ int il_ruleset_load(struct il_ruleset *rs, char *const *dirs)
 				;
 			if (i < n) {
 				/* Same name in a later directory: it replaces the earlier file. */
-				note_shadowed(rs, files[i].path, path);
+				if (rs)
+					note_shadowed(rs, files[i].path, path);
 				free(files[i].path);
 				files[i].path = path;
 				continue;
@@ -861,12 +866,25 @@ int il_ruleset_load(struct il_ruleset *rs, char *const *dirs)
 		closedir(d);
 	}
 	qsort(files, (size_t)n, sizeof *files, cmp_conf);
+	char **paths = xrealloc(0, sizeof *paths * (size_t)(n + 1));
 	for (int i = 0; i < n; i++) {
-		il_ruleset_load_file(rs, files[i].path);
+		paths[i] = files[i].path;
 		free(files[i].name);
-		free(files[i].path);
 	}
+	paths[n] = 0;
 	free(files);
+	return paths;
+}
+
+int il_ruleset_load(struct il_ruleset *rs, char *const *dirs)
+{
+	int unreadable;
+	char **paths = il_rule_files(dirs, rs, &unreadable);
+	for (char **p = paths; *p; p++) {
+		il_ruleset_load_file(rs, *p);
+		free(*p);
+	}
+	free(paths);
 	return rs->errors;
 }
 

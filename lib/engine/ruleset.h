@@ -102,6 +102,12 @@ struct il_ruleset {
 /* Loads every *.conf of the directories (sysctl.d merge). Returns the number
  * of errors reported (0: usable). */
 int il_ruleset_load(struct il_ruleset *rs, char *const *dirs) IL_HIDDEN;
+/* The rule files il_ruleset_load reads from dirs, in merge order (a name
+ * in a later directory replaces the earlier file): a malloc'd,
+ * NULL-terminated array of malloc'd paths. rs, if not NULL, is told of
+ * unreadable directories and replaced files; *unreadable counts the
+ * directories that exist but cannot be read. */
+char **il_rule_files(char *const *dirs, struct il_ruleset *rs, int *unreadable) IL_HIDDEN;
 /* Loads one file on top of what is loaded. */
 int il_ruleset_load_file(struct il_ruleset *rs, const char *path) IL_HIDDEN;
 void il_ruleset_free(struct il_ruleset *rs) IL_HIDDEN;
@@ -124,6 +130,12 @@ struct il_session_meta {
 /* Serializes the rule set. *out is malloc'd. 0 on success. */
 int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta *m,
 		      void **out, size_t *len) IL_HIDDEN;
+/* The same in two steps: the rules part (m is read for the profile only),
+ * then a copy of it with the session's facts of m added. */
+int il_snapshot_build_rules(const struct il_ruleset *rs, const struct il_session_meta *m, void **out,
+			    size_t *len) IL_HIDDEN;
+int il_snapshot_seal(const void *rules, size_t len, const struct il_session_meta *m, void **out,
+		     size_t *outlen) IL_HIDDEN;
 
 /* Fabricated environment for rule examples (see interlock.rules(5)). */
 struct il_example_env {

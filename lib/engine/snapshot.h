@@ -1,7 +1,12 @@
 /* On-disk layout of a compiled rule set ("snapshot").
  *
- * The wrapper writes it once per session; every guarded process maps it
- * read-only on its first hook. Everything is addressed by 32-bit offsets from
+ * It has two parts: the rules (everything up to and including the rules'
+ * strings), the same for every session with the same rule files and
+ * profile, and the session's facts (id, HOME, socket, terminal, start,
+ * marker), whose strings are appended after the rules' ones. The wrapper
+ * builds or reads the rules part from its cache (cli/commands/snap_cache.c),
+ * seals it with the session's facts, and writes it once per session; every
+ * guarded process maps it read-only on its first hook. Everything is addressed by 32-bit offsets from
  * the start of the blob, so it needs no relocation. PCRE2 patterns are stored
  * in PCRE2's own serialized form and decoded lazily, only by a process that
  * actually has to run one.
@@ -12,7 +17,7 @@
 #include <stdint.h>
 
 #define IL_SNAP_MAGIC "ILSNAP\x01\x00"
-#define IL_SNAP_VERSION 20u
+#define IL_SNAP_VERSION 21u
 #define IL_NONE 0xffffffffu
 
 /* Condition kinds of a rule. */
@@ -159,6 +164,9 @@ struct il_snap_hdr {
 	 * preload puts it in an argument the kernel ignores of every call it
 	 * judged, and the filter lets those through. 0: none. */
 	uint32_t marker_lo, marker_hi;
+	/* [environment] of the rules: what the wrapper removes from the
+	 * agent's environment (cli/commands/env_scrub.c). */
+	uint32_t env_remove, env_keep, env_remove_password;
 };
 
 #endif

@@ -157,8 +157,7 @@ static void filter_add(struct il_glob_filter *f, const char *g, unsigned access)
 		f->any |= access;
 }
 
-int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta *m,
-		      void **out, size_t *len)
+int il_snapshot_build_rules(const struct il_ruleset *rs, const struct il_session_meta *m, void **out, size_t *len)
 {
 	struct buf b = { 0 }, strs = { 0 };
 	buf_reserve(&b, sizeof(struct il_snap_hdr), 8);
@@ -312,32 +311,17 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 	}
 	free(codes);
 
-	h.session = add_str(&strs, m && m->session ? m->session : "");
-	h.home = add_str(&strs, m && m->home ? m->home : "");
-	h.audit = add_str(&strs, m && m->audit ? m->audit : "");
-	h.profile = add_str(&strs, m && m->profile ? m->profile : "");
-	h.socket = m && m->socket ? add_str(&strs, m->socket) : IL_NONE;
-	h.prompt_timeout = m && m->prompt_timeout > 0 ? (uint32_t)m->prompt_timeout : 60;
-	h.protect = add_str(&strs, m && m->protect ? m->protect : "");
-	h.tty = m && m->tty ? add_str(&strs, m->tty) : IL_NONE;
-	/* [deletes]; a session's $TMPDIR and start time (files born later
-	 * are the agent's own; see deletes.c) */
+	/* [deletes] and [environment]: what the rules say, the same in every
+	 * session. The session's facts (il_snapshot_seal) are added after. */
 	h.del_free = add_str(&strs, rs->del_free ? rs->del_free : "");
 	h.del_programs = add_str(&strs, rs->del_programs ? rs->del_programs : "");
 	h.del_exec_judged = add_str(&strs, rs->del_exec_judged ? rs->del_exec_judged : "");
-	h.del_tmpdir = IL_NONE;
-	if (m && m->session && *m->session) {
-		const char *t = getenv("TMPDIR");
-		if (t && t[0] == '/' && t[1])
-			h.del_tmpdir = add_str(&strs, t);
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-		h.del_since_sec = (uint32_t)ts.tv_sec;
-		h.del_since_nsec = (uint32_t)ts.tv_nsec;
-	}
-	h.hosts = m && m->hosts ? add_str(&strs, m->hosts) : IL_NONE;
-	h.marker_lo = m ? (uint32_t)m->marker : 0;
-	h.marker_hi = m ? (uint32_t)(m->marker >> 32) : 0;
+	h.env_remove = add_str(&strs, rs->env_remove ? rs->env_remove : "");
+	h.env_keep = add_str(&strs, rs->env_keep ? rs->env_keep : "");
+	h.env_remove_password = add_str(&strs, rs->env_remove_password ? rs->env_remove_password : "");
+	h.session = h.home = h.audit = h.profile = h.protect = 0; /* "" until sealed */
+	h.socket = h.tty = h.hosts = h.del_tmpdir = IL_NONE;
+	h.prompt_timeout = 60;
 
 	h.strings = buf_add(&b, strs.p, strs.len, 8);
 	h.strings_len = (uint32_t)strs.len;
@@ -347,4 +331,76 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 	*out = b.p;
 	*len = b.len;
 	return 0;
+}
+
+/* The strings are the last part of a snapshot, so a session's facts are
+ * appended to them without moving anything the rules part addresses: the
+ * rules part can be built once and cached (cli/commands/snap_cache.c). */
+static uint32_t append_str(struct buf *b, const struct il_snap_hdr *h, const char *str)
+{
+	if (!str)
+		return IL_NONE;
+	return buf_add(b, str, strlen(str) + 1, 1) - h->strings;
+}
+
+int il_snapshot_seal(const void *rules, size_t len, const struct il_session_meta *m, void **out, size_t *outlen)
+{
+	struct il_snap_hdr h;
+	if (len < sizeof h)
+		return -1;
+	memcpy(&h, rules, sizeof h);
+	if (h.size != len || h.strings + (uint64_t)h.strings_len != len)
+		return -1;
+	/* one allocation of the final size: the rules part is most of it */
+	const char *facts[] = { m ? m->session : 0, m ? m->home : 0,   m ? m->audit : 0, m ? m->profile : 0,
+				m ? m->socket : 0,  m ? m->protect : 0, m ? m->tty : 0,   m ? m->hosts : 0,
+				getenv("TMPDIR") };
+	size_t need = len;
+	for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++)
+		need += (facts[i] ? strlen(facts[i]) : 0) + 1;
+	struct buf b = { malloc(need), 0, need };
+	if (!b.p)
+		abort();
+	buf_add(&b, rules, len, 8);
+	h.session = append_str(&b, &h, m && m->session ? m->session : "");
+	h.home = append_str(&b, &h, m && m->home ? m->home : "");
+	h.audit = append_str(&b, &h, m && m->audit ? m->audit : "");
+	h.profile = append_str(&b, &h, m && m->profile ? m->profile : "");
+	h.socket = m && m->socket ? append_str(&b, &h, m->socket) : IL_NONE;
+	h.prompt_timeout = m && m->prompt_timeout > 0 ? (uint32_t)m->prompt_timeout : 60;
+	h.protect = append_str(&b, &h, m && m->protect ? m->protect : "");
+	h.tty = m && m->tty ? append_str(&b, &h, m->tty) : IL_NONE;
+	/* a session's $TMPDIR and start time (files born later are the
+	 * agent's own; see deletes.c) */
+	h.del_tmpdir = IL_NONE;
+	h.del_since_sec = h.del_since_nsec = 0;
+	if (m && m->session && *m->session) {
+		const char *t = getenv("TMPDIR");
+		if (t && t[0] == '/' && t[1])
+			h.del_tmpdir = append_str(&b, &h, t);
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+		h.del_since_sec = (uint32_t)ts.tv_sec;
+		h.del_since_nsec = (uint32_t)ts.tv_nsec;
+	}
+	h.hosts = m && m->hosts ? append_str(&b, &h, m->hosts) : IL_NONE;
+	h.marker_lo = m ? (uint32_t)m->marker : 0;
+	h.marker_hi = m ? (uint32_t)(m->marker >> 32) : 0;
+	h.strings_len = (uint32_t)(b.len - h.strings);
+	h.size = (uint32_t)b.len;
+	memcpy(b.p, &h, sizeof h);
+	*out = b.p;
+	*outlen = b.len;
+	return 0;
+}
+
+int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta *m, void **out, size_t *len)
+{
+	void *rules;
+	size_t n;
+	if (il_snapshot_build_rules(rs, m, &rules, &n) < 0)
+		return -1;
+	int rc = il_snapshot_seal(rules, n, m, out, len);
+	free(rules);
+	return rc;
 }
