@@ -41,9 +41,22 @@ assert_eq "interlock is executable" "-rwxr-xr-x" "$bin_mode"
 
 depends=$(dpkg-deb -f "$DEB" Depends)
 echo "    Depends: $depends"
-for dep in libc6 libinih1 libjson-c5 libpcre2-8-0 libseccomp2; do
+# The CLI links its libraries statically where the archives are installed
+# (CMakeLists.txt, il_cli_library): Depends names exactly those the binary
+# in the package loads.
+unpacked="$SANDBOX/unpacked-deps"
+dpkg-deb -x "$DEB" "$unpacked"
+needed=$(objdump -p "$unpacked/usr/bin/interlock" | awk '$1 == "NEEDED" {print $2}')
+n=$(tr ',' '\n' <<<"$depends" | awk '{print $1}' | grep -cx -- libc6)
+assert_eq "Depends names libc6 once" 1 "$n"
+for pair in libinih.so.1:libinih1 libjson-c.so.5:libjson-c5 libpcre2-8.so.0:libpcre2-8-0 libseccomp.so.2:libseccomp2; do
+    soname=${pair%%:*} dep=${pair#*:}
     n=$(tr ',' '\n' <<<"$depends" | awk '{print $1}' | grep -cx -- "$dep")
-    assert_eq "Depends names $dep once" 1 "$n"
+    if grep -qx -- "$soname" <<<"$needed"; then
+        assert_eq "the binary loads $soname: Depends names $dep once" 1 "$n"
+    else
+        assert_eq "$soname is linked in: Depends does not name $dep" 0 "$n"
+    fi
 done
 homepage=$(dpkg-deb -f "$DEB" Homepage)
 echo "    Homepage: $homepage"
