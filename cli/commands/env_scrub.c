@@ -17,19 +17,33 @@
 
 extern char **environ;
 
+/* Does the glob g (k bytes, not terminated) match name? Most globs of
+ * [environment] are a name or `*_SUFFIX`, compared here without fnmatch:
+ * every variable of the environment meets every glob at each start. */
+static int glob_matches(const char *g, size_t k, const char *name)
+{
+	size_t n = strlen(name);
+	if (!memchr(g, '*', k) && !memchr(g, '?', k) && !memchr(g, '[', k) && !memchr(g, '\\', k))
+		return k == n && !memcmp(g, name, n);
+	if (g[0] == '*' && !memchr(g + 1, '*', k - 1) && !memchr(g + 1, '?', k - 1) && !memchr(g + 1, '[', k - 1) &&
+	    !memchr(g + 1, '\\', k - 1))
+		return n >= k - 1 && !memcmp(name + n - (k - 1), g + 1, k - 1);
+	char glob[256];
+	if (k >= sizeof glob)
+		return 0;
+	memcpy(glob, g, k);
+	glob[k] = 0;
+	return !fnmatch(glob, name, 0);
+}
+
 /* Does a word of list (space-separated globs) match name? */
 static int matches(const char *list, const char *name)
 {
-	char glob[256];
 	for (const char *p = list; p && *p;) {
 		p += strspn(p, " \t");
 		size_t k = strcspn(p, " \t");
-		if (k && k < sizeof glob) {
-			memcpy(glob, p, k);
-			glob[k] = 0;
-			if (!fnmatch(glob, name, 0))
-				return 1;
-		}
+		if (k && glob_matches(p, k, name))
+			return 1;
 		p += k;
 	}
 	return 0;
