@@ -49,6 +49,28 @@ struct il_compiled {
 /* Loads the rule directories and builds the snapshot. Returns 0, or
  * EXIT_INTERLOCK after printing every error. */
 int il_compile(struct il_compiled *c, const struct il_opts *o, const struct il_session_meta *m) IL_HIDDEN;
+/* The same for whoever needs only the snapshot (run, shell-init, check,
+ * hook): the rules part comes from the cache when the rule files are
+ * unchanged, and then c->rs holds only the [environment] lists. */
+int il_compile_cached(struct il_compiled *c, const struct il_opts *o, const struct il_session_meta *m) IL_HIDDEN;
+
+/* snap_cache.c: what interlock compiles at start, kept between sessions
+ * in il_cache_dir() as KIND-KEY.snap: the rules part of the snapshot
+ * ("rules", keyed by the rule files' contents, the profile and this
+ * build) and the seccomp filter ("filter", keyed by this build and the
+ * mode). */
+struct il_cache_key {
+	uint64_t h[2];
+};
+char *il_cache_dir(void) IL_HIDDEN; /* $XDG_CACHE_HOME/interlock, malloc'd; NULL without HOME */
+int il_snap_cache_key(char *const *dirs, const char *profile, struct il_cache_key *key) IL_HIDDEN;
+/* A key of what identifies this build and the len bytes at data. */
+int il_cache_build_key(const char *what, const void *data, size_t len, struct il_cache_key *key) IL_HIDDEN;
+/* 0 and a malloc'd copy of the entry, if there is one that passes its
+ * checks and valid(); an entry that fails is said, removed, and -1. */
+int il_cache_get(const char *kind, const struct il_cache_key *key, int (*valid)(const void *, size_t), void **out,
+		 size_t *len) IL_HIDDEN;
+void il_cache_put(const char *kind, const struct il_cache_key *key, const void *data, size_t len) IL_HIDDEN;
 void il_compiled_free(struct il_compiled *c) IL_HIDDEN;
 /* 0 when some rule names profile; otherwise -1, after saying which
  * profiles the rules name. il_compile checks --profile with it. */

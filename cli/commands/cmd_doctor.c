@@ -470,6 +470,37 @@ static void check_audit(struct doc *d)
 	free(path);
 }
 
+/* The compiled rules a session would start from (snap_cache.c). */
+static void check_cache(struct doc *d, const struct il_opts *o)
+{
+	char *dir = il_cache_dir();
+	struct stat st;
+	if (!dir) {
+		report(d, WARN, "set HOME or XDG_CACHE_HOME", "rule cache: none, every session compiles the rules");
+		return;
+	}
+	if (lstat(dir, &st) == 0 && (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 022))) {
+		report(d, WARN, "make it yours alone (chmod 700) or remove it",
+		       "rule cache %s is not a private directory: interlock does not use it", dir);
+		free(dir);
+		return;
+	}
+	char **dirs = il_rule_dirs(o);
+	struct il_cache_key key;
+	int cached = 0;
+	void *rules;
+	size_t n;
+	if (il_snap_cache_key(dirs, o->profile, &key) == 0 && il_cache_get("rules", &key, 0, &rules, &n) == 0) {
+		cached = 1;
+		free(rules);
+	}
+	il_strv_free(dirs);
+	report(d, OK, 0, cached ? "rule cache %s: the rules in force are compiled there"
+				: "rule cache %s: the rules in force are compiled and kept at the next start",
+	       dir);
+	free(dir);
+}
+
 static void check_terminal(struct doc *d)
 {
 	int in = isatty(0);
@@ -580,6 +611,7 @@ int il_cmd_doctor(int argc, char **argv)
 	check_sessionless(&d, blob, len);
 	free(blob);
 	check_audit(&d);
+	check_cache(&d, &o);
 	check_terminal(&d);
 
 	if (have_tmp) {

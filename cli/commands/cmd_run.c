@@ -417,7 +417,7 @@ int il_cmd_run(int argc, char **argv)
 	char *snap = malloc(n);
 	snprintf(snap, n, "%s/rules.snap", dir);
 	char *real_snap = 0;
-	int rc = il_compile(&c, &o, &meta);
+	int rc = il_compile_cached(&c, &o, &meta);
 	if (rc)
 		goto out;
 	if (il_write_file(snap, c.blob, c.len) < 0) {

@@ -243,7 +243,7 @@ int il_cmd_shell_init(int argc, char **argv)
 	 * are protected as under `run`. */
 	char *protect = il_protected_paths(&o, audit, dir, lib);
 	struct il_session_meta meta = { id, getenv("HOME"), audit, 0, 0, o.prompt_timeout, protect, 0, 0, 0, 0, 0 };
-	int rc = il_compile(&c, &o, &meta);
+	int rc = il_compile_cached(&c, &o, &meta);
 	if (!rc) {
 		size_t n = strlen(dir) + 16;
 		char *snap = malloc(n);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "snapshot.h"
 
 extern char **environ;
 
@@ -135,11 +136,13 @@ int il_profile_check(const struct il_ruleset *rs, const char *profile)
 	return -1;
 }
 
-int il_compile(struct il_compiled *c, const struct il_opts *o, const struct il_session_meta *m)
+/* Loads the rule files of dirs into c->rs and checks them: errors, no
+ * rules at all, a --profile no rule names. 0, or EXIT_INTERLOCK after
+ * printing why. */
+static int load_checked(struct il_compiled *c, const struct il_opts *o, const struct il_session_meta *m,
+			char *const *dirs)
 {
-	memset(c, 0, sizeof *c);
 	c->rs.keep_examples = m->examples;
-	char **dirs = il_rule_dirs(o);
 	il_ruleset_load(&c->rs, dirs);
 	if (!c->rs.errors && c->rs.nrules == 0) {
 		/* Guarding with no rules would look like protection and be none. */
@@ -149,25 +152,102 @@ int il_compile(struct il_compiled *c, const struct il_opts *o, const struct il_s
 		fputc('\n', stderr);
 		c->rs.errors++;
 	}
-	il_strv_free(dirs);
 	if (c->rs.errors) {
 		fprintf(stderr, "interlock: %d error%s in the rules; nothing was run\n", c->rs.errors,
 			c->rs.errors == 1 ? "" : "s");
-		il_compiled_free(c);
 		return EXIT_INTERLOCK;
 	}
-	if (o && o->profile && il_profile_check(&c->rs, o->profile) < 0) {
-		il_compiled_free(c);
+	if (o && o->profile && il_profile_check(&c->rs, o->profile) < 0)
 		return EXIT_INTERLOCK;
-	}
-	if (il_snapshot_build(&c->rs, m, &c->blob, &c->len) < 0 || il_snap_open(&c->view, c->blob, c->len) < 0) {
-		fprintf(stderr, "interlock: cannot build the rule snapshot\n");
-		il_compiled_free(c);
-		return EXIT_INTERLOCK;
-	}
+	return 0;
+}
+
+static int build_failed(struct il_compiled *c)
+{
+	fprintf(stderr, "interlock: cannot build the rule snapshot\n");
+	il_compiled_free(c);
+	return EXIT_INTERLOCK;
+}
+
+/* The session's snapshot from the rules part (which it frees): the facts
+ * of m added, the view opened on it. */
+static int seal(struct il_compiled *c, void *rules, size_t n, const struct il_session_meta *m)
+{
+	int rc = il_snapshot_seal(rules, n, m, &c->blob, &c->len);
+	free(rules);
+	if (rc < 0 || il_snap_open(&c->view, c->blob, c->len) < 0)
+		return build_failed(c);
 	c->view.get_mem = keep_mem;
 	c->view.free_mem = drop_mem;
 	return 0;
+}
+
+int il_compile(struct il_compiled *c, const struct il_opts *o, const struct il_session_meta *m)
+{
+	memset(c, 0, sizeof *c);
+	char **dirs = il_rule_dirs(o);
+	int rc = load_checked(c, o, m, dirs);
+	il_strv_free(dirs);
+	void *rules;
+	size_t n;
+	if (rc) {
+		il_compiled_free(c);
+		return rc;
+	}
+	if (il_snapshot_build_rules(&c->rs, m, &rules, &n) < 0)
+		return build_failed(c);
+	return seal(c, rules, n, m);
+}
+
+static char *snap_strdup(const struct il_snap_view *v, uint32_t off)
+{
+	const char *s = il_snap_str(v, off);
+	char *d = strdup(s ? s : "");
+	if (!d)
+		abort();
+	return d;
+}
+
+/* A cached rules part: a snapshot, with none of a session's facts. */
+static int rules_part(const void *blob, size_t len)
+{
+	struct il_snap_view v;
+	return il_snap_open(&v, blob, len) == 0 && v.hdr->session == 0 && v.hdr->socket == IL_NONE &&
+	       v.hdr->marker_lo == 0 && v.hdr->marker_hi == 0;
+}
+
+int il_compile_cached(struct il_compiled *c, const struct il_opts *o, const struct il_session_meta *m)
+{
+	if (m->examples || m->all_profiles)
+		return il_compile(c, o, m);
+	memset(c, 0, sizeof *c);
+	char **dirs = il_rule_dirs(o);
+	struct il_cache_key key;
+	int keyed = il_snap_cache_key(dirs, m->profile, &key) == 0;
+	void *rules;
+	size_t n;
+	if (keyed && il_cache_get("rules", &key, rules_part, &rules, &n) == 0) {
+		il_strv_free(dirs);
+		int rc = seal(c, rules, n, m);
+		if (rc)
+			return rc;
+		const struct il_snap_hdr *h = c->view.hdr;
+		c->rs.env_remove = snap_strdup(&c->view, h->env_remove);
+		c->rs.env_keep = snap_strdup(&c->view, h->env_keep);
+		c->rs.env_remove_password = snap_strdup(&c->view, h->env_remove_password);
+		return 0;
+	}
+	int rc = load_checked(c, o, m, dirs);
+	il_strv_free(dirs);
+	if (rc) {
+		il_compiled_free(c);
+		return rc;
+	}
+	if (il_snapshot_build_rules(&c->rs, m, &rules, &n) < 0)
+		return build_failed(c);
+	if (keyed)
+		il_cache_put("rules", &key, rules, n);
+	return seal(c, rules, n, m);
 }
 
 int il_compile_for_check(struct il_compiled *c, const struct il_opts *o)
@@ -179,7 +259,7 @@ int il_compile_for_check(struct il_compiled *c, const struct il_opts *o)
 	char *protect = il_protected_paths(o, audit, "", lib ? lib : "");
 	struct il_session_meta meta = { .home = getenv("HOME"), .audit = audit, .profile = o->profile,
 					.protect = protect };
-	int rc = il_compile(c, o, &meta);
+	int rc = il_compile_cached(c, o, &meta);
 	free(audit), free(lib), free(protect);
 	return rc;
 }

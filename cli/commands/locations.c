@@ -165,7 +165,9 @@ char *il_protected_paths(const struct il_opts *o, const char *audit, const char 
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 	char *user = xdg && *xdg ? xasprintf2(xdg, "/interlock") : xasprintf2(home && *home ? home : "/", "/.config/interlock");
 	char *shipped = shipped_rules();
-	const char *extra[] = { IL_SYSCONFDIR "/interlock", user, shipped, audit, session_dir, lib };
+	/* the compiled rules the next session starts from (snap_cache.c) */
+	char *cache = il_cache_dir();
+	const char *extra[] = { IL_SYSCONFDIR "/interlock", user, shipped, audit, session_dir, lib, cache ? cache : "" };
 	size_t n = 1;
 	for (int i = 0; dirs[i]; i++) {
 		char *real = realpath(dirs[i], 0);
@@ -188,6 +190,7 @@ char *il_protected_paths(const struct il_opts *o, const char *audit, const char 
 	il_strv_free(dirs);
 	free(user);
 	free(shipped);
+	free(cache);
 	return s;
 }
 

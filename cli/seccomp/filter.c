@@ -3,7 +3,9 @@
  *
  * The filter is compiled with libseccomp in the wrapper, before the fork:
  * the child between fork and exec then only makes system calls (prctl,
- * seccomp, sendmsg, close), and the cost is paid once per session. It is
+ * seccomp, sendmsg, close). It is the same in every session but for the
+ * wrapper's pid, so it is compiled once per interlock build and mode and
+ * kept in the cache with a stand-in for the pid (session_prog). It is
  * loaded with seccomp(2) directly, not seccomp_load(), because libseccomp
  * 2.5.4 has no attribute for SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV and would
  * keep the listener in the child.
@@ -40,6 +42,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "calls.h"
 #include "filter.h"
 #include "marker.h"
@@ -160,18 +163,69 @@ int il_seccomp_available(char *why, size_t cap)
 	return 0;
 }
 
+/* The compiled filter is the same for every session but for the wrapper's
+ * pid, so it is built with this stand-in for the pid (no pid is that
+ * large) and kept in the cache; a session puts its pid in its place. */
+#define PID_STANDIN 0x7e57a11du
+
+static int is_pid_compare(const struct sock_filter *f)
+{
+	return f->code == (BPF_JMP | BPF_JEQ | BPF_K) && f->k == PID_STANDIN;
+}
+
+/* A cached filter: whole instructions, not too many, and the stand-in. */
+static int filter_entry(const void *data, size_t len)
+{
+	const struct sock_filter *f = data;
+	size_t n = len / sizeof *f, standins = 0;
+	if (!len || len % sizeof *f || n > BPF_MAXINSNS)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		standins += is_pid_compare(&f[i]);
+	return standins > 0;
+}
+
+static int build_prog(struct sock_fprog *prog, int strict)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int ok = ctx && seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) == 0 &&
+		 add_compat_arches(ctx) == 0 && add_rules(ctx, (pid_t)PID_STANDIN, strict) == 0 &&
+		 export_prog(ctx, prog) == 0;
+	if (ctx)
+		seccomp_release(ctx);
+	return ok && filter_entry(prog->filter, prog->len * sizeof *prog->filter) ? 0 : -1;
+}
+
+/* libseccomp's filter for this mode, from the cache or built (and then
+ * cached), with the wrapper's pid in it. */
+static int session_prog(struct sock_fprog *prog, pid_t wrapper, int strict)
+{
+	struct il_cache_key key;
+	int keyed = il_cache_build_key("seccomp filter", &strict, sizeof strict, &key) == 0;
+	void *data;
+	size_t len;
+	if (keyed && il_cache_get("filter", &key, filter_entry, &data, &len) == 0) {
+		prog->filter = data;
+		prog->len = (unsigned short)(len / sizeof *prog->filter);
+	} else if (build_prog(prog, strict) == 0) {
+		if (keyed)
+			il_cache_put("filter", &key, prog->filter, prog->len * sizeof *prog->filter);
+	} else {
+		return -1;
+	}
+	for (unsigned i = 0; i < prog->len; i++)
+		if (is_pid_compare(&prog->filter[i]))
+			prog->filter[i].k = (uint32_t)wrapper;
+	return 0;
+}
+
 int il_seccomp_prepare(struct il_seccomp *sc, pid_t wrapper, int strict, uint64_t marker)
 {
 	memset(sc, 0, sizeof *sc);
 	sc->sock[0] = sc->sock[1] = -1;
 	if (!il_seccomp_available(sc->why, sizeof sc->why))
 		return -1;
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	int ok = ctx && seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) == 0 &&
-		 add_compat_arches(ctx) == 0 && add_rules(ctx, wrapper, strict) == 0 && export_prog(ctx, &sc->prog) == 0 &&
-		 il_seccomp_prepend_marker(&sc->prog, marker) == 0;
-	if (ctx)
-		seccomp_release(ctx);
+	int ok = session_prog(&sc->prog, wrapper, strict) == 0 && il_seccomp_prepend_marker(&sc->prog, marker) == 0;
 	if (!ok) {
 		snprintf(sc->why, sizeof sc->why, "cannot build the seccomp filter");
 		return -1;

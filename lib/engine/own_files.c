@@ -1,5 +1,5 @@
 /* interlock's own files: the rule directories, the audit log, the session
- * directory and the library (the wrapper writes their list into the
+ * directory, the compiled rules cache and the library (the wrapper writes their list into the
  * snapshot). No guarded process may create, change, delete or move them,
  * whatever the rules say: the preload's hooks and the --strict supervisor
  * both ask here. Every rename, and every open or delete of a name that
@@ -20,7 +20,9 @@ int il_own_file_base(const char *b, size_t n)
 {
 	if (n < 2 || !own_tail(b[n - 2], b[n - 1]))
 		return 0;
-	return (n > 5 && il_streq(b + n - 5, ".conf")) || il_streq(b, "audit.jsonl") || il_streq(b, "rules.snap") ||
+	/* *.snap: a session's rules.snap, and the compiled rules kept for
+	 * the next session (cli/commands/snap_cache.c, rules-KEY.snap) */
+	return (n > 5 && (il_streq(b + n - 5, ".conf") || il_streq(b + n - 5, ".snap"))) || il_streq(b, "audit.jsonl") ||
 	       il_streq(b, "libinterlock.so") || il_streq(b, "broker.sock") || il_streq(b, "rules.d") ||
 	       il_streq(b, "interlock");
 }

@@ -1,0 +1,449 @@
+/* The compiled rules, kept between sessions.
+ *
+ * Compiling 250+ rules (reading the INI files, compiling every PCRE2
+ * pattern, building the indexes) is most of what `interlock run`, `check`
+ * and the agent hooks cost at start. The rules part of the snapshot is the
+ * same for every session with the same rule files, profile and interlock
+ * build, so it is kept in $XDG_CACHE_HOME/interlock (~/.cache/interlock)
+ * under a key computed from exactly those: the contents of every rule file
+ * in merge order with its path, the profile, and the identity of this
+ * build. A changed rule file gives a new key, and the entry is rebuilt.
+ *
+ * An entry is used only if the directory is the user's own and no one else
+ * can write to it, the file is a regular file of the user's that no one
+ * else can write, its header names this key, and the checksum of its
+ * contents matches; then the snapshot reader checks its structure. An
+ * entry that fails is said on stderr, removed and rebuilt. What keeps a
+ * guarded agent from rewriting an entry (and the checksum with it) for
+ * the next session is that the directory is one of the session's
+ * protected paths (il_protected_paths): no guarded process may change it.
+ * The checksum catches what is not an agent under interlock: torn writes,
+ * a disk full, another tool, a hand.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "snapshot.h"
+
+#define CACHE_MAGIC "ILCACHE\x01"
+#define CACHE_KEEP 16 /* entries kept: a few rule sets and profiles in turn (each with its stat alias), two filters */
+
+/* A 128-bit hash of a byte stream, fast enough to check a 250 KB entry at
+ * each start (about 30 µs): four 64-bit lanes, each folding in one word of
+ * every 32-byte block with a 64x64->128-bit multiply, independent of one
+ * another so that the multiplies overlap. For noticing change, not for
+ * resisting someone who wants a collision (see the top of the file for
+ * what guards the entries). */
+#define BLOCK 32
+
+struct hash128 {
+	uint64_t v[4], n;
+	unsigned char tail[BLOCK];
+	size_t ntail;
+};
+
+static const uint64_t lane_k[4] = { 0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull,
+				    0x27d4eb2f165667c5ull };
+
+static uint64_t fold(uint64_t x, uint64_t y)
+{
+	__uint128_t p = (__uint128_t)x * y;
+	return (uint64_t)p ^ (uint64_t)(p >> 64);
+}
+
+static uint64_t word(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v; /* byte order only has to agree with itself */
+}
+
+static void hash_block(struct hash128 *h, const unsigned char *p)
+{
+	for (int i = 0; i < 4; i++) {
+		uint64_t v = h->v[i];
+		h->v[i] = fold(v ^ word(p + 8 * i), lane_k[i]) + (v << 23 | v >> 41);
+	}
+}
+
+static void hash_init(struct hash128 *h)
+{
+	*h = (struct hash128){ .v = { 0x243f6a8885a308d3ull, 0x13198a2e03707344ull, 0xa4093822299f31d0ull,
+				      0x082efa98ec4e6c89ull } };
+}
+
+static void hash_add(struct hash128 *h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	h->n += len;
+	if (h->ntail) {
+		size_t k = BLOCK - h->ntail < len ? BLOCK - h->ntail : len;
+		memcpy(h->tail + h->ntail, p, k);
+		h->ntail += k, p += k, len -= k;
+		if (h->ntail < BLOCK)
+			return;
+		hash_block(h, h->tail);
+		h->ntail = 0;
+	}
+	for (; len >= BLOCK; p += BLOCK, len -= BLOCK)
+		hash_block(h, p);
+	memcpy(h->tail, p, len);
+	h->ntail = len;
+}
+
+/* A field of a key: its length first, so "ab"+"c" and "a"+"bc" differ. */
+static void hash_field(struct hash128 *h, const void *data, size_t len)
+{
+	uint64_t n = len;
+	hash_add(h, &n, sizeof n);
+	hash_add(h, data, len);
+}
+
+static void hash_end(struct hash128 *h, uint64_t out[2])
+{
+	memset(h->tail + h->ntail, 0, BLOCK - h->ntail);
+	hash_block(h, h->tail);
+	/* every lane reaches both halves of the result */
+	uint64_t a = fold(h->v[0] ^ h->n, lane_k[2]) ^ fold(h->v[1], lane_k[3]);
+	uint64_t b = fold(h->v[2] ^ a, lane_k[0]) ^ fold(h->v[3] ^ h->n, lane_k[1]);
+	out[0] = a ^ fold(b, 0xff51afd7ed558ccdull);
+	out[1] = b ^ fold(out[0], 0xc4ceb9fe1a85ec53ull);
+}
+
+struct cache_hdr {
+	char magic[8];
+	uint32_t snap_version;
+	uint32_t pad;
+	uint64_t key[2];
+	uint64_t len;
+	uint64_t sum[2]; /* hash of the len bytes after this header */
+};
+
+char *il_cache_dir(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *dir;
+	if (xdg && xdg[0] == '/')
+		return asprintf(&dir, "%s/interlock", xdg) < 0 ? 0 : dir;
+	if (home && home[0] == '/')
+		return asprintf(&dir, "%s/.cache/interlock", strcmp(home, "/") ? home : "") < 0 ? 0 : dir;
+	return 0;
+}
+
+/* What makes a different build: the snapshot layout and PCRE2's
+ * serialization, and this very executable (a rebuilt interlock whose
+ * layout changed without a version bump must not read old entries). */
+static int hash_build(struct hash128 *h)
+{
+	struct stat st;
+	if (stat("/proc/self/exe", &st) < 0)
+		return -1;
+	const uint64_t id[] = { IL_SNAP_VERSION, PCRE2_MAJOR, PCRE2_MINOR, sizeof(struct il_snap_hdr),
+				(uint64_t)st.st_dev, (uint64_t)st.st_ino, (uint64_t)st.st_size,
+				(uint64_t)st.st_mtim.tv_sec, (uint64_t)st.st_mtim.tv_nsec };
+	hash_field(h, IL_VERSION, sizeof IL_VERSION);
+	hash_field(h, id, sizeof id);
+	return 0;
+}
+
+static int hash_file(struct hash128 *h, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	hash_field(h, path, strlen(path) + 1);
+	uint64_t size = 0;
+	char buf[65536];
+	ssize_t k;
+	struct hash128 body;
+	hash_init(&body);
+	while ((k = read(fd, buf, sizeof buf)) > 0) {
+		hash_add(&body, buf, (size_t)k);
+		size += (uint64_t)k;
+	}
+	close(fd);
+	if (k < 0)
+		return -1;
+	uint64_t sum[2];
+	hash_end(&body, sum);
+	hash_field(h, &size, sizeof size);
+	hash_field(h, sum, sizeof sum);
+	return 0;
+}
+
+int il_cache_build_key(const char *what, const void *data, size_t len, struct il_cache_key *key)
+{
+	struct hash128 h;
+	hash_init(&h);
+	if (hash_build(&h) < 0)
+		return -1;
+	hash_field(&h, what, strlen(what) + 1);
+	hash_field(&h, data, len);
+	hash_end(&h, key->h);
+	return 0;
+}
+
+/* The directory, if it is fit to hold entries: the user's own, written
+ * by no one else. 0, or -1 (errno set; EPERM: someone else could write). */
+static int cache_dir_ok(const char *dir, int create)
+{
+	if (create) {
+		char *parent = strdup(dir), *slash = parent ? strrchr(parent, '/') : 0;
+		if (slash && slash != parent) {
+			*slash = 0;
+			if (mkdir(parent, 0700) < 0 && errno != EEXIST) {
+				free(parent);
+				return -1;
+			}
+		}
+		free(parent);
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			return -1;
+	}
+	struct stat st;
+	if (lstat(dir, &st) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 022)) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+/* KIND-KEY.snap: the name ends in .snap so that no guarded process may
+ * write it (il_own_file_base) */
+static char *entry_path(const char *dir, const char *kind, const struct il_cache_key *key)
+{
+	char *p;
+	if (asprintf(&p, "%s/%s-%016llx%016llx.snap", dir, kind, (unsigned long long)key->h[0],
+		     (unsigned long long)key->h[1]) < 0)
+		return 0;
+	return p;
+}
+
+/* Reads and checks an entry; 0 and its contents, -1 if there is none,
+ * -2 (why in *why) if there is one that fails its checks. */
+static int read_entry(const char *path, const struct il_cache_key *key, int (*valid)(const void *, size_t),
+		      void **out, size_t *len, const char **why)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -1 : (*why = "cannot be opened", -2);
+	struct stat st;
+	struct cache_hdr h;
+	void *blob = 0;
+	int rc = -2;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 022))
+		*why = "is not a private file of the user's";
+	else if (read(fd, &h, sizeof h) != (ssize_t)sizeof h || memcmp(h.magic, CACHE_MAGIC, 8) ||
+		 h.snap_version != IL_SNAP_VERSION || (uint64_t)st.st_size != sizeof h + h.len || h.len > (1u << 30))
+		*why = "has a bad header";
+	else if (h.key[0] != key->h[0] || h.key[1] != key->h[1])
+		*why = "is filed under another key";
+	else if (!(blob = malloc(h.len ? h.len : 1)) || read(fd, blob, h.len) != (ssize_t)h.len)
+		*why = "cannot be read";
+	else {
+		struct hash128 hs;
+		uint64_t sum[2];
+		hash_init(&hs);
+		hash_add(&hs, blob, h.len);
+		hash_end(&hs, sum);
+		if (sum[0] != h.sum[0] || sum[1] != h.sum[1])
+			*why = "does not match its checksum";
+		else if (valid && !valid(blob, h.len))
+			*why = "does not hold what its name says";
+		else
+			rc = 0;
+	}
+	close(fd);
+	if (rc) {
+		free(blob);
+		return rc;
+	}
+	*out = blob;
+	*len = h.len;
+	return 0;
+}
+
+int il_cache_get(const char *kind, const struct il_cache_key *key, int (*valid)(const void *, size_t), void **out,
+		 size_t *len)
+{
+	char *dir = il_cache_dir();
+	char *path = dir && cache_dir_ok(dir, 0) == 0 ? entry_path(dir, kind, key) : 0;
+	const char *why = 0;
+	int rc = path ? read_entry(path, key, valid, out, len, &why) : -1;
+	if (rc == -2) {
+		fprintf(stderr, "interlock: the cached %s %s %s; building it again\n", kind, path, why);
+		unlink(path);
+	}
+	free(path);
+	free(dir);
+	return rc == 0 ? 0 : -1;
+}
+
+/* Leaves the CACHE_KEEP newest entries (by when they were written). */
+static void prune(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct ent {
+		char name[64];
+		struct timespec t;
+	} ents[64];
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t k = strlen(e->d_name);
+		if (e->d_name[0] == '.' || k < 6 || strcmp(e->d_name + k - 5, ".snap") || k >= sizeof ents[0].name)
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (n == 64)
+			break;
+		memcpy(ents[n].name, e->d_name, k + 1);
+		ents[n++].t = st.st_mtim;
+	}
+	while (n > CACHE_KEEP) {
+		int old = 0;
+		for (int i = 1; i < n; i++)
+			if (ents[i].t.tv_sec < ents[old].t.tv_sec ||
+			    (ents[i].t.tv_sec == ents[old].t.tv_sec && ents[i].t.tv_nsec < ents[old].t.tv_nsec))
+				old = i;
+		unlinkat(dirfd(d), ents[old].name, 0);
+		ents[old] = ents[--n];
+	}
+	closedir(d);
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	for (const char *c = p; n;) {
+		ssize_t k = write(fd, c, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		c += k, n -= (size_t)k;
+	}
+	return 0;
+}
+
+void il_cache_put(const char *kind, const struct il_cache_key *key, const void *data, size_t len)
+{
+	char *dir = il_cache_dir();
+	if (!dir || cache_dir_ok(dir, 1) < 0) {
+		free(dir);
+		return; /* no cache: every session compiles, as before */
+	}
+	char *path = entry_path(dir, kind, key), *tmp = 0;
+	struct cache_hdr h = { .snap_version = IL_SNAP_VERSION, .len = len };
+	memcpy(h.magic, CACHE_MAGIC, 8);
+	memcpy(h.key, key->h, sizeof h.key);
+	struct hash128 hs;
+	hash_init(&hs);
+	hash_add(&hs, data, len);
+	hash_end(&hs, h.sum);
+	int fd = -1;
+	if (path && asprintf(&tmp, "%s/.rules.XXXXXX", dir) >= 0 && (fd = mkostemp(tmp, O_CLOEXEC)) >= 0) {
+		/* written whole under a temporary name, then renamed: a reader
+		 * never sees half an entry */
+		int ok = fchmod(fd, 0600) == 0 && write_all(fd, &h, sizeof h) == 0 && write_all(fd, data, len) == 0;
+		if (close(fd) == 0 && ok && rename(tmp, path) == 0)
+			prune(dir);
+		else
+			unlink(tmp);
+	}
+	free(tmp);
+	free(path);
+	free(dir);
+}
+
+/* Reading every rule file at each start costs more than the rest of the
+ * key: the key of their contents is also filed under a key of what stat(2)
+ * says of them (path, device, inode, size, mtime, ctime), so a start whose
+ * files are as they were reads only that. A write always moves a file's
+ * ctime, which no one can set back; a file changed less than RACY_S ago is
+ * not vouched for (its ctime could be the same after another write in the
+ * same clock tick), so its contents are read every time until it settles. */
+#define RACY_S 2
+
+static int stat_key(char **files, const struct hash128 *start, struct il_cache_key *key, int *racy)
+{
+	struct hash128 h = *start;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	*racy = 0;
+	for (char **f = files; *f; f++) {
+		struct stat st;
+		if (stat(*f, &st) < 0)
+			return -1;
+		const uint64_t id[] = { (uint64_t)st.st_dev,	       (uint64_t)st.st_ino,	     (uint64_t)st.st_size,
+					(uint64_t)st.st_mtim.tv_sec,   (uint64_t)st.st_mtim.tv_nsec, (uint64_t)st.st_ctim.tv_sec,
+					(uint64_t)st.st_ctim.tv_nsec };
+		hash_field(&h, *f, strlen(*f) + 1);
+		hash_field(&h, id, sizeof id);
+		if (st.st_ctim.tv_sec >= now.tv_sec - RACY_S || st.st_mtim.tv_sec >= now.tv_sec - RACY_S)
+			*racy = 1;
+	}
+	hash_end(&h, key->h);
+	return 0;
+}
+
+static int content_key(char **files, const struct hash128 *start, struct il_cache_key *key)
+{
+	struct hash128 h = *start;
+	for (char **f = files; *f; f++)
+		if (hash_file(&h, *f) < 0)
+			return -1; /* compiling will say what is wrong with it */
+	hash_end(&h, key->h);
+	return 0;
+}
+
+static int one_key(const void *data, size_t len)
+{
+	(void)data;
+	return len == sizeof(struct il_cache_key);
+}
+
+int il_snap_cache_key(char *const *dirs, const char *profile, struct il_cache_key *key)
+{
+	struct hash128 start;
+	hash_init(&start);
+	if (hash_build(&start) < 0)
+		return -1;
+	hash_field(&start, profile ? profile : "", profile ? strlen(profile) + 1 : 0);
+	int unreadable, racy, rc = -1;
+	char **files = il_rule_files(dirs, 0, &unreadable);
+	struct il_cache_key by_stat;
+	void *found;
+	size_t n;
+	if (!unreadable) {
+		int vouched = stat_key(files, &start, &by_stat, &racy) == 0 && !racy;
+		if (vouched && il_cache_get("stat", &by_stat, one_key, &found, &n) == 0) {
+			memcpy(key, found, sizeof *key);
+			free(found);
+			rc = 0;
+		} else if ((rc = content_key(files, &start, key)) == 0 && vouched) {
+			il_cache_put("stat", &by_stat, key, sizeof *key);
+		}
+	}
+	for (char **f = files; *f; f++)
+		free(*f);
+	free(files);
+	return rc;
+}
