@@ -169,12 +169,11 @@ static int build_failed(struct il_compiled *c)
 	return EXIT_INTERLOCK;
 }
 
-/* The session's snapshot from the rules part (which it frees): the facts
+/* The session's snapshot from the rules part (which it consumes): the facts
  * of m added, the view opened on it. */
 static int seal(struct il_compiled *c, void *rules, size_t n, const struct il_session_meta *m)
 {
 	int rc = il_snapshot_seal(rules, n, m, &c->blob, &c->len);
-	free(rules);
 	if (rc < 0 || il_snap_open(&c->view, c->blob, c->len) < 0)
 		return build_failed(c);
 	c->view.get_mem = keep_mem;

@@ -131,10 +131,11 @@ struct il_session_meta {
 int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta *m,
 		      void **out, size_t *len) IL_HIDDEN;
 /* The same in two steps: the rules part (m is read for the profile only),
- * then a copy of it with the session's facts of m added. */
+ * then the session's facts of m added to it (rules, malloc'd, is consumed:
+ * grown into *out, or freed on failure). */
 int il_snapshot_build_rules(const struct il_ruleset *rs, const struct il_session_meta *m, void **out,
 			    size_t *len) IL_HIDDEN;
-int il_snapshot_seal(const void *rules, size_t len, const struct il_session_meta *m, void **out,
+int il_snapshot_seal(void *rules, size_t len, const struct il_session_meta *m, void **out,
 		     size_t *outlen) IL_HIDDEN;
 
 /* Fabricated environment for rule examples (see interlock.rules(5)). */

@@ -343,25 +343,29 @@ static uint32_t append_str(struct buf *b, const struct il_snap_hdr *h, const cha
 	return buf_add(b, str, strlen(str) + 1, 1) - h->strings;
 }
 
-int il_snapshot_seal(const void *rules, size_t len, const struct il_session_meta *m, void **out, size_t *outlen)
+int il_snapshot_seal(void *rules, size_t len, const struct il_session_meta *m, void **out, size_t *outlen)
 {
 	struct il_snap_hdr h;
-	if (len < sizeof h)
+	if (len < sizeof h) {
+		free(rules);
 		return -1;
+	}
 	memcpy(&h, rules, sizeof h);
-	if (h.size != len || h.strings + (uint64_t)h.strings_len != len)
+	if (h.size != len || h.strings + (uint64_t)h.strings_len != len) {
+		free(rules);
 		return -1;
-	/* one allocation of the final size: the rules part is most of it */
+	}
+	/* grown in place to its final size: the rules part is most of it, and
+	 * realloc moves a large block's pages rather than copying them */
 	const char *facts[] = { m ? m->session : 0, m ? m->home : 0,   m ? m->audit : 0, m ? m->profile : 0,
 				m ? m->socket : 0,  m ? m->protect : 0, m ? m->tty : 0,   m ? m->hosts : 0,
 				getenv("TMPDIR") };
 	size_t need = len;
 	for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++)
 		need += (facts[i] ? strlen(facts[i]) : 0) + 1;
-	struct buf b = { malloc(need), 0, need };
+	struct buf b = { realloc(rules, need), len, need };
 	if (!b.p)
 		abort();
-	buf_add(&b, rules, len, 8);
 	h.session = append_str(&b, &h, m && m->session ? m->session : "");
 	h.home = append_str(&b, &h, m && m->home ? m->home : "");
 	h.audit = append_str(&b, &h, m && m->audit ? m->audit : "");
@@ -400,7 +404,5 @@ int il_snapshot_build(const struct il_ruleset *rs, const struct il_session_meta 
 	size_t n;
 	if (il_snapshot_build_rules(rs, m, &rules, &n) < 0)
 		return -1;
-	int rc = il_snapshot_seal(rules, n, m, out, len);
-	free(rules);
-	return rc;
+	return il_snapshot_seal(rules, n, m, out, len);
 }
