@@ -57,6 +57,36 @@ uint64_t il_sv_ptr_at(const unsigned char *p, int size)
 	return v;
 }
 
+/* The strings of an argv or envp usually lie one after another (the
+ * kernel copies them so onto a new stack): one read of up to two pages
+ * serves many of them, where a read per string costs a system call each
+ * (an environment of 40 variables was 40 reads). */
+struct str_window {
+	uint64_t base;
+	size_t len;
+	unsigned char buf[2 * PAGE];
+};
+
+static char *peek_str_near(struct il_supervisor *s, pid_t pid, uint64_t addr, struct str_window *w)
+{
+	for (int fresh = 0; fresh < 2; fresh++) {
+		if (addr >= w->base && addr < w->base + w->len) {
+			size_t off = (size_t)(addr - w->base);
+			unsigned char *z = memchr(w->buf + off, 0, w->len - off);
+			if (z)
+				return il_arena_strndup(&s->arena, (const char *)w->buf + off, (size_t)(z - (w->buf + off)));
+		}
+		if (fresh)
+			break;
+		/* up to the end of the page after addr's: a partial read stops
+		 * at an unmapped page, which is fine */
+		ssize_t n = il_sv_peek(pid, addr, w->buf, 2 * PAGE - (size_t)(addr % PAGE));
+		w->base = addr;
+		w->len = n > 0 ? (size_t)n : 0;
+	}
+	return il_sv_peek_str(s, pid, addr); /* longer than the window */
+}
+
 /* A NULL-terminated array of string pointers (argv, envp), strings included.
  * A NULL array is an empty list (Linux accepts it). first_only: argv[0]
  * alone, for the prefilter. NULL when unreadable or longer than MAX_LIST. */
@@ -64,6 +94,8 @@ char **il_sv_peek_list(struct il_supervisor *s, pid_t pid, uint64_t addr, int pt
 {
 	int max = first_only ? 1 : MAX_LIST, n = 0;
 	char **v = il_arena_alloc(&s->arena, sizeof(char *) * ((size_t)max + 1));
+	struct str_window w; /* empty: nothing read yet */
+	w.base = 0, w.len = 0;
 	if (!v)
 		return 0;
 	while (addr) {
@@ -77,7 +109,7 @@ char **il_sv_peek_list(struct il_supervisor *s, pid_t pid, uint64_t addr, int pt
 				v[n] = 0;
 				return p && !first_only ? 0 : v;
 			}
-			if (!(v[n++] = il_sv_peek_str(s, pid, p)))
+			if (!(v[n++] = peek_str_near(s, pid, p, &w)))
 				return 0;
 		}
 		addr += (uint64_t)(got - got % ptr);
