@@ -61,6 +61,17 @@ static int open_head(struct il_supervisor *s, const struct seccomp_notif *n, enu
 	errno = 0;
 	c->path = c->access ? il_sv_peek_str(s, pid, path_addr) : 0;
 	int writes = (c->access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) != 0;
+	/* The preload mapping the session's rules on its first hook, by the
+	 * name the session gave it: it cannot mark this open (the marker is in
+	 * the file), and there is nothing to judge. Answered here, not after a
+	 * hop to the supervisor's thread and a reading of the process's facts:
+	 * nearly every process of the tree makes this call once. Any other
+	 * name for the file takes the long way (snapshot_refused). */
+	if (c->path && c->access == IL_A_READ && s->cfg.snapshot && !strcmp(c->path, s->cfg.snapshot) &&
+	    il_sv_has_preload(s, pid)) {
+		il_sv_respond(s, n->id, 0);
+		return 1;
+	}
 	const char *tty = il_snap_tty(view);
 	int look = c->path && ((writes && il_own_file_name(c->path)) || snapshot_name(c->path) || (tty && *tty && !strncmp(c->path, "/dev/", 5)) ||
 			       il_path_via_link(c->path) || il_open_candidate(view, c->path, c->access));
