@@ -62,7 +62,7 @@ int il_compile_cached(struct il_compiled *c, const struct il_opts *o, const stru
 struct il_cache_key {
 	uint64_t h[2];
 };
-char *il_cache_dir(void) IL_HIDDEN; /* $XDG_CACHE_HOME/interlock, malloc'd; NULL without HOME */
+char *il_cache_dir(void) IL_HIDDEN; /* <runtime base>/cache, malloc'd */
 int il_snap_cache_key(char *const *dirs, const char *profile, struct il_cache_key *key) IL_HIDDEN;
 /* A key of what identifies this build and the len bytes at data. */
 int il_cache_build_key(const char *what, const void *data, size_t len, struct il_cache_key *key) IL_HIDDEN;
@@ -93,6 +93,9 @@ const char *il_program_path(const char *file, char *buf, size_t cap) IL_HIDDEN;
 /* Sessions (cmd_run.c) */
 int il_make_private_dir(const char *path) IL_HIDDEN;
 char *il_session_dir(const char *id) IL_HIDDEN; /* <runtime>/interlock/<id>, created 0700 */
+/* $XDG_RUNTIME_DIR/interlock when that directory is usable, else
+ * /tmp/interlock-UID: where sessions and the cache live (not created). */
+void il_runtime_base(char *base, size_t cap) IL_HIDDEN;
 int il_write_file(const char *path, const void *data, size_t len) IL_HIDDEN;
 void il_new_session_id(char *out, size_t cap) IL_HIDDEN;
 /* sessions.c: a new session's directory with its holder recorded (the

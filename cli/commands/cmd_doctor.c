@@ -475,10 +475,8 @@ static void check_cache(struct doc *d, const struct il_opts *o)
 {
 	char *dir = il_cache_dir();
 	struct stat st;
-	if (!dir) {
-		report(d, WARN, "set HOME or XDG_CACHE_HOME", "rule cache: none, every session compiles the rules");
+	if (!dir)
 		return;
-	}
 	if (lstat(dir, &st) == 0 && (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 022))) {
 		report(d, WARN, "make it yours alone (chmod 700) or remove it",
 		       "rule cache %s is not a private directory: interlock does not use it", dir);

@@ -34,16 +34,21 @@ int il_make_private_dir(const char *path)
 	return 0;
 }
 
+void il_runtime_base(char *base, size_t cap)
+{
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+	if (rt && *rt && stat(rt, &st) == 0 && S_ISDIR(st.st_mode) && access(rt, W_OK) == 0)
+		snprintf(base, cap, "%s/interlock", rt);
+	else
+		snprintf(base, cap, "/tmp/interlock-%u", (unsigned)getuid());
+}
+
 /* <runtime dir>/interlock/<session>: private to the user. */
 char *il_session_dir(const char *id)
 {
 	char base[4096];
-	const char *rt = getenv("XDG_RUNTIME_DIR");
-	struct stat st;
-	if (rt && *rt && stat(rt, &st) == 0 && S_ISDIR(st.st_mode) && access(rt, W_OK) == 0)
-		snprintf(base, sizeof base, "%s/interlock", rt);
-	else
-		snprintf(base, sizeof base, "/tmp/interlock-%u", (unsigned)getuid());
+	il_runtime_base(base, sizeof base);
 	if (il_make_private_dir(base) < 0) {
 		fprintf(stderr, "interlock: cannot use %s as a private session directory\n", base);
 		return 0;

@@ -4,8 +4,9 @@
  * pattern, building the indexes) is most of what `interlock run`, `check`
  * and the agent hooks cost at start. The rules part of the snapshot is the
  * same for every session with the same rule files, profile and interlock
- * build, so it is kept in $XDG_CACHE_HOME/interlock (~/.cache/interlock)
- * under a key computed from exactly those: the contents of every rule file
+ * build, so it is kept in the runtime directory's interlock/cache (where
+ * the sessions are; il_cache_dir) under a key computed from exactly
+ * those: the contents of every rule file
  * in merge order with its path, the profile, and the identity of this
  * build. A changed rule file gives a new key, and the entry is rebuilt.
  *
@@ -127,15 +128,15 @@ struct cache_hdr {
 	uint64_t sum[2]; /* hash of the len bytes after this header */
 };
 
+/* In the runtime directory, next to the sessions, rather than in
+ * ~/.cache: it must be a path no guarded process may change, and one an
+ * agent clearing caches (`rm -rf ~/.cache`) never meets. It is gone after
+ * a reboot or a logout; the first session after compiles again. */
 char *il_cache_dir(void)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	char *dir;
-	if (xdg && xdg[0] == '/')
-		return asprintf(&dir, "%s/interlock", xdg) < 0 ? 0 : dir;
-	if (home && home[0] == '/')
-		return asprintf(&dir, "%s/.cache/interlock", strcmp(home, "/") ? home : "") < 0 ? 0 : dir;
-	return 0;
+	char base[4096], *dir;
+	il_runtime_base(base, sizeof base);
+	return asprintf(&dir, "%s/cache", base) < 0 ? 0 : dir;
 }
 
 /* What makes a different build: the snapshot layout and PCRE2's
@@ -202,24 +203,34 @@ static int cache_dir_ok(const char *dir, int create)
 {
 	if (create) {
 		char *parent = strdup(dir), *slash = parent ? strrchr(parent, '/') : 0;
-		if (slash && slash != parent) {
+		int ok = slash && slash != parent;
+		if (ok) {
 			*slash = 0;
-			if (mkdir(parent, 0700) < 0 && errno != EEXIST) {
-				free(parent);
-				return -1;
-			}
+			ok = il_make_private_dir(parent) == 0; /* the runtime base, as sessions make it */
 		}
 		free(parent);
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		if (!ok || (mkdir(dir, 0700) < 0 && errno != EEXIST))
 			return -1;
 	}
-	struct stat st;
-	if (lstat(dir, &st) < 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 022)) {
-		errno = EPERM;
-		return -1;
+	/* the directory and the one it is in: no one else may put an entry
+	 * in, or swap the directory for another */
+	char *parent = strdup(dir), *slash = parent ? strrchr(parent, '/') : 0;
+	if (slash && slash != parent)
+		*slash = 0;
+	const char *both[] = { dir, parent };
+	for (int i = 0; i < 2; i++) {
+		struct stat st;
+		if (!both[i] || lstat(both[i], &st) < 0) {
+			free(parent);
+			return -1;
+		}
+		if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 022)) {
+			free(parent);
+			errno = EPERM;
+			return -1;
+		}
 	}
+	free(parent);
 	return 0;
 }
 

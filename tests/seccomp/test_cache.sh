@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The compiled rules and the seccomp filter kept between sessions
-# (cli/commands/snap_cache.c, issue 20): written on the first run, used by
+# (cli/commands/snap_cache.c, issue 20), in the runtime directory: written on the first run, used by
 # the next, rebuilt when a rule file changes, refused (said, removed,
 # rebuilt) when an entry was changed behind interlock's back, and out of
 # reach of the guarded processes themselves. The filter read from the cache
 # must still carry the session's own wrapper pid.
 . "$(dirname "$0")/lib.sh"
 
-CACHE="$XDG_CACHE_HOME/interlock"
+# the cache lives next to the sessions, in the runtime directory
+export XDG_RUNTIME_DIR="$SANDBOX/run"
+mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+CACHE="$XDG_RUNTIME_DIR/interlock/cache"
 RULES="$SANDBOX/cache-rules"
 mkdir -p "$RULES" "$HOME/.ssh"
 cp "$RULES_DIR"/*.conf "$RULES/"
@@ -143,6 +146,12 @@ run_capture guard frobnicate x
 assert_contains "a cache directory others can write is not used" "$ERR" "(rule test-frob-again)"
 assert_eq "... and nothing is read from it" "" "$(grep -F 'cached' "$ERRF")"
 chmod 0700 "$CACHE"
+
+# -- an agent clearing the user's caches meets nothing of interlock's
+mkdir -p "$HOME/.cache/pip" && echo x >"$HOME/.cache/pip/wheel"
+run_capture guard "$PYTHON" -c 'import os, shutil; shutil.rmtree(os.path.expanduser("~/.cache"))'
+assert_status "removing ~/.cache is not refused" 0
+assert_missing "... and the caches are gone" "$HOME/.cache"
 
 # -- from inside a session, the cache is interlock's own: not to be changed
 RULES_ENTRY="$CACHE/$(ls -1t "$CACHE" | grep '^rules-' | head -n1)"
