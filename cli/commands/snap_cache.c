@@ -5,10 +5,11 @@
  * and the agent hooks cost at start. The rules part of the snapshot is the
  * same for every session with the same rule files, profile and interlock
  * build, so it is kept in the runtime directory's interlock/cache (where
- * the sessions are; il_cache_dir) under a key computed from exactly
- * those: the contents of every rule file
- * in merge order with its path, the profile, and the identity of this
- * build. A changed rule file gives a new key, and the entry is rebuilt.
+ * the sessions are; il_cache_dir) under a key computed from exactly those:
+ * the contents of every rule file in merge order with its path, the
+ * profile, and the identity of this build. A changed rule file gives a new
+ * key, and the entry is rebuilt. The seccomp filter is kept the same way
+ * (cli/seccomp/filter.c).
  *
  * An entry is used only if the directory is the user's own and no one else
  * can write to it, the file is a regular file of the user's that no one
@@ -197,41 +198,34 @@ int il_cache_build_key(const char *what, const void *data, size_t len, struct il
 	return 0;
 }
 
-/* The directory, if it is fit to hold entries: the user's own, written
- * by no one else. 0, or -1 (errno set; EPERM: someone else could write). */
+static int private_dir(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 022)) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+/* The directory, if it is fit to hold entries: it and the runtime base it
+ * is in are the user's own and written by no one else (who could put an
+ * entry in, or swap the directory for another). With create, both are
+ * made first. 0, or -1. */
 static int cache_dir_ok(const char *dir, int create)
 {
-	if (create) {
-		char *parent = strdup(dir), *slash = parent ? strrchr(parent, '/') : 0;
-		int ok = slash && slash != parent;
-		if (ok) {
-			*slash = 0;
-			ok = il_make_private_dir(parent) == 0; /* the runtime base, as sessions make it */
-		}
-		free(parent);
-		if (!ok || (mkdir(dir, 0700) < 0 && errno != EEXIST))
-			return -1;
-	}
-	/* the directory and the one it is in: no one else may put an entry
-	 * in, or swap the directory for another */
-	char *parent = strdup(dir), *slash = parent ? strrchr(parent, '/') : 0;
-	if (slash && slash != parent)
+	char *base = strdup(dir), *slash = base ? strrchr(base, '/') : 0;
+	int ok = slash && slash != base;
+	if (ok) {
 		*slash = 0;
-	const char *both[] = { dir, parent };
-	for (int i = 0; i < 2; i++) {
-		struct stat st;
-		if (!both[i] || lstat(both[i], &st) < 0) {
-			free(parent);
-			return -1;
-		}
-		if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 022)) {
-			free(parent);
-			errno = EPERM;
-			return -1;
-		}
+		if (create)
+			ok = il_make_private_dir(base) == 0 && (mkdir(dir, 0700) == 0 || errno == EEXIST);
+		ok = ok && private_dir(base) == 0 && private_dir(dir) == 0;
 	}
-	free(parent);
-	return 0;
+	free(base);
+	return ok ? 0 : -1;
 }
 
 /* KIND-KEY.snap: the name ends in .snap so that no guarded process may
