@@ -21,6 +21,8 @@ size_t il_env_slots(char *const envp[])
 /* Does a colon/space separated LD_PRELOAD value already name our library? */
 static int names_lib(const char *v, const char *lib)
 {
+	if (il_streq(v, lib)) /* what the wrapper sets: nearly every exec */
+		return 1;
 	size_t n = il_strlen(lib);
 	const char *base = il_basename(lib);
 	size_t bn = il_strlen(base);
@@ -48,8 +50,8 @@ char *const *il_env_fix(char *const envp[], char **out, char *strbuf, size_t str
 	for (size_t i = 0; envp && envp[i]; i++) {
 		const char *e = envp[i];
 		/* Every exec walks the whole environment: the few names that
-		 * matter start with L or I, the rest are copied untouched. */
-		if (e[0] != 'L' && e[0] != 'I') {
+		 * matter start with LD or IN, the rest are copied untouched. */
+		if ((e[0] != 'L' || e[1] != 'D') && (e[0] != 'I' || e[1] != 'N')) {
 			out[o++] = (char *)e;
 			continue;
 		}
