@@ -105,12 +105,13 @@ static const char *find_self(struct kept *k, const char *preload)
 		}
 		p = *e ? e + 1 : e;
 	}
+	int saved = errno;
 	Dl_info info;
-	if (dladdr((void *)find_self, &info) && info.dli_fname && il_init_len(info.dli_fname) < PATH_CAP) {
-		const char *d = keep(k, info.dli_fname, il_init_len(info.dli_fname));
-		return d ? d : empty;
-	}
-	return empty;
+	const char *d = 0;
+	if (dladdr((void *)find_self, &info) && info.dli_fname && il_init_len(info.dli_fname) < PATH_CAP)
+		d = keep(k, info.dli_fname, il_init_len(info.dli_fname));
+	errno = saved;
+	return d ? d : empty;
 }
 
 /* Runs as a constructor, or earlier from the first hook: another library's
@@ -119,7 +120,8 @@ void il_init_once(void)
 {
 	if (__atomic_load_n(&inited, __ATOMIC_ACQUIRE))
 		return;
-	int saved = errno;
+	/* errno: only dladdr may change it (find_self keeps it). Not saved
+	 * here, which would resolve __errno_location in every process. */
 	/* One pass over the environment for the four names (getenv is a
 	 * pass per name); the first of a name counts, as with getenv. */
 	const char *lp = 0, *sess = 0, *snap = 0, *prof = 0;
@@ -149,7 +151,6 @@ void il_init_once(void)
 	il_sess.active = il_sess.session[0] || (lp && il_sess.lib[0] && *lp);
 	il_sess.shell = il_init_prefix(il_sess.session, k_shell);
 	__atomic_store_n(&inited, 1, __ATOMIC_RELEASE);
-	errno = saved;
 }
 
 __attribute__((constructor)) static void il_init(void)

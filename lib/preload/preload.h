@@ -44,8 +44,10 @@ void il_init_once(void) IL_HIDDEN; /* capture the session (idempotent) */
 static inline size_t il_init_len(const char *s)
 {
 	size_t n = 0;
-	while (s[n])
+	while (s[n]) {
 		n++;
+		__asm__("" : "+r"(n)); /* or gcc makes the loop a call to strlen */
+	}
 	return n;
 }
 static inline int il_init_prefix(const char *s, const char *prefix)
