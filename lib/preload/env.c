@@ -3,33 +3,9 @@
  * `LD_PRELOAD= cmd`, python's os.execve with a fresh dict).
  *
  * The caller provides the pointer array (on its stack), so this works in a
- * vfork child. Strings come from static buffers filled at load time. */
+ * vfork child. The session's entries are the ones the constructor kept
+ * (init.c). */
 #include "preload.h"
-
-static char s_session[160], s_snapshot[4128], s_profile[160];
-static int s_ready;
-
-static void build(char *dst, size_t cap, const char *name, const char *value)
-{
-	size_t n = il_strlen(name), v = il_strlen(value);
-	if (n + v + 2 > cap) {
-		dst[0] = 0;
-		return;
-	}
-	il_memcpy(dst, name, n);
-	dst[n] = '=';
-	il_memcpy(dst + n + 1, value, v + 1);
-}
-
-static void prepare(void)
-{
-	if (__atomic_load_n(&s_ready, __ATOMIC_ACQUIRE))
-		return;
-	build(s_session, sizeof s_session, "INTERLOCK_SESSION", il_sess.session);
-	build(s_snapshot, sizeof s_snapshot, "INTERLOCK_SNAPSHOT", il_sess.snapshot);
-	build(s_profile, sizeof s_profile, "INTERLOCK_PROFILE", il_sess.profile);
-	__atomic_store_n(&s_ready, 1, __ATOMIC_RELEASE);
-}
 
 size_t il_env_slots(char *const envp[])
 {
@@ -45,6 +21,8 @@ size_t il_env_slots(char *const envp[])
 /* Does a colon/space separated LD_PRELOAD value already name our library? */
 static int names_lib(const char *v, const char *lib)
 {
+	if (il_streq(v, lib)) /* what the wrapper sets: nearly every exec */
+		return 1;
 	size_t n = il_strlen(lib);
 	const char *base = il_basename(lib);
 	size_t bn = il_strlen(base);
@@ -65,7 +43,6 @@ char *const *il_env_fix(char *const envp[], char **out, char *strbuf, size_t str
 {
 	if (!il_sess.active || !il_sess.lib[0] || il_session_ended())
 		return envp;
-	prepare();
 	size_t o = 0;
 	const char *preload = 0;
 	int want_session = il_sess.session[0] != 0, want_snapshot = il_sess.snapshot[0] != 0;
@@ -73,8 +50,8 @@ char *const *il_env_fix(char *const envp[], char **out, char *strbuf, size_t str
 	for (size_t i = 0; envp && envp[i]; i++) {
 		const char *e = envp[i];
 		/* Every exec walks the whole environment: the few names that
-		 * matter start with L or I, the rest are copied untouched. */
-		if (e[0] != 'L' && e[0] != 'I') {
+		 * matter start with LD or IN, the rest are copied untouched. */
+		if ((e[0] != 'L' || e[1] != 'D') && (e[0] != 'I' || e[1] != 'N')) {
 			out[o++] = (char *)e;
 			continue;
 		}
@@ -109,12 +86,12 @@ char *const *il_env_fix(char *const envp[], char **out, char *strbuf, size_t str
 			out[o++] = (char *)preload - 11;
 		}
 	}
-	if (want_session && s_session[0])
-		out[o++] = s_session;
-	if (want_snapshot && s_snapshot[0])
-		out[o++] = s_snapshot;
-	if (want_profile && s_profile[0])
-		out[o++] = s_profile;
+	if (want_session)
+		out[o++] = (char *)il_sess.session_var;
+	if (want_snapshot)
+		out[o++] = (char *)il_sess.snapshot_var;
+	if (want_profile)
+		out[o++] = (char *)il_sess.profile_var;
 	out[o] = 0;
 	return out;
 }

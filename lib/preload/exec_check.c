@@ -15,13 +15,18 @@
 
 #define SCRATCH_SIZE (4u << 20)
 
+/* Each name is asked once: argv[0] is usually the path itself, and a
+ * name no rule names walks every glob rule's list. */
 static int is_candidate(struct il_snap_view *v, const char *path, const char *real, char *const argv[])
 {
-	if (path && il_snap_exec_candidate(v, il_basename(path)))
+	const char *p = path ? il_basename(path) : 0;
+	if (p && il_snap_exec_candidate(v, p))
 		return 1;
-	if (real && il_snap_exec_candidate(v, il_basename(real)))
+	const char *r = real ? il_basename(real) : 0;
+	if (r && !(p && il_streq(r, p)) && il_snap_exec_candidate(v, r))
 		return 1;
-	return argv && argv[0] && il_snap_exec_candidate(v, il_basename(argv[0]));
+	const char *a = argv && argv[0] ? il_basename(argv[0]) : 0;
+	return a && !(p && il_streq(a, p)) && !(r && il_streq(a, r)) && il_snap_exec_candidate(v, a);
 }
 
 /* What the new program will read first on stdin, copied without taking

@@ -17,13 +17,62 @@
 #include "preload.h"
 
 struct il_real il_real;
-struct il_session il_sess;
 
-static void copy_value(char *dst, size_t cap, const char *v)
+/* Where the constructors keep what they capture (IL_HOT, preload.h): a
+ * small store on the page the loader has already written, so a process
+ * that never calls a hook touches no page of the library's .bss. A value
+ * too long for it goes to the big store, which only such a process
+ * touches. The sizes bound each value as the fixed fields did before
+ * (a longer value is not kept). */
+#define PATH_CAP 4096 /* the library's path, the snapshot's */
+#define ID_CAP 128    /* the session id, the profile */
+static IL_HOT char empty[1];
+static IL_HOT char small_store[384];
+static char big_store[2 * PATH_CAP + 2 * ID_CAP + 64];
+struct il_session il_sess IL_HOT = { 0, 0, empty, empty, empty, empty, 0, 0, 0 };
+static IL_HOT int inited;
+/* The names the constructor looks for (il_init_prefix) */
+static IL_HOT char k_interlock[] = "INTERLOCK_", k_session[] = "SESSION=", k_snapshot[] = "SNAPSHOT=",
+		   k_profile[] = "PROFILE=", k_ld_preload[] = "LD_PRELOAD=", k_lib[] = "/libinterlock.so",
+		   k_shell[] = "shell-";
+
+/* How much of each store this call of il_init_once has used: its own
+ * count, not a shared one, so threads that race there write the same
+ * bytes at the same places. */
+struct kept {
+	size_t small, big;
+};
+
+static const char *keep(struct kept *k, const char *s, size_t n)
 {
-	size_t n = il_strlen(v);
-	if (n < cap)
-		il_memcpy(dst, v, n + 1);
+	char *d;
+	if (k->small + n + 1 <= sizeof small_store) {
+		d = small_store + k->small;
+		k->small += n + 1;
+	} else if (k->big + n + 1 <= sizeof big_store) {
+		d = big_store + k->big;
+		k->big += n + 1;
+	} else {
+		return 0;
+	}
+	il_memcpy(d, s, n);
+	d[n] = 0;
+	return d;
+}
+
+/* entry is "NAME=value", name_len long up to and with the '=': the value
+ * if it is shorter than cap (else ""), and in *var the whole entry, which
+ * il_env_fix puts back into a child's environment. */
+static const char *keep_var(struct kept *k, const char *entry, size_t name_len, size_t cap, const char **var)
+{
+	size_t len = il_init_len(entry);
+	if (len - name_len >= cap)
+		return empty;
+	const char *d = keep(k, entry, len);
+	if (!d)
+		return empty;
+	*var = d;
+	return d + name_len;
 }
 
 /* The next definition of a function the library hooks, looked up on first
@@ -43,26 +92,27 @@ void *il_next(void **cache, const char *name)
  * always give an absolute path), else the loader's record of us (an image
  * that preloads through /etc/ld.so.preload). No realpath() here: it costs
  * a readlink per component and starts malloc in every process. */
-static void find_self(const char *preload)
+static const char *find_self(struct kept *k, const char *preload)
 {
 	for (const char *p = preload; p && *p;) {
 		const char *e = p;
 		while (*e && *e != ':' && *e != ' ')
 			e++;
 		size_t n = (size_t)(e - p);
-		if (n > 16 && p[0] == '/' && il_strneq(e - 16, "/libinterlock.so", 16) && n < sizeof il_sess.lib) {
-			il_memcpy(il_sess.lib, p, n);
-			il_sess.lib[n] = 0;
-			return;
+		if (n > 16 && p[0] == '/' && il_init_prefix(e - 16, k_lib) && n < PATH_CAP) {
+			const char *d = keep(k, p, n);
+			return d ? d : empty;
 		}
 		p = *e ? e + 1 : e;
 	}
+	int saved = errno;
 	Dl_info info;
-	if (dladdr((void *)find_self, &info) && info.dli_fname)
-		copy_value(il_sess.lib, sizeof il_sess.lib, info.dli_fname);
+	const char *d = 0;
+	if (dladdr((void *)find_self, &info) && info.dli_fname && il_init_len(info.dli_fname) < PATH_CAP)
+		d = keep(k, info.dli_fname, il_init_len(info.dli_fname));
+	errno = saved;
+	return d ? d : empty;
 }
-
-static int inited;
 
 /* Runs as a constructor, or earlier from the first hook: another library's
  * constructor (libselinux's, in cp) can open files before ours has run. */
@@ -70,36 +120,37 @@ void il_init_once(void)
 {
 	if (__atomic_load_n(&inited, __ATOMIC_ACQUIRE))
 		return;
-	int saved = errno;
+	/* errno: only dladdr may change it (find_self keeps it). Not saved
+	 * here, which would resolve __errno_location in every process. */
 	/* One pass over the environment for the four names (getenv is a
 	 * pass per name); the first of a name counts, as with getenv. */
 	const char *lp = 0, *sess = 0, *snap = 0, *prof = 0;
 	for (char **e = environ; e && *e; e++) {
 		const char *v = *e;
-		if (v[0] == 'I' && il_strneq(v, "INTERLOCK_", 10)) {
-			if (!sess && il_strneq(v + 10, "SESSION=", 8))
-				sess = v + 18;
-			else if (!snap && il_strneq(v + 10, "SNAPSHOT=", 9))
-				snap = v + 19;
-			else if (!prof && il_strneq(v + 10, "PROFILE=", 8))
-				prof = v + 18;
-		} else if (!lp && v[0] == 'L' && il_strneq(v, "LD_PRELOAD=", 11)) {
+		if (v[0] == 'I' && il_init_prefix(v, k_interlock)) {
+			if (!sess && il_init_prefix(v + 10, k_session))
+				sess = v;
+			else if (!snap && il_init_prefix(v + 10, k_snapshot))
+				snap = v;
+			else if (!prof && il_init_prefix(v + 10, k_profile))
+				prof = v;
+		} else if (!lp && v[0] == 'L' && il_init_prefix(v, k_ld_preload)) {
 			lp = v + 11;
 		}
 	}
+	struct kept k = { 0, 0 };
 	if (sess)
-		copy_value(il_sess.session, sizeof il_sess.session, sess);
+		il_sess.session = keep_var(&k, sess, 18, ID_CAP, &il_sess.session_var);
 	if (snap)
-		copy_value(il_sess.snapshot, sizeof il_sess.snapshot, snap);
+		il_sess.snapshot = keep_var(&k, snap, 19, PATH_CAP, &il_sess.snapshot_var);
 	if (prof)
-		copy_value(il_sess.profile, sizeof il_sess.profile, prof);
-	find_self(lp);
+		il_sess.profile = keep_var(&k, prof, 18, ID_CAP, &il_sess.profile_var);
+	il_sess.lib = find_self(&k, lp);
 	/* Keep the library in children whenever it was preloaded through the
 	 * environment (a session, or an image-wide ENV LD_PRELOAD). */
 	il_sess.active = il_sess.session[0] || (lp && il_sess.lib[0] && *lp);
-	il_sess.shell = il_strneq(il_sess.session, "shell-", 6);
+	il_sess.shell = il_init_prefix(il_sess.session, k_shell);
 	__atomic_store_n(&inited, 1, __ATOMIC_RELEASE);
-	errno = saved;
 }
 
 __attribute__((constructor)) static void il_init(void)

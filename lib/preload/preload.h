@@ -30,14 +30,45 @@ extern struct il_real il_real IL_HIDDEN;
 void *il_next(void **cache, const char *name) IL_HIDDEN;
 void il_init_once(void) IL_HIDDEN; /* capture the session (idempotent) */
 
-/* Session state captured when the library was loaded. */
+/* What the constructors write in every process goes here: into .data,
+ * after the PLT's GOT, which the loader writes in every process (lazy
+ * binding relocates it), so that page is private already and nothing
+ * else of the library's writable memory is touched before a hook runs.
+ * Each page more is a page fault in every process of the tree. Keep it
+ * to a few hundred bytes; big or rarely used state stays elsewhere. */
+#define IL_HOT __attribute__((section(".data.il_hot")))
+
+/* For the constructors: no call through the PLT (the first call of a libc
+ * function in a process costs the loader a symbol lookup, about 800
+ * instructions) and no string literal (.rodata would be one page more). */
+static inline size_t il_init_len(const char *s)
+{
+	size_t n = 0;
+	while (s[n]) {
+		n++;
+		__asm__("" : "+r"(n)); /* or gcc makes the loop a call to strlen */
+	}
+	return n;
+}
+static inline int il_init_prefix(const char *s, const char *prefix)
+{
+	for (; *prefix; s++, prefix++)
+		if (*s != *prefix)
+			return 0;
+	return 1;
+}
+
+/* Session state captured when the library was loaded. The strings are
+ * never NULL ("" when unset); the *_var are the whole NAME=value entries
+ * (NULL when not kept), put back as they are into a child's environment. */
 struct il_session {
 	int active;             /* a session or a preload to keep alive exists */
-	char lib[4096];         /* absolute path of this library */
-	char session[128];
-	char snapshot[4096];
-	char profile[128];
 	int shell;              /* a dev-shell session (shell-init) */
+	const char *lib;        /* absolute path of this library */
+	const char *session;
+	const char *snapshot;
+	const char *profile;
+	const char *session_var, *snapshot_var, *profile_var;
 };
 extern struct il_session il_sess IL_HIDDEN;
 

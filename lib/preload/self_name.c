@@ -18,8 +18,13 @@
 
 static char args_buf[8192], env_buf[65536];
 static const char *args_vec[256], *env_vec[4096];
-static int args_kept; /* the constructor copied them: 1 + how many */
-static char **start_env; /* main's environment, as the constructor saw it */
+/* What the constructor writes, in the hot page (IL_HOT, preload.h): the
+ * arguments go to args_small when they fit (most commands), else to
+ * args_buf; they are split into args_vec only when a rule asks. */
+static IL_HOT char args_small[512];
+static IL_HOT char *args_at; /* the copy: args_small or args_buf; NULL before the constructor */
+static IL_HOT size_t args_len;
+static IL_HOT char **start_env; /* main's environment, as the constructor saw it */
 static const char *self_name;
 static int name_state; /* 0 unknown, 1 named, 2 no name */
 
@@ -30,14 +35,21 @@ __attribute__((constructor)) static void keep_args(int argc, char **argv, char *
 {
 	start_env = envp;
 	size_t o = 0;
-	for (int n = 0; n < argc && n < 16 && argv && argv[n]; n++) {
-		size_t l = il_strlen(argv[n]);
+	int n = 0;
+	for (; n < argc && n < 16 && argv && argv[n]; n++) {
+		size_t l = il_init_len(argv[n]);
 		if (o + l + 1 > sizeof args_buf)
 			break;
-		il_memcpy(args_buf + o, argv[n], l + 1);
 		o += l + 1;
 	}
-	args_kept = 1 + il_nul_split(args_buf, o, args_vec, 256);
+	char *dst = o <= sizeof args_small ? args_small : args_buf;
+	for (size_t i = 0, at = 0; i < (size_t)n; i++) {
+		size_t l = il_init_len(argv[i]);
+		il_memcpy(dst + at, argv[i], l + 1);
+		at += l + 1;
+	}
+	args_len = o;
+	__atomic_store_n(&args_at, dst, __ATOMIC_RELEASE);
 }
 
 /* /proc/self/NAME into buf as a vector; -1 when it cannot be read whole. */
@@ -64,8 +76,9 @@ const char *il_self_name(struct il_snap_view *v)
 		int saved = errno;
 		const char *exe = il_self_exe();
 		const char *name = 0;
-		int args = args_kept ? args_kept - 1
-				     : read_vec("/proc/self/cmdline", args_buf, sizeof args_buf, args_vec, 256);
+		char *kept = __atomic_load_n(&args_at, __ATOMIC_ACQUIRE);
+		int args = kept ? il_nul_split(kept, args_len, args_vec, 256)
+				: read_vec("/proc/self/cmdline", args_buf, sizeof args_buf, args_vec, 256);
 		char *const *env = start_env;
 		if (!env && read_vec("/proc/self/environ", env_buf, sizeof env_buf, env_vec, 4096) >= 0)
 			env = (char *const *)env_vec;

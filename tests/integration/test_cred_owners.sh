@@ -61,7 +61,10 @@ sleep 0.05
 # --- a python script is named by its script
 expect_ok "the aws CLI (python3 /usr/bin/aws) reads ~/.aws/credentials" guard aws
 assert_contains "aws read its credentials" "$OUT" "read "
+# more arguments than the constructor's small store holds (self_name.c)
+expect_ok "aws with 700 bytes of arguments" guard aws "$(printf '%0700d' 0)"
 expect_blocked "python3 reader.py reading the same file" guard "$PYTHON" "$SANDBOX/work/reader.py"
+expect_blocked "python3 reader.py with 700 bytes of arguments" guard "$PYTHON" "$SANDBOX/work/reader.py" "$(printf '%0700d' 0)"
 expect_blocked "python3 -c reading it" guard "$PYTHON" -c "$READER"
 expect_blocked "cat ~/.aws/credentials" guard cat "$HOME/.aws/credentials"
 expect_blocked "aws with PYTHONPATH loading other code" guard env PYTHONPATH="$SANDBOX/work" aws
