@@ -17,36 +17,82 @@
 
 extern char **environ;
 
-/* Does the glob g (k bytes, not terminated) match name? Most globs of
- * [environment] are a name or `*_SUFFIX`, compared here without fnmatch:
- * every variable of the environment meets every glob at each start. */
-static int glob_matches(const char *g, size_t k, const char *name)
+/* A list of [environment] globs, split once: every variable of the
+ * environment meets every glob at each start, and most globs are a name
+ * or `*_SUFFIX`, compared here without fnmatch. */
+enum { G_NAME, G_SUFFIX, G_OTHER };
+struct globs {
+	int n;
+	struct glob {
+		const char *p;
+		size_t k;
+		int kind;
+	} g[512];
+};
+
+static int wild(char c)
 {
-	size_t n = strlen(name);
-	if (!memchr(g, '*', k) && !memchr(g, '?', k) && !memchr(g, '[', k) && !memchr(g, '\\', k))
-		return k == n && !memcmp(g, name, n);
-	if (g[0] == '*' && !memchr(g + 1, '*', k - 1) && !memchr(g + 1, '?', k - 1) && !memchr(g + 1, '[', k - 1) &&
-	    !memchr(g + 1, '\\', k - 1))
-		return n >= k - 1 && !memcmp(name + n - (k - 1), g + 1, k - 1);
+	return c == '*' || c == '?' || c == '[' || c == '\\';
+}
+
+static void split_globs(const char *list, struct globs *gl)
+{
+	gl->n = 0;
+	for (const char *p = list; p && *p && gl->n < (int)(sizeof gl->g / sizeof gl->g[0]);) {
+		p += strspn(p, " \t\n");
+		size_t k = strcspn(p, " \t\n"), lit = 0;
+		if (!k)
+			break;
+		while (lit < k && !wild(p[lit]))
+			lit++;
+		int kind = lit == k ? G_NAME : G_OTHER;
+		if (p[0] == '*' && k > 1) {
+			size_t i = 1;
+			while (i < k && !wild(p[i]))
+				i++;
+			if (i == k)
+				kind = G_SUFFIX;
+		}
+		gl->g[gl->n++] = (struct glob){ p, k, kind };
+		p += k;
+	}
+}
+
+static int glob_matches(const struct glob *g, const char *name, size_t n)
+{
+	switch (g->kind) {
+	case G_NAME:
+		return g->k == n && name[0] == g->p[0] && !memcmp(g->p, name, n);
+	case G_SUFFIX:
+		return n >= g->k - 1 && name[n - 1] == g->p[g->k - 1] && !memcmp(name + n - (g->k - 1), g->p + 1, g->k - 1);
+	}
 	char glob[256];
-	if (k >= sizeof glob)
+	if (g->k >= sizeof glob)
 		return 0;
-	memcpy(glob, g, k);
-	glob[k] = 0;
+	memcpy(glob, g->p, g->k);
+	glob[g->k] = 0;
 	return !fnmatch(glob, name, 0);
 }
 
-/* Does a word of list (space-separated globs) match name? */
-static int matches(const char *list, const char *name)
+static int matches(const struct globs *gl, const char *name)
 {
-	for (const char *p = list; p && *p;) {
-		p += strspn(p, " \t");
-		size_t k = strcspn(p, " \t");
-		if (k && glob_matches(p, k, name))
+	size_t n = strlen(name);
+	for (int i = 0; i < gl->n; i++)
+		if (glob_matches(&gl->g[i], name, n))
 			return 1;
-		p += k;
-	}
 	return 0;
+}
+
+/* The three lists of a rule set. */
+struct env_lists {
+	struct globs keep, remove, password;
+};
+
+static void env_lists(const struct il_ruleset *rs, struct env_lists *l)
+{
+	split_globs(rs->env_keep, &l->keep);
+	split_globs(rs->env_remove, &l->remove);
+	split_globs(rs->env_remove_password, &l->password);
 }
 
 /* scheme://user:password@host...: a URL that carries a password (an
@@ -72,18 +118,25 @@ static int passed(const char *name, const char *const *pass, int npass)
 	return 0;
 }
 
+static int secret(const struct env_lists *l, const char *name, const char *value)
+{
+	if (matches(&l->keep, name))
+		return 0;
+	return matches(&l->remove, name) || (value && matches(&l->password, name) && url_with_password(value));
+}
+
 int il_env_secret(const struct il_ruleset *rs, const char *name, const char *value)
 {
-	if (matches(rs->env_keep, name))
-		return 0;
-	return matches(rs->env_remove, name) ||
-	       (value && matches(rs->env_remove_password, name) && url_with_password(value));
+	struct env_lists l;
+	env_lists(rs, &l);
+	return secret(&l, name, value);
 }
 
 int il_env_removable(const struct il_ruleset *rs, const char *name)
 {
-	return !matches(rs->env_keep, name) &&
-	       (matches(rs->env_remove, name) || matches(rs->env_remove_password, name));
+	struct env_lists l;
+	env_lists(rs, &l);
+	return !matches(&l.keep, name) && (matches(&l.remove, name) || matches(&l.password, name));
 }
 
 void il_env_scrub(const struct il_ruleset *rs, const char *const *pass, int npass)
@@ -99,6 +152,8 @@ void il_env_scrub(const struct il_ruleset *rs, const char *const *pass, int npas
 	if (!names)
 		abort(); /* never start the agent with the secrets left in */
 	size_t k = 0;
+	struct env_lists l;
+	env_lists(rs, &l);
 	for (size_t i = 0; i < n; i++) {
 		const char *eq = strchr(environ[i], '=');
 		if (!eq || eq == environ[i])
@@ -106,7 +161,7 @@ void il_env_scrub(const struct il_ruleset *rs, const char *const *pass, int npas
 		char *name = strndup(environ[i], (size_t)(eq - environ[i]));
 		if (!name)
 			abort();
-		if (il_env_secret(rs, name, eq + 1) && !passed(name, pass, npass))
+		if (secret(&l, name, eq + 1) && !passed(name, pass, npass))
 			names[k++] = name;
 		else
 			free(name);
