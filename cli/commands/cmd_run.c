@@ -19,6 +19,7 @@
 #include "answer_wire.h"
 #include "broker.h"
 #include "cli.h"
+#include "fdio.h"
 #include "notify.h"
 #include "pty_proxy.h"
 #include "filter.h"
@@ -70,14 +71,9 @@ int il_write_file(const char *path, const void *data, size_t len)
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
 	if (fd < 0)
 		return -1;
-	const char *p = data;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w <= 0) {
-			close(fd);
-			return -1;
-		}
-		p += w, len -= (size_t)w;
+	if (il_write_all(fd, data, len) < 0) {
+		close(fd);
+		return -1;
 	}
 	return close(fd);
 }

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fdio.h"
 #include "snapshot.h"
 
 #define CACHE_MAGIC "ILCACHE\x01"
@@ -335,19 +336,6 @@ static void prune(const char *dir)
 	closedir(d);
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	for (const char *c = p; n;) {
-		ssize_t k = write(fd, c, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		c += k, n -= (size_t)k;
-	}
-	return 0;
-}
-
 void il_cache_put(const char *kind, const struct il_cache_key *key, const void *data, size_t len)
 {
 	char *dir = il_cache_dir();
@@ -367,7 +355,7 @@ void il_cache_put(const char *kind, const struct il_cache_key *key, const void *
 	if (path && asprintf(&tmp, "%s/.rules.XXXXXX", dir) >= 0 && (fd = mkostemp(tmp, O_CLOEXEC)) >= 0) {
 		/* written whole under a temporary name, then renamed: a reader
 		 * never sees half an entry */
-		int ok = fchmod(fd, 0600) == 0 && write_all(fd, &h, sizeof h) == 0 && write_all(fd, data, len) == 0;
+		int ok = fchmod(fd, 0600) == 0 && il_write_all(fd, &h, sizeof h) == 0 && il_write_all(fd, data, len) == 0;
 		if (close(fd) == 0 && ok && rename(tmp, path) == 0)
 			prune(dir);
 		else

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "prompt.h"
 
 
@@ -18,15 +19,6 @@ long long il_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void write_all(int fd, const char *s, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, s, n);
-		if (w <= 0)
-			return; /* the terminal is gone; the answer will time out */
-		s += w, n -= (size_t)w;
-	}
-}
 
 /* ---------------------------------------------------------------- drawing */
 
@@ -44,7 +36,7 @@ static void open_prompt(struct il_prompt *p, int fd, const struct il_prompt_info
 	/* Type-ahead goes before the question is drawn, not after: what the
 	 * human types once it is on screen is the answer. */
 	tcflush(fd, TCIFLUSH);
-	write_all(fd, text, n);
+	il_write_all(fd, text, n);
 }
 
 void il_prompt_open(struct il_prompt *p, int fd, const struct il_prompt_info *in, int timeout_s)
@@ -74,7 +66,7 @@ static void rubout(struct il_prompt *p)
 		p->len--;
 	if (p->len)
 		p->len--;
-	write_all(p->fd, "\b \b", 3);
+	il_write_all(p->fd, "\b \b", 3);
 }
 
 /* Swallows escape sequences (arrows, function keys, bracketed-paste
@@ -111,7 +103,7 @@ int il_prompt_feed(struct il_prompt *p, const char *buf, size_t n)
 		case '\n':
 			return decide(p);
 		case 0x03: /* Ctrl-C */
-			write_all(p->fd, "^C", 2);
+			il_write_all(p->fd, "^C", 2);
 			return IL_ANS_HUMAN;
 		case 0x04: /* Ctrl-D */
 			return IL_ANS_HUMAN;
@@ -127,7 +119,7 @@ int il_prompt_feed(struct il_prompt *p, const char *buf, size_t n)
 		if (ch < 0x20 || p->len >= sizeof p->line - 1)
 			continue;
 		p->line[p->len++] = (char)ch;
-		write_all(p->fd, (const char *)&ch, 1);
+		il_write_all(p->fd, (const char *)&ch, 1);
 	}
 	return -1;
 }
@@ -143,6 +135,6 @@ void il_prompt_close(struct il_prompt *p, enum il_answer a)
 	const char *what = il_prompt_outcome(a);
 	char line[256];
 	int n = snprintf(line, sizeof line, "\r\n\033[1m%s\033[0m\r\n", what);
-	write_all(p->fd, line, (size_t)n);
+	il_write_all(p->fd, line, (size_t)n);
 	p->open = 0;
 }

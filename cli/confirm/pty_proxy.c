@@ -24,6 +24,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "prompt.h"
 #include "pty_proxy.h"
 
@@ -175,24 +176,6 @@ static void copy_winsize(struct il_loop *L, int to)
 		ioctl(to, TIOCSWINSZ, &ws);
 }
 
-/* Writes everything, waiting out a non-blocking fd we share with others. */
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EAGAIN) {
-			struct pollfd pf = { fd, POLLOUT, 0 };
-			poll(&pf, 1, 1000);
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w, n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* The human's terminal, if interlock's stdin is one and we are in its
  * foreground (a background job must not take the terminal over). Reopened by
@@ -427,7 +410,7 @@ static void screen_for_prompt(struct il_loop *L)
 {
 	if (!L->agent_alt) {
 		static const char alt[] = "\033[?1049h\033[H\033[2J"; /* cursor saved, a clean page */
-		write_all(L->tty, alt, sizeof alt - 1);
+		il_write_all(L->tty, alt, sizeof alt - 1);
 		L->own_alt = 1;
 	}
 }
@@ -436,7 +419,7 @@ static void screen_after_prompt(struct il_loop *L)
 {
 	if (L->own_alt) {
 		static const char back[] = "\033[?1049l";
-		write_all(L->tty, back, sizeof back - 1);
+		il_write_all(L->tty, back, sizeof back - 1);
 		L->own_alt = 0;
 		return;
 	}
@@ -616,7 +599,7 @@ static void on_master(struct il_loop *L, short revents)
 		if (n > 0) {
 			L->last_output = il_now_ms();
 			track_screen(L, buf, (size_t)n);
-			write_all(L->out, buf, (size_t)n); /* a closed stdout loses output, not the session */
+			il_write_all(L->out, buf, (size_t)n); /* a closed stdout loses output, not the session */
 		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
 			L->master_eof = 1; /* EIO: every slave fd is closed */
 		}
