@@ -251,28 +251,11 @@ void il_questions_free(struct il_questions *qs)
 
 /* ---------------------------------------------------------------- showing */
 
-/* Length of a UTF-8 sequence at p that is safe to show, else 0 (as the
- * prompt's words are: lib/engine/prompt_text.c). */
-static int safe_utf8(const unsigned char *p)
-{
-	int n = (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
-	if (!n || (n == 2 && p[0] < 0xc2) || p[0] > 0xf4)
-		return 0;
-	for (int i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if (p[0] == 0xc2 && p[1] < 0xa0) /* C1 controls */
-		return 0;
-	if (p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) || (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)))
-		return 0; /* bidirectional overrides and isolates */
-	return n;
-}
-
 void il_print_safe(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	while (*p) {
-		int n = *p >= 0x20 && *p < 0x7f ? 1 : *p >= 0x80 ? safe_utf8(p) : 0;
+		int n = *p >= 0x20 && *p < 0x7f ? 1 : *p >= 0x80 ? il_utf8_safe_len(p) : 0;
 		if (n) {
 			fwrite(p, 1, (size_t)n, f);
 			p += n;

@@ -503,6 +503,9 @@ size_t il_prompt_text(char *buf, size_t cap, const struct il_prompt_info *in, in
 enum il_answer il_prompt_decide(const char *typed, const char *word) IL_HIDDEN;
 /* The line shown after the answer. */
 const char *il_prompt_outcome(enum il_answer a) IL_HIDDEN;
+/* Length of the UTF-8 sequence at p if it is valid and safe to show on a
+ * terminal, else 0: not C1 controls, not the bidirectional overrides. */
+int il_utf8_safe_len(const unsigned char *p) IL_HIDDEN;
 
 /* Formats a command line for humans (shell-quoted where needed) into buf. */
 size_t il_format_argv(char *buf, size_t cap, const char *const *argv, int argc) IL_HIDDEN;

@@ -40,7 +40,7 @@ static void sb_num(struct sb *s, unsigned long v)
 /* Length of the UTF-8 sequence at p if it is valid and safe to show, else 0.
  * Unsafe: C1 controls (U+0080..U+009F; some terminals act on them) and the
  * bidirectional overrides, which can make text read differently than it is. */
-static int safe_utf8(const unsigned char *p)
+int il_utf8_safe_len(const unsigned char *p)
 {
 	int n = (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
 	if (!n || (n == 2 && p[0] < 0xc2) || p[0] > 0xf4)
@@ -64,7 +64,7 @@ static void sb_safe(struct sb *s, const char *text)
 	const unsigned char *p = (const unsigned char *)(text ? text : "");
 	size_t shown = 0, total = il_strlen((const char *)p);
 	while (*p && shown < SHOW_MAX) {
-		int n = *p >= 0x20 && *p < 0x7f ? 1 : *p >= 0x80 ? safe_utf8(p) : 0;
+		int n = *p >= 0x20 && *p < 0x7f ? 1 : *p >= 0x80 ? il_utf8_safe_len(p) : 0;
 		if (n) {
 			sb_put(s, (const char *)p, (size_t)n);
 		} else {
