@@ -16,47 +16,22 @@
 # Codex's own sandbox is bypassed (--dangerously-bypass-approvals-and-sandbox,
 # its documented mode for an externally sandboxed run); codex itself rejects
 # `rm -rf`/`rm -f` before spawning anything, hence `rm -r` here.
-#
-# The package is installed once into a cache directory (INTERLOCK_AGENT_CACHE,
-# default: agents/ next to the interlock binary) and reused while its version
-# matches. Exit 77 (skip) only when node/npm are missing or the install fails
-# (no network); nothing else is a skip.
-. "$(dirname "$0")/lib.sh"
+# The install, the fake server's lifecycle and the skips: agent_lib.sh.
+. "$(dirname "$0")/agent_lib.sh"
 
 CODEX_VERSION=0.171.0
-CACHE=${INTERLOCK_AGENT_CACHE:-$(cd "$(dirname "$INTERLOCK_BIN")" && pwd)/agents}
-PKG_DIR="$CACHE/codex-$CODEX_VERSION"
+PKG_DIR="$AGENT_CACHE/codex-$CODEX_VERSION"
 CODEX="$PKG_DIR/node_modules/.bin/codex"
-
-skip() {
-    echo "SKIP $TEST_NAME: $*"
-    exit 77
-}
 
 case "$(uname -m)" in
 x86_64 | aarch64) ;;
 *) skip "no Codex CLI binary for $(uname -m)" ;;
 esac
-command -v node >/dev/null 2>&1 || skip "node is not installed"
-command -v npm >/dev/null 2>&1 || skip "npm is not installed"
 
 installed_version() {
     [ -x "$CODEX" ] && "$CODEX" --version 2>/dev/null | awk '{print $2}'
 }
-if [ "$(installed_version)" != "$CODEX_VERSION" ]; then
-    mkdir -p "$CACHE" || skip "cannot create $CACHE"
-    tmpdir=$(mktemp -d "$CACHE/.install.XXXXXX") || skip "cannot create a directory in $CACHE"
-    start=$(date +%s)
-    if ! timeout 300 npm install --prefix "$tmpdir" --no-audit --no-fund --no-save --loglevel=error \
-        --cache "$CACHE/.npm" "@openai/codex@$CODEX_VERSION" >"$SANDBOX/npm.log" 2>&1; then
-        rm -rf "$tmpdir"
-        sed 's/^/  npm: /' "$SANDBOX/npm.log" | tail -5
-        skip "npm install @openai/codex@$CODEX_VERSION failed (network?)"
-    fi
-    rm -rf "$PKG_DIR" && mv "$tmpdir" "$PKG_DIR" || skip "cannot move the install into $PKG_DIR"
-    rm -rf "$CACHE/.npm" # the download cache: the install is what is kept
-    echo "installed @openai/codex@$CODEX_VERSION in $(($(date +%s) - start))s"
-fi
+agent_install @openai/codex "$CODEX_VERSION" "$PKG_DIR"
 assert_eq "codex $CODEX_VERSION installed" "$CODEX_VERSION" "$(installed_version)"
 
 # ------------------------------------------------------ the fake model
@@ -132,23 +107,10 @@ export XDG_RUNTIME_DIR="$SANDBOX/run"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 export CODEX_HOME="$HOME/.codex"
 mkdir -p "$CODEX_HOME"
-SERVER_PID=
-stop_model() {
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-    SERVER_PID=
-}
-trap 'stop_model; _cleanup' EXIT
-
 # start_model NAME CMD: a fresh server for one conversation asking for CMD;
 # sets RUN (its directory) and points codex's config at it
 start_model() {
-    stop_model
-    RUN="$SANDBOX/runs/$1"
-    mkdir -p "$RUN"
-    "$PYTHON" "$SANDBOX/fake_model.py" "$RUN/port" "$RUN" "$2" 2>"$RUN/server.err" &
-    SERVER_PID=$!
-    local i
-    for i in $(seq 100); do [ -s "$RUN/port" ] && break; sleep 0.05; done
+    model_start "$1" "$SANDBOX/fake_model.py" "$2"
     cat >"$CODEX_HOME/config.toml" <<TOML
 model = "fake-model"
 model_provider = "fake"
@@ -156,7 +118,7 @@ check_for_update_on_startup = false
 
 [model_providers.fake]
 name = "fake model on loopback"
-base_url = "http://127.0.0.1:$(cat "$RUN/port")/v1"
+base_url = "http://127.0.0.1:$MODEL_PORT/v1"
 env_key = "FAKE_MODEL_KEY"
 wire_api = "responses"
 request_max_retries = 0
@@ -308,5 +270,5 @@ start_model control-rm 'rm -r control'
 codex_step "$SANDBOX/work"
 assert_missing "control: without interlock rm -r removes the work tree" "$SANDBOX/work/control"
 
-stop_model
+model_stop
 finish

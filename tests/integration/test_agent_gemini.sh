@@ -10,40 +10,17 @@
 #     reports a refused `bash -c` as "spawn EACCES" alone, so the shell runs
 #     and the command in it is refused: lib/preload/exec_check.c), and the
 #     edit is intact; without interlock the same conversation loses it.
-# Installed once into INTERLOCK_AGENT_CACHE (default: agents/ next to the
-# interlock binary). Exit 77 (skip) only when node/npm are missing or the
-# install fails (no network).
-. "$(dirname "$0")/lib.sh"
+# The install, the fake server's lifecycle and the skips: agent_lib.sh.
+. "$(dirname "$0")/agent_lib.sh"
 
 GEMINI_VERSION=0.61.0
-CACHE=${INTERLOCK_AGENT_CACHE:-$(cd "$(dirname "$INTERLOCK_BIN")" && pwd)/agents}
-PKG_DIR="$CACHE/gemini-$GEMINI_VERSION"
+PKG_DIR="$AGENT_CACHE/gemini-$GEMINI_VERSION"
 GEMINI="$PKG_DIR/node_modules/.bin/gemini"
-
-skip() {
-    echo "SKIP $TEST_NAME: $*"
-    exit 77
-}
-command -v node >/dev/null 2>&1 || skip "node is not installed"
-command -v npm >/dev/null 2>&1 || skip "npm is not installed"
 
 installed_version() {
     [ -x "$GEMINI" ] && HOME="$SANDBOX/tmp" "$GEMINI" --version 2>/dev/null | tail -n 1
 }
-if [ "$(installed_version)" != "$GEMINI_VERSION" ]; then
-    mkdir -p "$CACHE" || skip "cannot create $CACHE"
-    tmpdir=$(mktemp -d "$CACHE/.install.XXXXXX") || skip "cannot create a directory in $CACHE"
-    start=$(date +%s)
-    if ! timeout 300 npm install --prefix "$tmpdir" --no-audit --no-fund --no-save --loglevel=error \
-        --cache "$CACHE/.npm-gemini" "@google/gemini-cli@$GEMINI_VERSION" >"$SANDBOX/npm.log" 2>&1; then
-        rm -rf "$tmpdir" "$CACHE/.npm-gemini"
-        sed 's/^/  npm: /' "$SANDBOX/npm.log" | tail -5
-        skip "npm install @google/gemini-cli@$GEMINI_VERSION failed (network?)"
-    fi
-    rm -rf "$PKG_DIR" && mv "$tmpdir" "$PKG_DIR" || skip "cannot move the install into $PKG_DIR"
-    rm -rf "$CACHE/.npm-gemini"
-    echo "installed @google/gemini-cli@$GEMINI_VERSION in $(($(date +%s) - start))s"
-fi
+agent_install @google/gemini-cli "$GEMINI_VERSION" "$PKG_DIR"
 assert_eq "gemini $GEMINI_VERSION installed" "$GEMINI_VERSION" "$(installed_version)"
 
 # ------------------------------------------------------ the fake model
@@ -127,21 +104,9 @@ JSON
 export GEMINI_API_KEY=not-a-real-key
 unset GOOGLE_API_KEY GOOGLE_CLOUD_PROJECT GOOGLE_GENAI_USE_VERTEXAI
 
-SERVER_PID=
-stop_model() {
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-    SERVER_PID=
-}
-trap 'stop_model; _cleanup' EXIT
 start_model() {
-    stop_model
-    RUN="$SANDBOX/runs/$1"
-    mkdir -p "$RUN"
-    "$PYTHON" "$SANDBOX/fake_gemini.py" "$RUN/port" "$RUN" "$2" 2>"$RUN/server.err" &
-    SERVER_PID=$!
-    local i
-    for i in $(seq 100); do [ -s "$RUN/port" ] && break; sleep 0.05; done
-    export GOOGLE_GEMINI_BASE_URL="http://127.0.0.1:$(cat "$RUN/port")"
+    model_start "$1" "$SANDBOX/fake_gemini.py" "$2"
+    export GOOGLE_GEMINI_BASE_URL="http://127.0.0.1:$MODEL_PORT"
 }
 
 mkdir -p "$SANDBOX/.run"
@@ -185,5 +150,5 @@ gemini_step "$SANDBOX/work/repo"
 assert_eq "control: without interlock git reset --hard runs (the edit is gone)" \
     "committed content" "$(cat "$SANDBOX/work/repo/file.txt")"
 
-stop_model
+model_stop
 finish
