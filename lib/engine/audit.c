@@ -14,28 +14,8 @@
 
 extern char **environ;
 
-struct out {
-	char *p;
-	size_t n, cap;
-	int overflow;
-};
 
-static void put(struct out *o, const char *s, size_t n)
-{
-	if (o->n + n >= o->cap) {
-		o->overflow = 1;
-		return;
-	}
-	il_memcpy(o->p + o->n, s, n);
-	o->n += n;
-}
-
-static void puts_(struct out *o, const char *s)
-{
-	put(o, s, il_strlen(s));
-}
-
-static void put_hex2(struct out *o, const char *prefix, unsigned char b)
+static void put_hex2(struct il_text *o, const char *prefix, unsigned char b)
 {
 	static const char hex[] = "0123456789abcdef";
 	char t[8];
@@ -43,7 +23,7 @@ static void put_hex2(struct out *o, const char *prefix, unsigned char b)
 	il_memcpy(t, prefix, n);
 	t[n] = hex[b >> 4];
 	t[n + 1] = hex[b & 15];
-	put(o, t, n + 2);
+	il_text_put(o, t, n + 2);
 }
 
 /* Length of a valid UTF-8 sequence at s, or 0: no overlong form, no
@@ -67,30 +47,30 @@ static int utf8_len(const unsigned char *s)
 
 /* A JSON string. Bytes that are not UTF-8 become the text \xHH so that
  * every line stays valid JSON and the original bytes stay visible. */
-static void put_str(struct out *o, const char *s)
+static void put_str(struct il_text *o, const char *s)
 {
 	if (!s) {
-		puts_(o, "null");
+		il_text_str(o, "null");
 		return;
 	}
-	put(o, "\"", 1);
+	il_text_put(o, "\"", 1);
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
 		unsigned char ch = *p;
 		if (ch == '"' || ch == '\\') {
 			char t[2] = { '\\', (char)ch };
-			put(o, t, 2);
+			il_text_put(o, t, 2);
 			p++;
 		} else if (ch == '\n') {
-			puts_(o, "\\n"), p++;
+			il_text_str(o, "\\n"), p++;
 		} else if (ch == '\t') {
-			puts_(o, "\\t"), p++;
+			il_text_str(o, "\\t"), p++;
 		} else if (ch < 0x20 || ch == 0x7f) {
 			put_hex2(o, "\\u00", ch), p++;
 		} else {
 			int n = utf8_len(p);
 			if (n) {
-				put(o, (const char *)p, (size_t)n);
+				il_text_put(o, (const char *)p, (size_t)n);
 				p += n;
 			} else {
 				put_hex2(o, "\\\\x", ch);
@@ -98,33 +78,23 @@ static void put_str(struct out *o, const char *s)
 			}
 		}
 	}
-	put(o, "\"", 1);
+	il_text_put(o, "\"", 1);
 }
 
-static void put_num(struct out *o, long long v)
+static void put_num(struct il_text *o, long long v)
 {
-	char t[24];
-	int n = 0;
-	unsigned long long u = v < 0 ? (unsigned long long)-v : (unsigned long long)v;
-	do
-		t[n++] = (char)('0' + u % 10);
-	while ((u /= 10));
 	if (v < 0)
-		t[n++] = '-';
-	for (int i = n - 1; i >= 0; i--)
-		put(o, &t[i], 1);
+		il_text_put(o, "-", 1);
+	il_text_num(o, v < 0 ? (unsigned long)-v : (unsigned long)v, 0, 0);
 }
 
-static void put_pad(struct out *o, long v, int width)
+static void put_pad(struct il_text *o, long v, int width)
 {
-	char t[8];
-	for (int i = width - 1; i >= 0; i--, v /= 10)
-		t[i] = (char)('0' + v % 10);
-	put(o, t, (size_t)width);
+	il_text_num(o, (unsigned long)v, width, '0');
 }
 
 /* UTC time without localtime(): it takes locks and reads files. */
-static void put_time(struct out *o, long long ms)
+static void put_time(struct il_text *o, long long ms)
 {
 	long long secs = ms / 1000, days = secs / 86400, rem = secs % 86400;
 	/* civil-from-days (proleptic Gregorian) */
@@ -134,37 +104,38 @@ static void put_time(struct out *o, long long ms)
 	long long d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
 	if (m <= 2)
 		y++;
-	put(o, "\"", 1);
-	put_pad(o, (long)y, 4), put(o, "-", 1), put_pad(o, (long)m, 2), put(o, "-", 1), put_pad(o, (long)d, 2);
-	put(o, "T", 1), put_pad(o, (long)(rem / 3600), 2), put(o, ":", 1), put_pad(o, (long)(rem / 60 % 60), 2);
-	put(o, ":", 1), put_pad(o, (long)(rem % 60), 2), put(o, ".", 1), put_pad(o, (long)(ms % 1000), 3);
-	put(o, "Z\"", 2);
+	il_text_put(o, "\"", 1);
+	put_pad(o, (long)y, 4), il_text_put(o, "-", 1), put_pad(o, (long)m, 2), il_text_put(o, "-", 1), put_pad(o, (long)d, 2);
+	il_text_put(o, "T", 1), put_pad(o, (long)(rem / 3600), 2), il_text_put(o, ":", 1), put_pad(o, (long)(rem / 60 % 60), 2);
+	il_text_put(o, ":", 1), put_pad(o, (long)(rem % 60), 2), il_text_put(o, ".", 1), put_pad(o, (long)(ms % 1000), 3);
+	il_text_put(o, "Z\"", 2);
 }
 
 size_t il_audit_format(char *buf, size_t cap, const struct il_audit_rec *r, long long unix_ms)
 {
-	struct out o = { buf, 0, cap, 0 };
-	puts_(&o, "{\"time\":"), put_time(&o, unix_ms);
-	puts_(&o, ",\"session\":"), put_str(&o, r->session);
-	puts_(&o, ",\"profile\":"), put_str(&o, r->profile && *r->profile ? r->profile : 0);
-	puts_(&o, ",\"pid\":"), put_num(&o, r->pid);
-	puts_(&o, ",\"ppid\":"), put_num(&o, r->ppid);
-	puts_(&o, ",\"exe\":"), put_str(&o, r->exe);
-	puts_(&o, ",\"argv\":[");
+	struct il_text o;
+	il_text_init(&o, buf, cap);
+	il_text_str(&o, "{\"time\":"), put_time(&o, unix_ms);
+	il_text_str(&o, ",\"session\":"), put_str(&o, r->session);
+	il_text_str(&o, ",\"profile\":"), put_str(&o, r->profile && *r->profile ? r->profile : 0);
+	il_text_str(&o, ",\"pid\":"), put_num(&o, r->pid);
+	il_text_str(&o, ",\"ppid\":"), put_num(&o, r->ppid);
+	il_text_str(&o, ",\"exe\":"), put_str(&o, r->exe);
+	il_text_str(&o, ",\"argv\":[");
 	for (int i = 0; r->argv && r->argv[i]; i++) {
 		if (i)
-			put(&o, ",", 1);
+			il_text_put(&o, ",", 1);
 		put_str(&o, r->argv[i]);
 	}
-	puts_(&o, "],\"cwd\":"), put_str(&o, r->cwd);
-	puts_(&o, ",\"event\":"), put_str(&o, r->event);
-	puts_(&o, ",\"rule\":"), put_str(&o, r->rule);
-	puts_(&o, ",\"action\":"), put_str(&o, il_action_name(r->action));
-	puts_(&o, ",\"decision\":"), put_str(&o, r->decision);
-	puts_(&o, ",\"by\":"), put_str(&o, r->by);
+	il_text_str(&o, "],\"cwd\":"), put_str(&o, r->cwd);
+	il_text_str(&o, ",\"event\":"), put_str(&o, r->event);
+	il_text_str(&o, ",\"rule\":"), put_str(&o, r->rule);
+	il_text_str(&o, ",\"action\":"), put_str(&o, il_action_name(r->action));
+	il_text_str(&o, ",\"decision\":"), put_str(&o, r->decision);
+	il_text_str(&o, ",\"by\":"), put_str(&o, r->by);
 	if (r->approval)
-		puts_(&o, ",\"approval\":"), put_str(&o, r->approval);
-	puts_(&o, "}\n");
+		il_text_str(&o, ",\"approval\":"), put_str(&o, r->approval);
+	il_text_str(&o, "}\n");
 	if (o.overflow)
 		return 0;
 	buf[o.n] = 0;
@@ -222,7 +193,8 @@ int il_audit_append(const char *path, const char *line, size_t len)
 
 size_t il_json_quote(char *buf, size_t cap, const char *s)
 {
-	struct out o = { buf, 0, cap, 0 };
+	struct il_text o;
+	il_text_init(&o, buf, cap);
 	put_str(&o, s);
 	if (o.overflow || o.n >= cap)
 		return 0;

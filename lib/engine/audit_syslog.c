@@ -160,41 +160,9 @@ void il_ship_config(char *const *envp, struct il_ship *s)
 
 /* ---------------------------------------------------------------- messages */
 
-struct msg {
-	char *p;
-	size_t n, cap;
-};
-
-static void add(struct msg *m, const char *s, size_t n)
-{
-	if (n > m->cap - m->n)
-		n = m->cap - m->n;
-	il_memcpy(m->p + m->n, s, n);
-	m->n += n;
-}
-
-static void add_str(struct msg *m, const char *s)
-{
-	add(m, s, il_strlen(s));
-}
-
-/* v in decimal, padded on the left with pad to width. */
-static void add_num(struct msg *m, unsigned long v, int width, char pad)
-{
-	char d[24];
-	int k = 0;
-	do
-		d[k++] = (char)('0' + v % 10);
-	while ((v /= 10) && k < 23);
-	while (k < width && k < 23)
-		d[k++] = pad;
-	while (k)
-		add(m, &d[--k], 1);
-}
-
 /* "Mmm dd hh:mm:ss" (RFC 3164's timestamp), UTC: no localtime() here, it
  * takes locks and reads files. */
-static void add_stamp(struct msg *m)
+static void add_stamp(struct il_text *m)
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	struct timespec ts;
@@ -204,13 +172,13 @@ static void add_stamp(struct msg *m)
 	long long doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
 	long long d = doy - (153 * mp + 2) / 5 + 1, mon = mp < 10 ? mp + 3 : mp - 9;
-	add(m, months + (mon - 1) * 3, 3);
-	add(m, " ", 1);
-	add_num(m, (unsigned long)d, 2, ' '); /* RFC 3164 pads the day with a space: "Dec  3" */
-	add(m, " ", 1);
-	add_num(m, (unsigned long)(rem / 3600), 2, '0'), add(m, ":", 1);
-	add_num(m, (unsigned long)(rem / 60 % 60), 2, '0'), add(m, ":", 1);
-	add_num(m, (unsigned long)(rem % 60), 2, '0');
+	il_text_put(m, months + (mon - 1) * 3, 3);
+	il_text_put(m, " ", 1);
+	il_text_num(m, (unsigned long)d, 2, ' '); /* RFC 3164 pads the day with a space: "Dec  3" */
+	il_text_put(m, " ", 1);
+	il_text_num(m, (unsigned long)(rem / 3600), 2, '0'), il_text_put(m, ":", 1);
+	il_text_num(m, (unsigned long)(rem / 60 % 60), 2, '0'), il_text_put(m, ":", 1);
+	il_text_num(m, (unsigned long)(rem % 60), 2, '0');
 }
 
 /* The record's severity: a denial is a warning, the rest a notice. */
@@ -276,32 +244,34 @@ static int send_unix(const char *path, const char *msg, size_t n)
 
 static int to_syslog(const struct il_ship *s, const char *line, size_t len, char *buf, size_t cap)
 {
-	struct msg m = { buf, 0, cap - 1 };
-	add(&m, "<", 1);
-	add_num(&m, (unsigned long)(s->facility * 8 + severity(line, len)), 0, '0');
-	add(&m, ">", 1);
+	struct il_text m;
+	il_text_init(&m, buf, cap);
+	il_text_put(&m, "<", 1);
+	il_text_num(&m, (unsigned long)(s->facility * 8 + severity(line, len)), 0, '0');
+	il_text_put(&m, ">", 1);
 	add_stamp(&m);
-	add(&m, " ", 1);
-	add_str(&m, s->tag);
-	add(&m, "[", 1);
-	add_num(&m, (unsigned long)getpid(), 0, '0');
-	add(&m, "]: ", 3);
-	add(&m, line, len);
+	il_text_put(&m, " ", 1);
+	il_text_str(&m, s->tag);
+	il_text_put(&m, "[", 1);
+	il_text_num(&m, (unsigned long)getpid(), 0, '0');
+	il_text_put(&m, "]: ", 3);
+	il_text_put(&m, line, len);
 	buf[m.n] = 0;
 	return send_unix(s->syslog_socket, buf, m.n);
 }
 
-static void kv(struct msg *m, const char *key, const char *val, size_t n)
+static void kv(struct il_text *m, const char *key, const char *val, size_t n)
 {
-	add_str(m, key);
-	add(m, "=", 1);
-	add(m, val, n);
-	add(m, "\n", 1);
+	il_text_str(m, key);
+	il_text_put(m, "=", 1);
+	il_text_put(m, val, n);
+	il_text_put(m, "\n", 1);
 }
 
 static int to_journald(const struct il_ship *s, const char *line, size_t len, char *buf, size_t cap)
 {
-	struct msg m = { buf, 0, cap - 1 };
+	struct il_text m;
+	il_text_init(&m, buf, cap);
 	char pri[2] = { (char)('0' + severity(line, len)), 0 };
 	char fac[4] = { 0 };
 	int f = s->facility;

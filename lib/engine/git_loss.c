@@ -276,51 +276,32 @@ static const char *rel_in_tree(struct il_arena *a, const char *cwd, const char *
 
 /* ------------------------------------------------------------ the text */
 
-struct text {
-	char *s;
-	size_t n, cap;
-};
-
-static void put(struct text *t, const char *s)
+/* Negative counts do not happen; shown as 0 if they did. */
+static void put_num(struct il_text *t, long v)
 {
-	for (; s && *s && t->n + 1 < t->cap; s++)
-		t->s[t->n++] = *s;
-	t->s[t->n] = 0;
+	il_text_num(t, v < 0 ? 0 : (unsigned long)v, 0, 0);
 }
 
-static void put_num(struct text *t, long v)
-{
-	char d[24];
-	int k = 0;
-	unsigned long u = v < 0 ? 0 : (unsigned long)v;
-	do
-		d[k++] = (char)('0' + u % 10);
-	while ((u /= 10) && k < 23);
-	while (k && t->n + 1 < t->cap)
-		t->s[t->n++] = d[--k];
-	t->s[t->n] = 0;
-}
-
-static void sep(struct text *t)
+static void sep(struct il_text *t)
 {
 	if (t->n)
-		put(t, "; ");
+		il_text_str(t, "; ");
 }
 
 /* "N THINGs: a, b, c, ..." */
-static void counted(struct text *t, long count, const char *one, const char *many, const char *const *names,
+static void counted(struct il_text *t, long count, const char *one, const char *many, const char *const *names,
 		    int nnames)
 {
 	sep(t);
 	put_num(t, count);
-	put(t, " ");
-	put(t, count == 1 ? one : many);
+	il_text_str(t, " ");
+	il_text_str(t, count == 1 ? one : many);
 	for (int i = 0; i < nnames && i < count; i++) {
-		put(t, i ? ", " : ": ");
-		put(t, names[i]);
+		il_text_str(t, i ? ", " : ": ");
+		il_text_str(t, names[i]);
 	}
 	if (count > nnames && nnames)
-		put(t, ", ...");
+		il_text_str(t, ", ...");
 }
 
 /* The lines of out (up to max), NUL-separated or newline-separated. */
@@ -355,7 +336,7 @@ struct ctx {
 	struct gitcmd g;
 	char root[4096];
 	size_t rn;
-	struct text t;
+	struct il_text t;
 	int unknown;
 	int valid; /* a work tree with a repository that has a HEAD */
 	char *out;
@@ -614,12 +595,12 @@ static void branch_loss(struct ctx *c, const char *name, const char *keep)
 	if (!count)
 		return;
 	sep(&c->t);
-	put(&c->t, "branch ");
-	put(&c->t, name);
-	put(&c->t, " holds ");
+	il_text_str(&c->t, "branch ");
+	il_text_str(&c->t, name);
+	il_text_str(&c->t, " holds ");
 	put_num(&c->t, count);
-	put(&c->t, count == 1 ? " commit" : " commits");
-	put(&c->t, " on no other branch, tag or remote");
+	il_text_str(&c->t, count == 1 ? " commit" : " commits");
+	il_text_str(&c->t, " on no other branch, tag or remote");
 }
 
 static void fact_branch(struct ctx *c)
@@ -736,10 +717,10 @@ static void remote_loss(struct ctx *c, const char *remote, const char *spec)
 	if (run(c, count, &len) != 0) {
 		/* the remote's commit is not here: someone pushed since the last fetch */
 		sep(&c->t);
-		put(&c->t, remote);
-		put(&c->t, " ");
-		put(&c->t, dst);
-		put(&c->t, " has commits this repository has never fetched (pushed by someone else)");
+		il_text_str(&c->t, remote);
+		il_text_str(&c->t, " ");
+		il_text_str(&c->t, dst);
+		il_text_str(&c->t, " has commits this repository has never fetched (pushed by someone else)");
 		return;
 	}
 	long n = out_count(c);
@@ -747,11 +728,11 @@ static void remote_loss(struct ctx *c, const char *remote, const char *spec)
 		return; /* a fast-forward */
 	sep(&c->t);
 	put_num(&c->t, n);
-	put(&c->t, n == 1 ? " commit on " : " commits on ");
-	put(&c->t, remote);
-	put(&c->t, " ");
-	put(&c->t, dst);
-	put(&c->t, " that the pushed commit does not contain");
+	il_text_str(&c->t, n == 1 ? " commit on " : " commits on ");
+	il_text_str(&c->t, remote);
+	il_text_str(&c->t, " ");
+	il_text_str(&c->t, dst);
+	il_text_str(&c->t, " that the pushed commit does not contain");
 }
 
 /* git push [REMOTE [REFSPEC...]]: each ref it would overwrite. */
@@ -815,14 +796,13 @@ int il_git_loses(struct il_arena *a, const struct il_cmd *cmd, char *const *envp
 {
 	*what = 0;
 	struct ctx c = { .a = a, .cmd = cmd };
-	c.t.cap = 1024;
-	c.t.s = il_arena_alloc(a, c.t.cap);
+	char *text = il_arena_alloc(a, 1024);
 	c.out = il_arena_alloc(a, OUT_CAP);
-	if (!c.t.s || !c.out || !cmd->cwd || parse_git(a, cmd, envp, &c.g) < 0 || c.g.elsewhere) {
+	if (!text || !c.out || !cmd->cwd || parse_git(a, cmd, envp, &c.g) < 0 || c.g.elsewhere) {
 		*what = "interlock could not tell what it would lose";
 		return 1;
 	}
-	c.t.s[0] = 0;
+	il_text_init(&c.t, text, 1024);
 	c.rn = worktree_of(cmd->cwd, c.root, sizeof c.root);
 	c.valid = c.rn && has_head(c.root, c.rn);
 	if (facts & IL_LOSS_CHANGES)
@@ -841,10 +821,10 @@ int il_git_loses(struct il_arena *a, const struct il_cmd *cmd, char *const *envp
 	}
 	if (c.unknown) {
 		sep(&c.t);
-		put(&c.t, "and interlock could not tell all of what it would lose");
+		il_text_str(&c.t, "and interlock could not tell all of what it would lose");
 	}
 	if (!c.t.n)
 		return 0;
-	*what = c.t.s;
+	*what = c.t.p;
 	return 1;
 }

@@ -507,6 +507,20 @@ const char *il_prompt_outcome(enum il_answer a) IL_HIDDEN;
  * terminal, else 0: not C1 controls, not the bidirectional overrides. */
 int il_utf8_safe_len(const unsigned char *p) IL_HIDDEN;
 
+/* A text built in a caller's buffer of cap bytes, heap-free (the audit
+ * record, the prompt, the syslog message, what git would lose): what does
+ * not fit is cut off and noted in overflow; it is always NUL-terminated. */
+struct il_text {
+	char *p;
+	size_t n, cap;
+	int overflow;
+};
+void il_text_init(struct il_text *t, char *buf, size_t cap) IL_HIDDEN;
+void il_text_put(struct il_text *t, const char *s, size_t n) IL_HIDDEN;
+void il_text_str(struct il_text *t, const char *s) IL_HIDDEN; /* NULL: nothing */
+/* v in decimal, at least width digits, padded on the left with pad */
+void il_text_num(struct il_text *t, unsigned long v, int width, char pad) IL_HIDDEN;
+
 /* Formats a command line for humans (shell-quoted where needed) into buf. */
 size_t il_format_argv(char *buf, size_t cap, const char *const *argv, int argc) IL_HIDDEN;
 

@@ -8,35 +8,6 @@
 
 #define SHOW_MAX 2048 /* bytes of one field shown; the rest is summarized */
 
-struct sb {
-	char *b;
-	size_t n, cap;
-};
-
-static void sb_put(struct sb *s, const char *p, size_t n)
-{
-	if (n > s->cap - s->n)
-		n = s->cap - s->n;
-	il_memcpy(s->b + s->n, p, n);
-	s->n += n;
-}
-
-static void sb_str(struct sb *s, const char *p)
-{
-	sb_put(s, p, il_strlen(p));
-}
-
-static void sb_num(struct sb *s, unsigned long v)
-{
-	char d[24];
-	int k = 0;
-	do
-		d[k++] = (char)('0' + v % 10);
-	while ((v /= 10) && k < 23);
-	while (k)
-		sb_put(s, &d[--k], 1);
-}
-
 /* Length of the UTF-8 sequence at p if it is valid and safe to show, else 0.
  * Unsafe: C1 controls (U+0080..U+009F; some terminals act on them) and the
  * bidirectional overrides, which can make text read differently than it is. */
@@ -58,7 +29,7 @@ int il_utf8_safe_len(const unsigned char *p)
 }
 
 /* Appends untrusted text with everything unprintable shown as \xNN. */
-static void sb_safe(struct sb *s, const char *text)
+static void sb_safe(struct il_text *s, const char *text)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)(text ? text : "");
@@ -66,58 +37,59 @@ static void sb_safe(struct sb *s, const char *text)
 	while (*p && shown < SHOW_MAX) {
 		int n = *p >= 0x20 && *p < 0x7f ? 1 : *p >= 0x80 ? il_utf8_safe_len(p) : 0;
 		if (n) {
-			sb_put(s, (const char *)p, (size_t)n);
+			il_text_put(s, (const char *)p, (size_t)n);
 		} else {
 			char esc[4] = { '\\', 'x', hex[*p >> 4], hex[*p & 15] };
-			sb_put(s, esc, 4);
+			il_text_put(s, esc, 4);
 			n = 1;
 		}
 		p += n, shown += (size_t)n;
 	}
 	if (shown < total) {
-		sb_str(s, " ... (");
-		sb_num(s, (unsigned long)(total - shown));
-		sb_str(s, " more bytes)");
+		il_text_str(s, " ... (");
+		il_text_num(s, (unsigned long)(total - shown), 0, 0);
+		il_text_str(s, " more bytes)");
 	}
 }
 
-static void sb_field(struct sb *s, const char *label, const char *value)
+static void sb_field(struct il_text *s, const char *label, const char *value)
 {
-	sb_str(s, label);
+	il_text_str(s, label);
 	sb_safe(s, value);
-	sb_str(s, "\r\n");
+	il_text_str(s, "\r\n");
 }
 
 size_t il_prompt_text(char *buf, size_t cap, const struct il_prompt_info *in, int timeout_s, int held)
 {
-	struct sb s = { buf, 0, cap ? cap - 1 : 0 };
+	struct il_text s;
+	il_text_init(&s, buf, cap);
 	if (!cap)
 		return 0;
 	/* Reset attributes and show the cursor: the agent may have left the
 	 * terminal in any state. */
-	sb_str(&s, "\033[0m\033[?25h\r\n\033[1;7m interlock: confirmation required \033[0m  (");
+	il_text_str(&s, "\033[0m\033[?25h\r\n\033[1;7m interlock: confirmation required \033[0m  (");
 	if (held)
-		sb_str(&s, "the agent's output is held; ");
-	sb_str(&s, "no answer in ");
-	sb_num(&s, (unsigned long)(timeout_s > 0 ? timeout_s : 60));
-	sb_str(&s, " s denies)\r\n");
+		il_text_str(&s, "the agent's output is held; ");
+	il_text_str(&s, "no answer in ");
+	il_text_num(&s, (unsigned long)(timeout_s > 0 ? timeout_s : 60), 0, 0);
+	il_text_str(&s, " s denies)\r\n");
 	sb_field(&s, "  command: ", in->command);
 	sb_field(&s, "  why:     ", in->why);
-	sb_str(&s, "  rule:    ");
+	il_text_str(&s, "  rule:    ");
 	sb_safe(&s, in->rule);
-	sb_str(&s, "    profile: ");
+	il_text_str(&s, "    profile: ");
 	sb_safe(&s, in->profile && *in->profile ? in->profile : "(default)");
-	sb_str(&s, "\r\n");
+	il_text_str(&s, "\r\n");
 	sb_field(&s, "  cwd:     ", in->cwd);
 	if (in->target && *in->target)
 		sb_field(&s, "  target:  ", in->target);
 	if (in->chain && *in->chain)
 		sb_field(&s, "  process: ", in->chain);
-	sb_str(&s, "Type \"");
+	il_text_str(&s, "Type \"");
 	sb_safe(&s, in->word);
-	sb_str(&s, "\" to allow once, \"");
+	il_text_str(&s, "\" to allow once, \"");
 	sb_safe(&s, in->word);
-	sb_str(&s, "!\" to allow for the rest of this session; anything else denies: ");
+	il_text_str(&s, "!\" to allow for the rest of this session; anything else denies: ");
 	buf[s.n] = 0;
 	return s.n;
 }

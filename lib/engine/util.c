@@ -230,3 +230,45 @@ const char *il_op_key(struct il_arena *a, const struct il_cmd *cmd)
 	buf[n] = 0;
 	return buf;
 }
+
+void il_text_init(struct il_text *t, char *buf, size_t cap)
+{
+	*t = (struct il_text){ buf, 0, cap, 0 };
+	if (cap)
+		buf[0] = 0;
+}
+
+void il_text_put(struct il_text *t, const char *s, size_t n)
+{
+	if (!t->cap) {
+		t->overflow = 1;
+		return;
+	}
+	if (n > t->cap - 1 - t->n) {
+		n = t->cap - 1 - t->n;
+		t->overflow = 1;
+	}
+	il_memcpy(t->p + t->n, s, n);
+	t->n += n;
+	t->p[t->n] = 0;
+}
+
+void il_text_str(struct il_text *t, const char *s)
+{
+	if (s)
+		il_text_put(t, s, il_strlen(s));
+}
+
+void il_text_num(struct il_text *t, unsigned long v, int width, char pad)
+{
+	char d[24], r[24];
+	int k = 0;
+	do
+		d[k++] = (char)('0' + v % 10);
+	while ((v /= 10) && k < 23);
+	while (k < width && k < 23)
+		d[k++] = pad;
+	for (int i = 0; i < k; i++)
+		r[i] = d[k - 1 - i];
+	il_text_put(t, r, (size_t)k);
+}
