@@ -226,7 +226,7 @@ static int covered(const char *all, const struct il_op *op, char *id, size_t cap
 	for (const char *l = all; *l; l = __builtin_strchr(l, '\n') ? __builtin_strchr(l, '\n') + 1 : l + il_strlen(l)) {
 		if ((l[0] != 'S' && l[0] != 'G') || !same_op(l, op))
 			continue;
-		size_t nms, nroot, nid;
+		size_t nms = 0, nroot = 0, nid = 0;
 		const char *ms = field(l, 1, &nms), *root = field(l, 2, &nroot), *qid = field(l, 3, &nid);
 		if (!ms || !root || !qid || nid >= cap)
 			continue;
@@ -252,7 +252,7 @@ static int covers_delete(const char *all, const char *target, char *id, size_t c
 	for (const char *l = all; *l; l = __builtin_strchr(l, '\n') ? __builtin_strchr(l, '\n') + 1 : l + il_strlen(l)) {
 		if (l[0] != 'S' && l[0] != 'G')
 			continue;
-		size_t nms, nroot, nid, nt;
+		size_t nms = 0, nroot = 0, nid = 0, nt = 0;
 		const char *ms = field(l, 1, &nms), *root = field(l, 2, &nroot), *qid = field(l, 3, &nid),
 			   *t = field(l, 5, &nt);
 		if (!ms || !root || !qid || !t || !nt || nid >= cap || nt >= 4096)
