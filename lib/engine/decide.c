@@ -56,6 +56,12 @@ static void scan(struct dctx *d, struct cmdinfo *ci)
 /* Runs pattern i on s; on a match, stores the (?<target>) capture. */
 int il_dec_run(struct dctx *d, const struct il_snap_cond *c, const char *s, const char **target)
 {
+	/* decoded at the first pattern a decision runs, not at its setup: most
+	 * execs (and the wrapper's own judging of its command) run none */
+	if (il_snap_decode(d->v) < 0) {
+		d->error = 1; /* fail closed, as a pattern that hit its limits */
+		return 1;
+	}
 	const pcre2_code *code = d->v->codes[c->pattern];
 	int rc = pcre2_match(code, (PCRE2_SPTR)s, il_strlen(s), 0, 0, d->md, d->mc);
 	if (rc < 0) {
@@ -287,8 +293,6 @@ int il_dec_setup(struct dctx *d, struct il_snap_view *v, const struct il_exec_ev
 {
 	*out = (struct il_verdict){ .action = IL_ALLOW, .rule = -1 };
 	*d = (struct dctx){ .v = v, .a = a, .ev = ev, .only_rule = only_rule };
-	if (il_snap_decode(v) < 0)
-		return il_dec_fail(out);
 	pcre2_general_context *g = il_pcre2_context(a);
 	d->md = g ? pcre2_match_data_create(32, g) : 0;
 	d->mc = g ? pcre2_match_context_create(g) : 0;
