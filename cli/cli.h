@@ -45,6 +45,8 @@ struct il_compiled {
 	void *blob;
 	size_t len;
 	struct il_snap_view view;
+	void *map; /* blob is in this mapping (of the cache), not malloc'd */
+	size_t maplen;
 };
 /* Loads the rule directories and builds the snapshot. Returns 0, or
  * EXIT_INTERLOCK after printing every error. */
@@ -70,6 +72,17 @@ int il_cache_build_key(const char *what, const void *data, size_t len, struct il
  * checks and valid(); an entry that fails is said, removed, and -1. */
 int il_cache_get(const char *kind, const struct il_cache_key *key, int (*valid)(const void *, size_t), void **out,
 		 size_t *len) IL_HIDDEN;
+/* The same mapped (no copy of a large entry), with room writable zero
+ * bytes after its len: freed with il_cache_image_free. */
+struct il_cache_image {
+	void *data;
+	size_t len;
+	void *map; /* 0: data is malloc'd */
+	size_t maplen;
+};
+int il_cache_map(const char *kind, const struct il_cache_key *key, int (*valid)(const void *, size_t), size_t room,
+		 struct il_cache_image *img) IL_HIDDEN;
+void il_cache_image_free(struct il_cache_image *img) IL_HIDDEN;
 void il_cache_put(const char *kind, const struct il_cache_key *key, const void *data, size_t len) IL_HIDDEN;
 void il_compiled_free(struct il_compiled *c) IL_HIDDEN;
 /* 0 when some rule names profile; otherwise -1, after saying which

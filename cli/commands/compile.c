@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "cli.h"
@@ -181,6 +182,23 @@ static int seal(struct il_compiled *c, void *rules, size_t n, const struct il_se
 	return 0;
 }
 
+/* The same from the cache's mapping, which has room for the facts: the
+ * 250 KB rules part is neither read nor copied, only the pages written
+ * (the header's, the last) become the process's own. */
+static int seal_mapped(struct il_compiled *c, struct il_cache_image *img, const struct il_session_meta *m)
+{
+	c->map = img->map;
+	c->maplen = img->maplen;
+	if (il_snapshot_seal_in(img->data, img->len, img->len + il_snapshot_facts_room(m), m, &c->len) < 0)
+		return build_failed(c);
+	c->blob = img->data;
+	if (il_snap_open(&c->view, c->blob, c->len) < 0)
+		return build_failed(c);
+	c->view.get_mem = keep_mem;
+	c->view.free_mem = drop_mem;
+	return 0;
+}
+
 int il_compile(struct il_compiled *c, const struct il_opts *o, const struct il_session_meta *m)
 {
 	memset(c, 0, sizeof *c);
@@ -223,11 +241,10 @@ int il_compile_cached(struct il_compiled *c, const struct il_opts *o, const stru
 	char **dirs = il_rule_dirs(o);
 	struct il_cache_key key;
 	int keyed = il_snap_cache_key(dirs, m->profile, &key) == 0;
-	void *rules;
-	size_t n;
-	if (keyed && il_cache_get("rules", &key, rules_part, &rules, &n) == 0) {
+	struct il_cache_image img;
+	if (keyed && il_cache_map("rules", &key, rules_part, il_snapshot_facts_room(m), &img) == 0) {
 		il_strv_free(dirs);
-		int rc = seal(c, rules, n, m);
+		int rc = seal_mapped(c, &img, m);
 		if (rc)
 			return rc;
 		const struct il_snap_hdr *h = c->view.hdr;
@@ -236,6 +253,8 @@ int il_compile_cached(struct il_compiled *c, const struct il_opts *o, const stru
 		c->rs.env_remove_password = snap_strdup(&c->view, h->env_remove_password);
 		return 0;
 	}
+	void *rules;
+	size_t n;
 	int rc = load_checked(c, o, m, dirs);
 	il_strv_free(dirs);
 	if (rc) {
@@ -301,7 +320,10 @@ int il_session_open(struct il_compiled *c, const char *path)
 void il_compiled_free(struct il_compiled *c)
 {
 	il_ruleset_free(&c->rs);
-	free(c->blob);
+	if (c->map)
+		munmap(c->map, c->maplen);
+	else
+		free(c->blob);
 	if (c->view.codes)
 		free(c->view.codes); /* the arena starts with the codes array */
 	memset(c, 0, sizeof *c);

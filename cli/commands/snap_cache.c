@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,12 +70,10 @@ static uint64_t word(const unsigned char *p)
 	return v; /* byte order only has to agree with itself */
 }
 
-static void hash_block(struct hash128 *h, const unsigned char *p)
+static void hash_block(uint64_t v[4], const unsigned char *p)
 {
-	for (int i = 0; i < 4; i++) {
-		uint64_t v = h->v[i];
-		h->v[i] = fold(v ^ word(p + 8 * i), lane_k[i]) + (v << 23 | v >> 41);
-	}
+	for (int i = 0; i < 4; i++)
+		v[i] = fold(v[i] ^ word(p + 8 * i), lane_k[i]) + (v[i] << 23 | v[i] >> 41);
 }
 
 static void hash_init(struct hash128 *h)
@@ -93,11 +92,15 @@ static void hash_add(struct hash128 *h, const void *data, size_t len)
 		h->ntail += k, p += k, len -= k;
 		if (h->ntail < BLOCK)
 			return;
-		hash_block(h, h->tail);
+		hash_block(h->v, h->tail);
 		h->ntail = 0;
 	}
+	/* the lanes in locals: p may alias *h as far as the compiler knows,
+	 * which would store and reload them at every block (2.5x slower) */
+	uint64_t v[4] = { h->v[0], h->v[1], h->v[2], h->v[3] };
 	for (; len >= BLOCK; p += BLOCK, len -= BLOCK)
-		hash_block(h, p);
+		hash_block(v, p);
+	memcpy(h->v, v, sizeof v);
 	memcpy(h->tail, p, len);
 	h->ntail = len;
 }
@@ -113,7 +116,7 @@ static void hash_field(struct hash128 *h, const void *data, size_t len)
 static void hash_end(struct hash128 *h, uint64_t out[2])
 {
 	memset(h->tail + h->ntail, 0, BLOCK - h->ntail);
-	hash_block(h, h->tail);
+	hash_block(h->v, h->tail);
 	/* every lane reaches both halves of the result */
 	uint64_t a = fold(h->v[0] ^ h->n, lane_k[2]) ^ fold(h->v[1], lane_k[3]);
 	uint64_t b = fold(h->v[2] ^ a, lane_k[0]) ^ fold(h->v[3] ^ h->n, lane_k[1]);
@@ -240,57 +243,104 @@ static char *entry_path(const char *dir, const char *kind, const struct il_cache
 	return p;
 }
 
-/* Reads and checks an entry; 0 and its contents, -1 if there is none,
- * -2 (why in *why) if there is one that fails its checks. */
-static int read_entry(const char *path, const struct il_cache_key *key, int (*valid)(const void *, size_t),
-		      void **out, size_t *len, const char **why)
+/* Opens an entry and checks all but its contents: the fd with its header
+ * read; -1 if there is none, -2 (why in *why) if there is one that fails. */
+static int open_entry(const char *path, const struct il_cache_key *key, struct cache_hdr *h, const char **why)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -1 : (*why = "cannot be opened", -2);
 	struct stat st;
-	struct cache_hdr h;
-	void *blob = 0;
-	int rc = -2;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 022))
 		*why = "is not a private file of the user's";
-	else if (read(fd, &h, sizeof h) != (ssize_t)sizeof h || memcmp(h.magic, CACHE_MAGIC, 8) ||
-		 h.snap_version != IL_SNAP_VERSION || (uint64_t)st.st_size != sizeof h + h.len || h.len > (1u << 30))
+	else if (read(fd, h, sizeof *h) != (ssize_t)sizeof *h || memcmp(h->magic, CACHE_MAGIC, 8) ||
+		 h->snap_version != IL_SNAP_VERSION || (uint64_t)st.st_size != sizeof *h + h->len || h->len > (1u << 30))
 		*why = "has a bad header";
-	else if (h.key[0] != key->h[0] || h.key[1] != key->h[1])
+	else if (h->key[0] != key->h[0] || h->key[1] != key->h[1])
 		*why = "is filed under another key";
-	else if (!(blob = malloc(h.len ? h.len : 1)) || read(fd, blob, h.len) != (ssize_t)h.len)
-		*why = "cannot be read";
-	else {
-		struct hash128 hs;
-		uint64_t sum[2];
-		hash_init(&hs);
-		hash_add(&hs, blob, h.len);
-		hash_end(&hs, sum);
-		if (sum[0] != h.sum[0] || sum[1] != h.sum[1])
-			*why = "does not match its checksum";
-		else if (valid && !valid(blob, h.len))
-			*why = "does not hold what its name says";
-		else
-			rc = 0;
-	}
+	else
+		return fd;
 	close(fd);
-	if (rc) {
+	return -2;
+}
+
+/* The contents against the header's checksum, then valid(). */
+static int body_ok(const struct cache_hdr *h, const void *body, int (*valid)(const void *, size_t), const char **why)
+{
+	struct hash128 hs;
+	uint64_t sum[2];
+	hash_init(&hs);
+	hash_add(&hs, body, h->len);
+	hash_end(&hs, sum);
+	if (sum[0] != h->sum[0] || sum[1] != h->sum[1])
+		*why = "does not match its checksum";
+	else if (valid && !valid(body, h->len))
+		*why = "does not hold what its name says";
+	else
+		return 0;
+	return -2;
+}
+
+struct wanted {
+	int (*valid)(const void *, size_t);
+	size_t room; /* mapped: writable zero bytes after the contents */
+	int mapped;
+	struct il_cache_image *img;
+};
+
+/* Reads the contents into a malloc'd block. */
+static int read_body(int fd, const struct cache_hdr *h, struct wanted *w, const char **why)
+{
+	void *blob = malloc(h->len ? h->len : 1);
+	if (!blob || read(fd, blob, h->len) != (ssize_t)h->len) {
 		free(blob);
-		return rc;
+		*why = "cannot be read";
+		return -2;
 	}
-	*out = blob;
-	*len = h.len;
+	if (body_ok(h, blob, w->valid, why) < 0) {
+		free(blob);
+		return -2;
+	}
+	*w->img = (struct il_cache_image){ .data = blob, .len = h->len };
 	return 0;
 }
 
-int il_cache_get(const char *kind, const struct il_cache_key *key, int (*valid)(const void *, size_t), void **out,
-		 size_t *len)
+/* Maps the file private over the start of an anonymous block that has
+ * w->room more: a large entry is not copied (its pages are the page
+ * cache's until written) and what is appended follows it with no move.
+ * The file's last page reads as zeros past its end, as the block does. A
+ * file truncated under the mapping would raise SIGBUS: the directory is
+ * the user's own and out of every guarded process's reach. */
+static int map_body(int fd, const struct cache_hdr *h, struct wanted *w, const char **why)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t fsize = sizeof *h + h->len, total = (fsize + w->room + page - 1) & ~(page - 1);
+	char *base = mmap(0, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED ||
+	    mmap(base, fsize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) {
+		if (base != MAP_FAILED)
+			munmap(base, total);
+		*why = "cannot be mapped";
+		return -2;
+	}
+	if (body_ok(h, base + sizeof *h, w->valid, why) < 0) {
+		munmap(base, total);
+		return -2;
+	}
+	*w->img = (struct il_cache_image){ .data = base + sizeof *h, .len = h->len, .map = base, .maplen = total };
+	return 0;
+}
+
+static int fetch(const char *kind, const struct il_cache_key *key, struct wanted *w)
 {
 	char *dir = il_cache_dir();
 	char *path = dir && cache_dir_ok(dir, 0) == 0 ? entry_path(dir, kind, key) : 0;
 	const char *why = 0;
-	int rc = path ? read_entry(path, key, valid, out, len, &why) : -1;
+	struct cache_hdr h;
+	int fd = path ? open_entry(path, key, &h, &why) : -1;
+	int rc = fd < 0 ? fd : w->mapped ? map_body(fd, &h, w, &why) : read_body(fd, &h, w, &why);
+	if (fd >= 0)
+		close(fd);
 	if (rc == -2) {
 		fprintf(stderr, "interlock: the cached %s %s %s; building it again\n", kind, path, why);
 		unlink(path);
@@ -300,7 +350,34 @@ int il_cache_get(const char *kind, const struct il_cache_key *key, int (*valid)(
 	return rc == 0 ? 0 : -1;
 }
 
-/* Leaves the CACHE_KEEP newest entries (by when they were written). */
+int il_cache_get(const char *kind, const struct il_cache_key *key, int (*valid)(const void *, size_t), void **out,
+		 size_t *len)
+{
+	struct il_cache_image img;
+	struct wanted w = { valid, 0, 0, &img };
+	if (fetch(kind, key, &w) < 0)
+		return -1;
+	*out = img.data;
+	*len = img.len;
+	return 0;
+}
+
+int il_cache_map(const char *kind, const struct il_cache_key *key, int (*valid)(const void *, size_t), size_t room,
+		 struct il_cache_image *img)
+{
+	struct wanted w = { valid, room, 1, img };
+	return fetch(kind, key, &w);
+}
+
+void il_cache_image_free(struct il_cache_image *img)
+{
+	if (img->map)
+		munmap(img->map, img->maplen);
+	else
+		free(img->data);
+	memset(img, 0, sizeof *img);
+}
+
 static void prune(const char *dir)
 {
 	DIR *d = opendir(dir);

@@ -137,6 +137,12 @@ int il_snapshot_build_rules(const struct il_ruleset *rs, const struct il_session
 			    size_t *len) IL_HIDDEN;
 int il_snapshot_seal(void *rules, size_t len, const struct il_session_meta *m, void **out,
 		     size_t *outlen) IL_HIDDEN;
+/* The same into memory the caller has: il_snapshot_seal_in adds the facts
+ * after the len bytes of the rules part in buf, which has room for
+ * il_snapshot_facts_room(m) more; the sealed size in *outlen. */
+size_t il_snapshot_facts_room(const struct il_session_meta *m) IL_HIDDEN;
+int il_snapshot_seal_in(void *buf, size_t len, size_t room, const struct il_session_meta *m,
+			size_t *outlen) IL_HIDDEN;
 
 /* Fabricated environment for rule examples (see interlock.rules(5)). */
 struct il_example_env {

@@ -343,29 +343,41 @@ static uint32_t append_str(struct buf *b, const struct il_snap_hdr *h, const cha
 	return buf_add(b, str, strlen(str) + 1, 1) - h->strings;
 }
 
-int il_snapshot_seal(void *rules, size_t len, const struct il_session_meta *m, void **out, size_t *outlen)
+/* The strings a session adds, in the order il_snapshot_seal_in appends
+ * them (those it may leave out count too: room is never short). */
+static size_t facts_size(const struct il_session_meta *m)
 {
-	struct il_snap_hdr h;
-	if (len < sizeof h) {
-		free(rules);
-		return -1;
-	}
-	memcpy(&h, rules, sizeof h);
-	if (h.size != len || h.strings + (uint64_t)h.strings_len != len) {
-		free(rules);
-		return -1;
-	}
-	/* grown in place to its final size: the rules part is most of it, and
-	 * realloc moves a large block's pages rather than copying them */
 	const char *facts[] = { m ? m->session : 0, m ? m->home : 0,   m ? m->audit : 0, m ? m->profile : 0,
 				m ? m->socket : 0,  m ? m->protect : 0, m ? m->tty : 0,   m ? m->hosts : 0,
 				getenv("TMPDIR") };
-	size_t need = len;
+	size_t need = 0;
 	for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++)
 		need += (facts[i] ? strlen(facts[i]) : 0) + 1;
-	struct buf b = { realloc(rules, need), len, need };
-	if (!b.p)
-		abort();
+	return need;
+}
+
+/* A rules part's header, if it is one: its size and strings end it. */
+static int rules_header(const void *rules, size_t len, struct il_snap_hdr *h)
+{
+	if (len < sizeof *h)
+		return -1;
+	memcpy(h, rules, sizeof *h);
+	return h->size == len && h->strings + (uint64_t)h->strings_len == len ? 0 : -1;
+}
+
+size_t il_snapshot_facts_room(const struct il_session_meta *m)
+{
+	return facts_size(m);
+}
+
+int il_snapshot_seal_in(void *buf, size_t len, size_t room, const struct il_session_meta *m, size_t *outlen)
+{
+	struct il_snap_hdr h;
+	if (rules_header(buf, len, &h) < 0 || room < len + facts_size(m))
+		return -1;
+	/* cap == room: never grown, so buf may be any writable memory (a
+	 * private mapping of the cached rules part, cli/commands/snap_cache.c) */
+	struct buf b = { buf, len, room };
 	h.session = append_str(&b, &h, m && m->session ? m->session : "");
 	h.home = append_str(&b, &h, m && m->home ? m->home : "");
 	h.audit = append_str(&b, &h, m && m->audit ? m->audit : "");
@@ -393,8 +405,25 @@ int il_snapshot_seal(void *rules, size_t len, const struct il_session_meta *m, v
 	h.strings_len = (uint32_t)(b.len - h.strings);
 	h.size = (uint32_t)b.len;
 	memcpy(b.p, &h, sizeof h);
-	*out = b.p;
 	*outlen = b.len;
+	return 0;
+}
+
+int il_snapshot_seal(void *rules, size_t len, const struct il_session_meta *m, void **out, size_t *outlen)
+{
+	size_t room = len + facts_size(m);
+	/* grown in place to its final size: the rules part is most of it, and
+	 * realloc moves a large block's pages rather than copying them */
+	void *p = realloc(rules, room);
+	if (!p) {
+		free(rules);
+		return -1;
+	}
+	if (il_snapshot_seal_in(p, len, room, m, outlen) < 0) {
+		free(p);
+		return -1;
+	}
+	*out = p;
 	return 0;
 }
 
