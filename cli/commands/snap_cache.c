@@ -14,7 +14,9 @@
  * An entry is used only if the directory is the user's own and no one else
  * can write to it, the file is a regular file of the user's that no one
  * else can write, its header names this key, and the checksum of its
- * contents matches; then the snapshot reader checks its structure. An
+ * contents matches (for the rules part, mapped rather than read: or the
+ * file is as stat(2) saw it when its checksum last matched, map_body);
+ * then the snapshot reader checks its structure. An
  * entry that fails is said on stderr, removed and rebuilt. What keeps a
  * guarded agent from rewriting an entry (and the checksum with it) for
  * the next session is that the directory is one of the session's
@@ -38,7 +40,7 @@
 #include "snapshot.h"
 
 #define CACHE_MAGIC "ILCACHE\x01"
-#define CACHE_KEEP 16 /* entries kept: a few rule sets and profiles in turn (each with its stat alias), two filters */
+#define CACHE_KEEP 24 /* entries kept: a few rule sets and profiles in turn (each with its stat alias and seen record), two filters */
 
 /* A 128-bit hash of a byte stream, fast enough to check a 250 KB entry at
  * each start (about 30 µs): four 64-bit lanes, each folding in one word of
@@ -245,16 +247,16 @@ static char *entry_path(const char *dir, const char *kind, const struct il_cache
 
 /* Opens an entry and checks all but its contents: the fd with its header
  * read; -1 if there is none, -2 (why in *why) if there is one that fails. */
-static int open_entry(const char *path, const struct il_cache_key *key, struct cache_hdr *h, const char **why)
+static int open_entry(const char *path, const struct il_cache_key *key, struct cache_hdr *h, struct stat *stp,
+		      const char **why)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -1 : (*why = "cannot be opened", -2);
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 022))
+	if (fstat(fd, stp) < 0 || !S_ISREG(stp->st_mode) || stp->st_uid != getuid() || (stp->st_mode & 022))
 		*why = "is not a private file of the user's";
 	else if (read(fd, h, sizeof *h) != (ssize_t)sizeof *h || memcmp(h->magic, CACHE_MAGIC, 8) ||
-		 h->snap_version != IL_SNAP_VERSION || (uint64_t)st.st_size != sizeof *h + h->len || h->len > (1u << 30))
+		 h->snap_version != IL_SNAP_VERSION || (uint64_t)stp->st_size != sizeof *h + h->len || h->len > (1u << 30))
 		*why = "has a bad header";
 	else if (h->key[0] != key->h[0] || h->key[1] != key->h[1])
 		*why = "is filed under another key";
@@ -264,14 +266,18 @@ static int open_entry(const char *path, const struct il_cache_key *key, struct c
 	return -2;
 }
 
-/* The contents against the header's checksum, then valid(). */
-static int body_ok(const struct cache_hdr *h, const void *body, int (*valid)(const void *, size_t), const char **why)
+/* The contents against the header's checksum (unless seen is set: the
+ * file is as it was when they last matched), then valid(). */
+static int body_ok(const struct cache_hdr *h, const void *body, int (*valid)(const void *, size_t), int seen,
+		   const char **why)
 {
 	struct hash128 hs;
-	uint64_t sum[2];
-	hash_init(&hs);
-	hash_add(&hs, body, h->len);
-	hash_end(&hs, sum);
+	uint64_t sum[2] = { h->sum[0], h->sum[1] };
+	if (!seen) {
+		hash_init(&hs);
+		hash_add(&hs, body, h->len);
+		hash_end(&hs, sum);
+	}
 	if (sum[0] != h->sum[0] || sum[1] != h->sum[1])
 		*why = "does not match its checksum";
 	else if (valid && !valid(body, h->len))
@@ -297,12 +303,67 @@ static int read_body(int fd, const struct cache_hdr *h, struct wanted *w, const 
 		*why = "cannot be read";
 		return -2;
 	}
-	if (body_ok(h, blob, w->valid, why) < 0) {
+	if (body_ok(h, blob, w->valid, 0, why) < 0) {
 		free(blob);
 		return -2;
 	}
 	*w->img = (struct il_cache_image){ .data = blob, .len = h->len };
 	return 0;
+}
+
+/* Checking a 250 KB entry's checksum at every start costs as much as the
+ * rest of `interlock check`: once it has matched, what fstat(2) says of the
+ * file (device, inode, size, mtime, ctime) is filed as "seen" under the same
+ * key, and while the file still says that, it is not checked again. A
+ * write always moves ctime, which no one can set back; an entry changed
+ * less than RACY_S ago is not vouched for (another write in the same clock
+ * tick would leave it as it was), as for the rule files below. */
+#define RACY_S 2
+
+struct file_sig {
+	uint64_t dev, ino, size, mtime_s, mtime_ns, ctime_s, ctime_ns;
+};
+
+static struct file_sig sig_of(const struct stat *st)
+{
+	return (struct file_sig){ (uint64_t)st->st_dev,	   (uint64_t)st->st_ino,	  (uint64_t)st->st_size,
+				  (uint64_t)st->st_mtim.tv_sec, (uint64_t)st->st_mtim.tv_nsec, (uint64_t)st->st_ctim.tv_sec,
+				  (uint64_t)st->st_ctim.tv_nsec };
+}
+
+static int settled(const struct stat *st)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return st->st_ctim.tv_sec < now.tv_sec - RACY_S && st->st_mtim.tv_sec < now.tv_sec - RACY_S;
+}
+
+static int one_sig(const void *data, size_t len)
+{
+	(void)data;
+	return len == sizeof(struct file_sig);
+}
+
+static int seen_as(const char *kind, const struct il_cache_key *key, const struct stat *st)
+{
+	char seen_kind[32];
+	snprintf(seen_kind, sizeof seen_kind, "seen-%s", kind);
+	struct file_sig now = sig_of(st), *was;
+	size_t n;
+	if (il_cache_get(seen_kind, key, one_sig, (void **)&was, &n) < 0)
+		return 0;
+	int same = memcmp(was, &now, sizeof now) == 0;
+	free(was);
+	return same;
+}
+
+static void record_seen(const char *kind, const struct il_cache_key *key, const struct stat *st)
+{
+	char seen_kind[32];
+	snprintf(seen_kind, sizeof seen_kind, "seen-%s", kind);
+	struct file_sig sig = sig_of(st);
+	if (settled(st))
+		il_cache_put(seen_kind, key, &sig, sizeof sig);
 }
 
 /* Maps the file private over the start of an anonymous block that has
@@ -311,7 +372,8 @@ static int read_body(int fd, const struct cache_hdr *h, struct wanted *w, const 
  * The file's last page reads as zeros past its end, as the block does. A
  * file truncated under the mapping would raise SIGBUS: the directory is
  * the user's own and out of every guarded process's reach. */
-static int map_body(int fd, const struct cache_hdr *h, struct wanted *w, const char **why)
+static int map_body(int fd, const struct cache_hdr *h, const struct stat *st, const char *kind,
+		    const struct il_cache_key *key, struct wanted *w, const char **why)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t fsize = sizeof *h + h->len, total = (fsize + w->room + page - 1) & ~(page - 1);
@@ -323,10 +385,13 @@ static int map_body(int fd, const struct cache_hdr *h, struct wanted *w, const c
 		*why = "cannot be mapped";
 		return -2;
 	}
-	if (body_ok(h, base + sizeof *h, w->valid, why) < 0) {
+	int seen = seen_as(kind, key, st);
+	if (body_ok(h, base + sizeof *h, w->valid, seen, why) < 0) {
 		munmap(base, total);
 		return -2;
 	}
+	if (!seen)
+		record_seen(kind, key, st);
 	*w->img = (struct il_cache_image){ .data = base + sizeof *h, .len = h->len, .map = base, .maplen = total };
 	return 0;
 }
@@ -337,8 +402,9 @@ static int fetch(const char *kind, const struct il_cache_key *key, struct wanted
 	char *path = dir && cache_dir_ok(dir, 0) == 0 ? entry_path(dir, kind, key) : 0;
 	const char *why = 0;
 	struct cache_hdr h;
-	int fd = path ? open_entry(path, key, &h, &why) : -1;
-	int rc = fd < 0 ? fd : w->mapped ? map_body(fd, &h, w, &why) : read_body(fd, &h, w, &why);
+	struct stat st;
+	int fd = path ? open_entry(path, key, &h, &st, &why) : -1;
+	int rc = fd < 0 ? fd : w->mapped ? map_body(fd, &h, &st, kind, key, w, &why) : read_body(fd, &h, w, &why);
 	if (fd >= 0)
 		close(fd);
 	if (rc == -2) {
@@ -450,13 +516,10 @@ void il_cache_put(const char *kind, const struct il_cache_key *key, const void *
  * ctime, which no one can set back; a file changed less than RACY_S ago is
  * not vouched for (its ctime could be the same after another write in the
  * same clock tick), so its contents are read every time until it settles. */
-#define RACY_S 2
 
 static int stat_key(char **files, const struct hash128 *start, struct il_cache_key *key, int *racy)
 {
 	struct hash128 h = *start;
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
 	*racy = 0;
 	for (char **f = files; *f; f++) {
 		struct stat st;
@@ -467,7 +530,7 @@ static int stat_key(char **files, const struct hash128 *start, struct il_cache_k
 					(uint64_t)st.st_ctim.tv_nsec };
 		hash_field(&h, *f, strlen(*f) + 1);
 		hash_field(&h, id, sizeof id);
-		if (st.st_ctim.tv_sec >= now.tv_sec - RACY_S || st.st_mtim.tv_sec >= now.tv_sec - RACY_S)
+		if (!settled(&st))
 			*racy = 1;
 	}
 	hash_end(&h, key->h);

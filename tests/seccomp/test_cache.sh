@@ -99,6 +99,15 @@ run_capture guard frobnicate x
 assert_contains "a changed stat entry is refused and said" "$ERR" "cached stat"
 assert_contains "... and the rules still judge" "$ERR" "(rule test-frob)"
 
+# -- a settled rules entry whose checksum has matched is vouched for by its
+# stat(2) from then on (no checksum at each start); a write moves its ctime,
+# so one changed afterwards is checked, refused and rebuilt all the same
+assert_eq "a settled rules entry that matched its checksum is recorded as seen" 1 "$(entries seen-rules | wc -l)"
+flip "$CACHE/$(entries rules)" 5000
+run_capture guard frobnicate x
+assert_contains "a seen rules entry changed afterwards is refused and said" "$ERR" "does not match its checksum"
+assert_contains "... and the rules still judge" "$ERR" "(rule test-frob)"
+
 # -- a rule file changes: a new entry, and the new rule is what judges
 sed -i 's/frobnicate v1/frobnicate v2/' "$RULES/60-cache-test.conf"
 run_capture guard frobnicate x
