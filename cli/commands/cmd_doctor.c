@@ -1,12 +1,12 @@
 /* interlock doctor: is this installation able to guard anything?
  *
  * One line per fact, `ok|warn|fail  what  (hint)`; exit 1 if anything
- * failed. The library is dlopen'ed in a child and then preloaded into a real
- * child process that runs a harmless probe a throw-away rule refuses, so a
+ * failed. The library is loaded by the dynamic loader into a child (all
+ * its symbols bound at once) and then preloaded into a real child process
+ * that runs a harmless probe a throw-away rule refuses, so a
  * green line means a guarded process really was stopped. Nothing here writes
  * outside a temporary directory. */
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -113,10 +113,17 @@ static int wait_for(pid_t pid, int secs)
 
 /* ---- the library ---- */
 
-static int check_dlopen(struct doc *d, const char *lib, const char *tmp)
+/* The loader's own verdict on the library: a dynamic true(1) with it
+ * preloaded and every symbol bound at start (LD_BIND_NOW), so an
+ * unresolvable import fails here rather than at some later call. The CLI
+ * is a static program and cannot ask dlopen(3) the same. The loader says
+ * "cannot be preloaded" or "symbol lookup error" on stderr. */
+static int check_load(struct doc *d, const char *lib, const char *tmp)
 {
-	char errpath[PATH_MAX];
-	snprintf(errpath, sizeof errpath, "%.3000s/dlopen.err", tmp);
+	char errpath[PATH_MAX], truebuf[PATH_MAX], pre[PATH_MAX + 16];
+	snprintf(errpath, sizeof errpath, "%.3000s/load.err", tmp);
+	snprintf(pre, sizeof pre, "LD_PRELOAD=%s", lib);
+	const char *truebin = il_program_path("true", truebuf, sizeof truebuf);
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -125,29 +132,31 @@ static int check_dlopen(struct doc *d, const char *lib, const char *tmp)
 	}
 	if (pid == 0) {
 		int fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
-		if (!h) {
-			const char *e = dlerror();
-			if (fd >= 0 && e && write(fd, e, strlen(e)) < 0)
-				_exit(3);
-			_exit(1);
-		}
-		_exit(dlsym(h, "execve") && dlsym(h, "posix_spawn") && dlsym(h, "system") ? 0 : 2);
+		if (fd < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+		/* no session: the library loads and judges nothing */
+		char *envp[] = { pre, "LD_BIND_NOW=1", "PATH=/usr/bin:/bin", 0 };
+		char *argv[] = { "true", 0 };
+		execve(truebin, argv, envp);
+		_exit(127);
 	}
 	int st = wait_for(pid, 10);
-	if (st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-		report(d, OK, 0, "library loads: %s", lib);
-		return 0;
-	}
 	char *err = slurp(errpath, 0);
-	if (st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 2)
-		report(d, FAIL, "rebuild it; a library from another version or project is in its place",
-		       "library %s loads but does not export the exec hooks", lib);
-	else
+	int said = err && (strstr(err, "ld.so") || strstr(err, "symbol lookup error"));
+	int loaded = !said && st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	if (loaded)
+		report(d, OK, 0, "library loads: %s", lib);
+	else if (!said && st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127)
+		report(d, WARN, "install coreutils", "library: no true(1) to load %s into", lib);
+	else {
+		char *nl = err ? strchr(err, '\n') : 0;
+		if (nl)
+			*nl = 0;
 		report(d, FAIL, "is it built for this architecture and C library (glibc)?", "library %s does not load: %s", lib,
 		       err && *err ? err : "the loading process died");
+	}
 	free(err);
-	return -1;
+	return loaded ? 0 : -1;
 }
 
 /* A throw-away rule set whose only rule refuses `true --interlock-doctor-probe`. */
@@ -598,7 +607,7 @@ int il_cmd_doctor(int argc, char **argv)
 	}
 	else if (!have_tmp)
 		report(&d, FAIL, "set TMPDIR", "cannot create a temporary directory in %s", td && *td ? td : "/tmp");
-	else if (check_dlopen(&d, lib, tmp) == 0)
+	else if (check_load(&d, lib, tmp) == 0)
 		check_child(&d, lib, tmp, file_mentions("/proc/self/maps", "libinterlock"));
 	check_seccomp(&d);
 
@@ -613,7 +622,7 @@ int il_cmd_doctor(int argc, char **argv)
 	check_terminal(&d);
 
 	if (have_tmp) {
-		const char *files[] = { "dlopen.err", "rules.d/probe.conf", "probe.snap", "audit.jsonl",
+		const char *files[] = { "load.err", "rules.d/probe.conf", "probe.snap", "audit.jsonl",
 					"child.out", "child.err" };
 		char p[PATH_MAX + 64];
 		for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {

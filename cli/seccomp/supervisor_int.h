@@ -117,6 +117,9 @@ int il_sv_pidfd(pid_t tid) IL_HIDDEN;
 int il_sv_getfd(pid_t tid, int fd) IL_HIDDEN;
 /* Does the target have libinterlock.so mapped (its hooks judged first)? */
 int il_sv_has_preload(const struct il_supervisor *s, pid_t pid) IL_HIDDEN;
+/* Is pid running this very executable (interlock's CLI, a static program:
+ * `interlock check` inside a session reads the session's rules)? */
+int il_sv_is_interlock(pid_t pid) IL_HIDDEN;
 /* The facts of the calling thread's process for the judges: the
  * session's environment (not the target's, which it may have changed),
  * its program as rules name it (NULL when made in this session), whose

@@ -92,11 +92,13 @@ int il_sv_fs_quick(struct il_supervisor *s, const struct seccomp_notif *n, enum 
  * marker that lets calls through the filter unjudged, and a static program
  * that read it could forge it. The preload maps it on its first hook with
  * a call it cannot mark yet (it learns the marker from the file), so a
- * process that has the library mapped may read it; anything else is
- * refused. 1 when refused (answered). */
+ * process that has the library mapped may read it, and so may interlock's
+ * own CLI (`interlock check` in a session judges with the session's rules;
+ * it is a static program, and prints nothing of the marker); anything
+ * else is refused. 1 when refused (answered). */
 static int snapshot_refused(struct il_supervisor *s, uint64_t id, pid_t pid, const char *path)
 {
-	if (!s->cfg.snapshot || strcmp(path, s->cfg.snapshot) || il_sv_has_preload(s, pid))
+	if (!s->cfg.snapshot || strcmp(path, s->cfg.snapshot) || il_sv_has_preload(s, pid) || il_sv_is_interlock(pid))
 		return 0;
 	char text[4200];
 	snprintf(text, sizeof text, "read %s", path);

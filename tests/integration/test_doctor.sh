@@ -58,6 +58,16 @@ run_capture env INTERLOCK_LIBRARY="$SANDBOX/libbroken.so" "$INTERLOCK_BIN" docto
 assert_status "unloadable library: exit 1" 1
 assert_contains "unloadable library: fail line" "$OUT" "fail  library $SANDBOX/libbroken.so does not load"
 
+# a library that loads but needs a function nothing defines: every symbol is
+# bound at once, so the loader says so here (not at the first call)
+if command -v cc >/dev/null 2>&1; then
+    printf 'void il_no_such_function(void);\nvoid execve_like(void) { il_no_such_function(); }\n' >"$SANDBOX/unres.c"
+    cc -shared -fPIC -o "$SANDBOX/libunres.so" "$SANDBOX/unres.c"
+    run_capture env INTERLOCK_LIBRARY="$SANDBOX/libunres.so" "$INTERLOCK_BIN" doctor
+    assert_status "unresolvable import: exit 1" 1
+    assert_contains "unresolvable import: fail line with the loader's words" "$OUT" "undefined symbol: il_no_such_function"
+fi
+
 # unwritable audit location: a warning, not a failure
 mkdir -p "$SANDBOX/ro"
 chmod 555 "$SANDBOX/ro"

@@ -56,6 +56,17 @@ assert_eq "default: a static read of the session's rule set refused" "13" "$STAT
 assert_contains "... and told why" "$ERR" "read by interlock's preload only"
 run_capture guard sh -c 'cd "$(dirname "$INTERLOCK_SNAPSHOT")" && exec rawread r rules.snap >/dev/null'
 assert_eq "default: ... also by a relative name" "13" "$STATUS"
+# interlock's own CLI may (`interlock check` in a session judges with the
+# session's rules; a static PIE where the archives exist), by its identity:
+# a copy of the same bytes elsewhere is another program
+run_capture guard "$INTERLOCK_BIN" check -- rm -rf "$REPO"
+assert_not_contains "interlock check in the session reads the session's rules" "$ERR" "preload only"
+assert_contains "... and judges with them" "$OUT$ERR" "(rule test-rm-r)"
+cp "$INTERLOCK_BIN" "$SANDBOX/interlock-copy"
+if file -b "$INTERLOCK_BIN" | grep -q 'static'; then
+    run_capture guard "$SANDBOX/interlock-copy" check -- true
+    assert_contains "... a copy of interlock elsewhere may not" "$ERR" "read by interlock's preload only"
+fi
 
 # --- raw system calls from a preloaded python: nothing marks them
 NR=$("$PYTHON" -c 'import platform; print({"x86_64": "257 263", "aarch64": "56 35"}.get(platform.machine(), ""))')
