@@ -78,7 +78,8 @@ static const int fatal_sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGS
 
 static int sig_pipe[2] = { -1, -1 };
 static struct sigaction old_loop[NLOOP], old_fatal[NFATAL];
-static int handlers_installed;
+static void (*set_loop[NLOOP])(int); /* what install_handlers put in */
+static int handlers_installed, fatal_installed;
 /* For the fatal-signal handler: what to put back. */
 static volatile sig_atomic_t g_raw_fd = -1;
 static struct termios g_saved;
@@ -122,8 +123,14 @@ static int install_handlers(struct il_loop *L)
 		/* Job control only matters when we own a raw terminal. */
 		if (L->tty < 0 && (s == SIGTSTP || s == SIGCONT))
 			sa.sa_handler = SIG_DFL;
+		set_loop[i] = sa.sa_handler;
 		sigaction(s, &sa, &old_loop[i]);
 	}
+	handlers_installed = 1;
+	/* The fatal handlers only put a raw terminal back: without one to own
+	 * there is nothing for them to do (and 32 system calls fewer at start). */
+	if (L->tty < 0)
+		return 0;
 	sa.sa_handler = on_fatal_signal;
 	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
 	for (size_t i = 0; i < NFATAL; i++) {
@@ -131,7 +138,7 @@ static int install_handlers(struct il_loop *L)
 		if (old_fatal[i].sa_handler != SIG_IGN) /* keep what our parent ignored */
 			sigaction(fatal_sigs[i], &sa, 0);
 	}
-	handlers_installed = 1;
+	fatal_installed = 1;
 	return 0;
 }
 
@@ -141,9 +148,9 @@ static void restore_handlers(void)
 		return;
 	for (size_t i = 0; i < NLOOP; i++)
 		sigaction(loop_sigs[i], &old_loop[i], 0);
-	for (size_t i = 0; i < NFATAL; i++)
+	for (size_t i = 0; fatal_installed && i < NFATAL; i++)
 		sigaction(fatal_sigs[i], &old_fatal[i], 0);
-	handlers_installed = 0;
+	handlers_installed = fatal_installed = 0;
 }
 
 /* ---------------------------------------------------------------- terminal */
@@ -270,11 +277,14 @@ static void deny_tiocsti(void)
 
 static void child_setup(struct il_loop *L, int slave)
 {
-	/* Dispositions as interlock found them (an inherited SIG_IGN stays). */
+	/* Dispositions as interlock found them (an inherited SIG_IGN stays).
+	 * The exec resets every handler to SIG_DFL and keeps SIG_IGN, so only
+	 * a signal whose disposition after it would differ from what interlock
+	 * found is set back (SIGPIPE, and ^C/^\ without a terminal, which we
+	 * ignore); the fatal handlers were only put where nothing was ignored. */
 	for (size_t i = 0; i < NLOOP; i++)
-		sigaction(loop_sigs[i], &old_loop[i], 0);
-	for (size_t i = 0; i < NFATAL; i++)
-		sigaction(fatal_sigs[i], &old_fatal[i], 0);
+		if ((set_loop[i] == SIG_IGN) != (old_loop[i].sa_handler == SIG_IGN))
+			sigaction(loop_sigs[i], &old_loop[i], 0);
 	close(sig_pipe[0]), close(sig_pipe[1]);
 	/* The seccomp layer's filter refuses TIOCSTI itself (one filter). */
 	if (!L->child_hook || L->child_hook(L->child_hook_ctx) < 0)

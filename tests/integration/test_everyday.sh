@@ -129,4 +129,15 @@ assert_contains "a hook's reset --hard during worktree add is still stopped" "$E
 assert_contains "the uncommitted line is still there" "$(cat src/main.c)" "// uncommitted"
 rm .git/hooks/post-checkout
 expect_blocked "a plain git reset --hard still asks" guard git reset --hard
+
+# the command starts with the signal dispositions interlock found: what the
+# wrapper ignores for itself (SIGPIPE; ^C and ^\ without a terminal) is not
+# passed on, and what its own parent ignored stays ignored
+bare=$(grep '^SigIgn' /proc/self/status </dev/null)
+run_capture guard grep '^SigIgn' /proc/self/status
+assert_eq "the command's ignored signals are those it would have bare" "$bare" "$OUT"
+ign="trap '' PIPE INT HUP;"
+bare=$(bash -c "$ign exec grep '^SigIgn' /proc/self/status" </dev/null)
+under=$(bash -c "$ign exec \"\$0\" run -- grep '^SigIgn' /proc/self/status" "$INTERLOCK_BIN" </dev/null)
+assert_eq "... and what interlock's parent ignored stays ignored" "$bare" "$under"
 finish
