@@ -1,6 +1,8 @@
 /* Deciding one exec: peel it into commands, match every command against
  * the rules that name its program, keep the strictest verdict. */
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "decide_int.h"
 
@@ -128,6 +130,21 @@ static const char *strip_glob_tail(struct il_arena *a, const char *p, int *hidde
 	return k == 1 ? "/" : il_arena_strndup(a, p, k - 1);
 }
 
+/* Is the repository at or around abs (a work tree root, or a path in its
+ * .git) one the session made: its work tree directory and its .git both
+ * born after the session began (git clone, cp -r, tar x, mkdir + git init)?
+ * Then nothing in it is the user's; what a delete below it reaches is
+ * still judged file by file by the delete hooks. `git init` in a directory
+ * the user already had is not: the directory is older than the session. */
+static int session_repository(struct dctx *d, const char *abs)
+{
+	const char *g = il_git_component(abs);
+	size_t rn = g ? (size_t)(g - abs) : il_trim_len(abs);
+	const char *root = rn ? il_arena_strndup(d->a, abs, rn) : 0;
+	const char *git = root ? il_path_abs(d->a, root, ".git") : 0;
+	return git && il_born_in_session(d->v, root) && il_born_in_session(d->v, git);
+}
+
 static const char *target_hit(struct dctx *d, struct cmdinfo *ci, unsigned wanted, const char *captured)
 {
 	const struct il_snap_prog *p = il_snap_prog_for(d->v, ci->cmd->name);
@@ -156,6 +173,10 @@ static const char *target_hit(struct dctx *d, struct cmdinfo *ci, unsigned wante
 		if (hidden_kept && abs && (wanted & (IL_P_GIT_WORKTREE | IL_P_HOME_CHILD)) &&
 		    il_path_predicates(abs, IL_P_GIT_WORKTREE, d->home, d->home2))
 			here &= ~(unsigned)(IL_P_GIT_WORKTREE | IL_P_HOME_CHILD);
+		unsigned repo = IL_P_GIT_WORKTREE | IL_P_GIT_DIR;
+		if (abs && (here & repo) && il_path_predicates(abs, here & repo, d->home, d->home2) &&
+		    session_repository(d, abs))
+			here &= ~repo;
 		if (abs && here && il_path_predicates(abs, here, d->home, d->home2))
 			return abs;
 		if (captured)
@@ -194,6 +215,40 @@ void il_dec_expand_word(char *out, size_t cap, const char *tmpl, const char *tar
 	out[o] = 0;
 	if (!out[0] && cap > 3)
 		il_memcpy(out, "yes", 4);
+}
+
+/* loses = database: the client of a database file (database-file trait:
+ * sqlite3, duckdb) loses no one's rows when the file is in memory (no
+ * operand, :memory:), is not there yet or empty (the client creates it), lies in a
+ * temp or scratch directory or was made in this session: the facts the
+ * SQL hooks waive a statement by (sql_judge.c). A server's database, a
+ * URI (file:...?mode=...) or a name that may be an option's second value
+ * (-lookaside SIZE N) could be anyone's: asked. */
+static int database_loses(struct dctx *d, struct cmdinfo *ci)
+{
+	const struct il_snap_prog *p = il_snap_prog_for(d->v, ci->cmd->name);
+	if (!p || !(p->flags & IL_T_DATABASE_FILE))
+		return 1;
+	scan(d, ci);
+	const char *file = ci->scan.noperands ? ci->scan.operands[0] : "";
+	if (!*file || il_streq(file, ":memory:"))
+		return 0;
+	int digits = 1;
+	for (const char *s = file; *s && digits; s++)
+		digits = *s >= '0' && *s <= '9';
+	if (digits || il_strneq(file, "file:", 5))
+		return 1;
+	const char *abs = il_path_abs(d->a, ci->cmd->cwd, file);
+	struct stat st;
+	if (!abs)
+		return 1;
+	int saved = errno; /* a hook that allows leaves errno as it was */
+	int there = lstat(abs, &st) == 0 || errno != ENOENT;
+	errno = saved;
+	if (!there || il_empty_file(abs))
+		return 0;
+	char *const *envp = ci->cmd->envp ? ci->cmd->envp : d->ev->envp;
+	return il_delete_candidate(d->v, abs, envp) && !il_born_in_session(d->v, abs);
 }
 
 /* "WHY; it would lose: WHAT" */
@@ -243,7 +298,10 @@ static void try_rule(struct dctx *d, struct cmdinfo *ci, uint32_t ri, struct il_
 	/* a git command that throws nothing away is not asked about; one that
 	 * does says what (the last thing looked at: it may run git) */
 	const char *lost = 0;
-	if (r->loses && !il_git_loses(d->a, ci->cmd, d->ev->envp, r->loses, &lost))
+	if ((r->loses & IL_LOSS_DATABASE) && !database_loses(d, ci))
+		return;
+	unsigned git_facts = r->loses & ~(unsigned)IL_LOSS_DATABASE;
+	if (git_facts && !il_git_loses(d->v, d->a, ci->cmd, d->ev->envp, git_facts, &lost))
 		return;
 	out->action = (int)r->action;
 	out->rule = (int)ri;

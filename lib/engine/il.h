@@ -142,8 +142,13 @@ int il_list_has(const char *list, const char *word, size_t n) IL_HIDDEN;
 /* 0 when deleting abs is certainly free (under a temp dir outside HOME, or
  * under a scratch directory); string compares only. */
 int il_delete_candidate(const struct il_snap_view *v, const char *abs, char *const *envp) IL_HIDDEN;
+/* Has abs a scratch directory component ([deletes] free: build,
+ * node_modules ...) below the place it is in? Regenerable output. */
+int il_scratch_path(const struct il_snap_view *v, const char *abs, char *const *envp) IL_HIDDEN;
 /* Was the file at p (not followed) created after the session began? */
 int il_born_in_session(const struct il_snap_view *v, const char *p) IL_HIDDEN;
+/* Is p a regular file of no bytes (not followed)? errno is kept. */
+int il_empty_file(const char *p) IL_HIDDEN;
 /* abs is strictly under /tmp, /var/tmp, /dev/shm or the session's $TMPDIR,
  * and not inside HOME. String compares only. */
 int il_temp_path(const struct il_snap_view *v, const char *abs, char *const *envp) IL_HIDDEN;

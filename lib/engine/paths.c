@@ -355,6 +355,15 @@ const char *il_near_name(int fd, char *buf, size_t cap, int *levels)
 	return named;
 }
 
+int il_empty_file(const char *p)
+{
+	int saved = errno;
+	struct stat st;
+	int empty = fstatat(AT_FDCWD, p, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
+	errno = saved;
+	return empty;
+}
+
 /* A file born after the session began is the agent's own (the session
  * start is in the snapshot; birth times from statx, not followed). */
 int il_born_in_session(const struct il_snap_view *v, const char *p)
