@@ -145,6 +145,25 @@ static int session_repository(struct dctx *d, const char *abs)
 	return git && il_born_in_session(d->v, root) && il_born_in_session(d->v, git);
 }
 
+/* delete-protected: would deleting this existing file be asked about
+ * (deletes.c)? For programs that destroy a file's bytes in place (shred):
+ * the content is gone before the unlink hook could ask. */
+static int delete_protected(struct dctx *d, const struct il_cmd *cmd, const char *abs)
+{
+	struct stat st;
+	int saved = errno;
+	int file = lstat(abs, &st) == 0 && S_ISREG(st.st_mode);
+	errno = saved;
+	char *const *envp = cmd->envp ? cmd->envp : d->ev->envp;
+	if (!file || !il_delete_candidate(d->v, abs, envp))
+		return 0;
+	struct il_delete_event ev = { .path = abs, .kind = IL_DEL_UNLINK, .envp = envp, .profile = d->ev->profile,
+				      .process = cmd->name ? il_basename(cmd->name) : 0 };
+	struct il_verdict v;
+	il_decide_delete(d->v, &ev, d->a, &v);
+	return v.action >= IL_CONFIRM;
+}
+
 static const char *target_hit(struct dctx *d, struct cmdinfo *ci, unsigned wanted, const char *captured)
 {
 	const struct il_snap_prog *p = il_snap_prog_for(d->v, ci->cmd->name);
@@ -177,6 +196,8 @@ static const char *target_hit(struct dctx *d, struct cmdinfo *ci, unsigned wante
 		if (abs && (here & repo) && il_path_predicates(abs, here & repo, d->home, d->home2) &&
 		    session_repository(d, abs))
 			here &= ~repo;
+		if (abs && (here & IL_P_DELETE_PROTECTED) && delete_protected(d, ci->cmd, abs))
+			return abs;
 		if (abs && here && il_path_predicates(abs, here, d->home, d->home2))
 			return abs;
 		if (captured)

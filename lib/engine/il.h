@@ -29,6 +29,7 @@ enum {
 	IL_P_GIT_DIR = 1u << 5,
 	IL_P_BLOCK_DEVICE = 1u << 6,
 	IL_P_OTHER_PROCESS = 1u << 7, /* /proc/PID/... of a process other than the caller */
+	IL_P_DELETE_PROTECTED = 1u << 8, /* a file the delete facts protect (decide.c) */
 };
 
 /* The target predicates (paths.c): name, bit, test (NULL: tested where

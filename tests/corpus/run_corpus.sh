@@ -34,8 +34,9 @@ home=$tmp/home/user
 mkdir -p "$home/project/.git/refs" "$home/project/build" "$home/project/node_modules" \
 	"$home/project/src" "$home/.ssh" "$home/Documents" "$home/.config" "$home/.local/state" || exit 2
 # the project's databases, as in the rule examples' environment: a
-# statement on a file that is not there loses nothing (loses = database)
-for f in project/app.db project/data.db project/warehouse.duckdb; do
+# statement on a file that is not there loses nothing (loses = database);
+# and a key, for what a delete would lose (shred)
+for f in project/app.db project/data.db project/warehouse.duckdb .ssh/id_ed25519; do
 	printf 'not empty\n' >"$home/$f" || exit 2 # an empty database holds no rows
 done
 
