@@ -177,8 +177,8 @@ static const char *target_hit(struct dctx *d, struct cmdinfo *ci, unsigned wante
 	}
 	for (int i = captured ? -1 : 0; i < n; i++) {
 		const char *t = i < 0 ? captured : ci->scan.operands[i];
-		if (!t || !*t)
-			continue;
+		if (!t || !*t || __builtin_strchr(t, IL_UNKNOWN_CH))
+			continue; /* a value the string does not tell: judged at its exec */
 		const char *abs = il_path_abs(d->a, ci->cmd->cwd, t);
 		if (!abs)
 			return 0;
@@ -234,8 +234,8 @@ void il_dec_expand_word(char *out, size_t cap, const char *tmpl, const char *tar
 		}
 	}
 	out[o] = 0;
-	if (!out[0] && cap > 3)
-		il_memcpy(out, "yes", 4);
+	if ((!out[0] || __builtin_strchr(out, IL_UNKNOWN_CH)) && cap > 3)
+		il_memcpy(out, "yes", 4); /* no word a human could type */
 }
 
 /* loses = database: the client of a database file (database-file trait:

@@ -143,6 +143,11 @@ int il_list_has(const char *list, const char *word, size_t n) IL_HIDDEN;
 /* 0 when deleting abs is certainly free (under a temp dir outside HOME, or
  * under a scratch directory); string compares only. */
 int il_delete_candidate(const struct il_snap_view *v, const char *abs, char *const *envp) IL_HIDDEN;
+/* Stands, in a word of a shell string, for the value of a variable the
+ * string set from a command substitution (shell.c): no path can be made
+ * of it (decide.c skips such targets). */
+#define IL_UNKNOWN_CH '\x01'
+
 /* Has abs a scratch directory component ([deletes] free: build,
  * node_modules ...) below the place it is in? Regenerable output. */
 int il_scratch_path(const struct il_snap_view *v, const char *abs, char *const *envp) IL_HIDDEN;
