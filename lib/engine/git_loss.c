@@ -490,7 +490,9 @@ static int born_tree(struct ctx *c, const char *path, int depth, int *budget)
 		return 0;
 	if (!S_ISDIR(st.st_mode))
 		return 1;
-	if (depth >= OWN_WALK_DEPTH)
+	/* too deep, or scratch memory running low (running out would fail
+	 * the whole verdict closed): the rest counts as the user's */
+	if (depth >= OWN_WALK_DEPTH || c->a->size - c->a->used < (64u << 10))
 		return 0;
 	long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	char *buf = fd >= 0 ? il_arena_alloc(c->a, 2048) : 0;
