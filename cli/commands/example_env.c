@@ -39,6 +39,17 @@ int il_example_env_make(struct il_example_env *e)
 	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
 		if (mkdirs(e->root, dirs[i]) < 0)
 			return -1;
+	/* the project's databases: a statement on a file that is not there
+	 * loses nothing (`loses = database`), so the examples name these; */
+	/* and a key, for rules about the files a delete would lose (shred) */
+	const char *files[] = { "project/app.db", "project/data.db", "project/warehouse.duckdb", ".ssh/id_ed25519" };
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char p[4200];
+		snprintf(p, sizeof p, "%s/%s", e->home, files[i]);
+		FILE *f = fopen(p, "w"); /* not empty: an empty database holds no rows */
+		if (!f || fputs("SQLite format 3", f) < 0 || fclose(f) != 0)
+			return -1;
+	}
 	return 0;
 }
 

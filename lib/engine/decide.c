@@ -1,6 +1,8 @@
 /* Deciding one exec: peel it into commands, match every command against
  * the rules that name its program, keep the strictest verdict. */
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "decide_int.h"
 
@@ -134,6 +136,40 @@ static const char *strip_glob_tail(struct il_arena *a, const char *p, int *hidde
 	return k == 1 ? "/" : il_arena_strndup(a, p, k - 1);
 }
 
+/* Is the repository at or around abs (a work tree root, or a path in its
+ * .git) one the session made: its work tree directory and its .git both
+ * born after the session began (git clone, cp -r, tar x, mkdir + git init)?
+ * Then nothing in it is the user's; what a delete below it reaches is
+ * still judged file by file by the delete hooks. `git init` in a directory
+ * the user already had is not: the directory is older than the session. */
+static int session_repository(struct dctx *d, const char *abs)
+{
+	const char *g = il_git_component(abs);
+	size_t rn = g ? (size_t)(g - abs) : il_trim_len(abs);
+	const char *root = rn ? il_arena_strndup(d->a, abs, rn) : 0;
+	const char *git = root ? il_path_abs(d->a, root, ".git") : 0;
+	return git && il_born_in_session(d->v, root) && il_born_in_session(d->v, git);
+}
+
+/* delete-protected: would deleting this existing file be asked about
+ * (deletes.c)? For programs that destroy a file's bytes in place (shred):
+ * the content is gone before the unlink hook could ask. */
+static int delete_protected(struct dctx *d, const struct il_cmd *cmd, const char *abs)
+{
+	struct stat st;
+	int saved = errno;
+	int file = lstat(abs, &st) == 0 && S_ISREG(st.st_mode);
+	errno = saved;
+	char *const *envp = cmd->envp ? cmd->envp : d->ev->envp;
+	if (!file || !il_delete_candidate(d->v, abs, envp))
+		return 0;
+	struct il_delete_event ev = { .path = abs, .kind = IL_DEL_UNLINK, .envp = envp, .profile = d->ev->profile,
+				      .process = cmd->name ? il_basename(cmd->name) : 0 };
+	struct il_verdict v;
+	il_decide_delete(d->v, &ev, d->a, &v);
+	return v.action >= IL_CONFIRM;
+}
+
 static const char *target_hit(struct dctx *d, struct cmdinfo *ci, unsigned wanted, const char *captured)
 {
 	const struct il_snap_prog *p = il_snap_prog_for(d->v, ci->cmd->name);
@@ -147,8 +183,8 @@ static const char *target_hit(struct dctx *d, struct cmdinfo *ci, unsigned wante
 	}
 	for (int i = captured ? -1 : 0; i < n; i++) {
 		const char *t = i < 0 ? captured : ci->scan.operands[i];
-		if (!t || !*t)
-			continue;
+		if (!t || !*t || __builtin_strchr(t, IL_UNKNOWN_CH))
+			continue; /* a value the string does not tell: judged at its exec */
 		const char *abs = il_path_abs(d->a, ci->cmd->cwd, t);
 		if (!abs)
 			return 0;
@@ -162,6 +198,12 @@ static const char *target_hit(struct dctx *d, struct cmdinfo *ci, unsigned wante
 		if (hidden_kept && abs && (wanted & (IL_P_GIT_WORKTREE | IL_P_HOME_CHILD)) &&
 		    il_path_predicates(abs, IL_P_GIT_WORKTREE, d->home, d->home2))
 			here &= ~(unsigned)(IL_P_GIT_WORKTREE | IL_P_HOME_CHILD);
+		unsigned repo = IL_P_GIT_WORKTREE | IL_P_GIT_DIR;
+		if (abs && (here & repo) && il_path_predicates(abs, here & repo, d->home, d->home2) &&
+		    session_repository(d, abs))
+			here &= ~repo;
+		if (abs && (here & IL_P_DELETE_PROTECTED) && delete_protected(d, ci->cmd, abs))
+			return abs;
 		if (abs && here && il_path_predicates(abs, here, d->home, d->home2))
 			return abs;
 		if (captured)
@@ -198,8 +240,42 @@ void il_dec_expand_word(char *out, size_t cap, const char *tmpl, const char *tar
 		}
 	}
 	out[o] = 0;
-	if (!out[0] && cap > 3)
-		il_memcpy(out, "yes", 4);
+	if ((!out[0] || __builtin_strchr(out, IL_UNKNOWN_CH)) && cap > 3)
+		il_memcpy(out, "yes", 4); /* no word a human could type */
+}
+
+/* loses = database: the client of a database file (database-file trait:
+ * sqlite3, duckdb) loses no one's rows when the file is in memory (no
+ * operand, :memory:), is not there yet or empty (the client creates it), lies in a
+ * temp or scratch directory or was made in this session: the facts the
+ * SQL hooks waive a statement by (sql_judge.c). A server's database, a
+ * URI (file:...?mode=...) or a name that may be an option's second value
+ * (-lookaside SIZE N) could be anyone's: asked. */
+static int database_loses(struct dctx *d, struct cmdinfo *ci)
+{
+	const struct il_snap_prog *p = il_snap_prog_for(d->v, ci->cmd->name);
+	if (!p || !(p->flags & IL_T_DATABASE_FILE))
+		return 1;
+	scan(d, ci);
+	const char *file = ci->scan.noperands ? ci->scan.operands[0] : "";
+	if (!*file || il_streq(file, ":memory:"))
+		return 0;
+	int digits = 1;
+	for (const char *s = file; *s && digits; s++)
+		digits = *s >= '0' && *s <= '9';
+	if (digits || il_strneq(file, "file:", 5))
+		return 1;
+	const char *abs = il_path_abs(d->a, ci->cmd->cwd, file);
+	struct stat st;
+	if (!abs)
+		return 1;
+	int saved = errno; /* a hook that allows leaves errno as it was */
+	int there = lstat(abs, &st) == 0 || errno != ENOENT;
+	errno = saved;
+	if (!there || il_empty_file(abs))
+		return 0;
+	char *const *envp = ci->cmd->envp ? ci->cmd->envp : d->ev->envp;
+	return il_delete_candidate(d->v, abs, envp) && !il_born_in_session(d->v, abs);
 }
 
 /* "WHY; it would lose: WHAT" */
@@ -249,7 +325,10 @@ static void try_rule(struct dctx *d, struct cmdinfo *ci, uint32_t ri, struct il_
 	/* a git command that throws nothing away is not asked about; one that
 	 * does says what (the last thing looked at: it may run git) */
 	const char *lost = 0;
-	if (r->loses && !il_git_loses(d->a, ci->cmd, d->ev->envp, r->loses, &lost))
+	if ((r->loses & IL_LOSS_DATABASE) && !database_loses(d, ci))
+		return;
+	unsigned git_facts = r->loses & ~(unsigned)IL_LOSS_DATABASE;
+	if (git_facts && !il_git_loses(d->v, d->a, ci->cmd, d->ev->envp, git_facts, &lost))
 		return;
 	out->action = (int)r->action;
 	out->rule = (int)ri;

@@ -151,6 +151,11 @@ unsigned il_dir_facts(const struct il_snap_view *v, const char *dir, size_t dl)
 	return f;
 }
 
+int il_scratch_path(const struct il_snap_view *v, const char *abs, char *const *envp)
+{
+	return scratch_path(il_snap_str(v, v->hdr->del_free), abs, il_env_get(envp, "HOME"), snap_home(v));
+}
+
 int il_delete_candidate(const struct il_snap_view *v, const char *abs, char *const *envp)
 {
 	if (il_temp_path(v, abs, envp))

@@ -165,11 +165,12 @@ int il_git_changed(const char *root, size_t n, const char *const *rels, int nrel
  * `loses = ` (the IL_LOSS_* of the names il_loss_parse knows). 1 with
  * *what (arena memory: "2 files with uncommitted changes: a.c, b.c") when
  * something would be lost or that cannot be told; 0 when nothing would. */
-enum { IL_LOSS_CHANGES = 1u, IL_LOSS_UNTRACKED = 2u, IL_LOSS_STASH = 4u, IL_LOSS_BRANCH = 8u, IL_LOSS_REMOTE = 16u };
+enum { IL_LOSS_CHANGES = 1u, IL_LOSS_UNTRACKED = 2u, IL_LOSS_STASH = 4u, IL_LOSS_BRANCH = 8u, IL_LOSS_REMOTE = 16u,
+       IL_LOSS_DATABASE = 32u /* decide.c: the rows of a database file */ };
 unsigned il_loss_parse(const char *word, size_t n) IL_HIDDEN;
 const char *il_loss_names(void) IL_HIDDEN;
-int il_git_loses(struct il_arena *a, const struct il_cmd *cmd, char *const *envp, unsigned facts,
-		 const char **what) IL_HIDDEN;
+int il_git_loses(const struct il_snap_view *v, struct il_arena *a, const struct il_cmd *cmd, char *const *envp,
+		 unsigned facts, const char **what) IL_HIDDEN;
 struct il_sha {
 	uint32_t h[8];
 	unsigned char buf[64];

@@ -21,8 +21,10 @@
  * Anything that cannot be established (no repository found, GIT_DIR or
  * --work-tree pointing elsewhere, git failing or too slow) counts as a
  * loss: the rule then asks as it would without the key. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "engine_int.h"
@@ -36,6 +38,7 @@ static const struct {
 	{ "stash", IL_LOSS_STASH },
 	{ "branch", IL_LOSS_BRANCH },
 	{ "remote", IL_LOSS_REMOTE },
+	{ "database", IL_LOSS_DATABASE },
 };
 
 unsigned il_loss_parse(const char *word, size_t n)
@@ -48,7 +51,7 @@ unsigned il_loss_parse(const char *word, size_t n)
 
 const char *il_loss_names(void)
 {
-	return "changes untracked stash branch remote";
+	return "changes untracked stash branch remote database";
 }
 
 /* ------------------------------------------------------------ the command */
@@ -331,6 +334,8 @@ static int lines(char *out, size_t len, char delim, const char **v, int max, lon
 #define OUT_CAP (64u << 10)
 
 struct ctx {
+	const struct il_snap_view *v;
+	char *const *envp;
 	struct il_arena *a;
 	const struct il_cmd *cmd;
 	struct gitcmd g;
@@ -461,6 +466,72 @@ static void fact_changes(struct ctx *c)
 		counted(&c->t, count, "staged change", "staged changes", v, k);
 }
 
+/* ------------------------------------------------------------ the session's own */
+
+#define OWN_WALK_MAX 4096  /* names looked at below the directories one clean lists */
+#define OWN_WALK_DEPTH 16
+
+struct linux_dirent64 {
+	unsigned long long d_ino;
+	long long d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Was path, and everything below it when it is a directory, born after
+ * the session began? *budget bounds the walk: a tree too big or too deep
+ * to look at counts as the user's. Raw system calls: the engine runs in
+ * hooks. */
+static int born_tree(struct ctx *c, const char *path, int depth, int *budget)
+{
+	struct stat st;
+	if (--*budget < 0 || !il_born_in_session(c->v, path) || fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		return 1;
+	/* too deep, or scratch memory running low (running out would fail
+	 * the whole verdict closed): the rest counts as the user's */
+	if (depth >= OWN_WALK_DEPTH || c->a->size - c->a->used < (64u << 10))
+		return 0;
+	long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char *buf = fd >= 0 ? il_arena_alloc(c->a, 2048) : 0;
+	int own = buf != 0;
+	for (long got; own && (got = syscall(SYS_getdents64, fd, buf, 2048)) != 0;) {
+		if (got < 0) {
+			own = 0;
+			break;
+		}
+		for (long off = 0; own && off < got;) {
+			const struct linux_dirent64 *e = (const void *)(buf + off);
+			off += e->d_reclen;
+			const char *nm = e->d_name;
+			if (nm[0] == '.' && (!nm[1] || (nm[1] == '.' && !nm[2])))
+				continue;
+			const char *sub = il_path_abs(c->a, path, nm);
+			own = sub && born_tree(c, sub, depth + 1, budget);
+		}
+	}
+	if (fd >= 0)
+		syscall(SYS_close, fd);
+	return own;
+}
+
+/* A path `git clean` would remove that loses nothing of the user's: made
+ * in this session (every name below it too, for a directory), or inside a
+ * scratch directory (build/, node_modules/: regenerable output), as the
+ * delete hooks judge `rm` of the same path. rel is as git prints it,
+ * relative to the command's directory. */
+static int session_own(struct ctx *c, const char *rel, int *budget)
+{
+	if (!c->v)
+		return 0;
+	const char *abs = il_path_abs(c->a, c->cmd->cwd, rel);
+	if (!abs)
+		return 0;
+	return il_scratch_path(c->v, abs, c->envp) || born_tree(c, abs, 0, budget);
+}
+
 static void fact_untracked(struct ctx *c)
 {
 	static const char *const drop[] = { "-f", "--force", "-i", "--interactive", "-n", "--dry-run", "-q", "--quiet",
@@ -511,15 +582,24 @@ static void fact_untracked(struct ctx *c)
 		c->unknown = 1;
 		return;
 	}
-	/* "Would remove PATH" per line */
-	const char *v[3];
-	long count;
-	int k = lines(c->out, len, '\n', v, 3, &count);
-	for (int i = 0; i < k; i++)
-		if (il_strneq(v[i], "Would remove ", 13))
-			v[i] += 13;
+	/* "Would remove PATH" per line; what the session made is its own */
+	const char *all[256], *v[3];
+	long listed, count = 0;
+	int k = lines(c->out, len, '\n', all, 256, &listed), nv = 0, budget = OWN_WALK_MAX;
+	if (listed > k) { /* more than can be weighed: all of it counts */
+		c->unknown = 1;
+		return;
+	}
+	for (int i = 0; i < k; i++) {
+		const char *p = il_strneq(all[i], "Would remove ", 13) ? all[i] + 13 : all[i];
+		if (session_own(c, p, &budget))
+			continue;
+		if (nv < 3)
+			v[nv++] = p;
+		count++;
+	}
 	if (count)
-		counted(&c->t, count, "untracked file or directory", "untracked files or directories", v, k);
+		counted(&c->t, count, "untracked file or directory", "untracked files or directories", v, nv);
 }
 
 static void fact_stash(struct ctx *c)
@@ -792,10 +872,11 @@ static void fact_remote(struct ctx *c)
 	remote_loss(c, remote, branch);
 }
 
-int il_git_loses(struct il_arena *a, const struct il_cmd *cmd, char *const *envp, unsigned facts, const char **what)
+int il_git_loses(const struct il_snap_view *v, struct il_arena *a, const struct il_cmd *cmd, char *const *envp,
+		 unsigned facts, const char **what)
 {
 	*what = 0;
-	struct ctx c = { .a = a, .cmd = cmd };
+	struct ctx c = { .v = v, .envp = envp, .a = a, .cmd = cmd };
 	char *text = il_arena_alloc(a, 1024);
 	c.out = il_arena_alloc(a, OUT_CAP);
 	if (!text || !c.out || !cmd->cwd || parse_git(a, cmd, envp, &c.g) < 0 || c.g.elsewhere) {
@@ -819,10 +900,9 @@ int il_git_loses(struct il_arena *a, const struct il_cmd *cmd, char *const *envp
 		if (facts & IL_LOSS_REMOTE)
 			fact_remote(&c);
 	}
-	if (c.unknown) {
-		sep(&c.t);
-		il_text_str(&c.t, "and interlock could not tell all of what it would lose");
-	}
+	if (c.unknown) /* after what it did find, or alone (then it reads as a sentence) */
+		il_text_str(&c.t, c.t.n ? "; and interlock could not tell all of what it would lose" :
+					  "interlock could not tell what");
 	if (!c.t.n)
 		return 0;
 	*what = c.t.p;

@@ -29,6 +29,7 @@ enum {
 	IL_P_GIT_DIR = 1u << 5,
 	IL_P_BLOCK_DEVICE = 1u << 6,
 	IL_P_OTHER_PROCESS = 1u << 7, /* /proc/PID/... of a process other than the caller */
+	IL_P_DELETE_PROTECTED = 1u << 8, /* a file the delete facts protect (decide.c) */
 };
 
 /* The target predicates (paths.c): name, bit, test (NULL: tested where
@@ -142,8 +143,18 @@ int il_list_has(const char *list, const char *word, size_t n) IL_HIDDEN;
 /* 0 when deleting abs is certainly free (under a temp dir outside HOME, or
  * under a scratch directory); string compares only. */
 int il_delete_candidate(const struct il_snap_view *v, const char *abs, char *const *envp) IL_HIDDEN;
+/* Stands, in a word of a shell string, for the value of a variable the
+ * string set from a command substitution (shell.c): no path can be made
+ * of it (decide.c skips such targets). */
+#define IL_UNKNOWN_CH '\x01'
+
+/* Has abs a scratch directory component ([deletes] free: build,
+ * node_modules ...) below the place it is in? Regenerable output. */
+int il_scratch_path(const struct il_snap_view *v, const char *abs, char *const *envp) IL_HIDDEN;
 /* Was the file at p (not followed) created after the session began? */
 int il_born_in_session(const struct il_snap_view *v, const char *p) IL_HIDDEN;
+/* Is p a regular file of no bytes (not followed)? errno is kept. */
+int il_empty_file(const char *p) IL_HIDDEN;
 /* abs is strictly under /tmp, /var/tmp, /dev/shm or the session's $TMPDIR,
  * and not inside HOME. String compares only. */
 int il_temp_path(const struct il_snap_view *v, const char *abs, char *const *envp) IL_HIDDEN;

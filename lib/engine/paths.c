@@ -214,6 +214,11 @@ static const struct il_predicate predicates[] = {
 	{ "git-worktree", IL_P_GIT_WORKTREE, holds_git_worktree, "the top directory of a git work tree" },
 	{ "git-dir", IL_P_GIT_DIR, holds_git_dir, "anything inside a .git directory" },
 	{ "block-device", IL_P_BLOCK_DEVICE, holds_block_device, "a block device (a disk, a partition, a loop device)" },
+	/* needs the session's facts: the exec decision tests it (decide.c) */
+	{ "delete-protected", IL_P_DELETE_PROTECTED, 0,
+	  "an existing file whose delete the delete hooks would ask about: uncommitted or untracked work of a git "
+	  "work tree, a database, a credential, the user's files in a top-level home folder (not one in a temp or "
+	  "scratch directory, or made in the session)" },
 	/* needs the caller's pid: the open decision tests it (decide_open.c) */
 	{ "other-process", IL_P_OTHER_PROCESS, 0, "/proc/PID/... of another process (open rules)" },
 };
@@ -353,6 +358,15 @@ const char *il_near_name(int fd, char *buf, size_t cap, int *levels)
 	if (cur >= 0 && cur != fd)
 		syscall(SYS_close, cur);
 	return named;
+}
+
+int il_empty_file(const char *p)
+{
+	int saved = errno;
+	struct stat st;
+	int empty = fstatat(AT_FDCWD, p, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
+	errno = saved;
+	return empty;
 }
 
 /* A file born after the session began is the agent's own (the session

@@ -191,8 +191,8 @@ static int parse_access(struct load_ctx *c, const char *v, unsigned *mask)
 	return ok;
 }
 
-/* loses = KIND...: what a git command would throw away, the rule asking
- * only then (git_loss.c). */
+/* loses = KIND...: what a git command (or a database file's client) would
+ * throw away, the rule asking only then (git_loss.c, decide.c). */
 static void parse_loses(struct load_ctx *c, struct il_rule_src *r, const char *v)
 {
 	for (const char *s = v; *s;) {
@@ -413,7 +413,7 @@ static void prog_key(struct load_ctx *c, struct il_prog_src *p, const char *k, c
 		{ "wrapper", IL_T_WRAPPER }, { "assignments", IL_T_ASSIGNMENTS },
 		{ "join-command", IL_T_JOIN_COMMAND }, { "applet", IL_T_APPLET },
 		{ "interpreter", IL_T_INTERPRETER }, { "makes-program", IL_T_MAKES_PROGRAM },
-		{ "statements-on-stdin", IL_T_STDIN_STATEMENTS },
+		{ "statements-on-stdin", IL_T_STDIN_STATEMENTS }, { "database-file", IL_T_DATABASE_FILE },
 	};
 	for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++)
 		if (!strcmp(k, bools[i].name)) {
@@ -538,8 +538,9 @@ static void finish_section(struct load_ctx *c)
 		diag(c->rs, f, l, "rule [%s] has no 'action'", r->id);
 	if (r->on == IL_ON_EXEC && !r->globs)
 		diag(c->rs, f, l, "rule [%s] has no 'program'", r->id);
-	if (r->loses && r->globs && strcmp(r->globs, "git") != 0)
-		diag(c->rs, f, l, "rule [%s]: 'loses' is what a git command throws away (program = git)", r->id);
+	if ((r->loses & ~(unsigned)IL_LOSS_DATABASE) && r->globs && strcmp(r->globs, "git") != 0)
+		diag(c->rs, f, l, "rule [%s]: 'loses' other than database is what a git command throws away (program = git)",
+		     r->id);
 	if (r->on == IL_ON_OPEN && !r->globs)
 		diag(c->rs, f, l, "rule [%s] has no 'name' (file name globs, so most opens are ruled out cheaply)", r->id);
 	if (r->on == IL_ON_CONNECT && !r->hosts && !r->addresses && !r->ports)

@@ -151,6 +151,16 @@ static void substitute(struct sh *sh, size_t from, size_t to)
 		il_shell_parse(sh->c, inner, sh->cwd, sh->layer + 1);
 }
 
+/* Is the word built so far the NAME= of an assignment (d=$(mktemp -d))? */
+static int in_assignment(const struct wbuf *w)
+{
+	size_t k = 0;
+	while (k < w->n && (w->p[k] == '_' || (w->p[k] >= 'A' && w->p[k] <= 'Z') || (w->p[k] >= 'a' && w->p[k] <= 'z') ||
+			    (k && w->p[k] >= '0' && w->p[k] <= '9')))
+		k++;
+	return k && k + 1 == w->n && w->p[k] == '=';
+}
+
 /* $NAME, ${NAME...}, $(...), $'...' at sh->s[sh->i] == '$'. */
 static void dollar(struct sh *sh, struct wbuf *w, int in_dquote)
 {
@@ -166,6 +176,11 @@ static void dollar(struct sh *sh, struct wbuf *w, int in_dquote)
 	}
 	if (i < sh->len && s[i] == '(') {
 		size_t end = match_close(s, i + 1, sh->len, '(', ')');
+		/* d=$(mktemp -d): d holds something this cannot know, not "" (then
+		 * "$d/k" would be /k); a word made from it names no target here
+		 * (IL_UNKNOWN_CH), and the command is judged at its own exec */
+		if (in_assignment(w))
+			wb_putc(w, IL_UNKNOWN_CH);
 		substitute(sh, i + 1, end);
 		sh->i = end < sh->len ? end + 1 : end;
 		if (in_dquote)
@@ -768,6 +783,8 @@ void il_shell_parse(struct il_peel_ctx *c, const char *s, const char *cwd, int l
 					dollar(&sh, &w, 1);
 				} else if (d == '`') {
 					size_t end = match_close(s, sh.i + 1, sh.len, '`', '`');
+					if (in_assignment(&w)) /* as $(...) in dollar() */
+						wb_putc(&w, IL_UNKNOWN_CH);
 					substitute(&sh, sh.i + 1, end);
 					sh.i = end + 1;
 				} else {
@@ -784,6 +801,8 @@ void il_shell_parse(struct il_peel_ctx *c, const char *s, const char *cwd, int l
 		}
 		if (ch == '`') {
 			size_t end = match_close(s, sh.i + 1, sh.len, '`', '`');
+			if (in_assignment(&w)) /* as $(...) in dollar() */
+				wb_putc(&w, IL_UNKNOWN_CH);
 			substitute(&sh, sh.i + 1, end);
 			sh.i = end < sh.len ? end + 1 : end;
 			continue;

@@ -73,6 +73,7 @@ enum {
 	IL_T_INTERPRETER = 1u << 6, /* runs the script its first operand names */
 	IL_T_MAKES_PROGRAM = 1u << 7, /* ln -s, cp: the last operand runs what the first is */
 	IL_T_STDIN_STATEMENTS = 1u << 8, /* reads statements on stdin (psql, sqlite3, nsupdate) */
+	IL_T_DATABASE_FILE = 1u << 9, /* its first operand is the database file (sqlite3, duckdb) */
 };
 struct il_snap_prog {
 	uint32_t name;

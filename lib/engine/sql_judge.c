@@ -84,7 +84,9 @@ static void judge_statement(struct sqlj *j, const char *text, struct il_verdict 
 	int n = 0;
 	if (op->dialect == IL_SQL_SQLITE) {
 		argv[n++] = "sqlite3";
-		argv[n++] = op->file && *op->file ? op->file : ":memory:";
+		/* a file the hook could not name is anyone's: a URI is never
+		 * free to `loses = database` (decide.c), ":memory:" is */
+		argv[n++] = !op->file ? "file:unknown" : *op->file ? op->file : ":memory:";
 	} else {
 		int pg = op->dialect == IL_SQL_POSTGRES;
 		argv[n++] = pg ? "psql" : "mysql";
@@ -106,13 +108,14 @@ static void judge_statement(struct sqlj *j, const char *text, struct il_verdict 
 	il_decide_exec(j->v, &ev, j->a, one);
 }
 
-/* A SQLite database whose loss is nobody's: in memory, or a file free to
- * delete (temp and scratch directories) or made in this session. */
+/* A SQLite database whose loss is nobody's: in memory, an empty file (the
+ * client made it a moment ago, without a session to tell when), or a file
+ * free to delete (temp and scratch directories) or made in this session. */
 static int free_file(struct il_snap_view *v, const char *file, char *const *envp)
 {
 	if (!file)
 		return 0;
-	return !*file || !il_delete_candidate(v, file, envp) || il_born_in_session(v, file);
+	return !*file || il_empty_file(file) || !il_delete_candidate(v, file, envp) || il_born_in_session(v, file);
 }
 
 static int same_name(const char *a, size_t an, const char *b, size_t bn)

@@ -123,6 +123,7 @@ static void record(char kind, const char *id, const struct il_op *op)
 static const char *field(const char *line, int i, size_t *n)
 {
 	const char *p = line;
+	*n = 0; /* set on every path: -O3 cannot see callers skip n when p is 0 */
 	for (; i > 0 && p; i--) {
 		p = __builtin_strchr(p, '\t');
 		if (p)

@@ -33,6 +33,12 @@ trap 'rm -rf "$tmp"' EXIT
 home=$tmp/home/user
 mkdir -p "$home/project/.git/refs" "$home/project/build" "$home/project/node_modules" \
 	"$home/project/src" "$home/.ssh" "$home/Documents" "$home/.config" "$home/.local/state" || exit 2
+# the project's databases, as in the rule examples' environment: a
+# statement on a file that is not there loses nothing (loses = database);
+# and a key, for what a delete would lose (shred)
+for f in project/app.db project/data.db project/warehouse.duckdb .ssh/id_ed25519; do
+	printf 'not empty\n' >"$home/$f" || exit 2 # an empty database holds no rows
+done
 
 export HOME=$home USER=user LOGNAME=user
 export XDG_CONFIG_HOME=$home/.config XDG_STATE_HOME=$home/.local/state XDG_DATA_HOME=$home/.local/share

@@ -53,6 +53,8 @@ same_as_bare "grep -rl 'BEGIN PRIVATE KEY' node_modules"
 same_as_bare "make -s && ./build/app && rm -rf build"
 same_as_bare "mkdir -p node_modules/x/.cache && touch node_modules/x/a.js && rm -rf node_modules"
 same_as_bare "cp -r src /tmp/everyday-src-\$\$ && rm -r /tmp/everyday-src-\$\$"
+# a scratch directory in a variable: "$d/k" is not /k
+same_as_bare 'd=$(mktemp -d) && echo s >"$d/k" && cp -r src "$d/" && rm -rf "$d"/* && rmdir "$d"'
 same_as_bare "tar czf /tmp/everyday-\$\$.tgz src .env.example && rm /tmp/everyday-\$\$.tgz"
 same_as_bare "cat .env.example ~/.ssh/id_ed25519.pub"
 same_as_bare "ssh-keygen -lf ~/.ssh/id_ed25519.pub"

@@ -182,12 +182,17 @@ static void test_judge(struct il_ruleset *rs)
 		CHECK(0, "temp dir");
 		return;
 	}
-	char home[64], db[96];
+	char home[64], db[96], emptydb[96];
 	snprintf(home, sizeof home, "%s/home", root);
 	snprintf(db, sizeof db, "%s/app.db", home);
 	mkdir(home, 0700);
 	FILE *fp = fopen(db, "w");
-	if (fp)
+	if (fp) { /* a database with rows in it: an empty file has none to lose */
+		fputs("SQLite format 3", fp);
+		fclose(fp);
+	}
+	snprintf(emptydb, sizeof emptydb, "%s/empty.db", home); /* no rows, made before the session */
+	if ((fp = fopen(emptydb, "w")))
 		fclose(fp);
 	/* older than the session by more than the coarse clock's tick */
 	usleep(50000);
@@ -228,6 +233,7 @@ static void test_judge(struct il_ruleset *rs)
 		{ IL_SQL_SQLITE, "", "DROP TABLE customers", IL_ALLOW, 0, 0, 0 },    /* in memory */
 		{ IL_SQL_SQLITE, tmpdb, "DROP TABLE customers", IL_ALLOW, 0, 0, 0 }, /* a temp file */
 		{ IL_SQL_SQLITE, newdb, "DROP TABLE customers", IL_ALLOW, 0, 0, 0 },
+		{ IL_SQL_SQLITE, emptydb, "DROP TABLE IF EXISTS t", IL_ALLOW, 0, 0, 0 }, /* an empty file */
 		{ IL_SQL_SQLITE, 0, "DROP TABLE customers", IL_CONFIRM, "sql-drop-table", 0, 1 }, /* unknown file */
 		{ IL_SQL_POSTGRES, 0, "TRUNCATE customers", IL_CONFIRM, "sql-truncate", "customers", 1 },
 		{ IL_SQL_POSTGRES, 0, "DROP DATABASE tmp", IL_CONFIRM, "sql-drop-database", "tmp", 1 }, /* tmp is a table */
@@ -261,8 +267,9 @@ static void test_judge(struct il_ruleset *rs)
 	CHECK(out.nops == 1 && out.ops[0].key && strstr(out.ops[0].key, "DROP TABLE customers"), "the operation's key");
 
 	/* the sqlite3 CLI running the statement its confirmed command line gave it */
+	/* (run where its app.db is: a file that is not there loses nothing) */
 	struct il_sql_op cli = { .dialect = IL_SQL_SQLITE, .text = "DROP TABLE customers", .len = 20, .file = db,
-				 .cwd = "/", .cmdline = cmdline };
+				 .cwd = home, .cmdline = cmdline };
 	cmdline_vec[0] = "sqlite3", cmdline_vec[1] = "app.db", cmdline_vec[2] = "DROP TABLE customers;";
 	il_arena_init(&a, scratch, sizeof scratch);
 	il_judge_sql(&v, &cli, &f, &a, &out);

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# What the session made is the agent's own, whatever program throws it
+# away: a repository it cloned or copied (rm -rf of it), files and build
+# output it made in a work tree (git clean), and a SQLite database that
+# holds no one's rows (sqlite3 on its command line). Each of these was
+# asked about while nothing could be lost; the same operations over what
+# was there before the session are still refused. Each guarded line is
+# one session: what it makes after it starts is its own.
+. "$(dirname "$0")/lib.sh"
+
+have_tool sqlite3 sqlite3 || finish
+
+REPO=$HOME/src/app
+mkrepo "$REPO" || { _fail "mkrepo"; finish; }
+cd "$REPO" || exit 1
+printf 'build/\n*.o\nnode_modules/\n' >.gitignore && git add .gitignore && git commit -q -m ignore
+mkdir -p node_modules/dep "$HOME/src/notes"
+echo "old dependency" >node_modules/dep/index.js
+echo "the user's draft" >draft.txt
+echo "the user's notes" >"$HOME/src/notes/n.txt"
+echo "moved in later" >"$HOME/src/older.txt"
+mkdir -p "$HOME/data" && sqlite3 "$HOME/data/app.db" 'CREATE TABLE users(id); INSERT INTO users VALUES (1);'
+sleep 0.1 # everything above is older than the sessions below
+
+# ------------------------------------------------- repositories it made
+expect_ok "rm -rf of a cp -r copy with edits in it" guard bash -c \
+    'cp -r "$HOME/src/app" "$HOME/src/copy" && echo edit >>"$HOME/src/copy/file.txt" && rm -rf "$HOME/src/copy"'
+assert_missing "... the copy is gone" "$HOME/src/copy"
+expect_ok "rm -rf of a clone, from inside it" guard bash -c \
+    'git clone -q "$HOME/src/app" "$HOME/src/clone" && cd "$HOME/src/clone" && echo x >new.txt && cd .. && rm -rf clone'
+assert_missing "... the clone is gone" "$HOME/src/clone"
+expect_blocked "rm -rf of the user's repository" guard rm -rf "$REPO"
+expect_blocked "git init in the user's folder, then rm -rf of it" guard bash -c \
+    'cd "$HOME/src/notes" && git init -q && git add -A && git -c user.name=a -c user.email=a@x commit -qm n && cd .. && rm -rf notes'
+assert_exists "... the user's repository and notes are there" "$REPO/file.txt" "$HOME/src/notes/n.txt"
+
+# ------------------------------------------------- git clean of its own output
+expect_ok "git clean -fdX of build output made in the session" guard bash -c \
+    'mkdir -p build && touch build/app.o main.o && git clean -q -fdX -e "!node_modules/"'
+assert_missing "... the build output is gone" "$REPO/build" "$REPO/main.o"
+assert_exists "... node_modules, not named, is there" "$REPO/node_modules/dep/index.js"
+expect_ok "git clean -f -e draft.txt of a file made in the session" guard bash -c \
+    'touch generated.txt && git clean -q -f -e draft.txt'
+expect_ok "git clean -fdx of node_modules from before the session (a scratch dir)" guard \
+    git clean -q -fdx -e draft.txt
+assert_missing "... node_modules is gone" "$REPO/node_modules"
+expect_blocked "git clean -f over the user's untracked draft" guard git clean -f
+assert_contains "... the refusal names it" "$ERR" "1 untracked file or directory: draft.txt"
+expect_blocked "git clean -fd of a new directory holding an older file" guard bash -c \
+    'mkdir -p holder && mv "$HOME/src/older.txt" holder/ && git clean -q -fd -e draft.txt'
+assert_exists "... the draft and the moved file are there" "$REPO/draft.txt" "$REPO/holder/older.txt"
+
+# ------------------------------------------------- sqlite3 on its command line
+expect_ok "sqlite3 :memory: with a DROP TABLE" guard sqlite3 :memory: 'CREATE TABLE t(x); DROP TABLE t;'
+expect_ok "sqlite3 on a database that is not there yet" guard bash -c \
+    'sqlite3 fresh.db "DROP TABLE IF EXISTS t; CREATE TABLE t(x); DELETE FROM t;" && rm fresh.db'
+expect_ok "sqlite3 on a database made in the session" guard bash -c \
+    'sqlite3 own.db "CREATE TABLE t(x)" && sqlite3 own.db "DROP TABLE t" && rm own.db'
+expect_ok "sqlite3 on a database in a temp directory" guard bash -c \
+    'd=$(mktemp -d) && sqlite3 "$d/s.db" "CREATE TABLE t(x)" && printf "drop table t;\n" | sqlite3 "$d/s.db"; s=$?; rm -rf "$d"; exit $s'
+expect_blocked "sqlite3 DROP TABLE on the user's database" guard sqlite3 "$HOME/data/app.db" 'DROP TABLE users'
+expect_blocked "... with the statement in -cmd before the file" guard sqlite3 -cmd 'DROP TABLE users' "$HOME/data/app.db"
+assert_eq "the user's rows are there" "1" "$(sqlite3 "$HOME/data/app.db" 'SELECT count(*) FROM users')"
+
+finish
