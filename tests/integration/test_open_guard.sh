@@ -79,6 +79,18 @@ expect_blocked "python open(app.db, 'w')" guard "$PYTHON" -c 'open("app.db", "w"
 expect_blocked "dd of=app.db" guard dd if=/dev/zero of=app.db count=1 status=none
 assert_eq "database intact" "$before" "$(sqlite3 app.db 'select x from t')"
 expect_ok "sqlite3 writes its own database" guard sqlite3 app.db 'insert into t values (43);'
+# a private key overwritten is an identity lost: cp over it, a shell
+# redirection, python's open(..., "w") are stopped; a new key file, or one
+# the session made, is the agent's own
+printf 'other\n' >"$SANDBOX/other.txt"
+expect_blocked "cp over a private key" guard cp "$SANDBOX/other.txt" "$HOME/.ssh/id_ed25519"
+expect_blocked ": > a private key" guard bash -c ': > "$HOME/.ssh/id_ed25519"'
+expect_blocked "python open(key, 'w')" guard "$PYTHON" -c 'import os; open(os.path.expanduser("~/.ssh/id_ed25519"), "w")'
+assert_contains "... and told why" "$ERR" "overwrites a private key"
+assert_contains "the key is intact" "$(cat "$HOME/.ssh/id_ed25519")" "$SECRET"
+expect_ok "a new key file, then overwritten in the same session" guard bash -c \
+    'printf "k1\n" >"$HOME/project/deploy.key" && printf "k2\n" >"$HOME/project/deploy.key"'
+expect_ok "a public key may be rewritten" guard bash -c 'echo "ssh-ed25519 AAAA public" >"$HOME/.ssh/id_ed25519.pub"'
 assert_eq "row added" "2" "$(sqlite3 app.db 'select count(*) from t')"
 expect_ok "ordinary source writes" guard bash -c 'echo "int main(void){return 0;}" > main.c && echo more >> main.c && cp main.c copy.c'
 assert_exists "source files written" main.c copy.c
