@@ -62,4 +62,17 @@ expect_blocked "sqlite3 DROP TABLE on the user's database" guard sqlite3 "$HOME/
 expect_blocked "... with the statement in -cmd before the file" guard sqlite3 -cmd 'DROP TABLE users' "$HOME/data/app.db"
 assert_eq "the user's rows are there" "1" "$(sqlite3 "$HOME/data/app.db" 'SELECT count(*) FROM users')"
 
+# ------------------------------------------------- cp / mv / install onto a file
+cd "$REPO" || exit 1
+expect_blocked "cp over the user's untracked draft" guard cp "$HOME/src/notes/n.txt" draft.txt
+expect_blocked "mv -f over it" guard mv -f "$HOME/src/notes/n.txt" "$REPO/draft.txt"
+expect_blocked "install over the user's database" guard install -m 600 "$HOME/src/notes/n.txt" "$HOME/data/app.db"
+assert_eq "... the draft is as it was" "the user's draft" "$(cat draft.txt)"
+assert_exists "... and the notes were not moved" "$HOME/src/notes/n.txt"
+expect_ok "cp over a tracked file git has unchanged" guard bash -c 'cp file.txt copy.txt && cp copy.txt file.txt && rm copy.txt'
+expect_ok "mv over a file the session made" guard bash -c 'echo a >made.txt && echo b >made2.txt && mv made2.txt made.txt && rm made.txt'
+expect_ok "cp --backup over the draft keeps the old one" guard bash -c \
+    'cp --backup=numbered draft.txt draft.txt.new && cp -b draft.txt.new draft.txt'
+assert_eq "... the backup holds the draft" "the user's draft" "$(cat draft.txt~)"
+
 finish
