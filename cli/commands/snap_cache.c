@@ -525,11 +525,9 @@ static int stat_key(char **files, const struct hash128 *start, struct il_cache_k
 		struct stat st;
 		if (stat(*f, &st) < 0)
 			return -1;
-		const uint64_t id[] = { (uint64_t)st.st_dev,	       (uint64_t)st.st_ino,	     (uint64_t)st.st_size,
-					(uint64_t)st.st_mtim.tv_sec,   (uint64_t)st.st_mtim.tv_nsec, (uint64_t)st.st_ctim.tv_sec,
-					(uint64_t)st.st_ctim.tv_nsec };
+		struct file_sig sig = sig_of(&st);
 		hash_field(&h, *f, strlen(*f) + 1);
-		hash_field(&h, id, sizeof id);
+		hash_field(&h, &sig, sizeof sig);
 		if (!settled(&st))
 			*racy = 1;
 	}
