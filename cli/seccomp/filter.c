@@ -188,8 +188,16 @@ static int filter_entry(const void *data, size_t len)
 static int build_prog(struct sock_fprog *prog, int strict)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	/* Sorted into a binary tree, not libseccomp's default linear chain:
+	 * when the filter is attached the kernel runs it once for every
+	 * system call number of each ABI to find the calls it may allow
+	 * without running it again (its action cache), and the tree's short
+	 * paths make that 190 -> 60 us, in the child before its exec (a
+	 * standalone fork+attach loop on this machine; 11 us for a one-
+	 * instruction filter). The calls that still run it (the supervised
+	 * ones, ioctl, sendto) take fewer steps too. */
 	int ok = ctx && seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) == 0 &&
-		 add_compat_arches(ctx) == 0 && add_rules(ctx, (pid_t)PID_STANDIN, strict) == 0 &&
+		 seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) == 0 && add_compat_arches(ctx) == 0 && add_rules(ctx, (pid_t)PID_STANDIN, strict) == 0 &&
 		 export_prog(ctx, prog) == 0;
 	if (ctx)
 		seccomp_release(ctx);
