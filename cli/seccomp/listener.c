@@ -29,7 +29,7 @@ int il_sv_id_valid(struct il_supervisor *s, uint64_t id)
 
 void il_sv_free_buffers(struct il_supervisor *s)
 {
-	free(s->req), free(s->resp), free(s->mem), free(s->tmp);
+	free(s->req), free(s->resp), free(s->mem), free(s->tmp), free(s->trees);
 	free(s);
 }
 

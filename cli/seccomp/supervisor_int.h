@@ -63,7 +63,7 @@ struct il_supervisor {
 	struct il_arena arena;
 	struct pending *pending;
 	pid_t quiet_pid; /* the last process refused quietly: logged once */
-	struct approved_tree trees[MAX_TREES];
+	struct approved_tree *trees; /* MAX_TREES, made at the first yes (most sessions have none) */
 	int ntrees;
 	struct il_sv_lane *lane; /* lane.c; NULL: the loop receives */
 };
