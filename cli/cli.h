@@ -118,6 +118,12 @@ void il_new_session_id(char *out, size_t cap) IL_HIDDEN;
 char *il_session_new(const char *id, long holder) IL_HIDDEN;
 void il_session_remove(const char *dir) IL_HIDDEN;
 int il_sessions_sweep(const char *base, const char *keep) IL_HIDDEN;
+/* The file in a session directory that names its holder. */
+#define IL_SESSION_OWNER "owner"
+/* session_clock.c: the session's start (the precise time, in *start),
+ * after which the file system stamps every new file as born no earlier
+ * (the ctime of the session directory's owner file is changed for it). */
+void il_session_clock(const char *dir, struct timespec *start) IL_HIDDEN;
 
 unsigned il_access_parse(const char *w) IL_HIDDEN;
 int il_parse_endpoint(const char *s, struct il_net_event *ev, char *host, size_t cap) IL_HIDDEN; /* read|write|truncate|create -> IL_A_*, 0 */

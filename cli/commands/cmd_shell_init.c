@@ -242,7 +242,8 @@ int il_cmd_shell_init(int argc, char **argv)
 	 * files (the rules, the log, this session's directory, the library)
 	 * are protected as under `run`. */
 	char *protect = il_protected_paths(&o, audit, dir, lib);
-	struct il_session_meta meta = { id, getenv("HOME"), audit, 0, 0, o.prompt_timeout, protect, 0, 0, 0, 0, 0 };
+	struct il_session_meta meta = { id, getenv("HOME"), audit, 0, 0, o.prompt_timeout, protect, 0, 0, 0, 0, 0, { 0, 0 } };
+	il_session_clock(dir, &meta.start);
 	int rc = il_compile_cached(&c, &o, &meta);
 	if (!rc) {
 		size_t n = strlen(dir) + 16;

@@ -36,7 +36,7 @@
 
 #include "cli.h"
 
-#define OWNER_FILE "owner"
+#define OWNER_FILE IL_SESSION_OWNER
 /* A directory with no holder recorded (made by an older interlock, or being
  * made right now) is left alone this long after its last change. */
 #define UNRECORDED_GRACE_S 60

@@ -380,8 +380,9 @@ int il_born_in_session(const struct il_snap_view *v, const char *p)
 	struct statx sx;
 	if (syscall(SYS_statx, AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &sx) < 0 || !(sx.stx_mask & STATX_BTIME))
 		return 0;
-	/* Both clocks are the coarse one, so a file made in the tick the
-	 * session started in has the same time: that counts as in the session. */
+	/* The start is the precise time, and the wrapper pushed the file
+	 * systems' timestamp floor past it (cli/commands/session_clock.c): a
+	 * file made before it is born earlier, one made after at or later. */
 	if ((uint64_t)sx.stx_btime.tv_sec != h->del_since_sec)
 		return (uint64_t)sx.stx_btime.tv_sec > h->del_since_sec;
 	return sx.stx_btime.tv_nsec >= h->del_since_nsec;

@@ -4,6 +4,7 @@
 #define IL_RULESET_H
 
 #include <stdio.h>
+#include <time.h>
 #include "il.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -125,6 +126,7 @@ struct il_session_meta {
 	int all_profiles;    /* index rules of every profile (rules test), not just the active one */
 	int examples;        /* keep the rules' examples (rules test) */
 	uint64_t marker;     /* the session's seccomp marker, 0 for none */
+	struct timespec start; /* the session's start (il_session_clock); 0: the time of sealing */
 };
 
 /* Serializes the rule set. *out is malloc'd. 0 on success. */

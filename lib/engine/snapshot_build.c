@@ -394,8 +394,9 @@ int il_snapshot_seal_in(void *buf, size_t len, size_t room, const struct il_sess
 		const char *t = getenv("TMPDIR");
 		if (t && t[0] == '/' && t[1])
 			h.del_tmpdir = append_str(&b, &h, t);
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+		struct timespec ts = m->start;
+		if (!ts.tv_sec)
+			clock_gettime(CLOCK_REALTIME, &ts);
 		h.del_since_sec = (uint32_t)ts.tv_sec;
 		h.del_since_nsec = (uint32_t)ts.tv_nsec;
 	}
