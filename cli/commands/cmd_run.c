@@ -255,8 +255,13 @@ static int run_guarded(char **cmd, const char *sock, const char *session, const 
 	else
 		close(lfd);
 	/* After the broker (it answers open questions through the supervisor);
-	 * from here on the kernel fails the tree's trapped calls with ENOSYS. */
+	 * from here on the kernel fails the tree's trapped calls with ENOSYS.
+	 * Its memory goes with the process, as the rules' do (below). */
+#if defined(__SANITIZE_ADDRESS__)
 	il_supervisor_free(g->sup);
+#else
+	il_supervisor_stop(g->sup);
+#endif
 	return rc;
 }
 

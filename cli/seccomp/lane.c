@@ -157,7 +157,7 @@ void il_supervisor_serve(struct il_supervisor *s)
 void il_sv_lane_stop(struct il_supervisor *s)
 {
 	struct il_sv_lane *l = s->lane;
-	if (!l)
+	if (!l || l->out[0] < 0)
 		return;
 	__atomic_store_n(&l->stopping, 1, __ATOMIC_RELEASE);
 	/* A lane blocked writing to a full pipe gets EPIPE now. */
@@ -175,6 +175,13 @@ void il_sv_lane_stop(struct il_supervisor *s)
 		if (pthread_timedjoin_np(l->thread, 0, &t) != ETIMEDOUT)
 			break;
 	}
+}
+
+void il_sv_lane_free(struct il_supervisor *s)
+{
+	if (!s->lane)
+		return;
+	il_sv_lane_stop(s);
+	lane_free(s->lane);
 	s->lane = 0;
-	lane_free(l);
 }

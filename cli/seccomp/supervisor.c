@@ -20,12 +20,21 @@ int il_supervisor_fd(const struct il_supervisor *s)
 	return s->fd;
 }
 
-void il_supervisor_free(struct il_supervisor *s)
+void il_supervisor_stop(struct il_supervisor *s)
 {
-	if (!s)
+	if (!s || s->fd < 0)
 		return;
 	il_sv_lane_stop(s);
 	il_sv_drop_pending(s);
 	close(s->fd);
+	s->fd = -1;
+}
+
+void il_supervisor_free(struct il_supervisor *s)
+{
+	if (!s)
+		return;
+	il_supervisor_stop(s);
+	il_sv_lane_free(s);
 	il_sv_free_buffers(s);
 }

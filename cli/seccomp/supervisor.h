@@ -64,8 +64,13 @@ void il_supervisor_serve(struct il_supervisor *s) IL_HIDDEN;
 /* For il_broker_watch(): handles one notification when the listener is
  * readable; on hang-up (no guarded process left) stops watching. */
 void il_supervisor_ready(void *s, short revents) IL_HIDDEN;
-/* Free after il_broker_free() (which answers the questions still open).
- * Closing the listener makes the kernel fail trapped calls with ENOSYS. */
+/* Stop after il_broker_free() (which answers the questions still open):
+ * the lane's thread joined, what waits answered, the listener closed,
+ * which makes the kernel fail trapped calls with ENOSYS. _free also gives
+ * back its memory; a process about to exit need not (two 16 MB arenas
+ * unmapped while the lane's CPU still holds the address space cost a
+ * TLB shootdown each). */
+void il_supervisor_stop(struct il_supervisor *s) IL_HIDDEN;
 void il_supervisor_free(struct il_supervisor *s) IL_HIDDEN;
 
 #endif

@@ -185,7 +185,9 @@ void il_sv_dispatch(struct il_supervisor *s) IL_HIDDEN;
  * own buffers and the rule view, which nothing writes. */
 int il_sv_quick_answer(struct il_supervisor *s) IL_HIDDEN;
 
-/* ---- lane.c */
+/* ---- lane.c: the thread stopped and joined, its pipe closed (the lane
+ * stays in s->lane, for _free, which gives back its twin's buffers). */
 void il_sv_lane_stop(struct il_supervisor *s) IL_HIDDEN;
+void il_sv_lane_free(struct il_supervisor *s) IL_HIDDEN;
 
 #endif
