@@ -147,19 +147,42 @@ static int is_git_worktree(const char *p)
 	return stat(buf, &st) == 0;
 }
 
+/* /dev/ names that are never disks: the character devices every system
+ * has, the process's own descriptors, and bash's /dev/tcp and /dev/udp
+ * (never in the file system). */
+static int dev_not_disk(const char *rest)
+{
+	static const char *const names[] = { "null", "zero", "full", "random", "urandom", "stdin", "stdout", "stderr",
+					     "tty", "console", "ptmx", "kmsg", 0 };
+	static const char *const dirs[] = { "fd/", "pts/", "shm/", "mqueue/", "tcp/", "udp/", "hugepages/", 0 };
+	for (int i = 0; names[i]; i++)
+		if (il_streq(rest, names[i]))
+			return 1;
+	for (int i = 0; dirs[i]; i++)
+		if (il_strneq(rest, dirs[i], il_strlen(dirs[i])))
+			return 1;
+	return il_strneq(rest, "tty", 3); /* tty1, ttyS0, ttyUSB0 */
+}
+
 static int is_block_device(const char *p)
 {
 	struct stat st;
-	if (stat(p, &st) == 0 && S_ISBLK(st.st_mode))
+	int there = stat(p, &st) == 0;
+	if (there && S_ISBLK(st.st_mode))
 		return 1;
 	static const char *const disks[] = { "sd", "hd", "vd", "xvd", "nvme", "mmcblk", "loop", "dm-",
 					     "md", "mapper/", "disk/", "sr", 0 };
-	if (!il_strneq(p, "/dev/", 5))
+	if (!il_strneq(p, "/dev/", 5) || !p[5])
 		return 0;
 	for (int i = 0; disks[i]; i++)
 		if (il_strneq(p + 5, disks[i], il_strlen(disks[i])) && p[5 + il_strlen(disks[i])])
 			return 1;
-	return 0;
+	/* Any other /dev/ name that is not there (yet) is taken for a disk: a
+	 * USB stick's or an LVM/stratis volume's name (/dev/vg0/data,
+	 * /dev/stratis/pool/fs) varies, and a rule is checked on machines
+	 * without it. One that is there and is not a block device (a
+	 * character device, a directory) is not. */
+	return !there && !dev_not_disk(p + 5);
 }
 
 static int is_root(const char *p)
