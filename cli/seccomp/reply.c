@@ -197,7 +197,9 @@ static void on_answer(void *ctx, enum il_answer a)
 	if (il_answer_allows(a) && p->sock >= 0) {
 		il_sv_allow_connect(p->s, p->id, p->tid, p->sock, p->addr, p->addrlen);
 	} else if (il_answer_allows(a)) {
-		if (takeover_refused(p->s, p->id, p->tid, p->command, &p->adopt)) {
+		/* the question's words: "rename FROM -> TO" */
+		const char *what = strncmp(p->command, "rename ", 7) ? p->command : p->command + 7;
+		if (takeover_refused(p->s, p->id, p->tid, what, &p->adopt)) {
 			free(p);
 			return;
 		}

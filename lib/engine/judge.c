@@ -193,8 +193,11 @@ static void judge_onto(struct il_snap_view *v, const struct il_delete_op *op, co
 	if (out->action >= IL_DENY || il_streq(op->to, op->path) || !il_delete_candidate(v, op->to, f->envp))
 		return;
 	int exists = 0;
-	/* (a source too deep to name has no file to stat: nothing recorded) */
-	il_rename_takeover(v, op->path, op->to, &exists, op->unnamed ? 0 : op->adopt);
+	/* Nothing is recorded for a source too deep to name (no file to
+	 * stat), nor inside .git: git replaces its index, refs and config by
+	 * rename all the time, and the age of a file in there decides nothing
+	 * (deletes.c judges .git by its directory's age, git by its name). */
+	il_rename_takeover(v, op->path, op->to, &exists, op->unnamed || il_git_component(op->to) ? 0 : op->adopt);
 	if (!exists)
 		return;
 	const char *progs = il_snap_str(v, v->hdr->del_programs);

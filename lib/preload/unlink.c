@@ -78,11 +78,14 @@ static int record_takeover(struct il_snap_view *v, const struct il_adopt *ad, co
 {
 	if (!ad->want || il_adopt_note(v, ad) == 0)
 		return 0;
+	char what[4200] = "rename onto ";
+	size_t n = il_strlen(what), k = il_strlen(to);
+	if (n + k < sizeof what)
+		il_memcpy(what + n, to, k + 1);
 	const char *argv[] = { "rename", to, 0 };
 	struct il_verdict d = { .action = IL_DENY, .rule = -1, .rule_id = "fail-closed", .why = IL_ADOPT_WHY,
-				.event = "delete", .what = to, .argv = argv };
-	(void)from;
-	il_settle(v, &d, to, buf, cap);
+				.event = "delete", .what = what, .argv = argv };
+	il_settle(v, &d, from, buf, cap);
 	return -1;
 }
 
