@@ -89,6 +89,7 @@ assert_exists "... .git is still there" "$CLEAN/.git/HEAD"
 assert_eq "... only tracked files went (git has them)" "D file.txt D src/x.c" \
     "$(git -C "$CLEAN" status --porcelain | sort | tr -s ' \n' ' ' | sed 's/^ //; s/ $//')"
 git -C "$CLEAN" checkout -q -- . && echo "new work" >"$CLEAN/idea.txt"
+sleep 0.05 # older than the session: a file born in the coarse clock tick the session starts in is its own
 expect_blocked "bash -c 'rm -rf ./*' over untracked work" guard bash -c "cd '$CLEAN' && rm -rf ./*"
 assert_contains "... asked for the untracked file, by what it loses" "$ERR" "delete-untracked"
 assert_exists "... the untracked file is still there" "$CLEAN/idea.txt"
@@ -116,6 +117,7 @@ mkdir -p "$HOME/.ssh" && echo "key" >"$HOME/.ssh/id_ed25519" && chmod 600 "$HOME
 expect_blocked "mv a private key to a .pub name" guard mv "$HOME/.ssh/id_ed25519" "$HOME/.ssh/x.pub"
 assert_exists "the key is still there" "$HOME/.ssh/id_ed25519"
 echo "API_KEY=secret" >.env
+sleep 0.05 # older than the session (as above)
 expect_blocked "mv .env to .env.example" guard mv .env .env.example
 assert_exists ".env is still there" "$REPO/.env"
 rm -f .env
