@@ -89,7 +89,7 @@ static int judge(struct il_compiled *c, enum op op, unsigned access, int append,
 		struct il_delete_op d = { absolute(a, cwd, argv[0], 0), 0,
 					  op == OP_RENAME ? absolute(a, cwd, argv[1], 0) : 0,
 					  op == OP_RENAME ? IL_DEL_RENAME : op == OP_RMDIR ? IL_DEL_RMDIR : IL_DEL_UNLINK,
-					  0 };
+					  0, 0, 0 };
 		return il_judge_delete(&c->view, &d, &f, a, v);
 	}
 	case OP_CONNECT: {

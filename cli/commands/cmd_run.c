@@ -436,8 +436,10 @@ int il_cmd_run(int argc, char **argv)
 		tty[0] = 0;
 	char *hosts = il_pinned_hosts();
 	gs.marker = gs.on ? il_seccomp_new_marker() : 0;
+	char adopted[4200];
+	snprintf(adopted, sizeof adopted, "%s/" IL_ADOPTED_FILE, dir);
 	struct il_session_meta meta = { id, getenv("HOME"), audit, o.profile, sock, o.prompt_timeout, protect,
-					tty[0] ? tty : 0, hosts, 0, 0, gs.marker, { 0, 0 } };
+					tty[0] ? tty : 0, hosts, 0, 0, gs.marker, adopted, { 0, 0 } };
 	il_session_clock(dir, &meta.start);
 	size_t n = strlen(dir) + 16;
 	char *snap = malloc(n);

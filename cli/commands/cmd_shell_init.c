@@ -100,7 +100,7 @@ static int end_session(void)
 	}
 	/* raw system calls: this process is guarded too, and its own hooks
 	 * would refuse to delete interlock's files */
-	static const char *const files[] = { "rules.snap", "approvals", "shell.pid", "owner" };
+	static const char *const files[] = { "rules.snap", "approvals", "shell.pid", "owner", IL_ADOPTED_FILE };
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		snprintf(file, sizeof file, "%s/%s", dir, files[i]);
 		syscall(SYS_unlinkat, AT_FDCWD, file, 0);
@@ -242,7 +242,10 @@ int il_cmd_shell_init(int argc, char **argv)
 	 * files (the rules, the log, this session's directory, the library)
 	 * are protected as under `run`. */
 	char *protect = il_protected_paths(&o, audit, dir, lib);
-	struct il_session_meta meta = { id, getenv("HOME"), audit, 0, 0, o.prompt_timeout, protect, 0, 0, 0, 0, 0, { 0, 0 } };
+	char adopted[4200];
+	snprintf(adopted, sizeof adopted, "%s/" IL_ADOPTED_FILE, dir);
+	struct il_session_meta meta = { id, getenv("HOME"), audit, 0, 0, o.prompt_timeout, protect, 0, 0, 0, 0, 0,
+					adopted, { 0, 0 } };
 	il_session_clock(dir, &meta.start);
 	int rc = il_compile_cached(&c, &o, &meta);
 	if (!rc) {

@@ -104,12 +104,33 @@ static void record_holder(const char *dir, long holder)
 	il_write_file(path, line, strlen(line));
 }
 
+/* The session's record of files that took over an older file's name
+ * (lib/engine/adopted.c), empty: the guarded processes append to it and
+ * never create it, and one the snapshot names but that is not there makes
+ * every file count as older than the session. */
+static int make_adopted(const char *dir)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/" IL_ADOPTED_FILE, dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "interlock: cannot create %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return close(fd);
+}
+
 char *il_session_new(const char *id, long holder)
 {
 	char *dir = il_session_dir(id);
 	if (!dir)
 		return 0;
 	record_holder(dir, holder);
+	if (make_adopted(dir) < 0) {
+		il_session_remove(dir);
+		free(dir);
+		return 0;
+	}
 	char base[4096];
 	snprintf(base, sizeof base, "%s", dir);
 	char *slash = strrchr(base, '/');

@@ -40,6 +40,7 @@ struct pending {
 	size_t addrlen;
 	unsigned char addr[128]; /* the connect's address, as judged */
 	char tree[1024];        /* a delete: the tree a yes covers for this process */
+	struct il_adopt adopt;  /* a rename: what a yes records first (adopted.c) */
 };
 
 /* Deletes a human allowed (--strict): the rest of the tree passes for the
@@ -78,6 +79,7 @@ struct sv_ctx {
 	const void *addr;       /* connect: the address as judged */
 	size_t addrlen;
 	int recorded;           /* a `log` record was written already (the wrapper's own check) */
+	const struct il_adopt *adopt; /* a rename: what to record once it is allowed (adopted.c), or NULL */
 };
 
 /* ---- listener.c */

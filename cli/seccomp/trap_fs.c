@@ -20,6 +20,12 @@
 #ifndef AT_REMOVEDIR
 #define AT_REMOVEDIR 0x200
 #endif
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
 
 #define OWN_WHY "interlock's own rules, logs and session files cannot be changed from inside a guarded session"
 
@@ -207,7 +213,7 @@ static void on_delete(struct il_supervisor *s, const struct seccomp_notif *n, en
 					    : call == FS_RMDIR || (call == FS_UNLINKAT && (d->args[2] & AT_REMOVEDIR))
 						    ? IL_DEL_RMDIR
 						    : IL_DEL_UNLINK,
-				   0 };
+				   0, 0, 0 };
 	il_arena_init(&s->arena, s->mem, ARENA_SIZE);
 	char dir[4096] = "/", ndir[4096] = "/", exe[4096];
 	int err = 0;
@@ -221,10 +227,16 @@ static void on_delete(struct il_supervisor *s, const struct seccomp_notif *n, en
 					  "interlock cannot tell which file this call removes");
 		return;
 	}
-	if (rename)
+	struct il_adopt adopt = { 0 };
+	if (rename) {
 		op.to = target_path(s, pid, at ? (int)d->args[2] : AT_FDCWD, d->args[at ? 3 : 1], ndir, sizeof ndir, &err,
 				    0, 0);
-	struct sv_ctx c = { .tid = pid, .exe = op.path, .cwd = dir, .sock = -1 };
+		/* what it puts in place of its destination is judged and
+		 * recorded as the preload's hook does (judge.c, adopted.c) */
+		op.adopt = &adopt;
+		op.no_replace = call == FS_RENAMEAT2 && (d->args[4] & (RENAME_NOREPLACE | RENAME_EXCHANGE));
+	}
+	struct sv_ctx c = { .tid = pid, .exe = op.path, .cwd = dir, .sock = -1, .adopt = &adopt };
 	struct tree_ctx trees = { s, pid };
 	struct il_facts f = il_sv_facts(s, pid, exe, sizeof exe);
 	f.approved = approved_tree, f.ctx = &trees;

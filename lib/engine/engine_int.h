@@ -119,6 +119,12 @@ struct il_delete_event {
 	 * is not asked twice; work, data and secrets it does not name are. */
 	int exec_judged;
 };
+/* A rename of from onto to (both absolute, not followed): does to exist
+ * (*exists), and would the rename make a file born in the session take
+ * over the name of one that is not (ad->want, with the identity to record;
+ * ad may be NULL)? adopted.c. */
+void il_rename_takeover(const struct il_snap_view *v, const char *from, const char *to, int *exists,
+			struct il_adopt *ad) IL_HIDDEN;
 /* Decides one delete or rename. A protected verdict is IL_CONFIRM with
  * target = the tree (work tree root, home directory, file) one approval
  * covers and word = its base name. */

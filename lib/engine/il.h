@@ -151,7 +151,9 @@ int il_delete_candidate(const struct il_snap_view *v, const char *abs, char *con
 /* Has abs a scratch directory component ([deletes] free: build,
  * node_modules ...) below the place it is in? Regenerable output. */
 int il_scratch_path(const struct il_snap_view *v, const char *abs, char *const *envp) IL_HIDDEN;
-/* Was the file at p (not followed) created after the session began? */
+/* Was the file at p (not followed) created after the session began, and
+ * did it not take over the name of a file older than the session
+ * (adopted.c)? */
 int il_born_in_session(const struct il_snap_view *v, const char *p) IL_HIDDEN;
 /* Is p a regular file of no bytes (not followed)? errno is kept. */
 int il_empty_file(const char *p) IL_HIDDEN;
@@ -387,6 +389,18 @@ int il_judge_open(struct il_snap_view *v, const struct il_open_op *op, const str
 		  struct il_verdict *out) IL_HIDDEN;
 
 enum { IL_DEL_UNLINK = 0, IL_DEL_RMDIR = 1, IL_DEL_RENAME = 2 };
+/* A file that takes over the name of a file older than the session (a
+ * rename onto it: sed -i, an editor's atomic save, os.replace) keeps that
+ * file's age: its inode goes into the session's record (adopted.c), which
+ * il_born_in_session reads. The judge fills one in (want) for a rename it
+ * allows; the host writes it with il_adopt_note before the rename is made. */
+struct il_adopt {
+	int want;
+	uint32_t dev_major, dev_minor;
+	uint64_t ino;
+	int64_t btime_sec;
+	uint32_t btime_nsec;
+};
 struct il_delete_op {
 	const char *path;    /* absolute, lexical (the name is not followed);
 				unnamed: the deepest ancestor that has a name */
@@ -394,9 +408,23 @@ struct il_delete_op {
 	const char *to;      /* a rename's destination, absolute, or NULL */
 	int kind;            /* IL_DEL_* */
 	int unnamed;
+	struct il_adopt *adopt; /* a rename: where the judge says what to record, or NULL */
+	int no_replace;      /* a rename that replaces nothing at its destination
+				(RENAME_NOREPLACE, RENAME_EXCHANGE) */
 };
 int il_judge_delete(struct il_snap_view *v, const struct il_delete_op *op, const struct il_facts *f,
 		    struct il_arena *a, struct il_verdict *out) IL_HIDDEN;
+/* Appends what the judge asked to record (nothing when !ad->want) to the
+ * session's record, one O_APPEND write; 0 done, -1 (errno) it could not be
+ * written: the host then refuses the rename (the file would count as the
+ * agent's own, free to delete). */
+int il_adopt_note(const struct il_snap_view *v, const struct il_adopt *ad) IL_HIDDEN;
+/* The record's name in the session directory (the wrapper creates it empty). */
+#define IL_ADOPTED_FILE "adopted"
+/* Why a rename is refused when its record cannot be written. */
+#define IL_ADOPT_WHY                                                                                     \
+	"this rename replaces a file older than the session, and interlock could not record that the new " \
+	"file takes its place (without the record it would count as the agent's own, free to delete)"
 int il_judge_connect(struct il_snap_view *v, const struct il_net_event *ev, struct il_arena *a,
 		     struct il_verdict *out) IL_HIDDEN;
 int il_judge_exec(struct il_snap_view *v, const struct il_exec_event *ev, struct il_arena *a,

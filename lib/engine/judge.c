@@ -170,8 +170,69 @@ static int own_name(struct il_arena *a, const char *list, const char *path, int 
 	return real && il_path_protected(list, real, above);
 }
 
+static void judge_source(struct il_snap_view *v, const struct il_delete_op *op, const struct il_facts *f,
+			 struct il_arena *a, struct il_verdict *out, const char **shownp);
+
+/* What a rename puts in place of the file at its destination: the old
+ * file is gone as surely as by a truncation, so it is judged as one (the
+ * open rules with access = truncate: a private key, a database, a file
+ * under /etc), with the truncation's own waiver for a file the session
+ * made (decide_open.c). And a file born in the session that takes over an
+ * older file's name keeps that file's age: the judge says what to record
+ * (op->adopt, adopted.c), the host records it once the rename is allowed.
+ * A destination in a temp or scratch directory is free (the preload's hot
+ * path lets such renames through unjudged, and a temp file's age decides
+ * nothing); a package manager's renames (dpkg's .dpkg-new files over /etc)
+ * are what it is for ([deletes] system-programs). RENAME_NOREPLACE and
+ * RENAME_EXCHANGE replace nothing (op->no_replace): not judged here.
+ * One statx of the destination for a rename the judge sees at all; the
+ * record is read only when that destination was born in the session. */
+static void judge_onto(struct il_snap_view *v, const struct il_delete_op *op, const struct il_facts *f,
+		       struct il_arena *a, struct il_verdict *out, const char *shown)
+{
+	if (out->action >= IL_DENY || il_streq(op->to, op->path) || !il_delete_candidate(v, op->to, f->envp))
+		return;
+	int exists = 0;
+	/* Nothing is recorded for a source too deep to name (no file to
+	 * stat), nor inside .git: git replaces its index, refs and config by
+	 * rename all the time, and the age of a file in there decides nothing
+	 * (deletes.c judges .git by its directory's age, git by its name). */
+	il_rename_takeover(v, op->path, op->to, &exists, op->unnamed || il_git_component(op->to) ? 0 : op->adopt);
+	if (!exists)
+		return;
+	const char *progs = il_snap_str(v, v->hdr->del_programs);
+	if (f->process && progs && il_list_has(progs, f->process, il_strlen(f->process)))
+		return;
+	if (f->approved && f->approved(f->ctx, op->to))
+		return; /* a yes for that tree, in this process */
+	/* the name as written: a rename replaces a symlink, not what it leads to */
+	struct il_open_op over = { op->to, op->to, 0, IL_A_WRITE | IL_A_TRUNCATE, 0, 0, 0 };
+	struct il_verdict ov;
+	il_judge_open(v, &over, f, a, &ov);
+	/* one question per call: the overwrite when it weighs as much as what
+	 * the source side asks (moving a draft away loses nothing yet; the key
+	 * it lands on is gone) */
+	if (ov.action < IL_LOG || ov.action < out->action || (ov.action == out->action && ov.action < IL_CONFIRM))
+		return;
+	*out = ov;
+	describe(a, out, "delete", "rename", shown, op->to, op->to);
+}
+
 int il_judge_delete(struct il_snap_view *v, const struct il_delete_op *op, const struct il_facts *f,
 		    struct il_arena *a, struct il_verdict *out)
+{
+	if (op->adopt)
+		op->adopt->want = 0;
+	const char *shown = op->path;
+	judge_source(v, op, f, a, out, &shown);
+	if (op->kind == IL_DEL_RENAME && op->to && !op->no_replace)
+		judge_onto(v, op, f, a, out, shown);
+	return 0;
+}
+
+/* The delete itself, or what a rename takes away from its source. */
+static void judge_source(struct il_snap_view *v, const struct il_delete_op *op, const struct il_facts *f,
+			 struct il_arena *a, struct il_verdict *out, const char **shownp)
 {
 	*out = (struct il_verdict){ .action = IL_ALLOW, .rule = -1 };
 	const char *verb = delete_verb(op->kind);
@@ -186,23 +247,24 @@ int il_judge_delete(struct il_snap_view *v, const struct il_delete_op *op, const
 			shown = s;
 		}
 	}
+	*shownp = shown;
 	describe(a, out, "delete", verb, shown, op->to, op->path);
 	/* interlock's own files first: nothing below waives that, and a
 	 * rename must not put something in their place */
 	const char *list = protect_list(v);
 	if (list && own_name(a, list, op->path, op->kind != IL_DEL_UNLINK, f->self)) {
 		builtin(out, "self-protection", OWN_WHY);
-		return 0;
+		return;
 	}
 	if (list && op->to && own_name(a, list, op->to, 0, f->self)) {
 		describe(a, out, "delete", "rename onto", op->to, 0, op->to);
 		builtin(out, "self-protection", OWN_WHY);
-		return 0;
+		return;
 	}
 	if (!il_delete_candidate(v, op->path, f->envp))
-		return 0; /* temp dirs, scratch directories */
+		return; /* temp dirs, scratch directories */
 	if (f->approved && f->approved(f->ctx, op->path))
-		return 0; /* a yes for this tree, in this process */
+		return; /* a yes for this tree, in this process */
 	const char *judged = il_snap_str(v, v->hdr->del_exec_judged);
 	struct il_delete_event ev = { op->path, op->to, op->kind, f->envp, f->profile, f->pid, f->process, op->unnamed,
 				      f->process && judged && il_list_has(judged, f->process, il_strlen(f->process)) };
@@ -212,7 +274,6 @@ int il_judge_delete(struct il_snap_view *v, const struct il_delete_op *op, const
 		describe(a, out, "delete", verb, shown, op->to, out->target ? out->target : op->path);
 	else
 		out->what = what;
-	return 0;
 }
 
 /* --------------------------------------------------------------- connect */

@@ -391,26 +391,3 @@ int il_empty_file(const char *p)
 	errno = saved;
 	return empty;
 }
-
-/* A file born after the session began is the agent's own (the session
- * start is in the snapshot; birth times from statx, not followed). */
-int il_born_in_session(const struct il_snap_view *v, const char *p)
-{
-	const struct il_snap_hdr *h = v->hdr;
-	if (!h->del_since_sec)
-		return 0;
-#if defined(SYS_statx) && defined(STATX_BTIME)
-	struct statx sx;
-	if (syscall(SYS_statx, AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &sx) < 0 || !(sx.stx_mask & STATX_BTIME))
-		return 0;
-	/* The start is the precise time, and the wrapper pushed the file
-	 * systems' timestamp floor past it (cli/commands/session_clock.c): a
-	 * file made before it is born earlier, one made after at or later. */
-	if ((uint64_t)sx.stx_btime.tv_sec != h->del_since_sec)
-		return (uint64_t)sx.stx_btime.tv_sec > h->del_since_sec;
-	return sx.stx_btime.tv_nsec >= h->del_since_nsec;
-#else
-	(void)p;
-	return 0;
-#endif
-}

@@ -126,6 +126,8 @@ struct il_session_meta {
 	int all_profiles;    /* index rules of every profile (rules test), not just the active one */
 	int examples;        /* keep the rules' examples (rules test) */
 	uint64_t marker;     /* the session's seccomp marker, 0 for none */
+	const char *adopted; /* the session's record of renames over older files
+				(lib/engine/adopted.c), in its directory */
 	struct timespec start; /* the session's start (il_session_clock); 0: the time of sealing */
 };
 

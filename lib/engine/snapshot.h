@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define IL_SNAP_MAGIC "ILSNAP\x01\x00"
-#define IL_SNAP_VERSION 21u
+#define IL_SNAP_VERSION 22u
 #define IL_NONE 0xffffffffu
 
 /* Condition kinds of a rule. */
@@ -161,6 +161,8 @@ struct il_snap_hdr {
 	uint32_t del_exec_judged;   /* string: programs whose deletes the exec rules judged (rm) */
 	uint32_t del_tmpdir;        /* the wrapper's $TMPDIR, IL_NONE if none */
 	uint32_t del_since_sec, del_since_nsec; /* session start: files born later are the agent's */
+	uint32_t adopted;           /* the session's record of files that took over an older file's
+				       name (adopted.c), IL_NONE if none */
 	/* The session's seccomp marker (docs/seccomp.md, "The marker"): the
 	 * preload puts it in an argument the kernel ignores of every call it
 	 * judged, and the filter lets those through. 0: none. */

@@ -320,7 +320,7 @@ int il_snapshot_build_rules(const struct il_ruleset *rs, const struct il_session
 	h.env_keep = add_str(&strs, rs->env_keep ? rs->env_keep : "");
 	h.env_remove_password = add_str(&strs, rs->env_remove_password ? rs->env_remove_password : "");
 	h.session = h.home = h.audit = h.profile = h.protect = 0; /* "" until sealed */
-	h.socket = h.tty = h.hosts = h.del_tmpdir = IL_NONE;
+	h.socket = h.tty = h.hosts = h.del_tmpdir = h.adopted = IL_NONE;
 	h.prompt_timeout = 60;
 
 	h.strings = buf_add(&b, strs.p, strs.len, 8);
@@ -349,7 +349,7 @@ static size_t facts_size(const struct il_session_meta *m)
 {
 	const char *facts[] = { m ? m->session : 0, m ? m->home : 0,   m ? m->audit : 0, m ? m->profile : 0,
 				m ? m->socket : 0,  m ? m->protect : 0, m ? m->tty : 0,   m ? m->hosts : 0,
-				getenv("TMPDIR") };
+				getenv("TMPDIR"),   m ? m->adopted : 0 };
 	size_t need = 0;
 	for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++)
 		need += (facts[i] ? strlen(facts[i]) : 0) + 1;
@@ -390,7 +390,10 @@ int il_snapshot_seal_in(void *buf, size_t len, size_t room, const struct il_sess
 	 * agent's own; see deletes.c) */
 	h.del_tmpdir = IL_NONE;
 	h.del_since_sec = h.del_since_nsec = 0;
+	h.adopted = IL_NONE;
 	if (m && m->session && *m->session) {
+		if (m->adopted && *m->adopted)
+			h.adopted = append_str(&b, &h, m->adopted);
 		const char *t = getenv("TMPDIR");
 		if (t && t[0] == '/' && t[1])
 			h.del_tmpdir = append_str(&b, &h, t);

@@ -27,6 +27,9 @@
 #ifndef AT_REMOVEDIR
 #define AT_REMOVEDIR 0x200
 #endif
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
 #ifndef RENAME_EXCHANGE
 #define RENAME_EXCHANGE (1 << 1)
 #endif
@@ -66,9 +69,32 @@ static int approved_here(void *ctx, const char *abs)
 	return is_approved(abs);
 }
 
-/* 0: go ahead; -1 with errno EACCES: refused (message and audit done). */
+/* A rename the judge allowed whose file takes over an older file's name
+ * is recorded before it is made (adopted.c): 0, or -1 refused with the
+ * reason said when the record cannot be written (the file would count as
+ * the agent's own). */
+static int record_takeover(struct il_snap_view *v, const struct il_adopt *ad, const char *from, const char *to,
+			   char *buf, size_t cap)
+{
+	if (!ad->want || il_adopt_note(v, ad) == 0)
+		return 0;
+	char what[4200] = "rename onto ";
+	size_t n = il_strlen(what), k = il_strlen(to);
+	if (n + k < sizeof what)
+		il_memcpy(what + n, to, k + 1);
+	const char *argv[] = { "rename", to, 0 };
+	struct il_verdict d = { .action = IL_DENY, .rule = -1, .rule_id = "fail-closed", .why = IL_ADOPT_WHY,
+				.event = "delete", .what = what, .argv = argv };
+	il_settle(v, &d, from, buf, cap);
+	return -1;
+}
+
+/* 0: go ahead; -1 with errno EACCES: refused (message and audit done).
+ * replaces: a rename that may replace its destination (not
+ * RENAME_NOREPLACE, not RENAME_EXCHANGE): what it puts in place of that
+ * file is judged and recorded too. */
 static __attribute__((noinline)) int check_delete_slow(int dirfd, const char *path, int kind, int ndirfd,
-							const char *npath)
+							const char *npath, int replaces)
 {
 	int saved = errno;
 	int broken = 0;
@@ -84,7 +110,7 @@ static __attribute__((noinline)) int check_delete_slow(int dirfd, const char *pa
 	 * protected unless that whole tree is free). One that has no path at
 	 * all (its fd is not a directory, or it was deleted: it holds
 	 * nothing) is the kernel's to refuse. */
-	struct il_delete_op op = { il_lexical_path(a, dirfd, path), 0, 0, kind, 0 };
+	struct il_delete_op op = { il_lexical_path(a, dirfd, path), 0, 0, kind, 0, 0, 0 };
 	if (!op.path && path[0] != '/') {
 		op.path = il_dir_or_near(a, dirfd, path, &op.unnamed);
 		op.name = path;
@@ -92,9 +118,12 @@ static __attribute__((noinline)) int check_delete_slow(int dirfd, const char *pa
 			op.path = 0;
 	}
 	int result = 0;
+	struct il_adopt adopt = { 0 };
 	if (op.path) {
 		if (kind == IL_DEL_RENAME && npath && *npath)
 			op.to = il_lexical_path(a, ndirfd, npath);
+		op.adopt = &adopt;
+		op.no_replace = !replaces;
 		const char *exe = il_self_program(v);
 		struct il_facts f = { environ, il_sess.profile, (long)getpid(), exe ? il_basename(exe) : 0, 0, 0,
 				      approved_here, 0 };
@@ -107,6 +136,8 @@ static __attribute__((noinline)) int check_delete_slow(int dirfd, const char *pa
 			if (result == 0 && verdict.action >= IL_CONFIRM)
 				approve(verdict.target ? verdict.target : op.path);
 		}
+		if (result == 0)
+			result = record_takeover(v, &adopt, op.path, op.to, sc.text, IL_TEXT_SIZE);
 	}
 	il_scratch_close(&sc);
 	errno = result ? EACCES : saved;
@@ -127,8 +158,10 @@ static int own_free(struct il_snap_view *v, const char *path, unsigned *facts)
 
 /* The hot path, in front of the judge: a canonical absolute path in a
  * temp or scratch tree, with nothing of interlock's on either side of a
- * rename, is let through here without a buffer or a syscall. */
-static int check_delete(int dirfd, const char *path, int kind, int ndirfd, const char *npath)
+ * rename, and for a rename that may replace its destination that
+ * destination in a temp or scratch tree too, is let through here without
+ * a buffer or a syscall. */
+static int check_delete(int dirfd, const char *path, int kind, int ndirfd, const char *npath, int replaces)
 {
 	if (!path || !*path)
 		return 0;
@@ -140,9 +173,10 @@ static int check_delete(int dirfd, const char *path, int kind, int ndirfd, const
 	}
 	unsigned facts = 0, to_facts = 0;
 	int free_ = own_free(v, path, &facts) && (kind != IL_DEL_RENAME || !npath || own_free(v, npath, &to_facts)) &&
-		    ((facts & IL_DIR_TEMP) || !il_delete_candidate(v, path, environ) || is_approved(path));
+		    ((facts & IL_DIR_TEMP) || !il_delete_candidate(v, path, environ) || is_approved(path)) &&
+		    (!replaces || !npath || (to_facts & IL_DIR_TEMP) || !il_delete_candidate(v, npath, environ));
 	errno = saved;
-	return free_ ? 0 : check_delete_slow(dirfd, path, kind, ndirfd, npath);
+	return free_ ? 0 : check_delete_slow(dirfd, path, kind, ndirfd, npath, replaces);
 }
 
 static int sys_unlinkat(int dirfd, const char *path, int flags)
@@ -167,21 +201,21 @@ static int sys_renameat2(int od, const char *op, int nd, const char *np, unsigne
 
 IL_EXPORT int unlink(const char *path)
 {
-	if (check_delete(AT_FDCWD, path, IL_DEL_UNLINK, 0, 0) < 0)
+	if (check_delete(AT_FDCWD, path, IL_DEL_UNLINK, 0, 0, 0) < 0)
 		return -1;
 	return sys_unlinkat(AT_FDCWD, path, 0);
 }
 
 IL_EXPORT int unlinkat(int dirfd, const char *path, int flags)
 {
-	if (check_delete(dirfd, path, flags & AT_REMOVEDIR ? IL_DEL_RMDIR : IL_DEL_UNLINK, 0, 0) < 0)
+	if (check_delete(dirfd, path, flags & AT_REMOVEDIR ? IL_DEL_RMDIR : IL_DEL_UNLINK, 0, 0, 0) < 0)
 		return -1;
 	return sys_unlinkat(dirfd, path, flags);
 }
 
 IL_EXPORT int rmdir(const char *path)
 {
-	if (check_delete(AT_FDCWD, path, IL_DEL_RMDIR, 0, 0) < 0)
+	if (check_delete(AT_FDCWD, path, IL_DEL_RMDIR, 0, 0, 0) < 0)
 		return -1;
 	return sys_unlinkat(AT_FDCWD, path, AT_REMOVEDIR);
 }
@@ -191,7 +225,7 @@ IL_EXPORT int rmdir(const char *path)
  * of the rmdir ones. */
 IL_EXPORT int remove(const char *path)
 {
-	if (check_delete(AT_FDCWD, path, IL_DEL_UNLINK, 0, 0) < 0)
+	if (check_delete(AT_FDCWD, path, IL_DEL_UNLINK, 0, 0, 0) < 0)
 		return -1;
 	if (sys_unlinkat(AT_FDCWD, path, 0) == 0)
 		return 0;
@@ -202,12 +236,15 @@ IL_EXPORT int remove(const char *path)
 
 /* A rename is judged by what it moves away (its source); with
  * RENAME_EXCHANGE both sides move. Replacing a file by renaming onto it
- * (an editor's atomic save) is not judged. */
+ * (sed -i, an editor's atomic save) is judged as the truncation of that
+ * file it amounts to, and a file of the session that takes over an older
+ * file's name keeps that file's age (judge.c, adopted.c). */
 static int guarded_rename(int od, const char *op, int nd, const char *np, unsigned flags)
 {
-	if (check_delete(od, op, IL_DEL_RENAME, nd, np) < 0)
+	int replaces = !(flags & (RENAME_NOREPLACE | RENAME_EXCHANGE));
+	if (check_delete(od, op, IL_DEL_RENAME, nd, np, replaces) < 0)
 		return -1;
-	if ((flags & RENAME_EXCHANGE) && check_delete(nd, np, IL_DEL_RENAME, od, op) < 0)
+	if ((flags & RENAME_EXCHANGE) && check_delete(nd, np, IL_DEL_RENAME, od, op, 0) < 0)
 		return -1;
 	return sys_renameat2(od, op, nd, np, flags);
 }

@@ -20,6 +20,13 @@ echo "the user's draft" >draft.txt
 echo "the user's notes" >"$HOME/src/notes/n.txt"
 echo "moved in later" >"$HOME/src/older.txt"
 mkdir -p "$HOME/data" && sqlite3 "$HOME/data/app.db" 'CREATE TABLE users(id); INSERT INTO users VALUES (1);'
+# for the rewrites by rename below: a repository of its own (git clean in
+# the one above names its untracked files), a home folder, a key
+SITE=$HOME/src/site
+mkrepo "$SITE" || _fail "mkrepo site"
+for f in plan list todo chain; do echo "the user's $f" >"$SITE/$f.md"; done
+mkdir -p "$HOME/Documents" "$HOME/.ssh" && echo "the user's letter" >"$HOME/Documents/letter.txt"
+printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\nthe user key\n' >"$HOME/.ssh/id_ed25519"
 sleep 0.1 # everything above is older than the sessions below
 
 # ------------------------------------------------- repositories it made
@@ -74,5 +81,66 @@ expect_ok "mv over a file the session made" guard bash -c 'echo a >made.txt && e
 expect_ok "cp --backup over the draft keeps the old one" guard bash -c \
     'cp --backup=numbered draft.txt draft.txt.new && cp -b draft.txt.new draft.txt'
 assert_eq "... the backup holds the draft" "the user's draft" "$(cat draft.txt~)"
+
+# ------------------------------------------------- a file rewritten by rename keeps its age
+# sed -i, perl -i, os.replace and editors' atomic saves write a new file and
+# rename it over the old one: the new inode is born in the session, but
+# what it holds is the user's file, edited. Each line is one session: the
+# rewrite and the delete that follows it.
+cd "$SITE" || exit 1
+expect_blocked "sed -i over the user's untracked file, then rm" guard bash -c \
+    'sed -i "s/user/user-edited/" plan.md && rm plan.md'
+assert_contains "... refused at the rm, as untracked work" "$ERR" "delete-untracked"
+assert_eq "... the file is there, edited" "the user-edited's plan" "$(cat plan.md)"
+expect_blocked "os.replace over it, then os.remove" guard "$PYTHON" -c '
+import os
+open("list.md.tmp", "w").write("the list, rewritten\n")
+os.replace("list.md.tmp", "list.md")
+os.remove("list.md")'
+assert_eq "... the file is there, rewritten" "the list, rewritten" "$(cat list.md)"
+expect_blocked "sed -i twice (the second replaces a file of the session), then rm" guard bash -c \
+    'sed -i "s/user/one/" chain.md && sed -i "s/one/two/" chain.md && rm chain.md'
+assert_exists "... the file is there" "$SITE/chain.md"
+# (from python: a shell string's git clean is judged before the string runs)
+expect_blocked "os.replace, then git clean -f" guard "$PYTHON" -c '
+import os, subprocess, sys
+open("todo.md.tmp", "w").write("the todo, rewritten\n")
+os.replace("todo.md.tmp", "todo.md")
+sys.exit(subprocess.run(["git", "clean", "-q", "-f"]).returncode)'
+assert_contains "... refused as git clean of untracked work" "$ERR" "git-clean-force"
+assert_exists "... the file is there" "$SITE/todo.md"
+expect_blocked "perl -i in a top-level home folder, then rm" guard bash -c \
+    'perl -pi -e "s/user/edited/" "$HOME/Documents/letter.txt" && rm "$HOME/Documents/letter.txt"'
+assert_eq "... the letter is there" "the edited's letter" "$(cat "$HOME/Documents/letter.txt")"
+expect_ok "sed -i of a file the session made, then rm" guard bash -c \
+    'echo mine >mine.md && sed -i "s/mine/ours/" mine.md && sed -i "s/ours/again/" mine.md && rm mine.md'
+expect_ok "os.replace over a file the session made, then os.remove" guard "$PYTHON" -c '
+import os
+open("made.md", "w").write("a\n")
+open("made.md.tmp", "w").write("b\n")
+os.replace("made.md.tmp", "made.md")
+os.remove("made.md")'
+assert_missing "... both are gone" "$SITE/mine.md" "$SITE/made.md"
+
+# ------------------------------------------------- a rename onto a private key
+expect_blocked "os.replace of a new file onto the user's private key" guard "$PYTHON" -c '
+import os
+k = os.path.join(os.environ["HOME"], ".ssh", "id_ed25519")
+open(k + ".new", "w").write("another key\n")
+os.replace(k + ".new", k)'
+assert_contains "... as an overwrite of the key" "$ERR" "data-overwrite-private-key"
+expect_blocked "... from a temp directory" guard "$PYTHON" -c '
+import os, tempfile
+fd, t = tempfile.mkstemp()
+os.write(fd, b"another key\n"); os.close(fd)
+os.rename(t, os.path.join(os.environ["HOME"], ".ssh", "id_ed25519"))'
+assert_contains "... the key is the user's" "$(cat "$HOME/.ssh/id_ed25519")" "the user key"
+expect_ok "os.replace onto a key the session made" guard "$PYTHON" -c '
+import os
+k = os.path.join(os.environ["HOME"], ".ssh", "id_session")
+open(k, "w").write("made here\n")
+open(k + ".new", "w").write("made again\n")
+os.replace(k + ".new", k)
+os.remove(k)'
 
 finish

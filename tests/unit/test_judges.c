@@ -110,7 +110,7 @@ static void run_row(struct il_snap_view *v, const struct row *r, size_t i)
 		il_judge_open(v, &op, &f, &a, &out);
 	} else {
 		struct il_delete_op op = { path, 0, r->to ? abs_of(b2, sizeof b2, r->to) : 0,
-					   r->kind == 'd' ? IL_DEL_RMDIR : r->kind == 'm' ? IL_DEL_RENAME : IL_DEL_UNLINK, 0 };
+					   r->kind == 'd' ? IL_DEL_RMDIR : r->kind == 'm' ? IL_DEL_RENAME : IL_DEL_UNLINK, 0, 0, 0 };
 		il_judge_delete(v, &op, &f, &a, &out);
 	}
 	int rule_ok = r->rule ? out.rule_id && !strcmp(out.rule_id, r->rule) : out.action == IL_ALLOW;
