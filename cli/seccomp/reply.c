@@ -183,15 +183,12 @@ static void unlink_pending(struct pending *p)
 }
 
 /* A rename allowed whose file takes over an older file's name is
- * recorded before it is let happen (adopted.c); 1 when that record cannot
- * be written: the rename is refused (answered), as the preload refuses it. */
-static int takeover_refused(struct il_supervisor *s, uint64_t id, pid_t tid, const char *what,
-			    const struct il_adopt *ad)
+ * recorded before it is let happen (adopted.c); as in the preload
+ * (unlink.c), a record that cannot be written does not stop it. */
+static void record_takeover(struct il_supervisor *s, const struct il_adopt *ad)
 {
-	if (!ad || !ad->want || il_adopt_note(&s->cfg.rules->view, ad) == 0)
-		return 0;
-	il_sv_fail_closed(s, id, tid, "rename", what, IL_ADOPT_WHY);
-	return 1;
+	if (ad && ad->want)
+		il_adopt_note(&s->cfg.rules->view, ad);
 }
 
 static void on_answer(void *ctx, enum il_answer a)
@@ -201,12 +198,7 @@ static void on_answer(void *ctx, enum il_answer a)
 	if (il_answer_allows(a) && p->sock >= 0) {
 		il_sv_allow_connect(p->s, p->id, p->tid, p->sock, p->addr, p->addrlen);
 	} else if (il_answer_allows(a)) {
-		/* the question's words: "rename FROM -> TO" */
-		const char *what = strncmp(p->command, "rename ", 7) ? p->command : p->command + 7;
-		if (takeover_refused(p->s, p->id, p->tid, what, &p->adopt)) {
-			free(p);
-			return;
-		}
+		record_takeover(p->s, &p->adopt);
 		if (p->tree[0])
 			il_sv_approve_tree(p->s, p->proc, p->tree);
 		il_sv_respond(p->s, p->id, 0);
@@ -259,8 +251,7 @@ void il_sv_drop_pending(struct il_supervisor *s)
  * anything else continued. */
 static void allow(struct il_supervisor *s, uint64_t id, const struct sv_ctx *c)
 {
-	if (takeover_refused(s, id, c->tid, c->exe, c->adopt))
-		return;
+	record_takeover(s, c->adopt);
 	if (c->sock >= 0)
 		il_sv_allow_connect(s, id, c->tid, c->sock, c->addr, c->addrlen);
 	else

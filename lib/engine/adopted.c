@@ -26,8 +26,12 @@
  * the preload writes it with a marked raw call like its audit records, the
  * supervisor as itself. A record only ever adds protection, so an entry too
  * many (a rename that then failed) costs at most a question; an entry
- * missing would lose the file. Hence, failing safe:
- *   - a record that cannot be written refuses the rename (the host says why);
+ * missing would lose the file. Hence, failing safe where it costs no work:
+ *   - a record that cannot be written does not refuse the rename: the
+ *     rename loses nothing itself, and a sandbox around the agent that
+ *     cannot write the session directory (an agent's own, a container's)
+ *     would otherwise fail every `sed -i`; the file then counts as the
+ *     agent's own, as it did before the record existed;
  *   - a record the snapshot names but that cannot be read (gone, unreadable)
  *     makes every file count as older than the session (asked, not lost);
  *   - no session (plain `interlock check`), no record: nothing is born in

@@ -416,15 +416,11 @@ int il_judge_delete(struct il_snap_view *v, const struct il_delete_op *op, const
 		    struct il_arena *a, struct il_verdict *out) IL_HIDDEN;
 /* Appends what the judge asked to record (nothing when !ad->want) to the
  * session's record, one O_APPEND write; 0 done, -1 (errno) it could not be
- * written: the host then refuses the rename (the file would count as the
- * agent's own, free to delete). */
+ * written (the hosts let the rename happen all the same: the file then
+ * counts as the agent's own, as it did before the record existed). */
 int il_adopt_note(const struct il_snap_view *v, const struct il_adopt *ad) IL_HIDDEN;
 /* The record's name in the session directory (the wrapper creates it empty). */
 #define IL_ADOPTED_FILE "adopted"
-/* Why a rename is refused when its record cannot be written. */
-#define IL_ADOPT_WHY                                                                                     \
-	"this rename replaces a file older than the session, and interlock could not record that the new " \
-	"file takes its place (without the record it would count as the agent's own, free to delete)"
 int il_judge_connect(struct il_snap_view *v, const struct il_net_event *ev, struct il_arena *a,
 		     struct il_verdict *out) IL_HIDDEN;
 int il_judge_exec(struct il_snap_view *v, const struct il_exec_event *ev, struct il_arena *a,
