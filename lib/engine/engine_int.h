@@ -90,6 +90,20 @@ void il_peel(struct il_peel_ctx *c, const char **argv, int argc, const char *cwd
 void il_shell_parse(struct il_peel_ctx *c, const char *s, const char *cwd, int layer) IL_HIDDEN;
 int il_cmdlist_add(struct il_peel_ctx *c, const char **argv, int argc, const char *cwd, int layer) IL_HIDDEN;
 
+/* A pipe that lists files into xargs (pipe_src.c): `find DIR | xargs rm`
+ * is judged as `find DIR -exec rm {} +` too. One per shell string; each
+ * simple command of it is passed in order, to_pipe when its output goes
+ * into a pipe. */
+struct il_pipe_src {
+	const char **words;  /* the find (or the find an ls is) that lists */
+	int n;
+	const char *cwd;
+	int selected;        /* a later grep kept only some of the names */
+	const char *pattern; /* its pattern, when known */
+};
+void il_pipe_stage(struct il_peel_ctx *c, struct il_pipe_src *src, const char **words, int nwords, const char *cwd,
+		   int layer, int to_pipe) IL_HIDDEN;
+
 /* Argument classification of one command, per its program traits. */
 struct il_argscan {
 	const char **options;   /* normalized option names */

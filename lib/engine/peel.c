@@ -265,6 +265,8 @@ static void peel_exec_options(struct il_peel_ctx *c, const struct il_snap_prog *
 			end++;
 		for (int t = 0; end > start && t < nlead && c->budget-- > 0; t++) {
 			const char *file = lead[t];
+			if (!*file)
+				continue; /* find "": no such file, nothing found under it */
 			if (filtered) {
 				size_t n = il_strlen(lead[t]);
 				char *inside = il_arena_alloc(c->a, n + 4);

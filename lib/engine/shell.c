@@ -66,6 +66,7 @@ struct sh {
 	 * commands do not get them. NAME=VALUE strings. */
 	const char **vars;
 	int nvars;
+	struct il_pipe_src pipe_src; /* a file list piped on to xargs */
 };
 
 static int is_name_char(char ch, int first)
@@ -140,6 +141,30 @@ static size_t match_close(const char *s, size_t i, size_t len, char open, char c
 	return len;
 }
 
+/* $(pwd), `pwd -P`: the working directory, which is known here (cd seen
+ * before it included); a symlink in it is not resolved. */
+static int is_pwd(const char *s, size_t from, size_t to)
+{
+	while (from < to && (s[from] == ' ' || s[from] == '\t'))
+		from++;
+	while (to > from && (s[to - 1] == ' ' || s[to - 1] == '\t'))
+		to--;
+	size_t n = to - from;
+	return (n == 3 && il_strneq(s + from, "pwd", 3)) ||
+	       (n == 6 && (il_strneq(s + from, "pwd -P", 6) || il_strneq(s + from, "pwd -L", 6)));
+}
+
+/* `pwd` at s[from..to): puts the directory in w, moves past the closing
+ * backtick. */
+static int cwd_known(struct sh *sh, size_t from, size_t to, struct wbuf *w)
+{
+	if (!sh->cwd || !is_pwd(sh->s, from, to))
+		return 0;
+	wb_put(w, sh->cwd, il_strlen(sh->cwd));
+	sh->i = to + 1;
+	return 1;
+}
+
 static void body_substitutions(struct sh *sh, const char *b, size_t n);
 
 static void substitute(struct sh *sh, size_t from, size_t to)
@@ -176,6 +201,11 @@ static void dollar(struct sh *sh, struct wbuf *w, int in_dquote)
 	}
 	if (i < sh->len && s[i] == '(') {
 		size_t end = match_close(s, i + 1, sh->len, '(', ')');
+		if (end < sh->len && sh->cwd && is_pwd(s, i + 1, end)) {
+			wb_put(w, sh->cwd, il_strlen(sh->cwd));
+			sh->i = end + 1;
+			return;
+		}
 		/* d=$(mktemp -d): d holds something this cannot know, not "" (then
 		 * "$d/k" would be /k); a word made from it names no target here
 		 * (IL_UNKNOWN_CH), and the command is judged at its own exec */
@@ -486,6 +516,9 @@ static void end_command(struct sh *sh, char ends, char after)
 		if (ends == '|' && after != '|')
 			sh->pipe_in = printed(sh, sh->words, sh->nwords, in);
 	}
+	if (sh->nwords > 0)
+		il_pipe_stage(sh->c, &sh->pipe_src, sh->words, sh->nwords, sh->cwd, sh->layer,
+			      ends == '|' && after != '|');
 	sh->here_first = sh->nhere;
 	sh->cmd_in = 0;
 	sh->herestr_next = 0;
@@ -783,6 +816,8 @@ void il_shell_parse(struct il_peel_ctx *c, const char *s, const char *cwd, int l
 					dollar(&sh, &w, 1);
 				} else if (d == '`') {
 					size_t end = match_close(s, sh.i + 1, sh.len, '`', '`');
+					if (end < sh.len && cwd_known(&sh, sh.i + 1, end, &w))
+						continue;
 					if (in_assignment(&w)) /* as $(...) in dollar() */
 						wb_putc(&w, IL_UNKNOWN_CH);
 					substitute(&sh, sh.i + 1, end);
@@ -801,6 +836,8 @@ void il_shell_parse(struct il_peel_ctx *c, const char *s, const char *cwd, int l
 		}
 		if (ch == '`') {
 			size_t end = match_close(s, sh.i + 1, sh.len, '`', '`');
+			if (end < sh.len && cwd_known(&sh, sh.i + 1, end, &w))
+				continue;
 			if (in_assignment(&w)) /* as $(...) in dollar() */
 				wb_putc(&w, IL_UNKNOWN_CH);
 			substitute(&sh, sh.i + 1, end);
