@@ -396,10 +396,30 @@ static int map_body(int fd, const struct cache_hdr *h, const struct stat *st, co
 	return 0;
 }
 
+/* The directory entries are fetched from, found and checked once per
+ * process: a session fetches four (the stat key, the rules, their seen
+ * record, the filter), and each look was six system calls. NULL when there
+ * is none fit to read from; one a put makes later is not looked at again
+ * (what is missing is built, as it would be anyway). */
+static const char *fetch_dir(void)
+{
+	static char *dir;
+	static int looked;
+	if (!looked) {
+		looked = 1;
+		dir = il_cache_dir();
+		if (dir && cache_dir_ok(dir, 0) < 0) {
+			free(dir);
+			dir = 0;
+		}
+	}
+	return dir;
+}
+
 static int fetch(const char *kind, const struct il_cache_key *key, struct wanted *w)
 {
-	char *dir = il_cache_dir();
-	char *path = dir && cache_dir_ok(dir, 0) == 0 ? entry_path(dir, kind, key) : 0;
+	const char *dir = fetch_dir();
+	char *path = dir ? entry_path(dir, kind, key) : 0;
 	const char *why = 0;
 	struct cache_hdr h;
 	struct stat st;
@@ -412,7 +432,6 @@ static int fetch(const char *kind, const struct il_cache_key *key, struct wanted
 		unlink(path);
 	}
 	free(path);
-	free(dir);
 	return rc == 0 ? 0 : -1;
 }
 
