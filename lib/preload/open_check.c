@@ -288,7 +288,13 @@ int il_open_lexical(int dirfd, const char *path, unsigned access)
 	struct il_arena a = sc.a;
 	const char *lex = il_lexical_path(&a, dirfd, path);
 	int ok = 0;
-	if (lex && (access = present_access(lex, access)) == 0) {
+	/* the rules alone are not enough for a write inside interlock's own
+	 * directories (the session's records have names of no rule's): the
+	 * full check applies the judge's self-protection */
+	int writes = (access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) != 0;
+	if (lex && writes && il_path_protected(il_snap_protect(v), lex, 0)) {
+		ok = 0;
+	} else if (lex && (access = present_access(lex, access)) == 0) {
 		ok = 1;
 	} else if (lex && !il_strneq(lex, "/dev/", 5) && !il_strneq(lex, "/proc/", 6)) {
 		const char *exe = il_self_program(v);
@@ -318,7 +324,11 @@ int il_open_temp_fast(const char *path, unsigned access)
 	struct il_snap_view *v = il_snapshot(&broken);
 	unsigned f = v ? il_dir_facts_at(v, path, last == path ? 1 : (size_t)(last - path)) : 0;
 	int temp = f & IL_DIR_TEMP ? 1 : f & IL_DIR_NOT_TEMP ? 0 : v && il_temp_path(v, path, environ);
-	int fast = temp && !named_or_git(v, path, b, b + n, access);
+	/* not in one of interlock's directories: a session directory under
+	 * /tmp holds the session's records (adopted, own-edits), whose names
+	 * alone do not say they are ours */
+	int fast = temp && ((f & IL_DIR_OWN_FREE) || !il_path_protected(il_snap_protect(v), path, 0)) &&
+		   !named_or_git(v, path, b, b + n, access);
 	errno = saved;
 	return fast;
 }
