@@ -458,7 +458,46 @@ int il_git_file_state(const char *root, size_t n, const char *rel, const char *a
 	return entry_state(&e, index_mtime, abs);
 }
 
+struct stat_clean_ctx {
+	const char *rel, *abs;
+	uint64_t size, ino;
+	int64_t mtime_s;
+	uint32_t mtime_ns;
+};
+
+/* Racily clean entries are read only up to this size: the check runs in an
+ * open hook, before a file's first change in the session. */
+#define RACY_READ_MAX (1u << 20)
+
+static int stat_clean_fn(const struct parsed *x, void *ctx)
+{
+	const struct stat_clean_ctx *c = ctx;
+	struct il_git_entry e;
+	if (find_entry(x, c->rel, &e) != 2)
+		return 0;
+	long long mt = (long long)c->mtime_s * 1000000000LL + c->mtime_ns;
+	/* the index keeps the low 32 bits, as git compares them */
+	if (e.stage || (e.mode & 0170000) != 0100000 || e.size != (uint32_t)c->size ||
+	    e.mtime_s != (uint32_t)c->mtime_s || e.mtime_ns != c->mtime_ns || e.ino != (uint32_t)c->ino)
+		return 0;
+	if (mt < x->mtime_ns)
+		return 1;
+	/* Racily clean: written in the same clock tick as the index, as git
+	 * leaves every file it checks out (file systems' mtimes are coarse),
+	 * so the stat data cannot tell an edit made in that tick. git then
+	 * compares the content; so does this, for a small file. */
+	return c->size <= RACY_READ_MAX && same_blob(c->abs, &e, (size_t)c->size);
+}
+
+int il_git_stat_clean(const char *root, size_t n, const char *rel, const char *abs, uint64_t size,
+		      int64_t mtime_s, uint32_t mtime_ns, uint64_t ino)
+{
+	struct stat_clean_ctx c = { rel, abs, size, ino, mtime_s, mtime_ns };
+	return with_index(root, n, stat_clean_fn, &c) == 1;
+}
+
 struct changed_ctx {
+	const struct il_snap_view *v;
 	const char *root;
 	size_t n;
 	const char *const *rels;
@@ -492,7 +531,9 @@ static int changed_range(const struct parsed *x, struct changed_ctx *c, long lo,
 		abs[o + 1 + nl] = 0;
 		struct il_git_entry e;
 		fill_entry(x, i, &e);
-		if (entry_state(&e, x->mtime_ns, abs) == IL_GIT_MODIFIED)
+		/* changes the session made to a file that was as git has it
+		 * lose nothing of the user's (adopted.c, own edits) */
+		if (entry_state(&e, x->mtime_ns, abs) == IL_GIT_MODIFIED && !il_own_change(c->v, abs))
 			note_changed(c->out, abs + o + 1, nl);
 		/* a conflicted file has up to three stages: one note */
 		while (i + 1 < hi && x->tab[i + 1].nl == nl && !memcmp(ent_name(x, i + 1), ent_name(x, i), nl))
@@ -533,9 +574,10 @@ static int changed_fn(const struct parsed *x, void *ctx)
 	return 0;
 }
 
-int il_git_changed(const char *root, size_t n, const char *const *rels, int nrels, struct il_git_changes *out)
+int il_git_changed(const struct il_snap_view *v, const char *root, size_t n, const char *const *rels, int nrels,
+		   struct il_git_changes *out)
 {
 	*out = (struct il_git_changes){ 0 };
-	struct changed_ctx c = { root, n, rels, nrels, out };
+	struct changed_ctx c = { v, root, n, rels, nrels, out };
 	return with_index(root, n, changed_fn, &c);
 }

@@ -332,3 +332,37 @@ int il_open_temp_fast(const char *path, unsigned access)
 	errno = saved;
 	return fast;
 }
+
+/* ---- the session's own edits (adopted.c) ----
+ * The evidence that a file was as git has it must be taken before the
+ * session's first change of it: after the open (O_TRUNC) or the first
+ * write, its stat data no longer says. The cheap part (one statx: is it
+ * an existing file not changed since the session began?) runs for every
+ * write-open; the path is resolved and the index looked at only for a
+ * file's first change in the session. */
+static __attribute__((noinline)) void note_write_slow(struct il_snap_view *v, int dirfd, const char *path)
+{
+	int saved = errno;
+	struct il_scratch sc;
+	if (il_scratch_open(&sc, SCRATCH_SIZE) < 0) {
+		errno = saved;
+		return;
+	}
+	int unnamed = 0;
+	const char *dir = il_dir_or_near(&sc.a, dirfd, path, &unnamed);
+	const char *abs = dir && !unnamed ? il_path_resolve(&sc.a, dir, path) : 0;
+	if (abs)
+		il_own_edit_note(v, abs);
+	il_scratch_close(&sc);
+	errno = saved;
+}
+
+void il_note_write(int dirfd, const char *path, int flags, unsigned access)
+{
+	/* O_CREAT|O_EXCL makes a new file or fails: nothing there to change */
+	if (!(access & (IL_A_WRITE | IL_A_TRUNCATE)) || !path || !*path || ((flags & O_CREAT) && (flags & O_EXCL)))
+		return;
+	struct il_snap_view *v = il_snapshot_ready();
+	if (v && il_own_edit_candidate(v, dirfd, path))
+		note_write_slow(v, dirfd, path);
+}
