@@ -213,7 +213,7 @@ static int append_rec(const char *path, const struct adopt_rec *e)
  *     further: a file already changed in the session, or made in it,
  *     costs the one statx (that is the hot path's whole price).
  *   - Clean: git's own test, from the index (git_index.c). The entry's
- *     cached stat data (size, mtime, inode) equals the file's, the entry
+ *     cached stat data (size, mtime, ctime, inode) equals the file's, the entry
  *     is at stage 0 and a regular file, and the file's mtime is before
  *     the index file's: no content is read. A racily clean entry (mtime in
  *     the index's own tick: every file git itself just checked out, on
@@ -265,8 +265,9 @@ static int clean_in_index(const char *abs, const struct statx *sx)
 	if (!rn || !abs[rn])
 		return 0;
 	const char *rel = abs + (rn == 1 ? 1 : rn + 1);
-	return il_git_stat_clean(abs, rn, rel, abs, sx->stx_size, (int64_t)sx->stx_mtime.tv_sec, sx->stx_mtime.tv_nsec,
-				 sx->stx_ino);
+	struct il_stat_data st = { sx->stx_size, sx->stx_ino, (int64_t)sx->stx_mtime.tv_sec, (int64_t)sx->stx_ctime.tv_sec,
+				   sx->stx_mtime.tv_nsec, sx->stx_ctime.tv_nsec };
+	return il_git_stat_clean(abs, rn, rel, abs, &st);
 }
 
 /* Did the file at abs (dst its statx) hold nothing of the user's before

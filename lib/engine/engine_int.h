@@ -143,7 +143,7 @@ int il_git_run(const char *dir, const char *const *args, char *out, size_t cap, 
  * tracked files (what moving it loses is what is in it). */
 enum { IL_GIT_CLEAN = 1, IL_GIT_MODIFIED, IL_GIT_UNTRACKED, IL_GIT_IGNORED, IL_GIT_TREE };
 struct il_git_entry {
-	uint32_t ctime_s, mtime_s, mtime_ns, ino, mode, size;
+	uint32_t ctime_s, ctime_ns, mtime_s, mtime_ns, ino, mode, size;
 	unsigned char id[32];
 	int idlen, stage;
 };
@@ -152,12 +152,17 @@ int il_git_index_path(const char *root, size_t n, char *out, size_t cap) IL_HIDD
 /* Does git track rel (or files under it)? An unreadable index: 1. */
 int il_git_tracked(const char *root, size_t n, const char *rel) IL_HIDDEN;
 /* Is rel (below the work tree at root[0..n); abs, the file) an index
- * entry whose cached stat data equals these (size, mtime, inode), a
+ * entry whose cached stat data equals st (size, mtime, ctime, inode), a
  * regular file at stage 0? git's own test: with the file's mtime before
  * the index file's, no content is read; a racily clean entry (the same
  * tick) is compared by content, up to 1 MiB. 1 yes; 0 no, or cannot tell. */
-int il_git_stat_clean(const char *root, size_t n, const char *rel, const char *abs, uint64_t size,
-		      int64_t mtime_s, uint32_t mtime_ns, uint64_t ino) IL_HIDDEN;
+struct il_stat_data {
+	uint64_t size, ino;
+	int64_t mtime_s, ctime_s;
+	uint32_t mtime_ns, ctime_ns;
+};
+int il_git_stat_clean(const char *root, size_t n, const char *rel, const char *abs,
+		      const struct il_stat_data *st) IL_HIDDEN;
 /* The work tree holding the file p (the nearest directory above it with
  * a .git; deletes.c, remembered for a second): its length, 0 if none. */
 size_t il_worktree_len(const char *p) IL_HIDDEN;

@@ -197,7 +197,7 @@ static void fill_entry(const struct parsed *x, long i, struct il_git_entry *e)
 	/* a merge in progress has stages 1-3 for one name: the file is then
 	 * someone's work, not what git has */
 	e->stage = (flags >> 12) & 3;
-	e->ctime_s = be32(m + at), e->mtime_s = be32(m + at + 8);
+	e->ctime_s = be32(m + at), e->ctime_ns = be32(m + at + 4), e->mtime_s = be32(m + at + 8);
 	e->mtime_ns = be32(m + at + 12), e->ino = be32(m + at + 20);
 	e->mode = be32(m + at + 24), e->size = be32(m + at + 36);
 	il_memcpy(e->id, m + at + 40, (size_t)x->hl);
@@ -460,9 +460,7 @@ int il_git_file_state(const char *root, size_t n, const char *rel, const char *a
 
 struct stat_clean_ctx {
 	const char *rel, *abs;
-	uint64_t size, ino;
-	int64_t mtime_s;
-	uint32_t mtime_ns;
+	const struct il_stat_data *st;
 };
 
 /* Racily clean entries are read only up to this size: the check runs in an
@@ -472,13 +470,17 @@ struct stat_clean_ctx {
 static int stat_clean_fn(const struct parsed *x, void *ctx)
 {
 	const struct stat_clean_ctx *c = ctx;
+	const struct il_stat_data *st = c->st;
 	struct il_git_entry e;
 	if (find_entry(x, c->rel, &e) != 2)
 		return 0;
-	long long mt = (long long)c->mtime_s * 1000000000LL + c->mtime_ns;
-	/* the index keeps the low 32 bits, as git compares them */
-	if (e.stage || (e.mode & 0170000) != 0100000 || e.size != (uint32_t)c->size ||
-	    e.mtime_s != (uint32_t)c->mtime_s || e.mtime_ns != c->mtime_ns || e.ino != (uint32_t)c->ino)
+	long long mt = (long long)st->mtime_s * 1000000000LL + st->mtime_ns;
+	/* the index keeps the low 32 bits, as git compares them; the ctime
+	 * too (git's core.trustctime): a file edited and given its old mtime
+	 * back (touch -r) still has a new ctime */
+	if (e.stage || (e.mode & 0170000) != 0100000 || e.size != (uint32_t)st->size ||
+	    e.mtime_s != (uint32_t)st->mtime_s || e.mtime_ns != st->mtime_ns || e.ino != (uint32_t)st->ino ||
+	    e.ctime_s != (uint32_t)st->ctime_s || e.ctime_ns != st->ctime_ns)
 		return 0;
 	if (mt < x->mtime_ns)
 		return 1;
@@ -486,13 +488,12 @@ static int stat_clean_fn(const struct parsed *x, void *ctx)
 	 * leaves every file it checks out (file systems' mtimes are coarse),
 	 * so the stat data cannot tell an edit made in that tick. git then
 	 * compares the content; so does this, for a small file. */
-	return c->size <= RACY_READ_MAX && same_blob(c->abs, &e, (size_t)c->size);
+	return st->size <= RACY_READ_MAX && same_blob(c->abs, &e, (size_t)st->size);
 }
 
-int il_git_stat_clean(const char *root, size_t n, const char *rel, const char *abs, uint64_t size,
-		      int64_t mtime_s, uint32_t mtime_ns, uint64_t ino)
+int il_git_stat_clean(const char *root, size_t n, const char *rel, const char *abs, const struct il_stat_data *st)
 {
-	struct stat_clean_ctx c = { rel, abs, size, ino, mtime_s, mtime_ns };
+	struct stat_clean_ctx c = { rel, abs, st };
 	return with_index(root, n, stat_clean_fn, &c) == 1;
 }
 
