@@ -100,7 +100,8 @@ static int end_session(void)
 	}
 	/* raw system calls: this process is guarded too, and its own hooks
 	 * would refuse to delete interlock's files */
-	static const char *const files[] = { "rules.snap", "approvals", "shell.pid", "owner", IL_ADOPTED_FILE };
+	static const char *const files[] = { "rules.snap", "approvals", "shell.pid", "owner", IL_ADOPTED_FILE,
+					     IL_OWN_EDITS_FILE };
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		snprintf(file, sizeof file, "%s/%s", dir, files[i]);
 		syscall(SYS_unlinkat, AT_FDCWD, file, 0);

@@ -104,20 +104,27 @@ static void record_holder(const char *dir, long holder)
 	il_write_file(path, line, strlen(line));
 }
 
-/* The session's record of files that took over an older file's name
- * (lib/engine/adopted.c), empty: the guarded processes append to it and
- * never create it, and one the snapshot names but that is not there makes
- * every file count as older than the session. */
-static int make_adopted(const char *dir)
+/* The session's records (lib/engine/adopted.c), empty: of files that
+ * took over an older file's name, and of the session's own edits of
+ * tracked files. The guarded processes append to them and never create
+ * them; an adopted record the snapshot names but that is not there makes
+ * every file count as older than the session, a missing record of own
+ * edits makes every change count as the user's. */
+static int make_record(const char *dir, const char *name)
 {
 	char path[4200];
-	snprintf(path, sizeof path, "%s/" IL_ADOPTED_FILE, dir);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		fprintf(stderr, "interlock: cannot create %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	return close(fd);
+}
+
+static int make_adopted(const char *dir)
+{
+	return make_record(dir, IL_ADOPTED_FILE) < 0 || make_record(dir, IL_OWN_EDITS_FILE) < 0 ? -1 : 0;
 }
 
 char *il_session_new(const char *id, long holder)

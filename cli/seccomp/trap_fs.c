@@ -81,6 +81,10 @@ static int open_head(struct il_supervisor *s, const struct seccomp_notif *n, enu
 	const char *tty = il_snap_tty(view);
 	int look = c->path && ((writes && il_own_file_name(c->path)) || snapshot_name(c->path) || (tty && *tty && !strncmp(c->path, "/dev/", 5)) ||
 			       il_path_via_link(c->path) || il_open_candidate(view, c->path, c->access));
+	/* a write of an existing file may be the session's first change of
+	 * it: on_open takes the evidence of own edits (adopted.c) */
+	look |= c->path && (c->access & (IL_A_WRITE | IL_A_TRUNCATE)) &&
+		!((c->flags & O_CREAT) && (c->flags & O_EXCL));
 	if (!c->access || (c->path && !look)) {
 		il_sv_respond(s, n->id, 0);
 		return 1;
@@ -158,6 +162,13 @@ static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum
 	il_judge_open(&s->cfg.rules->view, &op, &f, &s->arena, &v);
 	if (!il_sv_id_valid(s, n->id))
 		return;
+	/* allowed as it is: the session's own edits, as the preload's
+	 * il_note_write takes them (a write the human must allow first is
+	 * not recorded: the file then counts as the user's) */
+	if (v.action < IL_CONFIRM && !op.unnamed && (c.access & (IL_A_WRITE | IL_A_TRUNCATE)) &&
+	    !((c.flags & O_CREAT) && (c.flags & O_EXCL)) &&
+	    il_own_edit_candidate(&s->cfg.rules->view, AT_FDCWD, op.path))
+		il_own_edit_note(&s->cfg.rules->view, op.path);
 	struct sv_ctx sc = { .tid = pid, .exe = op.path, .cwd = dir, .sock = -1 };
 	il_sv_settle(s, n->id, &sc, &v);
 }

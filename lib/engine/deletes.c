@@ -257,6 +257,11 @@ static size_t find_worktree(const char *p, int self)
 	return root;
 }
 
+size_t il_worktree_len(const char *p)
+{
+	return find_worktree(p, 0);
+}
+
 static size_t walk_up(const char *p, size_t n)
 {
 	struct stat st;
@@ -424,6 +429,10 @@ static int classify(struct il_snap_view *v, const struct il_delete_event *ev, st
 	int is_root = rn && p[rn] == 0;
 	const char *rel = rn && !is_root ? p + (rn == 1 ? 1 : rn + 1) : "";
 	int wstate = root && !is_root && !git ? il_git_file_state(root, rn, rel, p) : 0;
+	/* changes all made in this session to a file that was as git has it
+	 * (adopted.c, own edits): the user loses nothing */
+	if (wstate == IL_GIT_MODIFIED && il_own_change(v, p))
+		wstate = IL_GIT_CLEAN;
 	if (database_name(p) && !il_born_in_session(v, p) && wstate != IL_GIT_CLEAN &&
 	    !(wstate == IL_GIT_IGNORED && scratch_database(p))) {
 		*tree = p;

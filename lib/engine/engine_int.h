@@ -157,7 +157,7 @@ int il_git_run(const char *dir, const char *const *args, char *out, size_t cap, 
  * tracked files (what moving it loses is what is in it). */
 enum { IL_GIT_CLEAN = 1, IL_GIT_MODIFIED, IL_GIT_UNTRACKED, IL_GIT_IGNORED, IL_GIT_TREE };
 struct il_git_entry {
-	uint32_t ctime_s, mtime_s, mtime_ns, ino, mode, size;
+	uint32_t ctime_s, ctime_ns, mtime_s, mtime_ns, ino, mode, size;
 	unsigned char id[32];
 	int idlen, stage;
 };
@@ -165,6 +165,25 @@ struct il_git_entry {
 int il_git_index_path(const char *root, size_t n, char *out, size_t cap) IL_HIDDEN;
 /* Does git track rel (or files under it)? An unreadable index: 1. */
 int il_git_tracked(const char *root, size_t n, const char *rel) IL_HIDDEN;
+/* Is rel (below the work tree at root[0..n); abs, the file) an index
+ * entry whose cached stat data equals st (size, mtime, ctime, inode), a
+ * regular file at stage 0? git's own test: with the file's mtime before
+ * the index file's, no content is read; a racily clean entry (the same
+ * tick) is compared by content, up to 1 MiB. 1 yes; 0 no, or cannot tell. */
+struct il_stat_data {
+	uint64_t size, ino;
+	int64_t mtime_s, ctime_s;
+	uint32_t mtime_ns, ctime_ns;
+};
+int il_git_stat_clean(const char *root, size_t n, const char *rel, const char *abs,
+		      const struct il_stat_data *st) IL_HIDDEN;
+/* The work tree holding the file p (the nearest directory above it with
+ * a .git; deletes.c, remembered for a second): its length, 0 if none. */
+size_t il_worktree_len(const char *p) IL_HIDDEN;
+/* Are the uncommitted changes of the regular file abs all the session's
+ * own: born in the session (not by taking over an older file's name), or
+ * an inode the record of own edits has (adopted.c)? */
+int il_own_change(const struct il_snap_view *v, const char *abs) IL_HIDDEN;
 /* IL_GIT_* of the file abs, rel below the work tree at root[0..n). */
 int il_git_file_state(const char *root, size_t n, const char *rel, const char *abs) IL_HIDDEN;
 /* Does git ignore rel (a directory when is_dir), its parents' rules included? */
@@ -173,13 +192,14 @@ int il_git_ignored(const char *root, size_t n, const char *rel, int is_dir) IL_H
  * root-relative paths rels (each a file or a directory; none, or "": the
  * whole tree): how many, and the first IL_GIT_CHANGES_NAMED names. 0, or
  * -1 when the index cannot be read. A file deleted from the work tree is
- * not counted (git has it). */
+ * not counted (git has it), nor one whose changes are all the session's
+ * own (il_own_change; v may be NULL: none is). */
 #define IL_GIT_CHANGES_NAMED 3
 struct il_git_changes {
 	int count;
 	char names[IL_GIT_CHANGES_NAMED][256];
 };
-int il_git_changed(const char *root, size_t n, const char *const *rels, int nrels,
+int il_git_changed(const struct il_snap_view *v, const char *root, size_t n, const char *const *rels, int nrels,
 		   struct il_git_changes *out) IL_HIDDEN;
 /* What a git command would throw away (git_loss.c), for exec rules with
  * `loses = ` (the IL_LOSS_* of the names il_loss_parse knows). 1 with

@@ -197,7 +197,7 @@ static void fill_entry(const struct parsed *x, long i, struct il_git_entry *e)
 	/* a merge in progress has stages 1-3 for one name: the file is then
 	 * someone's work, not what git has */
 	e->stage = (flags >> 12) & 3;
-	e->ctime_s = be32(m + at), e->mtime_s = be32(m + at + 8);
+	e->ctime_s = be32(m + at), e->ctime_ns = be32(m + at + 4), e->mtime_s = be32(m + at + 8);
 	e->mtime_ns = be32(m + at + 12), e->ino = be32(m + at + 20);
 	e->mode = be32(m + at + 24), e->size = be32(m + at + 36);
 	il_memcpy(e->id, m + at + 40, (size_t)x->hl);
@@ -458,7 +458,47 @@ int il_git_file_state(const char *root, size_t n, const char *rel, const char *a
 	return entry_state(&e, index_mtime, abs);
 }
 
+struct stat_clean_ctx {
+	const char *rel, *abs;
+	const struct il_stat_data *st;
+};
+
+/* Racily clean entries are read only up to this size: the check runs in an
+ * open hook, before a file's first change in the session. */
+#define RACY_READ_MAX (1u << 20)
+
+static int stat_clean_fn(const struct parsed *x, void *ctx)
+{
+	const struct stat_clean_ctx *c = ctx;
+	const struct il_stat_data *st = c->st;
+	struct il_git_entry e;
+	if (find_entry(x, c->rel, &e) != 2)
+		return 0;
+	long long mt = (long long)st->mtime_s * 1000000000LL + st->mtime_ns;
+	/* the index keeps the low 32 bits, as git compares them; the ctime
+	 * too (git's core.trustctime): a file edited and given its old mtime
+	 * back (touch -r) still has a new ctime */
+	if (e.stage || (e.mode & 0170000) != 0100000 || e.size != (uint32_t)st->size ||
+	    e.mtime_s != (uint32_t)st->mtime_s || e.mtime_ns != st->mtime_ns || e.ino != (uint32_t)st->ino ||
+	    e.ctime_s != (uint32_t)st->ctime_s || e.ctime_ns != st->ctime_ns)
+		return 0;
+	if (mt < x->mtime_ns)
+		return 1;
+	/* Racily clean: written in the same clock tick as the index, as git
+	 * leaves every file it checks out (file systems' mtimes are coarse),
+	 * so the stat data cannot tell an edit made in that tick. git then
+	 * compares the content; so does this, for a small file. */
+	return st->size <= RACY_READ_MAX && same_blob(c->abs, &e, (size_t)st->size);
+}
+
+int il_git_stat_clean(const char *root, size_t n, const char *rel, const char *abs, const struct il_stat_data *st)
+{
+	struct stat_clean_ctx c = { rel, abs, st };
+	return with_index(root, n, stat_clean_fn, &c) == 1;
+}
+
 struct changed_ctx {
+	const struct il_snap_view *v;
 	const char *root;
 	size_t n;
 	const char *const *rels;
@@ -492,7 +532,9 @@ static int changed_range(const struct parsed *x, struct changed_ctx *c, long lo,
 		abs[o + 1 + nl] = 0;
 		struct il_git_entry e;
 		fill_entry(x, i, &e);
-		if (entry_state(&e, x->mtime_ns, abs) == IL_GIT_MODIFIED)
+		/* changes the session made to a file that was as git has it
+		 * lose nothing of the user's (adopted.c, own edits) */
+		if (entry_state(&e, x->mtime_ns, abs) == IL_GIT_MODIFIED && !il_own_change(c->v, abs))
 			note_changed(c->out, abs + o + 1, nl);
 		/* a conflicted file has up to three stages: one note */
 		while (i + 1 < hi && x->tab[i + 1].nl == nl && !memcmp(ent_name(x, i + 1), ent_name(x, i), nl))
@@ -533,9 +575,10 @@ static int changed_fn(const struct parsed *x, void *ctx)
 	return 0;
 }
 
-int il_git_changed(const char *root, size_t n, const char *const *rels, int nrels, struct il_git_changes *out)
+int il_git_changed(const struct il_snap_view *v, const char *root, size_t n, const char *const *rels, int nrels,
+		   struct il_git_changes *out)
 {
 	*out = (struct il_git_changes){ 0 };
-	struct changed_ctx c = { root, n, rels, nrels, out };
+	struct changed_ctx c = { v, root, n, rels, nrels, out };
 	return with_index(root, n, changed_fn, &c);
 }

@@ -419,7 +419,7 @@ static void fact_changes(struct ctx *c)
 	if (r >= 2)
 		return;
 	struct il_git_changes ch;
-	if (il_git_changed(c->root, c->rn, rels, nrels, &ch) < 0) {
+	if (il_git_changed(c->v, c->root, c->rn, rels, nrels, &ch) < 0) {
 		c->unknown = 1;
 		return;
 	}

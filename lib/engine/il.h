@@ -400,6 +400,8 @@ struct il_adopt {
 	uint64_t ino;
 	int64_t btime_sec;
 	uint32_t btime_nsec;
+	int own; /* and into the record of own edits: what the name held was
+		    clean, or the session's own edit already (adopted.c) */
 };
 struct il_delete_op {
 	const char *path;    /* absolute, lexical (the name is not followed);
@@ -421,6 +423,21 @@ int il_judge_delete(struct il_snap_view *v, const struct il_delete_op *op, const
 int il_adopt_note(const struct il_snap_view *v, const struct il_adopt *ad) IL_HIDDEN;
 /* The record's name in the session directory (the wrapper creates it empty). */
 #define IL_ADOPTED_FILE "adopted"
+/* The session's own edits of tracked files (adopted.c): a write or
+ * truncating open of an existing file is about to be let happen. Both
+ * hosts ask il_own_edit_candidate first (one statx of path, at dirfd,
+ * followed: an existing regular file not changed since the session
+ * began, in a session that keeps the record), and only then, with the
+ * file's absolute resolved path, il_own_edit_note: if git's index has the
+ * file as it is (its stat data, not racily clean), its inode goes into
+ * the session's record, and a later loss of the changes made to it is the
+ * session's own. Errno is left alone; a record that cannot be written
+ * makes the file count as the user's (asked later). */
+int il_own_edit_candidate(const struct il_snap_view *v, int dirfd, const char *path) IL_HIDDEN;
+void il_own_edit_note(const struct il_snap_view *v, const char *abs) IL_HIDDEN;
+/* The record's name in the session directory, beside the adopted one
+ * (the wrapper creates it empty). */
+#define IL_OWN_EDITS_FILE "own-edits"
 int il_judge_connect(struct il_snap_view *v, const struct il_net_event *ev, struct il_arena *a,
 		     struct il_verdict *out) IL_HIDDEN;
 int il_judge_exec(struct il_snap_view *v, const struct il_exec_event *ev, struct il_arena *a,

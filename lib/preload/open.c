@@ -70,12 +70,21 @@ static int openat_checked(int dirfd, const char *path, int flags, mode_t mode, u
 {
 	if (il_open_unchecked_mapped(path, access))
 		return sys_openat(dirfd, path, flags, mode);
+	int noted = 0; /* the session's own edits: il_note_write, once */
 #ifdef SYS_openat2
 	/* Temp files (il_open_temp_fast), then any path whose written form
 	 * passes the rules (il_open_lexical): one openat2 that refuses
 	 * symlinks instead of a readlink per component. */
-	if (((access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) && il_open_temp_fast(path, access)) ||
-	    il_open_lexical(dirfd, path, access)) {
+	int temp = (access & (IL_A_WRITE | IL_A_TRUNCATE | IL_A_CREATE)) && il_open_temp_fast(path, access);
+	if (temp || il_open_lexical(dirfd, path, access)) {
+		/* Not for a temp file: the statx would be the only system call
+		 * this hot path adds to every temporary file a build or a test
+		 * makes (scripts/bench.sh (c): 1.03x -> 1.27x), and a work tree
+		 * under /tmp that the user made before the session is rare; a
+		 * change there is asked about as before (never the other way). */
+		if (!temp)
+			il_note_write(dirfd, path, flags, access);
+		noted = 1;
 		long fd = open_no_symlinks(dirfd, path, flags, mode);
 		if (fd != -2)
 			return (int)fd;
@@ -83,6 +92,8 @@ static int openat_checked(int dirfd, const char *path, int flags, mode_t mode, u
 #endif
 	if (il_check_open(dirfd, path, access) < 0)
 		return -1;
+	if (!noted)
+		il_note_write(dirfd, path, flags, access);
 	return sys_openat(dirfd, path, flags, mode);
 }
 
@@ -150,6 +161,7 @@ IL_EXPORT int truncate(const char *path, off_t len)
 {
 	if (il_check_open(AT_FDCWD, path, IL_A_WRITE | IL_A_TRUNCATE) < 0)
 		return -1;
+	il_note_write(AT_FDCWD, path, 0, IL_A_WRITE | IL_A_TRUNCATE);
 	return (int)syscall(SYS_truncate, path, len);
 }
 
@@ -251,8 +263,12 @@ static FILE *guarded_fopen(void **cache, const char *name, const char *path, con
 	}
 	if (!path || !mode)
 		return fn(path, mode);
-	if (il_check_open(AT_FDCWD, path, il_open_access(fopen_flags(mode))) < 0)
+	int flags = fopen_flags(mode);
+	if (il_check_open(AT_FDCWD, path, il_open_access(flags)) < 0)
 		return 0;
+	if (!fopen_open_flags(mode, &flags))
+		flags = fopen_flags(mode);
+	il_note_write(AT_FDCWD, path, flags, il_open_access(flags));
 	return marked_fopen(fn, path, mode);
 }
 
@@ -275,6 +291,8 @@ static FILE *guarded_freopen(void **cache, const char *name, const char *path, c
 	}
 	if (path && mode && il_check_open(AT_FDCWD, path, il_open_access(fopen_flags(mode))) < 0)
 		return 0;
+	if (path && mode)
+		il_note_write(AT_FDCWD, path, fopen_flags(mode), il_open_access(fopen_flags(mode)));
 	return fn(path, mode, f);
 }
 

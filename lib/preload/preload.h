@@ -228,6 +228,12 @@ int il_open_temp_fast(const char *path, unsigned access) IL_HIDDEN;
  * the caller must then open it with RESOLVE_NO_SYMLINKS and take
  * il_check_open when that fails with ELOOP. 0: use il_check_open. */
 int il_open_lexical(int dirfd, const char *path, unsigned access) IL_HIDDEN;
+/* An open (or truncate) the rules allowed, about to be made: if it may
+ * change an existing file for the first time in the session, the engine
+ * records whether git had that file as it is (il_own_edit_candidate and
+ * il_own_edit_note, adopted.c). One statx for a write of an existing or
+ * missing file; nothing for a read or an exclusive create. Leaves errno. */
+void il_note_write(int dirfd, const char *path, int flags, unsigned access) IL_HIDDEN;
 
 /* Human confirmation (confirm.c). */
 struct il_confirm_req {
