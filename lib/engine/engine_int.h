@@ -206,7 +206,7 @@ int il_git_changed(const struct il_snap_view *v, const char *root, size_t n, con
  * *what (arena memory: "2 files with uncommitted changes: a.c, b.c") when
  * something would be lost or that cannot be told; 0 when nothing would. */
 enum { IL_LOSS_CHANGES = 1u, IL_LOSS_UNTRACKED = 2u, IL_LOSS_STASH = 4u, IL_LOSS_BRANCH = 8u, IL_LOSS_REMOTE = 16u,
-       IL_LOSS_DATABASE = 32u /* decide.c: the rows of a database file */ };
+       IL_LOSS_DATABASE = 32u /* decide.c: the rows of a database file */, IL_LOSS_WORKTREE = 64u };
 unsigned il_loss_parse(const char *word, size_t n) IL_HIDDEN;
 const char *il_loss_names(void) IL_HIDDEN;
 int il_git_loses(const struct il_snap_view *v, struct il_arena *a, const struct il_cmd *cmd, char *const *envp,

@@ -17,6 +17,9 @@
  *              push, not a stale remote-tracking branch) that the commit
  *              pushed does not contain; a push that only fast-forwards or
  *              creates the branch loses nothing
+ *   worktree   what `git worktree remove --force` deletes that git has
+ *              nowhere else: the removed worktree's changed and staged
+ *              files and its untracked ones (what git calls unclean)
  *
  * Anything that cannot be established (no repository found, GIT_DIR or
  * --work-tree pointing elsewhere, git failing or too slow) counts as a
@@ -39,6 +42,7 @@ static const struct {
 	{ "branch", IL_LOSS_BRANCH },
 	{ "remote", IL_LOSS_REMOTE },
 	{ "database", IL_LOSS_DATABASE },
+	{ "worktree", IL_LOSS_WORKTREE },
 };
 
 unsigned il_loss_parse(const char *word, size_t n)
@@ -51,7 +55,7 @@ unsigned il_loss_parse(const char *word, size_t n)
 
 const char *il_loss_names(void)
 {
-	return "changes untracked stash branch remote database";
+	return "changes untracked stash branch remote database worktree";
 }
 
 /* ------------------------------------------------------------ the command */
@@ -521,12 +525,12 @@ static int born_tree(struct ctx *c, const char *path, int depth, int *budget)
  * in this session (every name below it too, for a directory), or inside a
  * scratch directory (build/, node_modules/: regenerable output), as the
  * delete hooks judge `rm` of the same path. rel is as git prints it,
- * relative to the command's directory. */
-static int session_own(struct ctx *c, const char *rel, int *budget)
+ * relative to base (the directory git ran in). */
+static int session_own(struct ctx *c, const char *base, const char *rel, int *budget)
 {
 	if (!c->v)
 		return 0;
-	const char *abs = il_path_abs(c->a, c->cmd->cwd, rel);
+	const char *abs = il_path_abs(c->a, base, rel);
 	if (!abs)
 		return 0;
 	return il_scratch_path(c->v, abs, c->envp) || born_tree(c, abs, 0, budget);
@@ -592,7 +596,7 @@ static void fact_untracked(struct ctx *c)
 	}
 	for (int i = 0; i < k; i++) {
 		const char *p = il_strneq(all[i], "Would remove ", 13) ? all[i] + 13 : all[i];
-		if (session_own(c, p, &budget))
+		if (session_own(c, c->cmd->cwd, p, &budget))
 			continue;
 		if (nv < 3)
 			v[nv++] = p;
@@ -624,6 +628,124 @@ static void fact_stash(struct ctx *c)
 		return counted(&c->t, 1, "stash entry", "stash entries", &which, 1);
 	}
 	counted(&c->t, count, "stash entry", "stash entries", v, k);
+}
+
+/* ------------------------------------------------------------ a worktree */
+
+/* The root of the worktree `git worktree remove` names with op, as git
+ * finds it: a listed worktree (not the main one) that is the same
+ * directory as op, or whose path ends in op's components. NULL with
+ * *unknown clear when none is (git refuses: nothing is removed). */
+static const char *removed_worktree(struct ctx *c, const char *op)
+{
+	static const char *const args[] = { "worktree", "list", "--porcelain", "-z", 0 };
+	size_t len;
+	if (run(c, args, &len) != 0 || len >= OUT_CAP) {
+		c->unknown = 1;
+		return 0;
+	}
+	c->out[len] = 0;
+	const char *abs = il_path_abs(c->a, c->cmd->cwd, op);
+	struct stat want;
+	int have = abs && fstatat(AT_FDCWD, abs, &want, 0) == 0;
+	size_t ol = il_strlen(op);
+	while (ol > 1 && op[ol - 1] == '/')
+		ol--;
+	const char *by_suffix = 0;
+	int suffixes = 0, first = 1;
+	for (const char *s = c->out; s < c->out + len; s += il_strlen(s) + 1) {
+		if (!il_strneq(s, "worktree ", 9))
+			continue;
+		const char *path = s + 9;
+		if (first) { /* the main worktree: git never removes it */
+			first = 0;
+			continue;
+		}
+		struct stat st;
+		if (have && fstatat(AT_FDCWD, path, &st, 0) == 0 && st.st_dev == want.st_dev && st.st_ino == want.st_ino)
+			return path;
+		size_t pl = il_strlen(path);
+		if (ol && pl > ol && path[pl - ol - 1] == '/' && il_strneq(path + pl - ol, op, ol)) {
+			by_suffix = path;
+			suffixes++;
+		}
+	}
+	return suffixes == 1 ? by_suffix : 0;
+}
+
+/* Is the status entry rel (below root) the session's own: a file born in
+ * it or one git had unchanged when the session first changed it, an
+ * untracked tree the session made, or scratch output? */
+static int worktree_own(struct ctx *c, const char *root, char x, char y, const char *rel, int *budget)
+{
+	if (x == '?')
+		return session_own(c, root, rel, budget);
+	if (y == 'D' || (x == 'D' && y == ' '))
+		return 1; /* deleted: git has the file */
+	const char *abs = il_path_abs(c->a, root, rel);
+	return abs && il_own_change(c->v, abs);
+}
+
+/* git worktree remove --force: everything `git status` lists in the
+ * worktree is deleted with it (changed and staged files, untracked ones;
+ * an initialized submodule's work shows as its changed directory), less
+ * the session's own. A worktree the session added holds only files born
+ * in it, so removing it is free unless older files were moved in. */
+static void fact_worktree(struct ctx *c)
+{
+	const struct gitcmd *g = &c->g;
+	if (!il_streq(g->sub, "worktree") || g->nops < 2 || !il_streq(g->ops[0], "remove"))
+		return;
+	const char *root = removed_worktree(c, g->ops[1]);
+	if (!root)
+		return;
+	struct stat st;
+	if (fstatat(AT_FDCWD, root, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return; /* gone already: git only forgets it */
+	root = il_arena_strndup(c->a, root, il_strlen(root));
+	static const char *const args[] = { "status", "--porcelain=v1", "-z", "--untracked-files=normal",
+					    "--ignore-submodules=none", 0 };
+	size_t len;
+	if (!root || il_git_run(root, args, c->out, OUT_CAP, &len) != 0 || len >= OUT_CAP) {
+		c->unknown = 1;
+		return;
+	}
+	const char *v[3];
+	long count = 0, entries = 0;
+	int nv = 0, budget = OWN_WALK_MAX;
+	for (char *s = c->out, *e = c->out + len; s < e;) {
+		char *end = s;
+		while (end < e && *end)
+			end++;
+		if (end - s < 4 || s[2] != ' ' || ++entries > 256) {
+			c->unknown = 1; /* not status as this reads it, or too much to weigh */
+			return;
+		}
+		char x = s[0], y = s[1];
+		const char *rel = s + 3;
+		s = end + 1;
+		if (x == 'R' || x == 'C') /* the source's name follows */
+			while (s < e && *s++)
+				;
+		if (worktree_own(c, root, x, y, rel, &budget))
+			continue;
+		if (nv < 3)
+			v[nv++] = rel;
+		count++;
+	}
+	if (!count)
+		return;
+	sep(&c->t);
+	put_num(&c->t, count);
+	il_text_str(&c->t, count == 1 ? " file" : " files");
+	il_text_str(&c->t, " with uncommitted work in the worktree ");
+	il_text_str(&c->t, root);
+	for (int i = 0; i < nv; i++) {
+		il_text_str(&c->t, i ? ", " : ": ");
+		il_text_str(&c->t, v[i]);
+	}
+	if (count > nv)
+		il_text_str(&c->t, ", ...");
 }
 
 static int plain_ref_name(const char *s)
@@ -899,6 +1021,8 @@ int il_git_loses(const struct il_snap_view *v, struct il_arena *a, const struct 
 			fact_branch(&c);
 		if (facts & IL_LOSS_REMOTE)
 			fact_remote(&c);
+		if (facts & IL_LOSS_WORKTREE)
+			fact_worktree(&c);
 	}
 	if (c.unknown) /* after what it did find, or alone (then it reads as a sentence) */
 		il_text_str(&c.t, c.t.n ? "; and interlock could not tell all of what it would lose" :
