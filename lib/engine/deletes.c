@@ -398,9 +398,8 @@ static int classify(struct il_snap_view *v, const struct il_delete_event *ev, st
 	if (ev->kind == IL_DEL_UNLINK && fstatat(AT_FDCWD, p, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
 		return D_FREE; /* the kernel refuses (EISDIR); remove() then calls rmdir, judged as one */
 	const char *home = il_env_get(ev->envp, "HOME"), *home2 = snap_home(v);
+	/* (inside HOME=/root: projects, not the system; paths.c) */
 	unsigned pr = il_path_predicates(p, IL_P_ROOT | IL_P_SYSTEM | IL_P_HOME, home, home2);
-	if (home_len(p, home) || home_len(p, home2))
-		pr &= ~(unsigned)IL_P_SYSTEM; /* HOME=/root: projects, not the system */
 	if (pr & IL_P_HOME) {
 		*tree = p;
 		return D_HOME;

@@ -195,10 +195,30 @@ static int holds_root(const char *p, const char *home, const char *home2)
 	(void)home, (void)home2;
 	return is_root(p);
 }
+/* The user's home and what is inside it: projects and dot-directories,
+ * the user's own, judged as home (root's home is /root, a system directory by
+ * name, and agents in containers run as root: `rm -rf node_modules` in
+ * /root/app is not the system's). The session's HOME (home2, from the
+ * snapshot) when there is one: a HOME the command sets itself must not
+ * turn /usr into a home. */
+static int inside_home(const char *p, const char *home, const char *home2)
+{
+	const char *h = home2 && home2[0] == '/' ? home2 : home;
+	if (!h || h[0] != '/' || !h[1])
+		return 0;
+	size_t n = il_trim_len(h);
+	/* a whole top-level tree as HOME (/usr, /etc): still the system's */
+	int top = 1;
+	for (size_t i = 1; i < n; i++)
+		top &= h[i] != '/';
+	if (top && !(n == 5 && il_strneq(h, "/root", 5)))
+		return 0;
+	return il_strneq(p, h, n) && (!p[n] || p[n] == '/');
+}
+
 static int holds_system(const char *p, const char *home, const char *home2)
 {
-	(void)home, (void)home2;
-	return is_system(p);
+	return is_system(p) && !inside_home(p, home, home2);
 }
 static int holds_home(const char *p, const char *home, const char *home2)
 {
@@ -231,7 +251,7 @@ static const struct il_predicate predicates[] = {
 	{ "root", IL_P_ROOT, holds_root, "the root directory /" },
 	{ "system", IL_P_SYSTEM, holds_system,
 	  "/, a top-level directory, anything under /bin /boot /dev /etc /lib* /proc /sbin /sys /usr /root, /var but "
-	  "/var/tmp, another user's home" },
+	  "/var/tmp, another user's home; not the session's $HOME or what is in it (HOME=/root)" },
 	{ "home", IL_P_HOME, holds_home, "$HOME or a directory above it" },
 	{ "home-child", IL_P_HOME_CHILD, holds_home_child, "a direct child of $HOME that is not a dot-directory" },
 	{ "git-worktree", IL_P_GIT_WORKTREE, holds_git_worktree, "the top directory of a git work tree" },
