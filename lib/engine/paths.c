@@ -87,6 +87,33 @@ static int depth(const char *path)
 	return d;
 }
 
+/* Is p a git work tree, or inside one, whose top lies at least three
+ * levels down (/usr/src/app, /var/www/site: where container images and
+ * servers keep a project)? Its files are the project's, judged by what git
+ * has, and the tree itself as a work tree (the git-worktree rules ask for
+ * it whole), not as the system's. Not a tree at /usr/local or /var/lib. */
+static int in_deep_worktree(const char *p)
+{
+	char buf[4096];
+	size_t n = il_trim_len(p);
+	if (n + 6 > sizeof buf)
+		return 0;
+	il_memcpy(buf, p, n);
+	buf[n] = 0;
+	while (depth(buf) >= 3) {
+		il_memcpy(buf + n, "/.git", 6);
+		struct stat st;
+		if (lstat(buf, &st) == 0)
+			return 1;
+		while (n > 1 && buf[n - 1] != '/')
+			n--; /* the parent */
+		if (n > 1)
+			n--;
+		buf[n] = 0;
+	}
+	return 0;
+}
+
 static int is_system(const char *p)
 {
 	static const char *const whole[] = { "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64",
@@ -94,11 +121,13 @@ static int is_system(const char *p)
 	int d = depth(p);
 	if (d <= 1)
 		return 1; /* "/" and every top-level directory */
+	/* a project kept under /usr or /var (WORKDIR /usr/src/app) */
+	int project = d >= 3 && (il_path_under(p, "/usr") || il_path_under(p, "/var")) && in_deep_worktree(p);
 	for (int i = 0; whole[i]; i++)
 		if (il_path_under(p, whole[i]))
-			return 1;
+			return !project;
 	if (il_path_under(p, "/var"))
-		return !il_path_under(p, "/var/tmp") || d <= 2;
+		return !project && (!il_path_under(p, "/var/tmp") || d <= 2);
 	/* Someone's home directory, /opt/app, /srv/site, /mnt/disk. */
 	if (d == 2 && (il_path_under(p, "/home") || il_path_under(p, "/opt") || il_path_under(p, "/srv") ||
 		       il_path_under(p, "/mnt") || il_path_under(p, "/media")))
@@ -251,7 +280,8 @@ static const struct il_predicate predicates[] = {
 	{ "root", IL_P_ROOT, holds_root, "the root directory /" },
 	{ "system", IL_P_SYSTEM, holds_system,
 	  "/, a top-level directory, anything under /bin /boot /dev /etc /lib* /proc /sbin /sys /usr /root, /var but "
-	  "/var/tmp, another user's home; not the session's $HOME or what is in it (HOME=/root)" },
+	  "/var/tmp, another user's home; not the session's $HOME or what is in it (HOME=/root), nor a git work tree "
+	  "three or more levels under /usr or /var (/usr/src/app)" },
 	{ "home", IL_P_HOME, holds_home, "$HOME or a directory above it" },
 	{ "home-child", IL_P_HOME_CHILD, holds_home_child, "a direct child of $HOME that is not a dot-directory" },
 	{ "git-worktree", IL_P_GIT_WORKTREE, holds_git_worktree, "the top directory of a git work tree" },

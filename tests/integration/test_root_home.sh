@@ -9,7 +9,9 @@
 # (and said so). A HOME the command sets for itself changes nothing: /usr
 # stays the system's. The real thing needs a home under a system
 # directory: a temp dir made for the test under /var/lib (root only);
-# /root itself is only evaluated with `interlock check`.
+# /root itself is only evaluated with `interlock check`. Likewise a git
+# work tree kept three or more levels under /usr or /var (/usr/src/app,
+# /var/www/site) is a project, judged by what git has.
 . "$(dirname "$0")/lib.sh"
 
 # ------------------------------------------------- evaluated only: HOME=/root
@@ -41,7 +43,8 @@ if [ "$(id -u)" -ne 0 ] || ! SYSHOME=$(mktemp -d /var/lib/interlock-test-home.XX
 fi
 trap 'chmod -R u+rwX "$SYSHOME" 2>/dev/null; rm -rf "$SYSHOME"; _cleanup' EXIT
 SYSTMP=$(mktemp -d /usr/local/share/interlock-test.XXXXXXXX) || { _fail "mktemp under /usr/local/share"; finish; }
-trap 'chmod -R u+rwX "$SYSHOME" 2>/dev/null; rm -rf "$SYSHOME" "$SYSTMP"; _cleanup' EXIT
+SYSPROJ=$(mktemp -d /var/lib/interlock-test-proj.XXXXXXXX) || { _fail "mktemp under /var/lib"; finish; }
+trap 'chmod -R u+rwX "$SYSHOME" "$SYSPROJ" 2>/dev/null; rm -rf "$SYSHOME" "$SYSTMP" "$SYSPROJ"; _cleanup' EXIT
 
 APP=$SYSHOME/app
 mkrepo "$APP" || { _fail "mkrepo"; finish; }
@@ -78,5 +81,29 @@ os.environ['HOME'] = '$SYSTMP'
 os.unlink('$SYSTMP/lib/sub/f')"
 assert_contains "... still the system's" "$ERR" "delete-system"
 assert_exists "... the file is there" "$SYSTMP/lib/sub/f"
+
+# ------------------------------------------------- a project kept under /var or /usr
+# (WORKDIR /usr/src/app in a container image, /var/www/site on a server):
+# a git work tree three or more levels down is a project, judged by git
+SRV=$SYSPROJ/site
+mkrepo "$SRV" || { _fail "mkrepo under /var/lib"; finish; }
+cd "$SRV" || exit 1
+mkdir -p node_modules/x __pycache__ && echo 1 >node_modules/x/i.js && echo c >__pycache__/m.pyc
+echo "the user's draft" >DRAFT.md
+mkdir -p "$SYSPROJ/data" && echo rows >"$SYSPROJ/data/table"
+sleep 0.05
+expect_ok "rm -rf node_modules in a work tree under /var/lib" guard rm -rf node_modules
+assert_missing "... gone" "$SRV/node_modules"
+expect_ok "find . -name '*.pyc' -delete there" guard find . -name '*.pyc' -delete
+expect_ok "chmod -R u+w . there" guard chmod -R u+w .
+expect_blocked "rm of the user's untracked draft there: asked as work" guard rm -f DRAFT.md
+assert_contains "... by what it loses" "$ERR" "delete-untracked"
+assert_exists "... the draft is there" "$SRV/DRAFT.md"
+expect_blocked "rm -rf of the work tree itself: asked as a repository" guard rm -rf "$SRV"
+assert_contains "... as a git work tree" "$ERR" "fs-rm-git"
+assert_exists "... it is there" "$SRV/file.txt"
+expect_blocked "beside it, outside any work tree, /var/lib stays the system's" guard rm -rf "$SYSPROJ/data"
+assert_contains "... as a system directory" "$ERR" "fs-rm-system"
+assert_exists "... the data is there" "$SYSPROJ/data/table"
 
 finish
