@@ -87,12 +87,32 @@ static int depth(const char *path)
 	return d;
 }
 
-/* Is p a git work tree, or inside one, whose top lies at least three
- * levels down (/usr/src/app, /var/www/site: where container images and
- * servers keep a project)? Its files are the project's, judged by what git
- * has, and the tree itself as a work tree (the git-worktree rules ask for
- * it whole), not as the system's. Not a tree at /usr/local or /var/lib. */
-static int in_deep_worktree(const char *p)
+/* Where a git work tree's top may lie for its files to be a project's, not
+ * the system's: a container image's WORKDIR (/app, /workspace, /usr/src/app)
+ * or a server's site (/srv/site, /opt/app, /var/www/site). Not the system's
+ * own places themselves (/usr/local, /var/lib, /etc), nor a home. */
+static int project_top(const char *t, int d)
+{
+	static const char *const fhs[] = { "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64",
+					   "/libx32", "/media", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin",
+					   "/snap", "/srv", "/sys", "/tmp", "/usr", "/var", 0 };
+	if (d == 1) {
+		for (int i = 0; fhs[i]; i++)
+			if (il_streq(t, fhs[i]))
+				return 0;
+		return 1;
+	}
+	if (d == 2)
+		return il_path_under(t, "/opt") || il_path_under(t, "/srv") || il_path_under(t, "/mnt") ||
+		       il_path_under(t, "/media");
+	return il_path_under(t, "/usr") || il_path_under(t, "/var");
+}
+
+/* Is p a git work tree, or inside one, whose top is a project's place
+ * (project_top)? Its files are the project's, judged by what git has, and
+ * the tree itself as a work tree (the git-worktree rules ask for it whole),
+ * not as the system's. The nearest .git decides. */
+static int in_project_tree(const char *p)
 {
 	char buf[4096];
 	size_t n = il_trim_len(p);
@@ -100,11 +120,13 @@ static int in_deep_worktree(const char *p)
 		return 0;
 	il_memcpy(buf, p, n);
 	buf[n] = 0;
-	while (depth(buf) >= 3) {
+	for (int d = depth(buf); d >= 1; d--) {
 		il_memcpy(buf + n, "/.git", 6);
 		struct stat st;
-		if (lstat(buf, &st) == 0)
-			return 1;
+		if (lstat(buf, &st) == 0) {
+			buf[n] = 0;
+			return project_top(buf, d);
+		}
 		while (n > 1 && buf[n - 1] != '/')
 			n--; /* the parent */
 		if (n > 1)
@@ -114,25 +136,26 @@ static int in_deep_worktree(const char *p)
 	return 0;
 }
 
-static int is_system(const char *p)
+static int system_by_name(const char *p)
 {
 	static const char *const whole[] = { "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64",
 					     "/libx32", "/proc", "/sbin", "/sys", "/usr", "/root", 0 };
 	int d = depth(p);
 	if (d <= 1)
 		return 1; /* "/" and every top-level directory */
-	/* a project kept under /usr or /var (WORKDIR /usr/src/app) */
-	int project = d >= 3 && (il_path_under(p, "/usr") || il_path_under(p, "/var")) && in_deep_worktree(p);
 	for (int i = 0; whole[i]; i++)
 		if (il_path_under(p, whole[i]))
-			return !project;
+			return 1;
 	if (il_path_under(p, "/var"))
-		return !project && (!il_path_under(p, "/var/tmp") || d <= 2);
+		return !il_path_under(p, "/var/tmp") || d <= 2;
 	/* Someone's home directory, /opt/app, /srv/site, /mnt/disk. */
-	if (d == 2 && (il_path_under(p, "/home") || il_path_under(p, "/opt") || il_path_under(p, "/srv") ||
-		       il_path_under(p, "/mnt") || il_path_under(p, "/media")))
-		return 1;
-	return 0;
+	return d == 2 && (il_path_under(p, "/home") || il_path_under(p, "/opt") || il_path_under(p, "/srv") ||
+			  il_path_under(p, "/mnt") || il_path_under(p, "/media"));
+}
+
+static int is_system(const char *p)
+{
+	return system_by_name(p) && !(p[1] && in_project_tree(p));
 }
 
 /* home or an ancestor of it */
@@ -281,7 +304,7 @@ static const struct il_predicate predicates[] = {
 	{ "system", IL_P_SYSTEM, holds_system,
 	  "/, a top-level directory, anything under /bin /boot /dev /etc /lib* /proc /sbin /sys /usr /root, /var but "
 	  "/var/tmp, another user's home; not the session's $HOME or what is in it (HOME=/root), nor a git work tree "
-	  "three or more levels under /usr or /var (/usr/src/app)" },
+	  "kept where projects are (/app, /srv/site, /usr/src/app, /var/www/site)" },
 	{ "home", IL_P_HOME, holds_home, "$HOME or a directory above it" },
 	{ "home-child", IL_P_HOME_CHILD, holds_home_child, "a direct child of $HOME that is not a dot-directory" },
 	{ "git-worktree", IL_P_GIT_WORKTREE, holds_git_worktree, "the top directory of a git work tree" },

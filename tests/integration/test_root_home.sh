@@ -10,7 +10,7 @@
 # stays the system's. The real thing needs a home under a system
 # directory: a temp dir made for the test under /var/lib (root only);
 # /root itself is only evaluated with `interlock check`. Likewise a git
-# work tree kept three or more levels under /usr or /var (/usr/src/app,
+# work tree kept where projects are (/app, /srv/site, /usr/src/app,
 # /var/www/site) is a project, judged by what git has.
 . "$(dirname "$0")/lib.sh"
 
@@ -105,5 +105,18 @@ assert_exists "... it is there" "$SRV/file.txt"
 expect_blocked "beside it, outside any work tree, /var/lib stays the system's" guard rm -rf "$SYSPROJ/data"
 assert_contains "... as a system directory" "$ERR" "fs-rm-system"
 assert_exists "... the data is there" "$SYSPROJ/data/table"
+
+# a site cloned into /srv (a work tree at /srv/NAME): the same
+if [ -d /srv ] && SITE=$(mktemp -d /srv/interlock-test.XXXXXXXX); then
+    git init -q "$SITE" && mkdir -p "$SITE/dist/js" && echo 1 >"$SITE/dist/js/a.js"
+    sleep 0.05
+    expect_ok "find -name '*.js' -delete in a work tree at /srv/NAME" guard bash -c "cd '$SITE' && find . -name '*.js' -delete"
+    assert_missing "... gone" "$SITE/dist/js/a.js"
+    expect_blocked "the work tree at /srv/NAME itself, whole" guard rm -rf "$SITE"
+    assert_contains "... as a git work tree" "$ERR" "fs-rm-git"
+    rm -rf "$SITE"
+else
+    _fail "mktemp under /srv"
+fi
 
 finish
