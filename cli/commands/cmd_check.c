@@ -78,7 +78,7 @@ static int judge(struct il_compiled *c, enum op op, unsigned access, int append,
 		if (argc != 1)
 			return -1;
 		struct il_open_op o = { absolute(a, cwd, argv[0], 1), absolute(a, cwd, argv[0], 0), 0, access, append, 0,
-					0 };
+					0, 0 };
 		return il_judge_open(&c->view, &o, &f, a, v);
 	}
 	case OP_DELETE:

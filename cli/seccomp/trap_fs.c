@@ -135,7 +135,7 @@ static void on_open(struct il_supervisor *s, const struct seccomp_notif *n, enum
 		return;
 	}
 	char dir[4096] = "/", exe[4096];
-	struct il_open_op op = { 0, 0, dir, c.access, (c.flags & O_APPEND) != 0, 0, 0 };
+	struct il_open_op op = { 0, 0, dir, c.access, (c.flags & O_APPEND) != 0, 0, 0, 0 };
 	int err = c.path[0] != '/' ? il_sv_base_dir(pid, c.dirfd, dir, sizeof dir, &op.unnamed) : 0;
 	if (err) {
 		if (err == EBADF)
@@ -354,7 +354,7 @@ static void on_link(struct il_supervisor *s, const struct seccomp_notif *n, enum
 		il_sv_respond(s, n->id, 0); /* nothing it could lead to: the kernel's answer */
 		return;
 	}
-	struct il_open_op op = { to, 0, 0, IL_A_READ, 0, 1, 0 };
+	struct il_open_op op = { to, 0, 0, IL_A_READ, 0, 1, 0, 0 };
 	struct il_facts f = il_sv_facts(s, pid, exe, sizeof exe);
 	struct il_verdict v;
 	il_judge_open(view, &op, &f, &s->arena, &v);

@@ -384,6 +384,8 @@ struct il_open_op {
 	int append;          /* O_APPEND (a write that cannot erase) */
 	int link;            /* a (sym)link being made to the file: judged as a read */
 	int unnamed;         /* the directory is nested too deep to have a path */
+	int walked;          /* the caller listed the file's directory: a tree walk
+				met it, no command named it (the preload's walked.c) */
 };
 int il_judge_open(struct il_snap_view *v, const struct il_open_op *op, const struct il_facts *f, struct il_arena *a,
 		  struct il_verdict *out) IL_HIDDEN;

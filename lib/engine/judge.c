@@ -91,6 +91,31 @@ static int repository_born(const struct il_snap_view *v, struct il_arena *a, con
 	return gd && il_born_in_session(v, gd);
 }
 
+/* A secret met by a tree walk (grep -r, tar, cp -r, os.walk: the caller
+ * listed its directory and reads it only for being there) is skipped
+ * without a question: the walk needs no secret, the answer would be no,
+ * and a question at every `grep -r` in a project with a .env teaches the
+ * human to type yes unread. Named by a command, the same read is asked. */
+#define WALK_WHY "; it was met while walking a directory tree (the program listed its directory and did not name it), " \
+		 "so it is skipped without asking; a command that names the file is asked about"
+
+static void walked_past(const struct il_snap_view *v, const struct il_open_op *op, struct il_arena *a,
+			struct il_verdict *out)
+{
+	if (!op->walked || op->access != IL_A_READ || out->action != IL_CONFIRM || out->rule < 0 || out->error ||
+	    (il_snap_rule(v, (uint32_t)out->rule)->access & ~(unsigned)IL_A_READ))
+		return;
+	size_t wl = il_strlen(out->why ? out->why : ""), kl = sizeof WALK_WHY - 1;
+	char *why = il_arena_alloc(a, wl + kl + 1);
+	if (why) {
+		il_memcpy(why, out->why ? out->why : "", wl);
+		il_memcpy(why + wl, WALK_WHY, kl + 1);
+		out->why = why;
+	}
+	out->action = IL_DENY;
+	out->word[0] = 0;
+}
+
 int il_judge_open(struct il_snap_view *v, const struct il_open_op *op, const struct il_facts *f, struct il_arena *a,
 		  struct il_verdict *out)
 {
@@ -143,6 +168,7 @@ int il_judge_open(struct il_snap_view *v, const struct il_open_op *op, const str
 	 * writing inside its .git loses nothing of the user's */
 	if (out->action == IL_CONFIRM && writes && repository_born(v, a, op->path))
 		*out = (struct il_verdict){ .action = IL_ALLOW, .rule = -1, .event = "open", .what = what, .argv = argv };
+	walked_past(v, op, a, out);
 	return 0;
 }
 
@@ -206,7 +232,7 @@ static void judge_onto(struct il_snap_view *v, const struct il_delete_op *op, co
 	if (f->approved && f->approved(f->ctx, op->to))
 		return; /* a yes for that tree, in this process */
 	/* the name as written: a rename replaces a symlink, not what it leads to */
-	struct il_open_op over = { op->to, op->to, 0, IL_A_WRITE | IL_A_TRUNCATE, 0, 0, 0 };
+	struct il_open_op over = { op->to, op->to, 0, IL_A_WRITE | IL_A_TRUNCATE, 0, 0, 0, 0 };
 	struct il_verdict ov;
 	il_judge_open(v, &over, f, a, &ov);
 	/* one question per call: the overwrite when it weighs as much as what

@@ -41,9 +41,11 @@ static int __attribute__((noinline)) openat_checked(int dirfd, const char *path,
 static inline int guarded_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
 	unsigned access = il_open_access(flags);
-	if (il_open_unchecked(path, access))
-		return sys_openat(dirfd, path, flags, mode);
-	return openat_checked(dirfd, path, flags, mode, access);
+	int fd = il_open_unchecked(path, access) ? sys_openat(dirfd, path, flags, mode)
+						 : openat_checked(dirfd, path, flags, mode, access);
+	if ((flags & O_DIRECTORY) && fd >= 0)
+		il_walk_note(fd); /* a directory about to be listed (fts, savedir) */
+	return fd;
 }
 
 #ifdef SYS_openat2
@@ -326,5 +328,20 @@ IL_EXPORT DIR *opendir(const char *path)
 		il_sys4(SYS_close, fd, 0, 0, 0);
 		errno = e;
 	}
+	return d;
+}
+
+/* fdopendir: a directory about to be listed, whatever opened it. */
+static void *real_fdopendir;
+IL_EXPORT DIR *fdopendir(int fd)
+{
+	DIR *(*fn)(int) = (DIR * (*)(int)) il_next(&real_fdopendir, "fdopendir");
+	if (!fn) {
+		errno = ENOSYS;
+		return 0;
+	}
+	DIR *d = fn(fd);
+	if (d)
+		il_walk_note(fd);
 	return d;
 }

@@ -141,10 +141,11 @@ static __attribute__((noinline)) int check_open_slow(int dirfd, const char *path
 	struct il_arena *a = &sc.a;
 	int unnamed = 0;
 	const char *dir = il_dir_or_near(a, dirfd, path, &unnamed);
-	struct il_open_op op = { path, 0, dir, access, 0, label != 0, unnamed };
+	struct il_open_op op = { path, 0, dir, access, 0, label != 0, unnamed, 0 };
 	if (!unnamed) {
 		op.path = dir ? il_path_resolve(a, dir, path) : 0;
 		op.written = dir ? il_path_abs(a, dir, path) : 0;
+		op.walked = op.path && access == IL_A_READ && !label && il_walk_listed(op.path);
 	}
 	struct il_facts f = self_facts(v);
 	struct il_verdict verdict;

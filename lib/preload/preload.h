@@ -76,6 +76,10 @@ extern struct il_session il_sess IL_HIDDEN;
  * set applies (no session, no installed snapshot). *broken is set when a
  * session names a snapshot that cannot be read: everything must fail closed. */
 struct il_snap_view *il_snapshot(int *broken) IL_HIDDEN;
+/* The directories this process listed (walked.c): noted at each open of
+ * one (fd), asked for the directory holding an absolute path. */
+void il_walk_note(int fd) IL_HIDDEN;
+int il_walk_listed(const char *abs) IL_HIDDEN;
 int il_shell_session(void) IL_HIDDEN; /* a dev-shell (shell-init) session */
 /* The rule set this process mapped, if it did, without asking whether a
  * dev-shell session has ended since: only for answers an ended session

@@ -288,6 +288,31 @@ def test_one_question_for_rm_of_a_work_tree():
     t.close(), s.close()
 
 
+def test_walk_asks_nobody():
+    """grep -r in a project with a .env, at a real terminal: the walk meets
+    the secret and is refused it without a question; `cat .env` names it
+    and is asked (one question in all, about cat's read)."""
+    s = Sandbox()
+    shutil.copy(os.path.join(SRC, "rules.d", "15-credentials.conf"), s.rules)
+    with open(os.path.join(s.work, ".env"), "w") as f:
+        f.write("API_KEY=planted\n")
+    with open(os.path.join(s.work, "a.py"), "w") as f:
+        f.write("# TODO\n")
+    time.sleep(0.05)
+    t = s.run('grep -rn TODO .; echo "grep=$?"; cat .env; echo "cat=$?"')
+    m = prompt_word(t, "walk")
+    t.type("\r")
+    t.wait()
+    text = t.text()
+    check(len(WORD_RX.findall(text)) == 1, "walk: one question in all", text)
+    check("grep=2" in text and "./a.py:1:# TODO" in text, "walk: grep searched the rest, refused .env", text)
+    check("met while walking a directory tree" in text, "walk: grep is told it was a walk", text)
+    check(m is not None and "cat(" in text.split("Type")[0].split("process:")[-1], "walk: the question is cat's",
+          text)
+    check("cat=1" in text and "planted" not in text, "walk: cat refused by the human; the secret never shown", text)
+    t.close(), s.close()
+
+
 def test_no_terminal():
     s = Sandbox()
     p = subprocess.run([BIN, "run", "--", "bash", "-c", RM], env=s.env, cwd=s.work, stdin=subprocess.DEVNULL,

@@ -106,7 +106,7 @@ static void run_row(struct il_snap_view *v, const struct row *r, size_t i)
 	if (strchr("rwatc", r->kind)) {
 		unsigned acc = r->kind == 'r' ? IL_A_READ : r->kind == 't' ? IL_A_WRITE | IL_A_TRUNCATE
 						  : r->kind == 'c' ? IL_A_WRITE | IL_A_CREATE : IL_A_WRITE;
-		struct il_open_op op = { path, path, 0, acc, r->kind == 'a', 0, 0 };
+		struct il_open_op op = { path, path, 0, acc, r->kind == 'a', 0, 0, 0 };
 		il_judge_open(v, &op, &f, &a, &out);
 	} else {
 		struct il_delete_op op = { path, 0, r->to ? abs_of(b2, sizeof b2, r->to) : 0,
