@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 BUILD_DEPS=(cmake gcc libc6-dev make pkg-config libpcre2-dev libinih-dev libseccomp-dev libjson-c-dev)
 TEST_DEPS=(git python3 perl sqlite3 curl wget make binutils file procps openssh-client strace nodejs
-    dnsmasq-base iproute2 golang-go tmux zsh fish
+    dnsmasq-base iproute2 golang-go tmux zsh fish zip unzip rsync
     postgresql mariadb-server python3-psycopg2 python3-mysqldb)
 
 missing=()

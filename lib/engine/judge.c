@@ -91,19 +91,26 @@ static int repository_born(const struct il_snap_view *v, struct il_arena *a, con
 	return gd && il_born_in_session(v, gd);
 }
 
-/* A secret met by a tree walk (grep -r, tar, cp -r, os.walk: the caller
- * listed its directory and reads it only for being there) is skipped
+/* A secret met by a tree walk (grep -r, tar, cp -r: the caller
+ * listed its directory and reads it only for being there; a program
+ * with the walker trait) is skipped
  * without a question: the walk needs no secret, the answer would be no,
  * and a question at every `grep -r` in a project with a .env teaches the
  * human to type yes unread. Named by a command, the same read is asked. */
 #define WALK_WHY "; it was met while walking a directory tree (the program listed its directory and did not name it), " \
 		 "so it is skipped without asking; a command that names the file is asked about"
 
-static void walked_past(const struct il_snap_view *v, const struct il_open_op *op, struct il_arena *a,
-			struct il_verdict *out)
+static void walked_past(const struct il_snap_view *v, const struct il_open_op *op, const struct il_facts *f,
+			struct il_arena *a, struct il_verdict *out)
 {
 	if (!op->walked || op->access != IL_A_READ || out->action != IL_CONFIRM || out->rule < 0 || out->error ||
 	    (il_snap_rule(v, (uint32_t)out->rule)->access & ~(unsigned)IL_A_READ))
+		return;
+	/* Only a program whose job is the walk ([program] walker = yes): an
+	 * interpreter lists directories to import its modules (python lists
+	 * the script's directory) and then opens its .env by name. */
+	const struct il_snap_prog *p = f->process ? il_snap_prog_for(v, f->process) : 0;
+	if (!p || !(p->flags & IL_T_WALKER))
 		return;
 	size_t wl = il_strlen(out->why ? out->why : ""), kl = sizeof WALK_WHY - 1;
 	char *why = il_arena_alloc(a, wl + kl + 1);
@@ -168,7 +175,7 @@ int il_judge_open(struct il_snap_view *v, const struct il_open_op *op, const str
 	 * writing inside its .git loses nothing of the user's */
 	if (out->action == IL_CONFIRM && writes && repository_born(v, a, op->path))
 		*out = (struct il_verdict){ .action = IL_ALLOW, .rule = -1, .event = "open", .what = what, .argv = argv };
-	walked_past(v, op, a, out);
+	walked_past(v, op, f, a, out);
 	return 0;
 }
 

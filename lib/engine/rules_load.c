@@ -414,6 +414,7 @@ static void prog_key(struct load_ctx *c, struct il_prog_src *p, const char *k, c
 		{ "join-command", IL_T_JOIN_COMMAND }, { "applet", IL_T_APPLET },
 		{ "interpreter", IL_T_INTERPRETER }, { "makes-program", IL_T_MAKES_PROGRAM },
 		{ "statements-on-stdin", IL_T_STDIN_STATEMENTS }, { "database-file", IL_T_DATABASE_FILE },
+		{ "walker", IL_T_WALKER },
 	};
 	for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++)
 		if (!strcmp(k, bools[i].name)) {

@@ -74,6 +74,7 @@ enum {
 	IL_T_MAKES_PROGRAM = 1u << 7, /* ln -s, cp: the last operand runs what the first is */
 	IL_T_STDIN_STATEMENTS = 1u << 8, /* reads statements on stdin (psql, sqlite3, nsupdate) */
 	IL_T_DATABASE_FILE = 1u << 9, /* its first operand is the database file (sqlite3, duckdb) */
+	IL_T_WALKER = 1u << 10, /* reads what it finds in the directories it lists (grep -r, tar, cp -r) */
 };
 struct il_snap_prog {
 	uint32_t name;

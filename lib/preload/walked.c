@@ -1,20 +1,22 @@
 /* Which directories this process has listed: the fact that tells a tree
- * walk (grep -r, tar, cp -r, rsync, zip, python's os.walk) from a program
- * that opens a file by its name. A walk meets a credential file only
- * because it lies in a directory it lists; the judge then refuses the read
- * without a question (judge.c), where a question would come with every
- * `grep -r TODO .` in a project with a .env and teach the human to type
- * yes. A program that names the file (cat .env, an app loading its .env)
- * lists nothing first, and is asked as before.
+ * walk (grep -r, tar, cp -r, rsync, zip) from a program that opens a file
+ * by its name. A walk meets a credential file only because it lies in a
+ * directory it lists; for a program with the walker trait (rules.d,
+ * [program grep] walker = yes) the judge then refuses the read without a
+ * question (judge.c), where a question would come with every `grep -r TODO
+ * .` in a project with a .env and teach the human to type yes. A program
+ * that names the file (cat .env) lists nothing first, and an interpreter
+ * (which lists directories to import its modules) is no walker: both are
+ * asked as before.
  *
  * A directory is noted when this process opens it as one (an O_DIRECTORY
  * open through the hooks, opendir, fdopendir): its device and inode, as
  * one bit of a 64 Ki-bit set. Two directories may share a bit; then a
- * credential file in a directory never listed is refused quietly too (in a
- * process that listed thousands of others), never the other way round. A
- * child inherits the set with fork and loses it with exec. Directories
- * listed with libc's internal opens (scandir, glob, fts in libc) or by
- * static programs are not seen: those reads are asked as before. */
+ * walker's read of a credential file in a directory it never listed is
+ * refused without a question too (in a walk of thousands of directories),
+ * never the other way round. A child inherits the set with fork and loses
+ * it with exec. Directories listed with libc's internal opens (scandir,
+ * glob) or by static programs are not seen: those reads are asked. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>

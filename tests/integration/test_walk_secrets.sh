@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # A secret met by a tree walk is skipped without a question (judge.c,
-# walked_past; the preload's record of listed directories, walked.c):
-# grep -r, tar, cp -r and python's os.walk in a project with a .env, or
+# walked_past; the preload's record of listed directories, walked.c; the
+# walker trait of rules.d/00-programs.conf): grep -r, tar, cp -r, zip and
+# rsync in a project with a .env, or
 # over a home with a key, read everything else and are refused the secret
 # with a line that says it was met by a walk, not a question for a human
 # (with a terminal, the answer would be no, and asking at every grep
 # teaches yes). A program that names the file (cat .env, an app opening
 # its .env without listing the directory) is asked as before; so is one
-# that listed some other directory. A .env the session wrote is its own.
+# that is no walker (an interpreter lists directories to import modules:
+# python app.py opens its .env by name). A .env the session wrote is its own.
 . "$(dirname "$0")/lib.sh"
 
 WALK="met while walking a directory tree"
@@ -51,17 +53,19 @@ assert_missing "... not the secret" "$SANDBOX/copy/.env"
 assert_exists "... and .env.example (no secret)" "$SANDBOX/copy/.env.example"
 walked "cp -r"
 
-run_capture guard "$PYTHON" -c '
-import os
-for root, dirs, files in os.walk("."):
-    for f in files:
-        try:
-            print(os.path.join(root, f), open(os.path.join(root, f)).read().strip())
-        except PermissionError:
-            print(os.path.join(root, f), "skipped")'
-assert_contains "python os.walk reading every file: the others read" "$OUT" "./src/a.py # TODO: ship"
-assert_contains "... .env skipped" "$OUT" "./.env skipped"
-walked "os.walk"
+if have_tool zip; then
+    run_capture guard zip -qr "$SANDBOX/p.zip" .
+    run_capture unzip -l "$SANDBOX/p.zip"
+    assert_contains "zip -r: the sources are in the archive" "$OUT" "src/a.py"
+    assert_not_contains "... .env is not" "$OUT" " .env
+"
+fi
+if have_tool rsync; then
+    run_capture guard rsync -a "$PROJ/" "$SANDBOX/rs/"
+    assert_exists "rsync -a: the copy has the sources" "$SANDBOX/rs/src/a.py"
+    assert_missing "... not the secret" "$SANDBOX/rs/.env"
+    walked "rsync"
+fi
 
 run_capture guard grep -rn --include='*' -e planted "$HOME"
 assert_not_contains "grep -r over HOME: the key's content stays out" "$OUT" "OPENSSH"
@@ -76,12 +80,22 @@ expect_blocked "grep -r naming .env" guard grep -r API .env
 assert_contains "... asked" "$ERR" "$ASK"
 expect_blocked "an app opening its .env by name" guard "$PYTHON" -c 'print(open(".env").read())'
 assert_contains "... asked" "$ERR" "$ASK"
-expect_blocked "an app that listed another directory, then opened .env" guard "$PYTHON" -c '
+expect_blocked "an app that lists its own directory (python's imports do), then opens .env" guard "$PYTHON" -c '
 import os
-os.listdir("src")
+os.listdir(".")
 print(open(".env").read())'
-assert_contains "... asked" "$ERR" "$ASK"
+assert_contains "... asked: an interpreter is no walker" "$ERR" "$ASK"
 assert_not_contains "... not as a walk" "$ERR" "$WALK"
+printf 'import json\nprint(open(".env").read())\n' >app.py
+expect_blocked "python app.py loading its .env" guard "$PYTHON" app.py
+assert_contains "... asked" "$ERR" "$ASK"
+rm -f app.py
+expect_blocked "python's os.walk reading every file: asked as any program but a walker" guard "$PYTHON" -c '
+import os
+for root, dirs, files in os.walk("."):
+    for f in files:
+        open(os.path.join(root, f)).read()'
+assert_contains "... asked" "$ERR" "$ASK"
 
 # ------------------------------------------------- the session's own secret
 run_capture guard bash -c 'cd "$1" && echo "LOCAL=1" >.env.local && grep -rn LOCAL .' _ "$PROJ"
