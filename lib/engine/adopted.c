@@ -345,6 +345,22 @@ void il_rename_takeover(const struct il_snap_view *v, const char *from, const ch
 #endif
 }
 
+void il_foreign_note(const struct il_snap_view *v, int fd)
+{
+#if HAVE_BTIME
+	const char *path = v && v->hdr->del_since_sec ? record_path(v) : 0;
+	struct statx sx;
+	if (!path || syscall(SYS_statx, fd, "", AT_EMPTY_PATH, SX_MASK, &sx) != 0 || !S_ISREG(sx.stx_mode) ||
+	    !(sx.stx_mask & STATX_BTIME))
+		return;
+	struct adopt_rec e = { sx.stx_dev_major, sx.stx_dev_minor, sx.stx_ino, (int64_t)sx.stx_btime.tv_sec,
+			       sx.stx_btime.tv_nsec, 0 };
+	append_rec(path, &e);
+#else
+	(void)v, (void)fd;
+#endif
+}
+
 int il_adopt_note(const struct il_snap_view *v, const struct il_adopt *ad)
 {
 	if (!ad || !ad->want)

@@ -423,6 +423,10 @@ int il_judge_delete(struct il_snap_view *v, const struct il_delete_op *op, const
  * written (the hosts let the rename happen all the same: the file then
  * counts as the agent's own, as it did before the record existed). */
 int il_adopt_note(const struct il_snap_view *v, const struct il_adopt *ad) IL_HIDDEN;
+/* A file just created (fd) whose content is not the session's work though
+ * it is born in the session (git stash pop writing the user's edits back):
+ * into the adopted record, so that il_born_in_session says no. */
+void il_foreign_note(const struct il_snap_view *v, int fd) IL_HIDDEN;
 /* The record's name in the session directory (the wrapper creates it empty). */
 #define IL_ADOPTED_FILE "adopted"
 /* The session's own edits of tracked files (adopted.c): a write or

@@ -45,6 +45,8 @@ static inline int guarded_openat(int dirfd, const char *path, int flags, mode_t 
 						 : openat_checked(dirfd, path, flags, mode, access);
 	if ((flags & O_DIRECTORY) && fd >= 0)
 		il_walk_note(fd); /* a directory about to be listed (fts, savedir) */
+	else if ((flags & O_CREAT) && fd >= 0 && il_restoring())
+		il_restored(fd); /* git stash pop: the user's edits, in a new file */
 	return fd;
 }
 

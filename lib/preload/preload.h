@@ -116,6 +116,14 @@ int il_check_exec_at(const char *path, const char *real, unsigned how, char *con
  * no program by name (made or changed in this session, code loaded into
  * it). */
 const char *il_self_name(struct il_snap_view *v) IL_HIDDEN;
+/* The first arguments (up to 16) this process started with, NUL-separated
+ * (*len bytes), as the constructor kept them; NULL when it did not run. */
+const char *il_self_args(size_t *len) IL_HIDDEN;
+/* A file this process creates (fd) whose content may be no one's but the
+ * user's though it is born in the session: git putting back a stash
+ * (restored.c). il_restoring is one load after the first call. */
+int il_restoring(void) IL_HIDDEN;
+void il_restored(int fd) IL_HIDDEN;
 
 /* Carries out a verdict (its what, argv and event set by the engine's
  * judge): log, ask a human, or refuse with the one-line message. exe: the

@@ -91,3 +91,10 @@ const char *il_self_name(struct il_snap_view *v)
 	}
 	return st == 1 ? self_name : 0;
 }
+
+const char *il_self_args(size_t *len)
+{
+	const char *kept = __atomic_load_n(&args_at, __ATOMIC_ACQUIRE);
+	*len = kept ? args_len : 0;
+	return kept;
+}

@@ -6,7 +6,8 @@
 # edit (a shell's >>, python's open('w'), sed -i's rename). The same over
 # a file that held the user's uncommitted edits before the session is
 # still refused, and when both are lost the question names only the
-# user's file. The record is in the session directory, which the guarded
+# user's file; so is a file git stash pop wrote back (the user's edits in a
+# new file). The record is in the session directory, which the guarded
 # tree cannot write. No terminal: a question ends as a refusal. Each
 # guarded line is one session.
 . "$(dirname "$0")/lib.sh"
@@ -63,6 +64,24 @@ expect_ok "the agent's mv of its edited file to another tracked name, then git c
     'echo x >>a.txt && mv a.txt b.txt && git checkout -- .'
 
 # ------------------------------------------------- the user's edits: still asked
+# git stash pop writes the user's edits back into new files: born in the
+# session, but not its work (lib/preload/restored.c)
+reset_tree
+user_edit a.txt
+expect_blocked "git stash, git stash pop, then git checkout -- f over the user's edit" agent \
+    'git stash -q && git stash pop -q && git checkout -- a.txt'
+assert_contains "... names the file" "$ERR" "1 file with uncommitted changes: a.txt"
+if has_user_edit a.txt; then _ok "... the user's edit is there"; else _fail "... the user's edit is there"; fi
+reset_tree
+user_edit b.txt
+expect_blocked "git stash, git stash apply, then rm of the file" agent 'git stash -q && git stash apply -q && rm b.txt'
+if has_user_edit b.txt; then _ok "... the user's edit is there"; else _fail "... the user's edit is there"; fi
+git stash clear
+reset_tree
+user_edit b.txt
+expect_ok "git stash pop of the user's edit, then the agent's own edit of another file put back" agent \
+    'git stash -q && git -C . stash pop -q && echo x >>a.txt && git checkout -- a.txt'
+if has_user_edit b.txt; then _ok "... the user's edit is there"; else _fail "... the user's edit is there"; fi
 reset_tree
 user_edit a.txt
 expect_blocked "git checkout -- f over the user's earlier edit (and the agent's)" agent \
