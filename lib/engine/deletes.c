@@ -262,6 +262,11 @@ size_t il_worktree_len(const char *p)
 	return find_worktree(p, 0);
 }
 
+size_t il_worktree_top(const char *p)
+{
+	return find_worktree(p, 1);
+}
+
 static size_t walk_up(const char *p, size_t n)
 {
 	struct stat st;

@@ -180,6 +180,8 @@ int il_git_stat_clean(const char *root, size_t n, const char *rel, const char *a
 /* The work tree holding the file p (the nearest directory above it with
  * a .git; deletes.c, remembered for a second): its length, 0 if none. */
 size_t il_worktree_len(const char *p) IL_HIDDEN;
+/* The same from p itself (p may be the work tree). */
+size_t il_worktree_top(const char *p) IL_HIDDEN;
 /* Are the uncommitted changes of the regular file abs all the session's
  * own: born in the session (not by taking over an older file's name), or
  * an inode the record of own edits has (adopted.c)? */

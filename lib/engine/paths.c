@@ -114,26 +114,13 @@ static int project_top(const char *t, int d)
  * not as the system's. The nearest .git decides. */
 static int in_project_tree(const char *p)
 {
-	char buf[4096];
-	size_t n = il_trim_len(p);
-	if (n + 6 > sizeof buf)
+	char top[4096];
+	size_t n = il_worktree_top(p);
+	if (n < 2 || n >= sizeof top)
 		return 0;
-	il_memcpy(buf, p, n);
-	buf[n] = 0;
-	for (int d = depth(buf); d >= 1; d--) {
-		il_memcpy(buf + n, "/.git", 6);
-		struct stat st;
-		if (lstat(buf, &st) == 0) {
-			buf[n] = 0;
-			return project_top(buf, d);
-		}
-		while (n > 1 && buf[n - 1] != '/')
-			n--; /* the parent */
-		if (n > 1)
-			n--;
-		buf[n] = 0;
-	}
-	return 0;
+	il_memcpy(top, p, n);
+	top[n] = 0;
+	return project_top(top, depth(top));
 }
 
 static int system_by_name(const char *p)
