@@ -91,12 +91,12 @@ static int repository_born(const struct il_snap_view *v, struct il_arena *a, con
 	return gd && il_born_in_session(v, gd);
 }
 
-/* A secret met by a tree walk (grep -r, tar, cp -r: the caller
- * listed its directory and reads it only for being there; a program
- * with the walker trait) is skipped
- * without a question: the walk needs no secret, the answer would be no,
- * and a question at every `grep -r` in a project with a .env teaches the
- * human to type yes unread. Named by a command, the same read is asked. */
+/* A secret met by a tree walk (a program with the walker trait, grep -r,
+ * tar, cp -r, that listed its directory and reads it only for being
+ * there) is refused without a question: the walk needs no secret, the
+ * answer would be no, and a question at every `grep -r` in a project with
+ * a .env teaches the human to type yes unread. Named by a command, or
+ * read by any other program, the same file is asked about. */
 #define WALK_WHY "; it was met while walking a directory tree (the program listed its directory and did not name it), " \
 		 "so it is skipped without asking; a command that names the file is asked about"
 
