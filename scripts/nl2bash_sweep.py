@@ -16,16 +16,12 @@ of the actions goes to stderr. One check at a time: run it with nice.
 
 Environment: INTERLOCK_BIN (default build/interlock of this tree).
 """
-import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
-from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tldr_sweep import binary, environment  # noqa: E402  the same environment
+from tldr_sweep import sweep  # noqa: E402  the same environment and output
 
 
 def lines(repo):
@@ -41,23 +37,7 @@ def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     out = open(sys.argv[2], "w") if len(sys.argv) > 2 else sys.stdout
-    tmp = tempfile.mkdtemp(prefix="interlock-nl2bash-")
-    counts = Counter()
-    try:
-        cwd, env = environment(tmp)
-        for n, cmd in lines(sys.argv[1]):
-            p = subprocess.run([binary, "check", "--json", "--", "bash", "-c", cmd], cwd=cwd, env=env,
-                               capture_output=True, text=True)
-            try:
-                j = json.loads(p.stdout.strip().split("\n")[-1])
-                action, rule = j["action"], j.get("rule") or "-"
-            except (ValueError, KeyError, IndexError):
-                action, rule = "ERROR", (p.stderr.strip().split("\n") or [""])[-1][:80].replace("\t", " ")
-            counts[action] += 1
-            print(f"{n}\t{action}\t{rule}\t{cmd}", file=out, flush=True)
-    finally:
-        shutil.rmtree(tmp)
-    print(" ".join(f"{a}={n}" for a, n in sorted(counts.items())), file=sys.stderr)
+    sweep("nl2bash", (((n,), cmd) for n, cmd in lines(sys.argv[1])), out)
 
 
 if __name__ == "__main__":

@@ -98,15 +98,15 @@ def environment(tmp):
     return home + "/project", env
 
 
-def main():
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
-    out = open(sys.argv[2], "w") if len(sys.argv) > 2 else sys.stdout
-    tmp = tempfile.mkdtemp(prefix="interlock-tldr-")
+def sweep(name, items, out):
+    """Judges each (labels, cmd) of items in a fresh environment: one TSV
+    line per command (labels, action, rule, command) to out, a summary of
+    the actions to stderr."""
+    tmp = tempfile.mkdtemp(prefix=f"interlock-{name}-")
     counts = Counter()
     try:
         cwd, env = environment(tmp)
-        for page, k, cmd in commands(sys.argv[1]):
+        for labels, cmd in items:
             p = subprocess.run([binary, "check", "--json", "--", "bash", "-c", cmd], cwd=cwd, env=env,
                                capture_output=True, text=True)
             try:
@@ -115,10 +115,17 @@ def main():
             except (ValueError, KeyError, IndexError):
                 action, rule = "ERROR", (p.stderr.strip().split("\n") or [""])[-1][:80].replace("\t", " ")
             counts[action] += 1
-            print(f"{page}\t{k}\t{action}\t{rule}\t{cmd}", file=out, flush=True)
+            print("\t".join([*map(str, labels), action, rule, cmd]), file=out, flush=True)
     finally:
         shutil.rmtree(tmp)
     print(" ".join(f"{a}={n}" for a, n in sorted(counts.items())), file=sys.stderr)
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    out = open(sys.argv[2], "w") if len(sys.argv) > 2 else sys.stdout
+    sweep("tldr", (((page, k), cmd) for page, k, cmd in commands(sys.argv[1])), out)
 
 
 if __name__ == "__main__":
